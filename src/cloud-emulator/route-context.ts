@@ -1,0 +1,35 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FaultPlan } from './schemas.ts';
+import type { EmulatorState, EmulatorUser } from './state.ts';
+
+export interface RouteContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: string[];
+  query: URLSearchParams;
+  state: EmulatorState;
+  /** The authenticated user, or undefined. */
+  user: EmulatorUser | undefined;
+  faults: FaultPlan;
+}
+
+export interface Route {
+  method: string;
+  pattern: RegExp;
+  /** Routes that answer without credentials (the probe, the login). */
+  public?: boolean;
+  handle(ctx: RouteContext): Promise<void> | void;
+}
+
+/** Applies `?filter[field]=value` filters and `page[offset]`/`page[limit]` to a list. */
+export function listResources<T extends Record<string, unknown>>(items: T[], query: URLSearchParams) {
+  let resources = items;
+  for (const [key, value] of query) {
+    const match = /^filter\[(.+)\]$/.exec(key);
+    if (match) resources = resources.filter((item) => String(item[match[1]!]) === value);
+  }
+  const total = resources.length;
+  const offset = Number(query.get('page[offset]') ?? 0);
+  const limit = Number(query.get('page[limit]') ?? 1000);
+  return { resources: resources.slice(offset, offset + limit), total_count: total };
+}

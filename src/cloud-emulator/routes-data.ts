@@ -1,0 +1,180 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { HttpReply, readBody, readJson, sendEmpty, sendJson } from './http-helpers.ts';
+import type { Route } from './route-context.ts';
+import { listResources } from './route-context.ts';
+import { captureCreate, logsCreate, modelerUpdate } from './schemas.ts';
+import type { CaptureRecord } from './state.ts';
+
+const UUID = '([0-9a-f-]{36})';
+
+function publicCapture(capture: CaptureRecord) {
+  const {
+    uploadToken: _token,
+    content: _content,
+    contentType: _type,
+    uploads: _uploads,
+    uuid: _uuid,
+    ...rest
+  } = capture;
+  return {
+    ...rest,
+    content_upload: null,
+    content_download: capture.content ? `${capture.uri}content/` : null,
+    content_parsed_download: null,
+  };
+}
+
+/** `/logs/`, `/modeler-type/`, `/modeler/`, `/capture/` and the capture upload URLs. */
+export const dataRoutes: Route[] = [
+  {
+    method: 'POST',
+    pattern: /^\/logs\/$/,
+    async handle({ req, res, state }) {
+      const body = await readJson(req, logsCreate);
+      state.logBatches.push(body);
+      sendEmpty(res, 204);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/modeler-type\/$/,
+    handle: ({ res, state, query }) =>
+      sendJson(res, 200, listResources([...state.modelerTypes.values()], query)),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/modeler-type/${UUID}/$`),
+    handle({ res, state, params }) {
+      const type = state.modelerTypes.get(params[0]!);
+      if (!type) throw new HttpReply(404, 'not-found', 'The modeler-type cannot be found.');
+      sendJson(res, 200, type);
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/modeler\/$/,
+    handle: ({ res, state, query }) => sendJson(res, 200, listResources([...state.modelers.values()], query)),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/modeler/${UUID}/$`),
+    handle({ res, state, params }) {
+      const modeler = state.modelers.get(params[0]!);
+      if (!modeler) throw new HttpReply(404, 'not-found', 'The modeler cannot be found.');
+      sendJson(res, 200, modeler);
+    },
+  },
+  {
+    method: 'PUT',
+    pattern: new RegExp(`^/modeler/${UUID}/$`),
+    async handle({ req, res, state, params }) {
+      const modeler = state.modelers.get(params[0]!);
+      if (!modeler) throw new HttpReply(404, 'not-found', 'The modeler cannot be found.');
+      const body = await readJson(req, modelerUpdate);
+      Object.assign(modeler, body, { updated: new Date().toISOString() });
+      if (body.connected === false) modeler.status = 'offline';
+      sendEmpty(res, 204);
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^\/capture\/$/,
+    async handle({ req, res, state, faults }) {
+      const body = await readJson(req, captureCreate);
+      if (faults.reject_capture_types.includes(body.capture_type_name)) {
+        throw new HttpReply(
+          400,
+          'invalid-payload',
+          `The payload provided is not valid (${body.capture_type_name}).`,
+        );
+      }
+      if (body.modeler && ![...state.modelers.values()].some((m) => m.uri === body.modeler)) {
+        throw new HttpReply(400, 'invalid-modeler', 'The modeler does not exist.');
+      }
+      // The server drops a duplicate by meta.echo_capture_id: a second POST of the same capture
+      // (the agent crashed before it stored the first reply) gets the first capture back.
+      const existing = state.capturesByEchoId.get(body.meta.echo_capture_id);
+      if (existing) {
+        state.duplicateCapturePosts++;
+        sendEmpty(res, 201, {
+          location: existing.uri,
+          'x-upload-location': uploadUrl(state.url(''), existing),
+        });
+        return;
+      }
+      const uuid = randomUUID();
+      const now = new Date().toISOString();
+      const capture: CaptureRecord = {
+        uuid,
+        uri: state.url(`/capture/${uuid}/`),
+        modeler: body.modeler ?? null,
+        addiguru_installation: body.addiguru_installation ?? null,
+        capture_type_name: body.capture_type_name,
+        printer_names: body.printer_names,
+        meta: body.meta,
+        status: 'new',
+        created: now,
+        updated: now,
+        uploadToken: randomBytes(12).toString('hex'),
+        uploads: 0,
+      };
+      state.captures.set(uuid, capture);
+      state.capturesByEchoId.set(body.meta.echo_capture_id, capture);
+      sendEmpty(res, 201, { location: capture.uri, 'x-upload-location': uploadUrl(state.url(''), capture) });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^\/capture\/$/,
+    handle: ({ res, state, query }) =>
+      sendJson(res, 200, listResources([...state.captures.values()].map(publicCapture), query)),
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^/capture/${UUID}/$`),
+    handle({ res, state, params }) {
+      const capture = state.captures.get(params[0]!);
+      if (!capture) throw new HttpReply(404, 'not-found', 'RecordNotFound raised');
+      sendJson(res, 200, publicCapture(capture));
+    },
+  },
+  {
+    // The upload URL is presigned (a token in the query), like an object-store URL: no credentials.
+    method: 'PUT',
+    pattern: new RegExp(`^/upload/${UUID}/$`),
+    public: true,
+    async handle({ req, res, state, params, query }) {
+      const capture = state.captures.get(params[0]!);
+      if (!capture || query.get('token') !== capture.uploadToken) {
+        throw new HttpReply(404, 'not-found', 'The upload location is unknown or has expired.');
+      }
+      const content = await readBody(req);
+      const declared = Number(req.headers['content-length'] ?? content.length);
+      if (declared !== content.length)
+        throw new HttpReply(400, 'incomplete-upload', 'The upload was incomplete.');
+      capture.content = content;
+      capture.contentType = String(req.headers['content-type'] ?? 'application/octet-stream');
+      capture.uploads++;
+      capture.status = parses(capture) ? 'complete' : 'failed';
+      capture.updated = new Date().toISOString();
+      const modeler = [...state.modelers.values()].find((m) => m.uri === capture.modeler);
+      if (modeler) modeler.latest_upload = capture.updated;
+      sendEmpty(res, 204);
+    },
+  },
+];
+
+function uploadUrl(base: string, capture: CaptureRecord): string {
+  return `${base}/upload/${capture.uuid}/?token=${capture.uploadToken}`;
+}
+
+/** The emulator's stand-in for server-side parsing: JSON content must be JSON. */
+function parses(capture: CaptureRecord): boolean {
+  if (!capture.contentType?.includes('json')) return true;
+  try {
+    JSON.parse(capture.content!.toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}

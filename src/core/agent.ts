@@ -1,0 +1,272 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeError, EchoError } from '../shared/errors.ts';
+import type { AgentPort, AgentStatus, DeadLetter, MachineSummary } from './api/agent-port.ts';
+import { LocalApi } from './api/local-api.ts';
+import { type Clock, wallClock } from './clock.ts';
+import { forgetApiToken, loginForToken } from './cloud/credentials.ts';
+import { CloudHttpClient } from './cloud/http-client.ts';
+import type { ResolvedConfig } from './config/load.ts';
+import { type AgentLogging, createLogging, type Logger } from './logging/create-logger.ts';
+import { FileSecretStore, resolveSecretRef, type SecretStore } from './secrets/secret-store.ts';
+import { Store } from './store/store.ts';
+import type { CaptureInput, LogInput, MachineStatusInput, StoredLog } from './store/types.ts';
+import { SyncEngine } from './sync/sync-engine.ts';
+import { ECHO_VERSION } from './version.ts';
+
+export interface AgentOptions {
+  config: ResolvedConfig;
+  clock?: Clock;
+  /** Also log JSON lines to stdout (the CLI). */
+  stdoutLogs?: boolean;
+  /** The desktop shell passes a safeStorage-backed store; headless uses an owner-only file. */
+  secrets?: SecretStore;
+  /** Start the local API (default true). */
+  api?: boolean;
+}
+
+const MAINTENANCE_MS = 60_000;
+const STOP_DEADLINE_MS = 8000;
+
+/**
+ * The agent core: one object that owns the store, the sync engine and the local API. The CLI and
+ * the Electron main process both start exactly this. It never imports Electron.
+ */
+export class Agent implements AgentPort {
+  readonly config: ResolvedConfig;
+  readonly store: Store;
+  readonly sync: SyncEngine;
+  readonly logger: Logger;
+  readonly secrets: SecretStore;
+  readonly api: LocalApi | undefined;
+  private readonly logging: AgentLogging;
+  private readonly clock: Clock;
+  private readonly startedAt: number;
+  private readonly maintenance = new AbortController();
+  private maintenanceLoop: Promise<void> | undefined;
+  private collectionEnabled = true;
+  private stopping = false;
+  private started = false;
+
+  private constructor(options: AgentOptions) {
+    const { config } = options;
+    this.config = config;
+    this.clock = options.clock ?? wallClock;
+    this.startedAt = this.clock.now();
+    mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
+    this.secrets = options.secrets ?? FileSecretStore.inDataDir(config.data_dir);
+    const sentryDsn = config.log.sentry_dsn_ref
+      ? resolveSecretRef(config.log.sentry_dsn_ref, this.secrets)
+      : undefined;
+    this.logging = createLogging({
+      level: config.log.level,
+      cloudLevel: config.log.cloud_level,
+      logDir: join(config.data_dir, 'logs'),
+      fileMaxBytes: config.log.file_max_mb * 1024 * 1024,
+      fileCount: config.log.file_count,
+      stdout: options.stdoutLogs ?? false,
+      ...(sentryDsn ? { sentryDsn } : {}),
+      release: ECHO_VERSION,
+      serverName: config.workstation_name,
+    });
+    this.logger = this.logging.logger;
+    this.store = Store.open({
+      dataDir: config.data_dir,
+      maxSizeBytes: config.store.max_size_mb * 1024 * 1024,
+      whenFull: config.store.when_full,
+      retentionMs: config.store.retention_hours * 3600_000,
+      inlineMaxBytes: config.store.inline_content_max_kb * 1024,
+      startupCheckMaxBytes: config.store.startup_check_max_mb * 1024 * 1024,
+      groupCommit: {
+        maxRecords: config.store.group_commit_max_records,
+        maxWaitMs: config.store.group_commit_max_wait_ms,
+      },
+      now: this.clock.now,
+      onQuarantine: (report) =>
+        this.logger.error({ quarantine: report }, 'the local database was damaged: quarantined and salvaged'),
+    });
+    this.logging.storeSink.attach((entry) => this.store.ingestLog(entry));
+    const machines = new Map(config.machines.map((m) => [m.name, m]));
+    this.sync = new SyncEngine({
+      config,
+      store: this.store,
+      secrets: this.secrets,
+      clock: this.clock,
+      logger: this.logger.child({ component: 'sync' }),
+      modelerFor: (machine) => machines.get(machine)?.modeler,
+      onEnabledChange: (enabled) => {
+        this.collectionEnabled = enabled;
+      },
+    });
+    this.api =
+      options.api === false
+        ? undefined
+        : new LocalApi(this, this.logger.child({ component: 'api' }), {
+            host: config.api.host,
+            port: config.api.port,
+            dataDir: config.data_dir,
+          });
+  }
+
+  /** Opens the store, starts sync and the local API. Ready when it resolves. */
+  static async start(options: AgentOptions): Promise<Agent> {
+    const agent = new Agent(options);
+    try {
+      if (agent.api) await agent.api.start();
+    } catch (error) {
+      agent.store.close();
+      agent.logging.close();
+      throw new EchoError(
+        'ECHO_ERR_USAGE',
+        `the local API could not listen on ${options.config.api.host}:${options.config.api.port}: ${describeError(error)}`,
+      );
+    }
+    agent.sync.start();
+    agent.maintenanceLoop = agent.runMaintenance(agent.maintenance.signal);
+    agent.started = true;
+    agent.logger.info(
+      {
+        version: ECHO_VERSION,
+        data_dir: options.config.data_dir,
+        api: agent.api?.url,
+        secrets: agent.secrets.description,
+      },
+      'Echo agent started',
+    );
+    return agent;
+  }
+
+  /** Whether collectors should poll now (the cloud's `enabled` switch). */
+  get collecting(): boolean {
+    return this.collectionEnabled && !this.stopping;
+  }
+
+  async ingestCapture(input: CaptureInput): Promise<{ echoCaptureId: string }> {
+    const result = await this.store.ingestCapture(input);
+    this.sync.wake();
+    return result;
+  }
+
+  async ingestLog(entry: LogInput): Promise<void> {
+    await this.store.ingestLog(entry);
+  }
+
+  async recordMachineStatus(status: MachineStatusInput): Promise<void> {
+    await this.store.recordMachineStatus(status);
+  }
+
+  ready(): boolean {
+    return this.started && !this.stopping;
+  }
+
+  status(): AgentStatus {
+    const counts = this.store.stats.counts();
+    return {
+      version: ECHO_VERSION,
+      workstationName: this.config.workstation_name,
+      startedAt: new Date(this.startedAt).toISOString(),
+      dataDir: this.config.data_dir,
+      collection: this.collectionEnabled ? 'running' : 'paused_by_cloud',
+      cloud: { ...this.sync.status(), url: this.config.cloud.url },
+      backlog: counts,
+      counters: this.store.stats.counters(),
+      store: {
+        usedBytes: this.store.usedBytes(),
+        maxBytes: this.store.maxSizeBytes,
+        path: this.store.path,
+        secretStore: this.secrets.description,
+      },
+      alerts: this.store.stats.activeAlerts(),
+      machines: this.machines(),
+    };
+  }
+
+  machines(): MachineSummary[] {
+    const statuses = new Map(this.store.status.latest().map((s) => [s.machine, s]));
+    return this.config.machines.map((m) => ({
+      name: m.name,
+      collector: m.collector,
+      modeler: m.modeler,
+      status: statuses.get(m.name),
+      backlog: this.store.captures.backlogFor(m.name),
+    }));
+  }
+
+  logs(filter: { limit: number; level?: string; machine?: string; search?: string }): StoredLog[] {
+    return this.store.logs.recent(filter);
+  }
+
+  deadLetters(limit: number): DeadLetter[] {
+    return this.store.captures.listDead(limit);
+  }
+
+  retryDeadLetters(kind: 'captures' | 'logs', ids?: number[]): number {
+    const count = kind === 'logs' ? this.store.logs.retryDead() : this.store.captures.retryDead(ids);
+    this.logger.info({ kind, count }, 'dead-lettered records put back in the queue');
+    this.sync.wake();
+    this.sync.flushLogs();
+    return count;
+  }
+
+  discardDeadLetters(ids: number[]): number {
+    const count = this.store.captures.discardDead(ids);
+    this.store.stats.increment('captures_discarded', count);
+    this.logger.warn({ count }, 'dead-lettered captures discarded by the operator');
+    return count;
+  }
+
+  async signIn(request: { username: string; password: string; ldap: boolean }): Promise<void> {
+    const client = new CloudHttpClient(this.config.cloud.url, this.config.cloud.request_timeout_ms);
+    await loginForToken(client, { ...request, workstationName: this.config.workstation_name }, this.secrets);
+    this.logger.info({ username: request.username }, 'signed in; api token stored');
+    this.sync.credentialsChanged();
+  }
+
+  signOut(): void {
+    forgetApiToken(this.secrets);
+    this.logger.info('signed out; collection goes on and data waits in the store');
+    this.sync.credentialsChanged();
+  }
+
+  /** Drains and closes within the deadline: refuse new work, commit what is queued, stop workers. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.logger.info('Echo agent stopping');
+    this.maintenance.abort();
+    const deadline = new Promise((resolve) => setTimeout(resolve, STOP_DEADLINE_MS).unref());
+    await Promise.race([
+      Promise.allSettled([this.sync.stop(), this.api?.stop(), this.maintenanceLoop]),
+      deadline,
+    ]);
+    this.logging.storeSink.detach();
+    this.store.close();
+    this.logging.close();
+  }
+
+  /** Every minute: retention, a once-per-interval warning about dropped records. */
+  private async runMaintenance(signal: AbortSignal): Promise<void> {
+    try {
+      const orphans = this.store.removeOrphanBlobs();
+      if (orphans > 0) this.logger.info({ orphans }, 'removed blob files left by an interrupted write');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not check for orphaned blob files');
+    }
+    while (!signal.aborted) {
+      await this.clock.sleep(MAINTENANCE_MS, signal);
+      if (signal.aborted) return;
+      try {
+        const dropped = this.store.takeDropReport();
+        if (dropped.captures + dropped.logs + dropped.rejected > 0) {
+          this.logger.warn(
+            { ...dropped, policy: this.config.store.when_full, max_size_mb: this.config.store.max_size_mb },
+            'the store is full: records were dropped or refused in the last interval',
+          );
+        }
+        this.store.purgeRetention();
+      } catch (error) {
+        this.logger.error({ err: error }, 'store maintenance failed; it will run again');
+      }
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import type { StoreAlert } from '../store/store-stats.ts';
+import type { BacklogCounts, StoredCapture, StoredLog, StoredMachineStatus } from '../store/types.ts';
+import type { SyncStatus } from '../sync/sync-engine.ts';
+
+/** Everything `status` shows; also the body of `GET /api/v1/status`. */
+export interface AgentStatus {
+  version: string;
+  workstationName: string;
+  startedAt: string;
+  dataDir: string;
+  collection: 'running' | 'paused_by_cloud' | 'paused_store_full';
+  cloud: SyncStatus & { url: string };
+  backlog: BacklogCounts;
+  counters: Record<string, number>;
+  store: { usedBytes: number; maxBytes: number; path: string; secretStore: string };
+  alerts: StoreAlert[];
+  machines: MachineSummary[];
+}
+
+export interface MachineSummary {
+  name: string;
+  collector: string;
+  modeler: string | undefined;
+  status: StoredMachineStatus | undefined;
+  backlog: number;
+}
+
+export type DeadLetter = Omit<StoredCapture, 'content'>;
+
+/** What the local API needs from the agent: a narrow port, so the API holds no agent logic. */
+export interface AgentPort {
+  status(): AgentStatus;
+  machines(): MachineSummary[];
+  logs(filter: { limit: number; level?: string; machine?: string; search?: string }): StoredLog[];
+  deadLetters(limit: number): DeadLetter[];
+  retryDeadLetters(kind: 'captures' | 'logs', ids?: number[]): number;
+  discardDeadLetters(ids: number[]): number;
+  signIn(request: { username: string; password: string; ldap: boolean }): Promise<void>;
+  signOut(): void;
+  ready(): boolean;
+}

@@ -1,0 +1,212 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { CloudHttpError, describeError } from '../../shared/errors.ts';
+import type { AgentPort } from './agent-port.ts';
+import { renderMetrics } from './metrics.ts';
+import { openApiDocument } from './openapi.ts';
+
+/** Where a running agent's API can be found: `<data_dir>/api.json` (owner-only), read by `status`. */
+export interface ApiEndpointFile {
+  url: string;
+  pid: number;
+  token: string;
+}
+
+const retryBody = z.strictObject({
+  kind: z.enum(['captures', 'logs']).default('captures'),
+  ids: z.array(z.number().int()).optional(),
+});
+const discardBody = z.strictObject({ ids: z.array(z.number().int()).min(1) });
+const signInBody = z.strictObject({
+  username: z.string().min(1),
+  password: z.string().min(1),
+  logon_type: z.enum(['password', 'ldap']).default('password'),
+});
+
+class ApiProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The core's local API: loopback only, every data endpoint behind a bearer token that is written
+ * owner-only to `data_dir`. The Host header must name the loopback address, so a web page that
+ * rebinds a DNS name to 127.0.0.1 cannot reach it either.
+ */
+export class LocalApi {
+  readonly token = randomBytes(32).toString('hex');
+  private server: Server | undefined;
+  url = '';
+
+  constructor(
+    private readonly agent: AgentPort,
+    private readonly logger: Logger,
+    private readonly options: { host: string; port: number; dataDir: string },
+  ) {}
+
+  async start(): Promise<string> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        const problem =
+          error instanceof ApiProblem
+            ? error
+            : new ApiProblem(500, 'internal', 'internal error; see the agent log');
+        if (!(error instanceof ApiProblem))
+          this.logger.error({ err: error, path: req.url }, 'local API request failed');
+        send(res, problem.status, { error: { code: problem.code, message: problem.message } });
+      });
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    const host = this.options.host === '::1' ? '[::1]' : this.options.host;
+    this.url = `http://${host}:${port}`;
+    const endpoint: ApiEndpointFile = { url: this.url, pid: process.pid, token: this.token };
+    writeFileSync(join(this.options.dataDir, 'api.json'), JSON.stringify(endpoint, null, 2), { mode: 0o600 });
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    rmSync(join(this.options.dataDir, 'api.json'), { force: true });
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    const expectedHost = new URL(this.url).host;
+    const hostHeader = req.headers.host ?? '';
+    if (hostHeader !== expectedHost && hostHeader !== expectedHost.replace('127.0.0.1', 'localhost')) {
+      throw new ApiProblem(403, 'bad_host', 'the local API answers only to its loopback address');
+    }
+    const route = `${req.method} ${url.pathname}`;
+    if (route === 'GET /healthz') return send(res, 200, { status: 'ok' });
+    if (route === 'GET /readyz')
+      return send(res, this.agent.ready() ? 200 : 503, { ready: this.agent.ready() });
+    if (route === 'GET /api/v1/openapi.json') return send(res, 200, openApiDocument(this.url));
+    this.authorize(req);
+    switch (route) {
+      case 'GET /metrics': {
+        const text = renderMetrics(this.agent.status());
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+        res.end(text);
+        return;
+      }
+      case 'GET /api/v1/status':
+        return send(res, 200, this.agent.status());
+      case 'GET /api/v1/machines':
+        return send(res, 200, this.agent.machines());
+      case 'GET /api/v1/backlog':
+        return send(res, 200, this.agent.status().backlog);
+      case 'GET /api/v1/logs':
+        return send(
+          res,
+          200,
+          this.agent.logs({
+            limit: Math.min(Number(url.searchParams.get('limit') ?? 200) || 200, 5000),
+            ...optional('level', url.searchParams.get('level')),
+            ...optional('machine', url.searchParams.get('machine')),
+            ...optional('search', url.searchParams.get('search')),
+          }),
+        );
+      case 'GET /api/v1/dead-letters':
+        return send(res, 200, this.agent.deadLetters(500));
+      case 'POST /api/v1/dead-letters/retry': {
+        const body = await readJson(req, retryBody);
+        return send(res, 200, { retried: this.agent.retryDeadLetters(body.kind, body.ids) });
+      }
+      case 'POST /api/v1/dead-letters/discard': {
+        const body = await readJson(req, discardBody);
+        return send(res, 200, { discarded: this.agent.discardDeadLetters(body.ids) });
+      }
+      case 'POST /api/v1/session': {
+        const body = await readJson(req, signInBody);
+        try {
+          await this.agent.signIn({
+            username: body.username,
+            password: body.password,
+            ldap: body.logon_type === 'ldap',
+          });
+        } catch (error) {
+          if (error instanceof CloudHttpError && error.status === 401) {
+            throw new ApiProblem(401, 'sign_in_refused', 'the cloud refused the username or password');
+          }
+          throw new ApiProblem(502, 'sign_in_failed', `sign-in failed: ${describeError(error)}`);
+        }
+        res.writeHead(204).end();
+        return;
+      }
+      case 'DELETE /api/v1/session':
+        this.agent.signOut();
+        res.writeHead(204).end();
+        return;
+      default:
+        throw new ApiProblem(
+          404,
+          'not_found',
+          `${route} is not an endpoint of the local API (see /api/v1/openapi.json)`,
+        );
+    }
+  }
+
+  private authorize(req: IncomingMessage): void {
+    const header = req.headers.authorization ?? '';
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    const expected = Buffer.from(this.token);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new ApiProblem(401, 'unauthorized', 'a bearer token is required (see <data_dir>/api.json)');
+    }
+  }
+}
+
+function optional<K extends string>(key: K, value: string | null): Partial<Record<K, string>> {
+  return value ? ({ [key]: value } as Record<K, string>) : {};
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+async function readJson<T extends z.ZodType>(req: IncomingMessage, schema: T): Promise<z.infer<T>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 1024 * 1024) throw new ApiProblem(413, 'too_large', 'the request body is larger than 1 MB');
+    chunks.push(chunk as Buffer);
+  }
+  let parsed: unknown;
+  try {
+    parsed = chunks.length === 0 ? {} : JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new ApiProblem(400, 'invalid_json', 'the request body is not JSON');
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success) {
+    throw new ApiProblem(
+      400,
+      'invalid_body',
+      result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+    );
+  }
+  return result.data;
+}

@@ -1,0 +1,95 @@
+/**
+ * The OpenAPI document of the local API (served at `/api/v1/openapi.json`). The operator UI and
+ * outside tools use only these endpoints; changing one needs a migration note (docs/local-api.md).
+ */
+export function openApiDocument(serverUrl: string) {
+  const json = (description: string) => ({
+    description,
+    content: { 'application/json': { schema: { type: 'object' } } },
+  });
+  const secured = [{ bearer: [] }];
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Echo local API', version: '1' },
+    servers: [{ url: serverUrl }],
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    paths: {
+      '/healthz': { get: { summary: 'Liveness (no token).', responses: { 200: json('alive') } } },
+      '/readyz': {
+        get: {
+          summary: 'Readiness (no token).',
+          responses: { 200: json('ready'), 503: json('starting or stopping') },
+        },
+      },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics.',
+          security: secured,
+          responses: { 200: { description: 'text/plain exposition' } },
+        },
+      },
+      '/api/v1/status': {
+        get: { summary: 'Agent status.', security: secured, responses: { 200: json('AgentStatus') } },
+      },
+      '/api/v1/machines': {
+        get: {
+          summary: 'Machines with state and backlog.',
+          security: secured,
+          responses: { 200: json('MachineSummary[]') },
+        },
+      },
+      '/api/v1/backlog': {
+        get: {
+          summary: 'Queue counts per kind and state.',
+          security: secured,
+          responses: { 200: json('BacklogCounts') },
+        },
+      },
+      '/api/v1/logs': {
+        get: {
+          summary: 'Recent log entries, newest first.',
+          security: secured,
+          parameters: ['limit', 'level', 'machine', 'search'].map((name) => ({
+            name,
+            in: 'query',
+            schema: { type: 'string' },
+          })),
+          responses: { 200: json('StoredLog[]') },
+        },
+      },
+      '/api/v1/dead-letters': {
+        get: {
+          summary: 'Dead-lettered captures.',
+          security: secured,
+          responses: { 200: json('DeadLetter[]') },
+        },
+      },
+      '/api/v1/dead-letters/retry': {
+        post: {
+          summary: 'Put dead-lettered records back in the queue: {kind: "captures"|"logs", ids?: number[]}.',
+          security: secured,
+          responses: { 200: json('{retried}') },
+        },
+      },
+      '/api/v1/dead-letters/discard': {
+        post: {
+          summary: 'Delete dead-lettered captures: {ids: number[]}.',
+          security: secured,
+          responses: { 200: json('{discarded}') },
+        },
+      },
+      '/api/v1/session': {
+        post: {
+          summary: 'Sign in: {username, password, logon_type: "password"|"ldap"}; stores an api token.',
+          security: secured,
+          responses: { 204: { description: 'signed in' }, 401: json('wrong credentials') },
+        },
+        delete: {
+          summary: 'Sign out (forget the stored token).',
+          security: secured,
+          responses: { 204: { description: 'signed out' } },
+        },
+      },
+    },
+  };
+}

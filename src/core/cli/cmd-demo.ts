@@ -1,0 +1,53 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { Agent } from '../agent.ts';
+import { resolveConfig } from '../config/load.ts';
+import { waitForSignal } from './cmd-run.ts';
+import { out } from './output.ts';
+
+const DEMO_TOKEN = { uuid: '00000000-0000-4000-8000-00000000d3e0', secret: 'demo-secret' };
+
+/**
+ * `echo-agent demo` (what `npm start` runs): the cloud emulator plus an agent configured against
+ * it, with every simulated machine that exists, and where to look.
+ */
+export async function demoCommand(flags: { 'data-dir'?: string; 'cloud-port'?: string }): Promise<number> {
+  const { startCloudEmulator } = await import('../../cloud-emulator/server.ts');
+  const emulator = await startCloudEmulator({
+    port: Number(flags['cloud-port'] ?? 0),
+    seedToken: DEMO_TOKEN,
+  });
+  const dataDir = resolve(flags['data-dir'] ?? '.echo-data/demo');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const machines: Array<{ name: string; collector: string; modeler: string }> = [];
+  const document = {
+    workstation_name: 'echo-demo',
+    data_dir: dataDir,
+    cloud: {
+      url: emulator.url,
+      api_token: { uuid: DEMO_TOKEN.uuid, secret_ref: 'env:ECHO_DEMO_TOKEN_SECRET' },
+    },
+    intervals: { health: 10, logs_flush: 5, status_report: 5 },
+    log: { level: 'info', cloud_level: 'info' },
+    machines,
+  };
+  const configFile = join(dataDir, 'echo.demo.yml');
+  writeFileSync(configFile, stringify(document));
+  process.env.ECHO_DEMO_TOKEN_SECRET = DEMO_TOKEN.secret;
+  const config = resolveConfig(document, {}, configFile);
+  const agent = await Agent.start({ config });
+  out('Echo demo is running.');
+  out(`  cloud emulator   ${emulator.url}  (what it stored: ${emulator.url}_emulator/state)`);
+  out(`  local API        ${agent.api?.url}/api/v1/status  (bearer token in ${join(dataDir, 'api.json')})`);
+  out(`  status           ECHO_DATA_DIR=${dataDir} node bin/echo-agent.js status`);
+  out(`  config           ${configFile}`);
+  out(`  logs             ${join(dataDir, 'logs', 'echo.log')}`);
+  out(
+    machines.length === 0
+      ? '  machines         no simulated machines are installed yet (the collectors arrive with their own issue)'
+      : `  machines         ${machines.map((m) => m.name).join(', ')}`,
+  );
+  out('Press Ctrl+C to stop.');
+  return waitForSignal(agent, () => emulator.close());
+}

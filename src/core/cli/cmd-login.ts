@@ -1,0 +1,34 @@
+import { loginForToken } from '../cloud/credentials.ts';
+import { CloudHttpClient } from '../cloud/http-client.ts';
+import { loadConfigFile } from '../config/load.ts';
+import { FileSecretStore } from '../secrets/secret-store.ts';
+import { configPath } from './config-arg.ts';
+import { out } from './output.ts';
+import { prompt, readStdin } from './prompt.ts';
+
+/**
+ * `echo-agent login`: exchanges an operator's password (or LDAP login) for an api token kept in the
+ * secret store. The password is asked for (or read from stdin) and never stored. A running agent
+ * picks the new token up within seconds.
+ */
+export async function loginCommand(flags: {
+  config?: string;
+  username?: string;
+  ldap?: boolean;
+  'password-stdin'?: boolean;
+}): Promise<number> {
+  const config = loadConfigFile(configPath(flags.config));
+  const username = flags.username ?? (await prompt(flags.ldap ? 'LDAP username: ' : 'Username: '));
+  const password = flags['password-stdin'] ? await readStdin() : await prompt('Password: ', true);
+  const client = new CloudHttpClient(config.cloud.url, config.cloud.request_timeout_ms);
+  const secrets = FileSecretStore.inDataDir(config.data_dir);
+  const token = await loginForToken(
+    client,
+    { username, password, ldap: flags.ldap ?? false, workstationName: config.workstation_name },
+    secrets,
+  );
+  out(
+    `Signed in to ${config.cloud.url} as ${username}; api token ${token.uuid} stored in ${secrets.description}.`,
+  );
+  return 0;
+}

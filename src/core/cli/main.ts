@@ -1,0 +1,86 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, describeError, EchoError } from '../../shared/errors.ts';
+import { cloudEmulatorCommand } from './cmd-cloud-emulator.ts';
+import { demoCommand } from './cmd-demo.ts';
+import { loginCommand } from './cmd-login.ts';
+import { runCommand } from './cmd-run.ts';
+import { statusCommand } from './cmd-status.ts';
+import { validateCommand } from './cmd-validate.ts';
+import { err, out } from './output.ts';
+
+export const USAGE = `Usage: echo-agent <command> [options]
+
+Commands:
+  run --config <file>                 run the agent in the foreground (SIGTERM/SIGINT stop it cleanly)
+  status [--json] [--config <file> | --data-dir <dir>]
+                                      what the agent is doing (asks the running agent, else reads its store)
+  validate-config <file>              check a configuration file and exit
+  login [--config <file>] [--username <u>] [--ldap] [--password-stdin]
+                                      sign in and store an api token (the password is never stored)
+  cloud-emulator [--port <n>] [--faults <spec>] [--token <uuid:secret>]
+                                      run the local cloud emulator
+  demo [--data-dir <dir>] [--cloud-port <n>]
+                                      the emulator plus an agent with the simulated machines
+
+Environment: ECHO_CONFIG, ECHO_DATA_DIR, ECHO_CLOUD_URL, ECHO_LOG_LEVEL (see docs/configuration.md).
+Exit codes: 0 ok, 1 failure, 2 bad usage or configuration, 3 (status) agent not running.`;
+
+/** The CLI entry point; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        json: { type: 'boolean' },
+        'data-dir': { type: 'string' },
+        username: { type: 'string', short: 'u' },
+        ldap: { type: 'boolean' },
+        'password-stdin': { type: 'boolean' },
+        port: { type: 'string' },
+        faults: { type: 'string' },
+        token: { type: 'string' },
+        'cloud-port': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help || command === undefined || command === 'help' || command === '--help') {
+      out(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    switch (command) {
+      case 'run':
+        return await runCommand(values);
+      case 'status':
+        return await statusCommand(values);
+      case 'validate-config':
+        return validateCommand(positionals[0] ?? values.config);
+      case 'login':
+        return await loginCommand(values);
+      case 'cloud-emulator':
+        return await cloudEmulatorCommand(values);
+      case 'demo':
+        return await demoCommand(values);
+      default:
+        err(`Unknown command "${command}".\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      err(error.message);
+      return 2;
+    }
+    if (error instanceof EchoError) {
+      err(`${error.message} [${error.code}]`);
+      return 1;
+    }
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      err(`${describeError(error)}\n\n${USAGE}`);
+      return 2;
+    }
+    err(`echo-agent ${command}: ${describeError(error)}`);
+    return 1;
+  }
+}

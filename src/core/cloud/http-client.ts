@@ -1,0 +1,157 @@
+import type { z } from 'zod';
+import { CloudHttpError, CloudNetworkError, CloudReplyError } from '../../shared/errors.ts';
+import { errorBody } from './replies.ts';
+
+/** How the agent authenticates: an api token (Basic uuid:secret) or an operator's session cookie. */
+export type CloudAuth =
+  | { kind: 'token'; uuid: string; secret: string }
+  | { kind: 'session'; cookie: string }
+  | { kind: 'none' };
+
+export interface CloudRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** A path relative to the base URL, or a full URI (resources refer to each other by URI). */
+  url: string;
+  json?: unknown;
+  body?: Buffer | string | ReadableStream<Uint8Array>;
+  contentType?: string;
+  contentLength?: number;
+  headers?: Record<string, string>;
+  /** Send no Authorization header (presigned upload URLs). */
+  anonymous?: boolean;
+}
+
+export interface CloudResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/**
+ * A thin client for the cloud contract: base URL, auth, timeout, and one place where transport
+ * failures and error statuses become typed errors (`CloudNetworkError`, `CloudHttpError` with the
+ * server's Retry-After), so the sync engine branches on types, never on strings.
+ */
+export class CloudHttpClient {
+  auth: CloudAuth = { kind: 'none' };
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  resolve(url: string): string {
+    return new URL(url, this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`).toString();
+  }
+
+  async send(request: CloudRequest): Promise<CloudResponse> {
+    const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
+    if (!request.anonymous) Object.assign(headers, authHeaders(this.auth));
+    let body: RequestInit['body'];
+    if (request.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(request.json);
+    } else if (request.body !== undefined) {
+      headers['content-type'] = request.contentType ?? 'application/octet-stream';
+      if (request.contentLength !== undefined) headers['content-length'] = String(request.contentLength);
+      body = request.body as RequestInit['body'];
+    }
+    const url = this.resolve(request.url);
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, {
+        method: request.method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+        // Streaming request bodies (large captures from disk) need half-duplex mode in undici.
+        ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+      } as RequestInit);
+      text = await response.text();
+    } catch (error) {
+      throw new CloudNetworkError(`${request.method} ${url} failed: ${networkReason(error)}`, error);
+    }
+    if (response.status >= 400) {
+      throw new CloudHttpError(
+        response.status,
+        `${request.method} ${url} answered ${response.status}${errorTitle(text)}`,
+        text,
+        retryAfterMs(response.headers.get('retry-after')),
+      );
+    }
+    return { status: response.status, headers: response.headers, text };
+  }
+
+  /** Sends and validates a JSON reply against `schema`. */
+  async json<T extends z.ZodType>(request: CloudRequest, schema: T): Promise<z.infer<T>> {
+    const response = await this.send(request);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(response.text);
+    } catch (error) {
+      throw new CloudReplyError(`${request.method} ${request.url}: the reply is not JSON`, error);
+    }
+    const result = schema.safeParse(parsed);
+    if (!result.success) {
+      throw new CloudReplyError(
+        `${request.method} ${request.url}: the reply does not match the contract (${result.error.issues
+          .map((i) => `${i.path.join('.')}: ${i.message}`)
+          .join('; ')})`,
+      );
+    }
+    return result.data;
+  }
+
+  /** A create: 201 (or 204) with the new resource's URI in `Location`. */
+  async create(
+    url: string,
+    json: unknown,
+  ): Promise<{ location: string; uploadLocation: string | undefined; response: CloudResponse }> {
+    const response = await this.send({ method: 'POST', url, json });
+    const location = response.headers.get('location');
+    if (!location) throw new CloudReplyError(`POST ${url}: the reply has no Location header`);
+    const upload = response.headers.get('x-upload-location');
+    return {
+      location: this.resolve(location),
+      uploadLocation: upload ? this.resolve(upload) : undefined,
+      response,
+    };
+  }
+}
+
+function authHeaders(auth: CloudAuth): Record<string, string> {
+  if (auth.kind === 'token') {
+    return { authorization: `Basic ${Buffer.from(`${auth.uuid}:${auth.secret}`).toString('base64')}` };
+  }
+  if (auth.kind === 'session') return { cookie: auth.cookie };
+  return {};
+}
+
+/** Retry-After in seconds (or an HTTP date), as milliseconds. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function errorTitle(text: string): string {
+  try {
+    const body = errorBody.safeParse(JSON.parse(text));
+    if (body.success) return `: ${body.data.errors.map((e) => `${e.title} (${e.code})`).join('; ')}`;
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  return '';
+}
+
+function networkReason(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    if (error.name === 'TimeoutError') return 'timed out';
+    return cause?.code ?? cause?.message ?? error.message;
+  }
+  return String(error);
+}

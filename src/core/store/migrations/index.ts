@@ -1,0 +1,29 @@
+import type { Database } from 'better-sqlite3';
+import { migrate as m0001 } from './0001-init.ts';
+
+/**
+ * Numbered migrations, applied in order inside one transaction each; `PRAGMA user_version` records
+ * the last one applied. To change the schema, add `000N-what.ts` and append it here: never edit a
+ * migration that has shipped.
+ */
+export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [m0001];
+
+/** Brings a database to the newest schema. Returns the versions applied. */
+export function applyMigrations(db: Database): number[] {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `database schema version ${current} is newer than this Echo (${MIGRATIONS.length}); upgrade Echo`,
+    );
+  }
+  const applied: number[] = [];
+  for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+    const step = MIGRATIONS[version - 1]!;
+    db.transaction(() => {
+      step(db);
+      db.pragma(`user_version = ${version}`);
+    })();
+    applied.push(version);
+  }
+  return applied;
+}

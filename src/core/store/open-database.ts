@@ -1,0 +1,84 @@
+import { mkdirSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { describeError } from '../../shared/errors.ts';
+import { inspectDatabaseFiles } from './inspect-files.ts';
+import { applyMigrations } from './migrations/index.ts';
+import { type QuarantineReport, quarantineFiles, salvageInto } from './salvage.ts';
+
+export interface OpenOptions {
+  /** Databases up to this size get `PRAGMA quick_check` at open; larger ones are checked lazily. */
+  startupCheckMaxBytes: number;
+  now?: () => Date;
+}
+
+export interface OpenedDatabase {
+  db: Database.Database;
+  quarantine?: QuarantineReport;
+}
+
+/**
+ * Opens (or creates) the store database with durable settings. A damaged file is quarantined and
+ * its readable rows salvaged into a fresh one, so that the agent always starts.
+ */
+export function openStoreDatabase(path: string, options: OpenOptions): OpenedDatabase {
+  mkdirSync(dirname(path), { recursive: true });
+  const now = options.now ?? (() => new Date());
+  const damage = inspectDatabaseFiles(path);
+  if (damage === undefined) {
+    try {
+      return { db: openHealthy(path, options.startupCheckMaxBytes) };
+    } catch (error) {
+      return recoverDatabase(path, describeError(error), now());
+    }
+  }
+  return recoverDatabase(path, damage, now());
+}
+
+/** Quarantines the files at `path` and salvages them into a fresh database there. */
+export function recoverDatabase(path: string, reason: string, at: Date): OpenedDatabase {
+  const dir = quarantineFiles(path, at);
+  const db = configure(new Database(path));
+  applyMigrations(db);
+  const { salvagedRows, lostRows } = salvageInto(db, dir, basename(path));
+  return {
+    db,
+    quarantine: { reason, quarantinedTo: dir, salvagedRows, lostRows, at: at.toISOString() },
+  };
+}
+
+function openHealthy(path: string, startupCheckMaxBytes: number): Database.Database {
+  const db = configure(new Database(path));
+  try {
+    let size = 0;
+    try {
+      size = statSync(path).size;
+    } catch {
+      size = 0;
+    }
+    if (size > 0 && size <= startupCheckMaxBytes) {
+      const result = db.pragma('quick_check', { simple: true });
+      if (result !== 'ok') throw new Error(`quick_check failed: ${String(result)}`);
+    }
+    applyMigrations(db);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * WAL with `synchronous = NORMAL` by default: every commit survives a crash of the process, and
+ * the sync engine's step updates (created, uploaded, acknowledged) cost no fsync; a step lost to a
+ * power cut is simply redone, idempotently. Ingest commits switch to FULL (see StoreHandle.durably)
+ * so that a record a collector was told is stored survives power loss too.
+ */
+function configure(db: Database.Database): Database.Database {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -16000');
+  db.pragma('temp_store = MEMORY');
+  return db;
+}

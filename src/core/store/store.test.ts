@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { openTestStore } from '../../../test/helpers/store.ts';
+import { tempDir } from '../../../test/helpers/temp-dir.ts';
+
+test('captures are durable, ordered per machine and walk their lifecycle', async (t) => {
+  const dir = tempDir(t);
+  const store = openTestStore(dir);
+  const ids = await Promise.all(
+    [1, 2, 3].map((n) =>
+      store.ingestCapture({
+        machine: n === 2 ? 'b' : 'a',
+        captureTypeName: 'ultimaker.modeler.log',
+        content: `{"n":${n}}`,
+        contentType: 'application/json',
+      }),
+    ),
+  );
+  assert.equal(new Set(ids.map((i) => i.echoCaptureId)).size, 3);
+  assert.deepEqual(store.captures.machinesWithBacklog().sort(), ['a', 'b']);
+  const head = store.captures.head('a')!;
+  assert.equal(head.content?.toString(), '{"n":1}');
+  assert.equal(head.meta.echo_capture_id, head.echoCaptureId);
+  store.captures.markCreated(head.id, 'http://cloud/capture/1/', 'http://cloud/upload/1/');
+  store.captures.markUploaded(head.id);
+  store.captures.markAcknowledged(head.id);
+  assert.equal(store.captures.head('a')!.content?.toString(), '{"n":3}');
+  store.close();
+
+  const reopened = openTestStore(dir);
+  t.after(() => reopened.close());
+  const counts = reopened.stats.counts();
+  assert.equal(counts.captures.acknowledged, 1);
+  assert.equal(counts.captures.pending, 2);
+});
+
+test('large content goes to a blob file that is removed once acknowledged', async (t) => {
+  const dir = tempDir(t);
+  const store = openTestStore(dir, { inlineMaxBytes: 10 });
+  t.after(() => store.close());
+  await store.ingestCapture({
+    machine: 'a',
+    captureTypeName: 'eos.modeler.log',
+    content: 'x'.repeat(1000),
+    contentType: 'text/plain',
+  });
+  const head = store.captures.head('a')!;
+  assert.equal(head.content, undefined);
+  assert.ok(head.contentPath && existsSync(head.contentPath));
+  assert.equal(readFileSync(head.contentPath, 'utf8').length, 1000);
+  store.captures.markAcknowledged(head.id);
+  assert.equal(existsSync(head.contentPath), false);
+});
+
+test('a full store drops the oldest captures and counts them (drop_oldest_captures)', async (t) => {
+  const dir = tempDir(t);
+  const store = openTestStore(dir, {
+    maxSizeBytes: 400 * 1024,
+    groupCommit: { maxRecords: 10, maxWaitMs: 1 },
+  });
+  t.after(() => store.close());
+  const payload = 'y'.repeat(4000);
+  for (let i = 0; i < 300; i++) {
+    await store.ingestCapture({
+      machine: 'a',
+      captureTypeName: 'hp.modeler.status',
+      content: `${i}:${payload}`,
+      contentType: 'text/plain',
+    });
+  }
+  const dropped = store.stats.counters().captures_dropped_store_full ?? 0;
+  assert.ok(dropped > 0, 'some captures were dropped');
+  assert.equal(store.takeDropReport().captures, dropped);
+  const head = store.captures.head('a')!;
+  assert.ok(!head.content!.toString().startsWith('0:'), 'the oldest capture is the one dropped');
+  const remaining = store.stats.captureBacklog();
+  assert.equal(remaining + dropped, 300);
+});
+
+test('a full store refuses new captures with a clear error (stop_collecting)', async (t) => {
+  const dir = tempDir(t);
+  const store = openTestStore(dir, {
+    maxSizeBytes: 200 * 1024,
+    whenFull: 'stop_collecting',
+    groupCommit: { maxRecords: 10, maxWaitMs: 1 },
+    now: (() => {
+      let n = 0;
+      return () => (n += 2000);
+    })(),
+  });
+  t.after(() => store.close());
+  const payload = 'z'.repeat(4000);
+  let refused: unknown;
+  for (let i = 0; i < 200 && !refused; i++) {
+    try {
+      await store.ingestCapture({
+        machine: 'a',
+        captureTypeName: 'hp.modeler.status',
+        content: payload,
+        contentType: 'text/plain',
+      });
+    } catch (error) {
+      refused = error;
+    }
+  }
+  assert.ok(refused instanceof Error);
+  assert.equal((refused as { code?: string }).code, 'ECHO_ERR_STORE_FULL');
+  assert.match(refused.message, /stop_collecting/);
+});
+
+test('log batches come in id order and respect the byte bound', async (t) => {
+  const dir = tempDir(t);
+  const store = openTestStore(dir);
+  t.after(() => store.close());
+  for (let i = 0; i < 10; i++) {
+    await store.ingestLog({
+      source: 'machine',
+      machine: 'a',
+      level: 'INFO',
+      timestamp: new Date().toISOString(),
+      message: `line ${i} ${'m'.repeat(100)}`,
+    });
+  }
+  const batch = store.logs.nextBatch(100, 700);
+  assert.ok(batch.length >= 1 && batch.length < 10);
+  assert.deepEqual(
+    batch.map((b) => b.message.split(' ')[1]),
+    batch.map((_, i) => String(i)),
+  );
+  store.logs.markSent(batch.map((b) => b.id));
+  assert.equal(store.logs.nextBatch(100, 1e6)[0]!.message.startsWith(`line ${batch.length} `), true);
+});

@@ -1,0 +1,77 @@
+import type { CloudLogLevel } from '../../shared/model/capture-types.ts';
+
+/** What a collector hands to the store. */
+export interface CaptureInput {
+  machine: string;
+  captureTypeName: string;
+  content: Buffer | string;
+  contentType: string;
+  meta?: Record<string, unknown>;
+  printerNames?: readonly string[];
+  /** Epoch milliseconds; defaults to now. */
+  capturedAt?: number;
+}
+
+export type CaptureState = 'pending' | 'created' | 'uploaded' | 'acknowledged' | 'dead';
+
+/** A capture row as the sync engine sees it. */
+export interface StoredCapture {
+  id: number;
+  echoCaptureId: string;
+  machine: string;
+  captureTypeName: string;
+  contentType: string;
+  contentSize: number;
+  /** Inline content, or undefined when the content lives in the blob file `contentPath`. */
+  content: Buffer | undefined;
+  contentPath: string | undefined;
+  meta: Record<string, unknown>;
+  printerNames: string[];
+  state: CaptureState;
+  captureUri: string | undefined;
+  uploadUrl: string | undefined;
+  attempts: number;
+  lastError: string | undefined;
+  nextAttemptAt: number;
+  capturedAt: number;
+}
+
+/** A log entry from the agent itself or from a machine. */
+export interface LogInput {
+  source: 'agent' | 'machine';
+  machine?: string;
+  level: CloudLogLevel;
+  /** ISO-8601 UTC. */
+  timestamp: string;
+  message: string;
+  context?: Record<string, unknown>;
+}
+
+export interface StoredLog extends LogInput {
+  id: number;
+}
+
+/** A machine's reachability as reported to `/modeler/`. */
+export interface MachineStatusInput {
+  machine: string;
+  state: string;
+  connected: boolean;
+  error: string | null;
+  observedAt?: number;
+}
+
+export interface StoredMachineStatus {
+  id: number;
+  machine: string;
+  state: string;
+  connected: boolean;
+  error: string | null;
+  observedAt: number;
+}
+
+/** Counts per state, for status and health. */
+export interface BacklogCounts {
+  captures: Record<CaptureState, number>;
+  logs: { pending: number; sent: number; dead: number };
+  machineStatus: { pending: number };
+}

@@ -1,0 +1,169 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { CloudReplyError } from '../../shared/errors.ts';
+import { Wakeup } from '../clock.ts';
+import { captureReply } from '../cloud/replies.ts';
+import type { StoredCapture } from '../store/types.ts';
+import { classifyError } from './classify-error.ts';
+import type { SyncContext } from './sync-context.ts';
+
+const IDLE_RECHECK_MS = 5000;
+
+/**
+ * Sends captures: create (`POST /capture/`), upload (`PUT` to the upload URL), verify (`GET`), then
+ * acknowledged. Captures of one machine go in order, one at a time; different machines go
+ * concurrently up to `sync.max_in_flight`. Every step is stored before the next, so a crash at any
+ * point resumes where it stopped, and the capture URI is stored before the upload starts.
+ */
+export class CaptureSync {
+  readonly wakeup = new Wakeup();
+  private readonly inFlight = new Set<string>();
+  /** Machines whose captures wait because no modeler URI is known for them. */
+  readonly waitingForModeler = new Set<string>();
+  sent = 0;
+
+  constructor(private readonly ctx: SyncContext) {}
+
+  async run(signal: AbortSignal, active: () => boolean): Promise<void> {
+    const { clock, store } = this.ctx;
+    const running = new Set<Promise<void>>();
+    while (!signal.aborted) {
+      if (!active()) {
+        await this.wakeup.wait(clock, 1000, signal);
+        continue;
+      }
+      const now = clock.now();
+      let nextDue = now + IDLE_RECHECK_MS;
+      for (const machine of store.captures.machinesWithBacklog()) {
+        if (this.inFlight.size >= this.ctx.config.sync.max_in_flight) break;
+        if (this.inFlight.has(machine)) continue;
+        const head = store.captures.head(machine);
+        if (!head) continue;
+        if (head.nextAttemptAt > now) {
+          nextDue = Math.min(nextDue, head.nextAttemptAt);
+          continue;
+        }
+        if (!this.ctx.modelerFor(machine)) {
+          this.waitingForModeler.add(machine);
+          continue;
+        }
+        this.waitingForModeler.delete(machine);
+        this.inFlight.add(machine);
+        const work = this.drainMachine(machine, signal, active).finally(() => {
+          this.inFlight.delete(machine);
+          running.delete(work);
+          this.wakeup.poke();
+        });
+        running.add(work);
+      }
+      await this.wakeup.wait(clock, Math.max(5, nextDue - now), signal);
+    }
+    await Promise.allSettled(running);
+  }
+
+  private async drainMachine(machine: string, signal: AbortSignal, active: () => boolean): Promise<void> {
+    const { store, gate, clock } = this.ctx;
+    while (!signal.aborted && active()) {
+      const head = store.captures.head(machine);
+      if (!head || head.nextAttemptAt > clock.now()) return;
+      await gate.pass(signal);
+      if (signal.aborted) return;
+      try {
+        await this.step(head);
+        gate.succeeded();
+      } catch (error) {
+        this.fail(head, error);
+        return;
+      }
+    }
+  }
+
+  private async step(capture: StoredCapture): Promise<void> {
+    const { client, store, config } = this.ctx;
+    if (capture.state === 'pending') {
+      const modeler = this.ctx.modelerFor(capture.machine)!;
+      const created = await client.create('capture/', {
+        modeler,
+        capture_type_name: capture.captureTypeName,
+        printer_names: capture.printerNames,
+        meta: capture.meta,
+      });
+      const upload = created.uploadLocation ?? (await this.fetchUploadUrl(created.location));
+      store.captures.markCreated(capture.id, created.location, upload);
+      return;
+    }
+    if (capture.state === 'created') {
+      await this.upload(capture);
+      store.captures.markUploaded(capture.id);
+      return;
+    }
+    if (capture.state === 'uploaded') {
+      if (config.cloud.verify_uploads) {
+        const remote = await client.json({ method: 'GET', url: capture.captureUri! }, captureReply);
+        if (remote.status === 'failed') {
+          this.ctx.logger.warn(
+            { capture: capture.captureUri, machine: capture.machine, echo_capture_id: capture.echoCaptureId },
+            'the cloud could not parse a capture (status failed); it is kept there for inspection',
+          );
+        }
+      }
+      store.captures.markAcknowledged(capture.id);
+      this.sent++;
+    }
+  }
+
+  private async fetchUploadUrl(captureUri: string): Promise<string> {
+    const remote = await this.ctx.client.json({ method: 'GET', url: captureUri }, captureReply);
+    if (!remote.content_upload)
+      throw new CloudReplyError(`${captureUri} has neither X-Upload-Location nor content_upload`);
+    return remote.content_upload;
+  }
+
+  private async upload(capture: StoredCapture): Promise<void> {
+    const { client } = this.ctx;
+    const url = capture.uploadUrl ?? (await this.fetchUploadUrl(capture.captureUri!));
+    // Credentials go only to the cloud's own origin, never to a presigned object-store URL.
+    const anonymous = new URL(url).origin !== new URL(client.baseUrl).origin;
+    const body =
+      capture.content ??
+      (Readable.toWeb(createReadStream(capture.contentPath!)) as ReadableStream<Uint8Array>);
+    await client.send({
+      method: 'PUT',
+      url,
+      body,
+      contentType: capture.contentType,
+      contentLength: capture.contentSize,
+      anonymous,
+    });
+  }
+
+  private fail(capture: StoredCapture, error: unknown): void {
+    const { store, logger } = this.ctx;
+    const outcome = classifyError(error, this.ctx);
+    const where = { machine: capture.machine, echo_capture_id: capture.echoCaptureId, state: capture.state };
+    switch (outcome.kind) {
+      case 'retry':
+        store.captures.markRetry(capture.id, outcome.reason, outcome.at);
+        logger.debug({ ...where, reason: outcome.reason }, 'capture will be retried');
+        return;
+      case 'not_found':
+        if (capture.state === 'pending') {
+          store.captures.markDead(capture.id, outcome.reason);
+          logger.warn(
+            { ...where, reason: outcome.reason },
+            'the cloud refused a capture; it is dead-lettered',
+          );
+        } else {
+          // The capture or its upload URL is gone: create it again (the server drops duplicates).
+          store.captures.resetToPending(capture.id, outcome.reason);
+        }
+        return;
+      case 'dead':
+        store.captures.markDead(capture.id, outcome.reason);
+        logger.warn({ ...where, reason: outcome.reason }, 'the cloud refused a capture; it is dead-lettered');
+        return;
+      case 'unauthenticated':
+        return;
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { Clock } from '../clock.ts';
+import { backoffDelay } from './backoff.ts';
+
+/**
+ * One gate in front of every request to the cloud. A 429/503 with Retry-After, or a run of network
+ * failures, closes it for everyone: when the server says "slow down" or is gone, no worker keeps
+ * knocking. A success opens it and resets the failure count.
+ */
+export class CloudGate {
+  private openAt = 0;
+  private failures = 0;
+  lastError: string | undefined;
+  lastSuccessAt: number | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly initialMs: number,
+    private readonly maxMs: number,
+  ) {}
+
+  /** Waits until the gate is open (or `signal` aborts). */
+  async pass(signal?: AbortSignal): Promise<void> {
+    while (!signal?.aborted) {
+      const wait = this.openAt - this.clock.now();
+      if (wait <= 0) return;
+      await this.clock.sleep(wait, signal);
+    }
+  }
+
+  /** The server asked for `ms` of quiet (Retry-After). */
+  holdFor(ms: number, reason: string): void {
+    this.openAt = Math.max(this.openAt, this.clock.now() + ms);
+    this.lastError = reason;
+  }
+
+  /** A transport failure: back off exponentially with jitter across consecutive failures. */
+  failed(reason: string): number {
+    const delay = backoffDelay(this.failures++, this.initialMs, this.maxMs);
+    this.holdFor(delay, reason);
+    return delay;
+  }
+
+  succeeded(): void {
+    this.failures = 0;
+    this.lastError = undefined;
+    this.lastSuccessAt = this.clock.now();
+  }
+
+  get reachable(): boolean {
+    return this.failures === 0;
+  }
+
+  get closedUntil(): number {
+    return this.openAt;
+  }
+}

@@ -1,0 +1,56 @@
+import { Wakeup } from '../clock.ts';
+import { classifyError } from './classify-error.ts';
+import type { SyncContext } from './sync-context.ts';
+
+/**
+ * Reports machine reachability to `PUT /modeler/<uuid>/` (`connected`, `error`) when it changes. It
+ * never writes `status`: the server derives that from captures. Only the newest change per machine
+ * is sent; older unsent ones are superseded by it.
+ */
+export class StatusSync {
+  readonly wakeup = new Wakeup();
+
+  constructor(private readonly ctx: SyncContext) {}
+
+  async run(signal: AbortSignal, active: () => boolean): Promise<void> {
+    const { clock, config } = this.ctx;
+    while (!signal.aborted) {
+      if (active()) await this.reportChanges(signal);
+      await this.wakeup.wait(clock, config.intervals.status_report * 1000, signal);
+    }
+  }
+
+  private async reportChanges(signal: AbortSignal): Promise<void> {
+    const { store, client, gate } = this.ctx;
+    for (const status of store.status.unreported()) {
+      const modeler = this.ctx.modelerFor(status.machine);
+      if (!modeler) continue;
+      const key = `modeler_reported:${status.machine}`;
+      const wire = { connected: status.connected, error: status.error };
+      if (store.stats.getValue(key) === JSON.stringify(wire)) {
+        store.status.markReported(status.machine, status.id);
+        continue;
+      }
+      await gate.pass(signal);
+      if (signal.aborted) return;
+      try {
+        await client.send({ method: 'PUT', url: modeler, json: wire });
+        gate.succeeded();
+        store.stats.setValue(key, JSON.stringify(wire));
+        store.status.markReported(status.machine, status.id);
+      } catch (error) {
+        const outcome = classifyError(error, this.ctx);
+        if (outcome.kind === 'dead' || outcome.kind === 'not_found') {
+          // The cloud refuses this report; a newer change will be tried, this one is dropped.
+          this.ctx.logger.warn(
+            { machine: status.machine, reason: outcome.reason },
+            'machine status report refused',
+          );
+          store.status.markReported(status.machine, status.id);
+          continue;
+        }
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { CloudHttpClient } from '../cloud/http-client.ts';
+import type { ResolvedConfig } from '../config/load.ts';
+import type { Store } from '../store/store.ts';
+import type { CloudGate } from './cloud-gate.ts';
+
+/** What every sync worker shares. */
+export interface SyncContext {
+  client: CloudHttpClient;
+  store: Store;
+  gate: CloudGate;
+  clock: Clock;
+  logger: Logger;
+  config: ResolvedConfig;
+  /** The `/modeler/<uuid>/` URI a machine reports as, when known. */
+  modelerFor(machine: string): string | undefined;
+  /** Told when the cloud answers 401: the credential is no longer valid. */
+  unauthenticated(reason: string): void;
+  /** The user uuid of the token (for log entries), when known. */
+  userUuid(): string | null;
+}

@@ -1,0 +1,266 @@
+import type { Logger } from 'pino';
+import { CloudHttpError, describeError } from '../../shared/errors.ts';
+import { type Clock, Wakeup } from '../clock.ts';
+import { type ApiToken, loadApiToken } from '../cloud/credentials.ts';
+import { CloudHttpClient } from '../cloud/http-client.ts';
+import { ensureRegistered } from '../cloud/registration.ts';
+import { aboutReply, eccoReply } from '../cloud/replies.ts';
+import type { ResolvedConfig } from '../config/load.ts';
+import type { SecretStore } from '../secrets/secret-store.ts';
+import type { Store } from '../store/store.ts';
+import { ECHO_VERSION } from '../version.ts';
+import { CaptureSync } from './capture-sync.ts';
+import { classifyError } from './classify-error.ts';
+import { CloudGate } from './cloud-gate.ts';
+import { type HealthAssessment, HealthAssessor } from './health.ts';
+import { LogSync } from './log-sync.ts';
+import { StatusSync } from './status-sync.ts';
+import type { SyncContext } from './sync-context.ts';
+
+/** Where the agent stands with the cloud. */
+export type AuthState = 'signed_out' | 'signed_in' | 'needs_sign_in';
+
+export interface SyncStatus {
+  auth: AuthState;
+  authError: string | undefined;
+  registered: boolean;
+  eccoUri: string | undefined;
+  /** The cloud's remote switch (`/ecco/` `enabled`). */
+  enabled: boolean;
+  reachable: boolean;
+  lastSyncAt: string | undefined;
+  lastError: string | undefined;
+  retryingAt: string | undefined;
+  health: HealthAssessment;
+  lastHealthReportAt: string | undefined;
+  waitingForModeler: string[];
+}
+
+export interface SyncEngineOptions {
+  config: ResolvedConfig;
+  store: Store;
+  secrets: SecretStore;
+  clock: Clock;
+  logger: Logger;
+  modelerFor(machine: string): string | undefined;
+  /** Told when the cloud's `enabled` switch changes. */
+  onEnabledChange?(enabled: boolean): void;
+}
+
+const CREDENTIAL_RECHECK_MS = 5000;
+
+/**
+ * The sync engine: signs in with the stored credential, registers the installation, reports health
+ * and obeys the `enabled` switch, and runs the capture, log and status workers while all is well.
+ * Collection never waits for it: collectors write to the store, and the engine drains the store.
+ */
+export class SyncEngine {
+  readonly client: CloudHttpClient;
+  private readonly gate: CloudGate;
+  private readonly captures: CaptureSync;
+  private readonly logs: LogSync;
+  private readonly statuses: StatusSync;
+  private readonly assessor: HealthAssessor;
+  private readonly ctx: SyncContext;
+  private readonly connectWakeup = new Wakeup();
+  private readonly controller = new AbortController();
+  private loops: Promise<void>[] = [];
+  private auth: AuthState = 'signed_out';
+  private authError: string | undefined;
+  private token: ApiToken | undefined;
+  private eccoUri: string | undefined;
+  private enabled = true;
+  private lastHealth: HealthAssessment = { health: 'unknown', reasons: [] };
+  private lastHealthReportAt: number | undefined;
+
+  constructor(private readonly options: SyncEngineOptions) {
+    const { config, clock } = options;
+    this.client = new CloudHttpClient(config.cloud.url, config.cloud.request_timeout_ms);
+    this.gate = new CloudGate(clock, config.sync.backoff_initial_ms, config.sync.backoff_max_ms);
+    const ctx: SyncContext = {
+      client: this.client,
+      store: options.store,
+      gate: this.gate,
+      clock,
+      logger: options.logger,
+      config,
+      modelerFor: options.modelerFor,
+      unauthenticated: (reason) => this.unauthenticated(reason),
+      userUuid: () => this.token?.userUuid ?? null,
+    };
+    this.ctx = ctx;
+    this.captures = new CaptureSync(ctx);
+    this.logs = new LogSync(ctx);
+    this.statuses = new StatusSync(ctx);
+    this.assessor = new HealthAssessor(options.store, {
+      backlogDegradedRecords: config.sync.backlog_degraded_records,
+      machineFailingMs: config.sync.machine_failing_degraded_minutes * 60_000,
+      now: clock.now,
+    });
+  }
+
+  start(): void {
+    const signal = this.controller.signal;
+    const active = () => this.auth === 'signed_in' && this.eccoUri !== undefined && this.enabled;
+    this.loops = [
+      this.connectLoop(signal),
+      this.healthLoop(signal),
+      this.captures.run(signal, active),
+      this.logs.run(signal, active),
+      this.statuses.run(signal, active),
+    ];
+  }
+
+  /** Stops every worker; in-flight requests finish or are abandoned (they resume after restart). */
+  async stop(): Promise<void> {
+    this.controller.abort();
+    await Promise.allSettled(this.loops);
+  }
+
+  /** New data is in the store: send it without waiting for the next interval. */
+  wake(): void {
+    this.captures.wakeup.poke();
+  }
+
+  /** Sends pending logs now (e.g. after a burst of machine logs). */
+  flushLogs(): void {
+    this.logs.wakeup.poke();
+  }
+
+  /** A new credential is available (login through the CLI or the local API). */
+  credentialsChanged(): void {
+    this.auth = 'signed_out';
+    this.token = undefined;
+    this.connectWakeup.poke();
+  }
+
+  status(): SyncStatus {
+    const lastSuccess = this.gate.lastSuccessAt;
+    const closedUntil = this.gate.closedUntil;
+    return {
+      auth: this.auth,
+      authError: this.authError,
+      registered: this.eccoUri !== undefined,
+      eccoUri: this.eccoUri,
+      enabled: this.enabled,
+      reachable: this.gate.reachable,
+      lastSyncAt: lastSuccess === undefined ? undefined : new Date(lastSuccess).toISOString(),
+      lastError: this.gate.lastError,
+      retryingAt: closedUntil > this.options.clock.now() ? new Date(closedUntil).toISOString() : undefined,
+      health: this.lastHealth,
+      lastHealthReportAt:
+        this.lastHealthReportAt === undefined ? undefined : new Date(this.lastHealthReportAt).toISOString(),
+      waitingForModeler: [...this.captures.waitingForModeler],
+    };
+  }
+
+  private unauthenticated(reason: string): void {
+    if (this.auth !== 'signed_in') return;
+    this.auth = 'needs_sign_in';
+    this.authError = reason;
+    this.options.logger.error(
+      { reason },
+      'the cloud no longer accepts this installation’s credential: sign in again',
+    );
+    this.connectWakeup.poke();
+  }
+
+  /** Picks up a credential, probes the cloud and registers; again after every loss. */
+  private async connectLoop(signal: AbortSignal): Promise<void> {
+    const { clock, logger, store, config, secrets } = this.options;
+    while (!signal.aborted) {
+      if (this.auth !== 'signed_in') {
+        let token: ApiToken | undefined;
+        try {
+          token = loadApiToken(config, secrets);
+        } catch (error) {
+          this.authError = describeError(error);
+        }
+        const rejected =
+          this.auth === 'needs_sign_in' &&
+          token?.secret === this.token?.secret &&
+          token?.uuid === this.token?.uuid;
+        if (token && !rejected) {
+          this.token = token;
+          this.client.auth = { kind: 'token', uuid: token.uuid, secret: token.secret };
+          this.auth = 'signed_in';
+          this.authError = undefined;
+        } else {
+          if (!token) this.auth = 'signed_out';
+          await this.connectWakeup.wait(clock, CREDENTIAL_RECHECK_MS, signal);
+          continue;
+        }
+      }
+      if (this.eccoUri === undefined) {
+        await this.gate.pass(signal);
+        try {
+          await this.client.json({ method: 'GET', url: 'about/' }, aboutReply);
+          const registered = await ensureRegistered(this.client, store.stats, {
+            version: ECHO_VERSION,
+            bureau: config.cloud.bureau,
+            health: this.lastHealth.health,
+            now: clock.now,
+          });
+          this.gate.succeeded();
+          this.eccoUri = registered.uri;
+          this.setEnabled(registered.ecco.enabled);
+          logger.info({ ecco: registered.uri }, 'registered with the cloud');
+          this.captures.wakeup.poke();
+          this.logs.wakeup.poke();
+          this.statuses.wakeup.poke();
+        } catch (error) {
+          classifyError(error, this.ctx);
+          continue;
+        }
+      }
+      await this.connectWakeup.wait(clock, 60_000, signal);
+    }
+  }
+
+  /** Every health interval: assess, `PUT /ecco/<uuid>/`, and read back the `enabled` switch. */
+  private async healthLoop(signal: AbortSignal): Promise<void> {
+    const { clock, config } = this.options;
+    while (!signal.aborted) {
+      this.lastHealth = this.assessor.assess();
+      if (this.auth === 'signed_in' && this.eccoUri) {
+        await this.gate.pass(signal);
+        try {
+          await this.client.send({
+            method: 'PUT',
+            url: this.eccoUri,
+            json: {
+              health: this.lastHealth.health,
+              health_check_on: new Date(clock.now()).toISOString(),
+              version: ECHO_VERSION,
+            },
+          });
+          this.lastHealthReportAt = clock.now();
+          const ecco = await this.client.json({ method: 'GET', url: this.eccoUri }, eccoReply);
+          this.gate.succeeded();
+          this.setEnabled(ecco.enabled);
+        } catch (error) {
+          if (error instanceof CloudHttpError && error.status === 404) {
+            // The installation was deleted in the cloud: register again.
+            this.options.store.stats.setValue('cloud.ecco_uri', undefined);
+            this.eccoUri = undefined;
+            this.connectWakeup.poke();
+          } else classifyError(error, this.ctx);
+        }
+      }
+      await clock.sleep(config.intervals.health * 1000, signal);
+    }
+  }
+
+  private setEnabled(enabled: boolean): void {
+    if (enabled === this.enabled) return;
+    this.enabled = enabled;
+    this.options.logger.warn(
+      { enabled },
+      enabled
+        ? 'the cloud enabled this installation again: collection and uploads resume'
+        : 'the cloud disabled this installation: collection and uploads are paused, stored data is kept',
+    );
+    this.options.onEnabledChange?.(enabled);
+    if (enabled) this.wake();
+  }
+}

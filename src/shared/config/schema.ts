@@ -1,0 +1,162 @@
+import { z } from 'zod';
+
+/**
+ * The one source of Echo's configuration: the TypeScript type, the defaults and the validation all
+ * come from this schema, and `docs/config.schema.json` is generated from it (`npm run schema`).
+ * Keys are snake_case because operators write them in YAML. Every object is strict: an unknown key
+ * is an error (a typo must not silently fall back to a default).
+ */
+
+/** A reference to a secret kept outside the config file. */
+export const secretRef = z
+  .string()
+  .regex(/^(env|store|file):.+$/, 'must be "env:VARIABLE", "store:NAME" (the secret store) or "file:/path"')
+  .describe('Where the secret lives: env:VARIABLE, store:NAME (Echo secret store) or file:/path.');
+
+const seconds = (def: number, min = 1) => z.number().int().min(min).max(86_400).default(def);
+
+export const apiTokenSchema = z
+  .strictObject({
+    uuid: z.string().min(1).describe('The api token uuid returned by POST /api_tokens/.'),
+    secret: z.string().min(1).optional().describe('The token secret in plain text (prefer secret_ref).'),
+    secret_ref: secretRef.optional(),
+  })
+  .refine((t) => (t.secret === undefined) !== (t.secret_ref === undefined), {
+    message: 'give exactly one of "secret" or "secret_ref"',
+  })
+  .describe('Credential for headless installs; `echo-agent login` stores one in the secret store instead.');
+
+export const cloudSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.example.com/' }),
+  events_url: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('Default: <url>/events/.'),
+  api_token: apiTokenSchema.optional(),
+  bureau: z.url().optional().describe('Bureau URI; default: the first resource of GET /bureau/.'),
+  request_timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
+  verify_uploads: z
+    .boolean()
+    .default(true)
+    .describe('GET each capture after its upload before marking it acknowledged.'),
+});
+
+export const intervalsSchema = z.strictObject({
+  health: seconds(60).describe('Seconds between health reports (PUT /ecco/<uuid>/).'),
+  logs_flush: seconds(30).describe('Seconds between log batches to /logs/.'),
+  status_report: seconds(10).describe('Seconds between checks for machine status changes to report.'),
+  command_poll: seconds(30).describe('Seconds between polls of /modeler-command/ besides the event stream.'),
+});
+
+export const storeSchema = z.strictObject({
+  max_size_mb: z
+    .number()
+    .min(1)
+    .max(1_048_576)
+    .default(2048)
+    .describe('Cap on the database plus blob files.'),
+  when_full: z.enum(['drop_oldest_captures', 'stop_collecting']).default('drop_oldest_captures'),
+  retention_hours: z
+    .number()
+    .min(0)
+    .max(8760)
+    .default(24)
+    .describe('How long acknowledged records are kept locally before they are deleted.'),
+  inline_content_max_kb: z
+    .number()
+    .int()
+    .min(1)
+    .max(65_536)
+    .default(256)
+    .describe('Capture content larger than this is written to a blob file and streamed from disk.'),
+  startup_check_max_mb: z
+    .number()
+    .min(0)
+    .default(256)
+    .describe('Databases up to this size get PRAGMA quick_check at start; larger ones are checked lazily.'),
+  group_commit_max_records: z.number().int().min(1).max(100_000).default(2000),
+  group_commit_max_wait_ms: z.number().min(0).max(1000).default(4),
+});
+
+export const syncSchema = z.strictObject({
+  max_in_flight: z
+    .number()
+    .int()
+    .min(1)
+    .max(256)
+    .default(8)
+    .describe('Concurrent capture uploads (machines).'),
+  log_batch_max_entries: z.number().int().min(1).max(100_000).default(1000),
+  log_batch_max_kb: z.number().int().min(1).max(65_536).default(1024),
+  backoff_initial_ms: z.number().int().min(10).default(1000),
+  backoff_max_ms: z.number().int().min(100).default(300_000),
+  machine_failing_degraded_minutes: z
+    .number()
+    .min(0)
+    .default(10)
+    .describe('A machine failing for longer than this makes the health "degraded".'),
+  backlog_degraded_records: z
+    .number()
+    .int()
+    .min(1)
+    .default(50_000)
+    .describe('A capture backlog above this makes the health "degraded".'),
+});
+
+export const logSchema = z.strictObject({
+  level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  cloud_level: z
+    .enum(['debug', 'info', 'warn', 'error', 'fatal'])
+    .default('warn')
+    .describe("Lowest level of the agent's own logs that are sent to /logs/."),
+  file_max_mb: z.number().min(1).max(1024).default(10),
+  file_count: z.number().int().min(1).max(100).default(5),
+  sentry_dsn_ref: secretRef
+    .optional()
+    .describe('Sentry DSN (as a secret reference) for CRITICAL errors only.'),
+});
+
+export const apiSchema = z.strictObject({
+  port: z
+    .number()
+    .int()
+    .min(0)
+    .max(65_535)
+    .default(0)
+    .describe('Loopback port of the local API; 0 picks one.'),
+  host: z.enum(['127.0.0.1', '::1', 'localhost']).default('127.0.0.1').describe('Loopback only, by design.'),
+});
+
+export const machineSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  collector: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a collector id such as "ultimaker"'),
+  connection: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .describe("Validated by the collector's own schema."),
+  poll_interval: z.number().min(0.1).max(86_400).default(30).describe('Seconds between polls.'),
+  modeler: z.url().optional().describe('The /modeler/<uuid>/ URI this machine reports as.'),
+  credentials: z
+    .strictObject({ username: z.string().optional(), password_ref: secretRef.optional() })
+    .optional(),
+  enabled: z.boolean().default(true),
+});
+
+export const configSchema = z.strictObject({
+  version: z.literal(1).default(1),
+  workstation_name: z.string().min(1).max(200).optional().describe('Default: the host name.'),
+  data_dir: z.string().min(1).optional().describe('Default: the OS per-user data folder + /echo.'),
+  cloud: cloudSchema,
+  intervals: intervalsSchema.default(intervalsSchema.parse({})),
+  store: storeSchema.default(storeSchema.parse({})),
+  sync: syncSchema.default(syncSchema.parse({})),
+  log: logSchema.default(logSchema.parse({})),
+  api: apiSchema.default(apiSchema.parse({})),
+  machines: z.array(machineSchema).default([]),
+});
+
+/** A configuration as written (before defaults). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** A validated configuration with every default filled in. */
+export type EchoConfig = z.output<typeof configSchema>;
+export type MachineConfig = z.output<typeof machineSchema>;

@@ -1,0 +1,80 @@
+/**
+ * Every error Echo raises carries a stable `code` that callers branch on (the undici/fastify shape),
+ * and `retryable` so that the sync engine can decide without string matching.
+ */
+export type EchoErrorCode =
+  // Configuration: found at load time, never at run time.
+  | 'ECHO_ERR_CONFIG_INVALID'
+  | 'ECHO_ERR_CONFIG_NOT_FOUND'
+  | 'ECHO_ERR_CONFIG_PARSE'
+  | 'ECHO_ERR_SECRET_MISSING'
+  // Store: the durable SQLite store-and-forward.
+  | 'ECHO_ERR_STORE_FULL'
+  | 'ECHO_ERR_STORE_CLOSED'
+  | 'ECHO_ERR_STORE_CORRUPT'
+  // Cloud: HTTP replies and transport failures.
+  | 'ECHO_ERR_CLOUD_HTTP'
+  | 'ECHO_ERR_CLOUD_NETWORK'
+  | 'ECHO_ERR_CLOUD_REPLY_INVALID'
+  | 'ECHO_ERR_CLOUD_UNAUTHENTICATED'
+  // Local API and CLI.
+  | 'ECHO_ERR_AGENT_NOT_RUNNING'
+  | 'ECHO_ERR_USAGE';
+
+/** Base class of every error Echo raises on purpose. */
+export class EchoError extends Error {
+  readonly code: EchoErrorCode;
+  readonly retryable: boolean;
+  constructor(code: EchoErrorCode, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/** A configuration file that cannot start an agent. `problems` name the field path and the fix. */
+export class ConfigError extends EchoError {
+  readonly problems: readonly string[];
+  constructor(code: EchoErrorCode, message: string, problems: readonly string[] = [], cause?: unknown) {
+    super(code, problems.length > 0 ? `${message}\n  - ${problems.join('\n  - ')}` : message, { cause });
+    this.problems = problems;
+  }
+}
+
+/** The store refused a write (full with `stop_collecting`, closed, or corrupt). */
+export class StoreError extends EchoError {}
+
+/** A reply from the cloud with a non-success status. */
+export class CloudHttpError extends EchoError {
+  readonly status: number;
+  readonly retryAfterMs: number | undefined;
+  readonly body: string;
+  constructor(status: number, message: string, body: string, retryAfterMs?: number) {
+    const retryable = status === 429 || status === 503 || status >= 500 || status === 408;
+    super(status === 401 ? 'ECHO_ERR_CLOUD_UNAUTHENTICATED' : 'ECHO_ERR_CLOUD_HTTP', message, { retryable });
+    this.status = status;
+    this.retryAfterMs = retryAfterMs;
+    this.body = body;
+  }
+}
+
+/** The cloud could not be reached (refused, reset, timed out, DNS). Always retryable. */
+export class CloudNetworkError extends EchoError {
+  constructor(message: string, cause?: unknown) {
+    super('ECHO_ERR_CLOUD_NETWORK', message, { cause, retryable: true });
+  }
+}
+
+/** The cloud answered 2xx with a body that does not match the contract. */
+export class CloudReplyError extends EchoError {
+  constructor(message: string, cause?: unknown) {
+    super('ECHO_ERR_CLOUD_REPLY_INVALID', message, { cause, retryable: true });
+  }
+}
+
+/** Human text for any thrown value, for logs and `last_error` columns. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,70 @@
+import type { TestContext } from 'node:test';
+import {
+  type CloudEmulator,
+  type EmulatorOptions,
+  startCloudEmulator,
+} from '../../src/cloud-emulator/server.ts';
+import { Agent } from '../../src/core/agent.ts';
+import { type Clock, scaledClock } from '../../src/core/clock.ts';
+import { type ResolvedConfig, resolveConfig } from '../../src/core/config/load.ts';
+import type { ConfigInput } from '../../src/shared/config/schema.ts';
+import { tempDir } from './temp-dir.ts';
+
+export const SEED_TOKEN = { uuid: '00000000-0000-4000-8000-000000000001', secret: 'test-secret' };
+
+/** An emulator that knows the seed token and has one modeler per name given. */
+export async function startEmulator(
+  t: TestContext,
+  machines: string[] = ['printer-1'],
+  options: EmulatorOptions = {},
+): Promise<{ emulator: CloudEmulator; modelers: Record<string, string> }> {
+  const emulator = await startCloudEmulator({ seedToken: SEED_TOKEN, ...options });
+  t.after(() => emulator.close());
+  const modelers: Record<string, string> = {};
+  for (const name of machines) modelers[name] = emulator.state.addModeler({ name }).uri;
+  return { emulator, modelers };
+}
+
+/** A validated config pointing at the emulator, with fast intervals for tests. */
+export function testConfig(
+  dataDir: string,
+  cloudUrl: string,
+  modelers: Record<string, string>,
+  extra: Partial<ConfigInput> = {},
+): ResolvedConfig {
+  return resolveConfig(
+    {
+      workstation_name: 'test-station',
+      data_dir: dataDir,
+      cloud: { url: cloudUrl, api_token: SEED_TOKEN, request_timeout_ms: 5000 },
+      intervals: { health: 5, logs_flush: 1, status_report: 1, command_poll: 5 },
+      sync: { backoff_initial_ms: 200, backoff_max_ms: 10_000 },
+      log: { level: 'warn' },
+      machines: Object.entries(modelers).map(([name, modeler]) => ({ name, collector: 'test', modeler })),
+      ...extra,
+    },
+    {},
+  );
+}
+
+/** Starts an agent against `config`; it is stopped when the test ends. */
+export async function startAgent(
+  t: TestContext,
+  config: ResolvedConfig,
+  clock: Clock = scaledClock(1),
+): Promise<Agent> {
+  const agent = await Agent.start({ config, clock });
+  t.after(() => agent.stop());
+  return agent;
+}
+
+/** Polls `check` until it is true or `timeoutMs` of real time passes. */
+export async function waitFor(check: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export { tempDir };
