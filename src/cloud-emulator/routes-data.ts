@@ -29,8 +29,13 @@ export const dataRoutes: Route[] = [
   {
     method: 'POST',
     pattern: /^\/logs\/$/,
-    async handle({ req, res, state }) {
+    async handle({ req, res, state, faults }) {
       const body = await readJson(req, logsCreate);
+      const poisoned = body.logs.findIndex((l) =>
+        faults.reject_log_containing.some((m) => l.message.includes(m)),
+      );
+      if (poisoned >= 0)
+        throw new HttpReply(400, 'invalid-payload', `The payload provided is not valid (logs.${poisoned}).`);
       state.logBatches.push(body);
       sendEmpty(res, 204);
     },

@@ -96,5 +96,7 @@ export const faultPlan = z.strictObject({
   slow_ms: z.number().min(0).default(0),
   down: z.boolean().default(false),
   reject_capture_types: z.array(z.string()).default([]),
+  /** A log batch with an entry whose message contains one of these is refused with a 400. */
+  reject_log_containing: z.array(z.string()).default([]),
 });
 export type FaultPlan = z.output<typeof faultPlan>;

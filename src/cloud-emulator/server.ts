@@ -71,6 +71,7 @@ export async function startCloudEmulator(options: EmulatorOptions = {}): Promise
 
     if (faults.slow_ms > 0) await new Promise((r) => setTimeout(r, faults.slow_ms));
     if (random() < faults.rate_reset) {
+      state.resets++;
       req.socket.destroy();
       return;
     }
@@ -95,6 +96,7 @@ export async function startCloudEmulator(options: EmulatorOptions = {}): Promise
     }
     if (req.method === 'PUT' && url.pathname.startsWith('/upload/') && random() < faults.rate_upload_reset) {
       // A reset mid-upload: take part of the body, then drop the connection.
+      state.resets++;
       req.once('data', () => req.socket.destroy());
       return;
     }

@@ -61,6 +61,8 @@ export class EmulatorState {
   readonly commands = new Map<string, CommandRecord>();
   readonly requests: RequestRecord[] = [];
   duplicateCapturePosts = 0;
+  /** Connections the fault plan reset (they never finish, so `requests` cannot show them). */
+  resets = 0;
   private base = '';
 
   constructor(users: ReadonlyArray<{ username: string; password: string }>) {
@@ -166,6 +168,7 @@ export class EmulatorState {
       captures: captures.length,
       captures_uploaded: captures.filter((c) => c.content !== undefined).length,
       duplicate_capture_posts: this.duplicateCapturePosts,
+      resets: this.resets,
       modelers: [...this.modelers.values()],
       commands: [...this.commands.values()],
       requests: this.requests.length,

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { startAgent, startEmulator, tempDir, testConfig, waitFor } from '../../../test/helpers/harness.ts';
+
+async function api(t: import('node:test').TestContext) {
+  const { emulator, modelers } = await startEmulator(t, ['p1'], {
+    faults: { reject_capture_types: ['hp.modeler.status'] },
+  });
+  const dir = tempDir(t);
+  const agent = await startAgent(t, testConfig(dir, emulator.url, modelers));
+  const file = JSON.parse(readFileSync(join(dir, 'api.json'), 'utf8')) as { url: string; token: string };
+  assert.equal(statSync(join(dir, 'api.json')).mode & 0o777, 0o600);
+  const call = async (path: string, init: RequestInit = {}, token: string | null = file.token) =>
+    fetch(`${file.url}${path}`, {
+      ...init,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...init.headers },
+    });
+  return { agent, emulator, file, call };
+}
+
+test('the local API binds to loopback and requires its token', async (t) => {
+  const { file, call } = await api(t);
+  assert.match(file.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.equal((await call('/healthz', {}, null)).status, 200);
+  assert.equal((await call('/readyz', {}, null)).status, 200);
+  assert.equal((await call('/api/v1/status', {}, null)).status, 401);
+  assert.equal((await call('/api/v1/status', {}, 'x'.repeat(64))).status, 401);
+  const ok = await call('/api/v1/status');
+  assert.equal(ok.status, 200);
+  const status = (await ok.json()) as { workstationName: string };
+  assert.equal(status.workstationName, 'test-station');
+  const missing = await call('/api/v1/nope');
+  assert.equal(missing.status, 404);
+  assert.match(((await missing.json()) as { error: { message: string } }).error.message, /openapi/);
+  const doc = (await (await call('/api/v1/openapi.json', {}, null)).json()) as {
+    paths: Record<string, unknown>;
+  };
+  assert.ok(doc.paths['/api/v1/dead-letters/retry']);
+});
+
+test('a request with a foreign Host header is refused (DNS rebinding)', async (t) => {
+  const { file } = await api(t);
+  const { port } = new URL(file.url);
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path: '/healthz', headers: { host: 'evil.example' } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(status, 403);
+});
+
+test('metrics, logs, dead letters and retry through the API', async (t) => {
+  const { agent, emulator, call } = await api(t);
+  await agent.ingestCapture({
+    machine: 'p1',
+    captureTypeName: 'hp.modeler.status',
+    content: '{}',
+    contentType: 'application/json',
+  });
+  await agent.ingestLog({
+    source: 'machine',
+    machine: 'p1',
+    level: 'ERROR',
+    timestamp: new Date().toISOString(),
+    message: 'nozzle clog 50%_done',
+  });
+  await waitFor(() => agent.store.stats.counts().captures.dead === 1, 10_000, 'dead letter');
+
+  const metrics = await (await call('/metrics')).text();
+  assert.match(metrics, /echo_captures\{state="dead"\} 1/);
+  assert.match(metrics, /# TYPE echo_store_used_bytes gauge/);
+
+  const logs = (await (await call('/api/v1/logs?level=ERROR&search=50%25_')).json()) as { message: string }[];
+  assert.deepEqual(
+    logs.map((l) => l.message),
+    ['nozzle clog 50%_done'],
+  );
+
+  const dead = (await (await call('/api/v1/dead-letters')).json()) as {
+    id: number;
+    captureTypeName: string;
+  }[];
+  assert.equal(dead[0]!.captureTypeName, 'hp.modeler.status');
+  const bad = await call('/api/v1/dead-letters/retry', { method: 'POST', body: '{"kind":"everything"}' });
+  assert.equal(bad.status, 400);
+  await emulator.setFaults({ reject_capture_types: [] });
+  const retried = await call('/api/v1/dead-letters/retry', {
+    method: 'POST',
+    body: JSON.stringify({ ids: [dead[0]!.id] }),
+  });
+  assert.deepEqual(await retried.json(), { retried: 1 });
+  await waitFor(() => emulator.state.uploadedCaptureIds().size === 1, 10_000, 'retried capture uploaded');
+});

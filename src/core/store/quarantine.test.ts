@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { openTestStore } from '../../../test/helpers/store.ts';
+import { tempDir } from '../../../test/helpers/temp-dir.ts';
+
+async function fill(dir: string, count: number) {
+  const store = openTestStore(dir);
+  for (let i = 0; i < count; i++) {
+    await store.ingestCapture({
+      machine: `m${i % 3}`,
+      captureTypeName: 'eos.modeler.log',
+      content: `line ${i} ${'l'.repeat(400)}`,
+      contentType: 'text/plain',
+    });
+  }
+  return store;
+}
+
+function overwrite(path: string, offset: number, length: number) {
+  const fd = openSync(path, 'r+');
+  writeSync(fd, Buffer.alloc(length, 0xa5), 0, length, offset);
+  closeSync(fd);
+}
+
+test('a database with damaged pages is quarantined, its readable rows salvaged, and an alert raised', async (t) => {
+  const dir = tempDir(t);
+  (await fill(dir, 300)).close();
+  const path = join(dir, 'echo.db');
+  const size = statSync(path).size;
+  overwrite(path, Math.floor(size / 2 / 4096) * 4096, 4096 * 2);
+
+  const store = openTestStore(dir);
+  t.after(() => store.close());
+  assert.equal(store.quarantineReports.length, 1);
+  const report = store.quarantineReports[0]!;
+  assert.ok(existsSync(join(report.quarantinedTo, 'echo.db')), 'the damaged file is kept for inspection');
+  const salvaged = report.salvagedRows.captures ?? 0;
+  assert.ok(salvaged > 100 && salvaged < 300, `most captures salvaged (${salvaged})`);
+  assert.equal(store.stats.captureBacklog(), salvaged);
+  const alert = store.stats.activeAlerts().find((a) => a.kind === 'store_quarantine');
+  assert.ok(alert, 'an alert is shown by status');
+  assert.match(alert.message, /damaged/);
+  assert.equal(store.stats.counters().store_quarantines, 1);
+  // The salvaged store works as usual.
+  await store.ingestCapture({
+    machine: 'm0',
+    captureTypeName: 'eos.modeler.log',
+    content: 'after',
+    contentType: 'text/plain',
+  });
+  assert.equal(store.stats.captureBacklog(), salvaged + 1);
+});
+
+test('a file that is not a database at all is quarantined and a fresh store starts', async (t) => {
+  const dir = tempDir(t);
+  (await fill(dir, 10)).close();
+  overwrite(join(dir, 'echo.db'), 0, 100);
+  const store = openTestStore(dir);
+  t.after(() => store.close());
+  assert.equal(store.quarantineReports.length, 1);
+  assert.match(store.quarantineReports[0]!.reason, /SQLite header/);
+  assert.equal(store.stats.captureBacklog(), 0);
+});
+
+test('a truncated WAL is quarantined and the committed frames before the tear are salvaged', async (t) => {
+  const dir = tempDir(t);
+  const live = await fill(dir, 50);
+  // Copy the files while the store is open, as a crash would leave them: database plus WAL.
+  const crashed = tempDir(t);
+  copyFileSync(join(dir, 'echo.db'), join(crashed, 'echo.db'));
+  copyFileSync(join(dir, 'echo.db-wal'), join(crashed, 'echo.db-wal'));
+  live.close();
+  const walSize = statSync(join(crashed, 'echo.db-wal')).size;
+  truncateSync(join(crashed, 'echo.db-wal'), walSize - 1000);
+
+  const store = openTestStore(crashed);
+  t.after(() => store.close());
+  assert.equal(store.quarantineReports.length, 1);
+  assert.match(store.quarantineReports[0]!.reason, /WAL file is truncated/);
+  const salvaged = store.stats.captureBacklog();
+  assert.ok(salvaged > 0 && salvaged <= 50, `committed records salvaged (${salvaged})`);
+  const folder = readdirSync(join(crashed, 'quarantine'));
+  assert.equal(folder.length, 1);
+  assert.ok(existsSync(join(crashed, 'quarantine', folder[0]!, 'echo.db-wal')), 'the torn WAL is kept');
+});
