@@ -27,14 +27,22 @@ export const apiTokenSchema = z
   .describe('Credential for headless installs; `echo-agent login` stores one in the secret store instead.');
 
 export const cloudSchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.example.com/' }),
+  url: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.example.com/' })
+    .describe('Base URL of the cloud MES API.'),
   events_url: z
     .url({ protocol: /^https?$/ })
     .optional()
     .describe('Default: <url>/events/.'),
   api_token: apiTokenSchema.optional(),
   bureau: z.url().optional().describe('Bureau URI; default: the first resource of GET /bureau/.'),
-  request_timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
+  request_timeout_ms: z
+    .number()
+    .int()
+    .min(100)
+    .max(600_000)
+    .default(30_000)
+    .describe('Timeout of one cloud request.'),
   verify_uploads: z
     .boolean()
     .default(true)
@@ -45,7 +53,9 @@ export const intervalsSchema = z.strictObject({
   health: seconds(60).describe('Seconds between health reports (PUT /ecco/<uuid>/).'),
   logs_flush: seconds(30).describe('Seconds between log batches to /logs/.'),
   status_report: seconds(10).describe('Seconds between checks for machine status changes to report.'),
-  command_poll: seconds(30).describe('Seconds between polls of /modeler-command/ besides the event stream.'),
+  command_poll: seconds(30).describe(
+    'Seconds between polls of /modeler-command/ besides the event stream (used by remote commands).',
+  ),
 });
 
 export const storeSchema = z.strictObject({
@@ -55,7 +65,10 @@ export const storeSchema = z.strictObject({
     .max(1_048_576)
     .default(2048)
     .describe('Cap on the database plus blob files.'),
-  when_full: z.enum(['drop_oldest_captures', 'stop_collecting']).default('drop_oldest_captures'),
+  when_full: z
+    .enum(['drop_oldest_captures', 'stop_collecting'])
+    .default('drop_oldest_captures')
+    .describe('At the cap: drop the oldest unsent captures, or refuse new ones until the backlog drains.'),
   retention_hours: z
     .number()
     .min(0)
@@ -74,8 +87,19 @@ export const storeSchema = z.strictObject({
     .min(0)
     .default(256)
     .describe('Databases up to this size get PRAGMA quick_check at start; larger ones are checked lazily.'),
-  group_commit_max_records: z.number().int().min(1).max(100_000).default(2000),
-  group_commit_max_wait_ms: z.number().min(0).max(1000).default(4),
+  group_commit_max_records: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(2000)
+    .describe('Most records committed in one transaction (one fsync).'),
+  group_commit_max_wait_ms: z
+    .number()
+    .min(0)
+    .max(1000)
+    .default(4)
+    .describe('Longest a write waits for others to share its commit.'),
 });
 
 export const syncSchema = z.strictObject({
@@ -86,10 +110,32 @@ export const syncSchema = z.strictObject({
     .max(256)
     .default(8)
     .describe('Concurrent capture uploads (machines).'),
-  log_batch_max_entries: z.number().int().min(1).max(100_000).default(1000),
-  log_batch_max_kb: z.number().int().min(1).max(65_536).default(1024),
-  backoff_initial_ms: z.number().int().min(10).default(1000),
-  backoff_max_ms: z.number().int().min(100).default(300_000),
+  log_batch_max_entries: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(1000)
+    .describe('Most entries per /logs/ batch.'),
+  log_batch_max_kb: z
+    .number()
+    .int()
+    .min(1)
+    .max(65_536)
+    .default(1024)
+    .describe('About the most bytes per /logs/ batch.'),
+  backoff_initial_ms: z
+    .number()
+    .int()
+    .min(10)
+    .default(1000)
+    .describe('First retry delay after a network error.'),
+  backoff_max_ms: z
+    .number()
+    .int()
+    .min(100)
+    .default(300_000)
+    .describe('Longest retry delay (with full jitter).'),
   machine_failing_degraded_minutes: z
     .number()
     .min(0)
@@ -104,13 +150,22 @@ export const syncSchema = z.strictObject({
 });
 
 export const logSchema = z.strictObject({
-  level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  level: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal'])
+    .default('info')
+    .describe('Level of the local log file and stdout.'),
   cloud_level: z
     .enum(['debug', 'info', 'warn', 'error', 'fatal'])
     .default('warn')
     .describe("Lowest level of the agent's own logs that are sent to /logs/."),
-  file_max_mb: z.number().min(1).max(1024).default(10),
-  file_count: z.number().int().min(1).max(100).default(5),
+  file_max_mb: z.number().min(1).max(1024).default(10).describe('Size at which the log file rotates.'),
+  file_count: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(5)
+    .describe('Log files kept, the current one included.'),
   sentry_dsn_ref: secretRef
     .optional()
     .describe('Sentry DSN (as a secret reference) for CRITICAL errors only.'),
@@ -128,8 +183,11 @@ export const apiSchema = z.strictObject({
 });
 
 export const machineSchema = z.strictObject({
-  name: z.string().min(1).max(200),
-  collector: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a collector id such as "ultimaker"'),
+  name: z.string().min(1).max(200).describe('Unique name of the machine in this installation.'),
+  collector: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be a collector id such as "ultimaker"')
+    .describe('The collector (vendor plugin) id.'),
   connection: z
     .record(z.string(), z.unknown())
     .default({})
@@ -138,12 +196,13 @@ export const machineSchema = z.strictObject({
   modeler: z.url().optional().describe('The /modeler/<uuid>/ URI this machine reports as.'),
   credentials: z
     .strictObject({ username: z.string().optional(), password_ref: secretRef.optional() })
-    .optional(),
-  enabled: z.boolean().default(true),
+    .optional()
+    .describe('Machine login; the password only by reference.'),
+  enabled: z.boolean().default(true).describe('false keeps the machine configured but not polled.'),
 });
 
 export const configSchema = z.strictObject({
-  version: z.literal(1).default(1),
+  version: z.literal(1).default(1).describe('Version of this file format; bumped only with a migration.'),
   workstation_name: z.string().min(1).max(200).optional().describe('Default: the host name.'),
   data_dir: z.string().min(1).optional().describe('Default: the OS per-user data folder + /echo.'),
   cloud: cloudSchema,
