@@ -14,16 +14,18 @@ import { test } from 'node:test';
 import { openTestStore } from '../../../test/helpers/store.ts';
 import { tempDir } from '../../../test/helpers/temp-dir.ts';
 
-async function fill(dir: string, count: number) {
+/** Stores `count` captures, concurrently (sharing group commits) or one commit each. */
+async function fill(dir: string, count: number, oneCommitEach = false) {
   const store = openTestStore(dir);
-  for (let i = 0; i < count; i++) {
-    await store.ingestCapture({
+  const write = (i: number) =>
+    store.ingestCapture({
       machine: `m${i % 3}`,
       captureTypeName: 'eos.modeler.log',
       content: `line ${i} ${'l'.repeat(400)}`,
       contentType: 'text/plain',
     });
-  }
+  if (oneCommitEach) for (let i = 0; i < count; i++) await write(i);
+  else await Promise.all(Array.from({ length: count }, (_, i) => write(i)));
   return store;
 }
 
@@ -75,7 +77,8 @@ test('a file that is not a database at all is quarantined and a fresh store star
 
 test('a truncated WAL is quarantined and the committed frames before the tear are salvaged', async (t) => {
   const dir = tempDir(t);
-  const live = await fill(dir, 50);
+  // One commit per record, so that the tear cuts off only the last few commits.
+  const live = await fill(dir, 50, true);
   // Copy the files while the store is open, as a crash would leave them: database plus WAL.
   const crashed = tempDir(t);
   copyFileSync(join(dir, 'echo.db'), join(crashed, 'echo.db'));
@@ -93,4 +96,35 @@ test('a truncated WAL is quarantined and the committed frames before the tear ar
   const folder = readdirSync(join(crashed, 'quarantine'));
   assert.equal(folder.length, 1);
   assert.ok(existsSync(join(crashed, 'quarantine', folder[0]!, 'echo.db-wal')), 'the torn WAL is kept');
+});
+
+test('damage found at run time is quarantined and salvaged, and the store keeps working', async (t) => {
+  const dir = tempDir(t);
+  const store = await fill(dir, 1000);
+  t.after(() => store.close());
+  store.flush();
+  const db = store['handle'].db;
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  // Starve the page cache so that the next read goes to the damaged pages on disk.
+  db.pragma('cache_size = 1');
+  const path = join(dir, 'echo.db');
+  const size = statSync(path).size;
+  overwrite(path, Math.floor(size / 3 / 4096) * 4096, 4096 * 4);
+
+  // Listing one machine's captures walks the whole table, through the damaged pages.
+  assert.throws(
+    () => store.captures.listForMachine('m1', 10_000),
+    (e: { code?: string }) => e.code === 'ECHO_ERR_STORE_CORRUPT',
+  );
+  assert.equal(store.quarantineReports.length, 1);
+  const salvaged = store.stats.captureBacklog();
+  assert.ok(salvaged > 500 && salvaged < 1000, `rows salvaged (${salvaged})`);
+  await store.ingestCapture({
+    machine: 'm0',
+    captureTypeName: 'eos.modeler.log',
+    content: 'after',
+    contentType: 'text/plain',
+  });
+  assert.equal(store.stats.captureBacklog(), salvaged + 1);
+  assert.ok(store.stats.activeAlerts().some((a) => a.kind === 'store_quarantine'));
 });

@@ -102,6 +102,28 @@ export class StoreStats {
     });
   }
 
+  /** Stores a health assessment about to be reported; returns its id. */
+  recordHealth(health: string, reasons: readonly string[], checkedAt: string): number {
+    return this.handle.guard(
+      () =>
+        this.handle
+          .stmt(`INSERT INTO health_reports (health, reasons, checked_at, state) VALUES (?, ?, ?, 'pending')`)
+          .run(health, JSON.stringify(reasons), checkedAt).lastInsertRowid as number,
+    );
+  }
+
+  /** The cloud has the report `id`: it is sent, and older unsent ones are superseded by it. */
+  markHealthSent(id: number): void {
+    this.handle.guard(() =>
+      this.handle.db.transaction(() => {
+        this.handle.stmt(`UPDATE health_reports SET state = 'sent' WHERE id = ?`).run(id);
+        this.handle
+          .stmt(`UPDATE health_reports SET state = 'superseded' WHERE id < ? AND state = 'pending'`)
+          .run(id);
+      })(),
+    );
+  }
+
   addAlert(kind: string, message: string, detail?: unknown): void {
     this.handle.guard(() =>
       this.handle

@@ -122,12 +122,37 @@ test('log batches come in id order and respect the byte bound', async (t) => {
       message: `line ${i} ${'m'.repeat(100)}`,
     });
   }
-  const batch = store.logs.nextBatch(100, 700);
+  const batch = store.logs.nextBatch(100, 700, 'user-1');
   assert.ok(batch.length >= 1 && batch.length < 10);
-  assert.deepEqual(
-    batch.map((b) => b.message.split(' ')[1]),
-    batch.map((_, i) => String(i)),
+  const entries = batch.map(
+    (b) =>
+      JSON.parse(b.wire) as {
+        message: string;
+        level: string;
+        timestamp: string;
+        user_uuid: string;
+        context: Record<string, unknown>;
+      },
   );
+  assert.deepEqual(
+    entries.map((e) => e.message.split(' ')[1]),
+    entries.map((_, i) => String(i)),
+  );
+  assert.deepEqual(entries[0], {
+    level: 'INFO',
+    timestamp: entries[0]!.timestamp,
+    message: entries[0]!.message,
+    user_uuid: 'user-1',
+    context: { source: 'machine', machine: 'a' },
+  });
+  assert.equal(store.logs.hasPending(), true);
   store.logs.markSent(batch.map((b) => b.id));
-  assert.equal(store.logs.nextBatch(100, 1e6)[0]!.message.startsWith(`line ${batch.length} `), true);
+  const rest = store.logs.nextBatch(100, 1e6, null);
+  assert.equal(
+    (JSON.parse(rest[0]!.wire) as { message: string }).message.startsWith(`line ${batch.length} `),
+    true,
+  );
+  store.logs.markSent(rest.map((b) => b.id));
+  assert.equal(store.logs.hasPending(), false);
+  assert.equal(store.stats.counters().logs_sent, 10);
 });

@@ -115,7 +115,12 @@ export class Store {
 
   /** Stores a log entry (machine or agent); resolves once durable. */
   async ingestLog(entry: LogInput): Promise<void> {
-    const context = entry.context ? JSON.stringify(entry.context) : null;
+    // The context sent to /logs/ says where the line came from; it is stored ready to send.
+    const context = JSON.stringify({
+      ...entry.context,
+      source: entry.source,
+      ...(entry.machine ? { machine: entry.machine } : {}),
+    });
     const row = [
       entry.source,
       entry.machine ?? null,
@@ -128,7 +133,7 @@ export class Store {
     await this.commits.write({
       kind: 'log',
       row,
-      bytes: entry.message.length + (context?.length ?? 0) + ROW_OVERHEAD,
+      bytes: entry.message.length + context.length + ROW_OVERHEAD,
     });
   }
 
@@ -150,7 +155,7 @@ export class Store {
   }
 
   /** Deletes records sent longer ago than the retention, keeping the newest status per machine. */
-  purgeRetention(): { captures: number; logs: number; statuses: number } {
+  purgeRetention(): { captures: number; logs: number; statuses: number; healthReports: number } {
     const before = this.now() - this.options.retentionMs;
     return this.handle.guard(() =>
       this.handle.db.transaction(() => ({
@@ -165,6 +170,10 @@ export class Store {
              AND id NOT IN (SELECT max(id) FROM machine_status GROUP BY machine)`,
           )
           .run(before).changes,
+        // Health reports carry their own time as ISO text; keep only those newer than the retention.
+        healthReports: this.handle
+          .stmt(`DELETE FROM health_reports WHERE state != 'pending' AND checked_at < ?`)
+          .run(new Date(before).toISOString()).changes,
       }))(),
     );
   }

@@ -51,6 +51,12 @@ export interface StoredLog extends LogInput {
   id: number;
 }
 
+/** A pending log entry serialized as one element of `/logs/`'s `logs` array. */
+export interface WireLog {
+  id: number;
+  wire: string;
+}
+
 /** A machine's reachability as reported to `/modeler/`. */
 export interface MachineStatusInput {
   machine: string;

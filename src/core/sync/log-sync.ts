@@ -1,6 +1,6 @@
 import { CloudHttpError } from '../../shared/errors.ts';
 import { Wakeup } from '../clock.ts';
-import type { StoredLog } from '../store/types.ts';
+import type { WireLog } from '../store/types.ts';
 import { ECHO_VERSION } from '../version.ts';
 import { classifyError } from './classify-error.ts';
 import type { SyncContext } from './sync-context.ts';
@@ -23,7 +23,7 @@ export class LogSync {
     while (!signal.aborted) {
       if (active()) {
         for (;;) {
-          const batch = store.logs.nextBatch(maxEntries, maxKb * 1024);
+          const batch = store.logs.nextBatch(maxEntries, maxKb * 1024, this.ctx.userUuid());
           if (batch.length === 0) break;
           await gate.pass(signal);
           if (signal.aborted || !active()) break;
@@ -42,17 +42,13 @@ export class LogSync {
     }
   }
 
-  private async send(batch: StoredLog[]): Promise<void> {
+  private async send(batch: WireLog[]): Promise<void> {
     try {
-      await this.ctx.client.send({
-        method: 'POST',
-        url: 'logs/',
-        json: {
-          echo_version: ECHO_VERSION,
-          workstation_name: this.ctx.config.workstation_name,
-          logs: batch.map((entry) => this.toWire(entry)),
-        },
-      });
+      // The entries are already JSON (serialized by the store); only the envelope is built here.
+      const body = `{"echo_version":${JSON.stringify(ECHO_VERSION)},"workstation_name":${JSON.stringify(
+        this.ctx.config.workstation_name,
+      )},"logs":[${batch.map((entry) => entry.wire).join(',')}]}`;
+      await this.ctx.client.send({ method: 'POST', url: 'logs/', body, contentType: 'application/json' });
       this.ctx.store.logs.markSent(batch.map((e) => e.id));
       this.sent += batch.length;
     } catch (error) {
@@ -69,20 +65,5 @@ export class LogSync {
       await this.send(batch.slice(0, half));
       await this.send(batch.slice(half));
     }
-  }
-
-  private toWire(entry: StoredLog) {
-    const context = {
-      ...entry.context,
-      source: entry.source,
-      ...(entry.machine ? { machine: entry.machine } : {}),
-    };
-    return {
-      level: entry.level,
-      timestamp: entry.timestamp,
-      message: entry.message,
-      user_uuid: this.ctx.userUuid(),
-      context,
-    };
   }
 }

@@ -224,16 +224,16 @@ export class SyncEngine {
       this.lastHealth = this.assessor.assess();
       if (this.auth === 'signed_in' && this.eccoUri) {
         await this.gate.pass(signal);
+        const checkedAt = new Date(clock.now()).toISOString();
+        const stats = this.options.store.stats;
+        const reportId = stats.recordHealth(this.lastHealth.health, this.lastHealth.reasons, checkedAt);
         try {
           await this.client.send({
             method: 'PUT',
             url: this.eccoUri,
-            json: {
-              health: this.lastHealth.health,
-              health_check_on: new Date(clock.now()).toISOString(),
-              version: ECHO_VERSION,
-            },
+            json: { health: this.lastHealth.health, health_check_on: checkedAt, version: ECHO_VERSION },
           });
+          stats.markHealthSent(reportId);
           this.lastHealthReportAt = clock.now();
           const ecco = await this.client.json({ method: 'GET', url: this.eccoUri }, eccoReply);
           this.gate.succeeded();

@@ -1,0 +1,75 @@
+// npm run bench: speed and memory figures, each as a ratio against a baseline measured in this run.
+// BENCH_SCALE=0.05 npm run bench for a quick look. Copy the printed table into docs/performance.md.
+import { cpus, totalmem } from 'node:os';
+import { benchDrain } from './drain.ts';
+import { benchIngest } from './ingest.ts';
+import { benchReady } from './ready.ts';
+import { fmt, SCALE } from './shared.ts';
+
+const mb = (b: number) => b / 1024 / 1024;
+console.log(
+  `Echo benchmarks: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(mb(totalmem()) / 1024, 0)} GB, scale ${SCALE}`,
+);
+
+// `npm run bench -- drain` runs one figure; the others print as "skipped".
+const only = new Set(process.argv.slice(2));
+const want = (name: string) => only.size === 0 || only.has(name);
+const ingest = want('ingest')
+  ? await benchIngest()
+  : { count: 0, raw: Number.NaN, ours: Number.NaN, ratio: Number.NaN };
+const drain = want('drain')
+  ? await benchDrain()
+  : {
+      count: 0,
+      fillSeconds: 0,
+      raw: Number.NaN,
+      rate: Number.NaN,
+      received: 0,
+      backlog: 0,
+      seconds: 0,
+      idleRss: Number.NaN,
+      peakRss: Number.NaN,
+    };
+const ready = want('ready')
+  ? await benchReady()
+  : { rows: 0, size: 0, raw: Number.NaN, seconds: Number.NaN, status: 0, quarantined: 0 };
+
+const rows = [
+  [
+    'durable ingest',
+    `${fmt(ingest.ours)} records/s`,
+    `raw better-sqlite3 batched inserts ${fmt(ingest.raw)} records/s`,
+    `${fmt(ingest.ratio, 2)}×`,
+    '≥ 0.5×',
+  ],
+  [
+    'drain to the emulator (logs)',
+    `${fmt(drain.rate)} records/s (${fmt(drain.backlog)} in ${fmt(drain.seconds, 1)} s)`,
+    `POSTing the same batches from memory ${fmt(drain.raw)} records/s`,
+    `${fmt(drain.rate / drain.raw, 2)}×`,
+    '≥ 30,000 records/s',
+  ],
+  [
+    'peak RSS while draining',
+    `${fmt(mb(drain.peakRss), 1)} MB`,
+    `idle after start ${fmt(mb(drain.idleRss), 1)} MB`,
+    `${fmt(drain.peakRss / drain.idleRss, 2)}×`,
+    '≤ 120 MB',
+  ],
+  [
+    'start to ready',
+    `${fmt(ready.seconds, 2)} s with ${fmt(mb(ready.size))} MB (${fmt(ready.rows)} captures)`,
+    `raw open + one indexed query ${fmt(ready.raw, 3)} s`,
+    `${fmt(ready.seconds / Math.max(ready.raw, 0.001), 1)}×`,
+    '≤ 2 s at 1 GB',
+  ],
+];
+console.log('\n| figure | Echo | baseline (same run) | ratio | goal |\n|---|---|---|---|---|');
+for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+console.log(
+  `\nbacklog written in ${fmt(drain.fillSeconds, 1)} s; the emulator received ${fmt(drain.received)} log entries; /readyz answered ${ready.status}`,
+);
+if (drain.received !== drain.backlog) {
+  console.error(`the emulator received ${drain.received} entries of ${drain.backlog}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,32 @@
+// npm run build: bundles the CLI (and with it the agent core) into dist/echo-agent.mjs, plain
+// JavaScript that runs on node without tsx. Native modules stay external. The Electron package and
+// service installs ship this bundle; bench/ uses it to measure what ships.
+import { readFileSync } from 'node:fs';
+import { build } from 'esbuild';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+
+const entries: Record<string, string> = {
+  'echo-agent': 'src/core/cli/entry.ts',
+  ...(process.argv.includes('--bench')
+    ? { 'bench-drain-agent': 'bench/drain-agent.ts', 'bench-ready-agent': 'bench/ready-agent.ts' }
+    : {}),
+};
+await build({
+  entryPoints: entries,
+  outdir: process.argv.find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  external: ['better-sqlite3'],
+  // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
+  define: { __ECHO_VERSION__: JSON.stringify(version) },
+  logLevel: 'warning',
+});
+console.log(`built ${Object.keys(entries).join(', ')}`);

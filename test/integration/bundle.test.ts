@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+test('npm run build makes a bundle that runs on plain node (what services and installers ship)', (t) => {
+  const out = tempDir(t);
+  const build = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', `--outdir=${out}`], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  assert.equal(build.status, 0, build.stderr);
+  // The native module is resolved from a node_modules next to the bundle, as in an install.
+  symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'));
+  const run = spawnSync(
+    process.execPath,
+    [join(out, 'echo-agent.mjs'), 'validate-config', join(ROOT, 'resources/echo.sample.yml')],
+    { encoding: 'utf8' },
+  );
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /^OK/);
+  const usage = spawnSync(process.execPath, [join(out, 'echo-agent.mjs'), '--help'], { encoding: 'utf8' });
+  assert.match(usage.stdout, /cloud-emulator/);
+});
