@@ -1,11 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeError, EchoError } from '../shared/errors.ts';
+import type { ConnectionTest } from '../collectors/sdk/collector.ts';
+import { CollectorRegistry } from '../collectors/sdk/registry.ts';
+import type { MachineConfig } from '../shared/config/schema.ts';
+import { ConfigError, describeError, EchoError } from '../shared/errors.ts';
 import type { AgentPort, AgentStatus, DeadLetter, MachineSummary } from './api/agent-port.ts';
 import { LocalApi } from './api/local-api.ts';
 import { type Clock, wallClock } from './clock.ts';
 import { forgetApiToken, loginForToken } from './cloud/credentials.ts';
 import { CloudHttpClient } from './cloud/http-client.ts';
+import { CollectionManager } from './collection/collection-manager.ts';
+import { validateMachines } from './collection/validate-machines.ts';
 import type { ResolvedConfig } from './config/load.ts';
 import { type AgentLogging, createLogging, type Logger } from './logging/create-logger.ts';
 import { FileSecretStore, resolveSecretRef, type SecretStore } from './secrets/secret-store.ts';
@@ -23,6 +28,11 @@ export interface AgentOptions {
   secrets?: SecretStore;
   /** Start the local API (default true). */
   api?: boolean;
+  /**
+   * The collectors machines may use (the shells pass `src/collectors/all.ts`). Without it the
+   * agent collects nothing itself and only stores what it is handed (tests, embedding).
+   */
+  collectors?: CollectorRegistry;
 }
 
 const MAINTENANCE_MS = 60_000;
@@ -39,6 +49,8 @@ export class Agent implements AgentPort {
   readonly logger: Logger;
   readonly secrets: SecretStore;
   readonly api: LocalApi | undefined;
+  readonly collection: CollectionManager | undefined;
+  readonly collectors: CollectorRegistry;
   private readonly logging: AgentLogging;
   private readonly clock: Clock;
   private readonly startedAt: number;
@@ -51,6 +63,17 @@ export class Agent implements AgentPort {
   private constructor(options: AgentOptions) {
     const { config } = options;
     this.config = config;
+    this.collectors = options.collectors ?? new CollectorRegistry();
+    if (options.collectors) {
+      const problems = validateMachines(config.machines, options.collectors);
+      if (problems.length > 0) {
+        throw new ConfigError(
+          'ECHO_ERR_CONFIG_INVALID',
+          `Invalid machines${config.source ? ` in ${config.source}` : ''}`,
+          problems,
+        );
+      }
+    }
     this.clock = options.clock ?? wallClock;
     this.startedAt = this.clock.now();
     mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
@@ -98,6 +121,17 @@ export class Agent implements AgentPort {
         this.collectionEnabled = enabled;
       },
     });
+    this.collection = options.collectors
+      ? new CollectionManager({
+          registry: options.collectors,
+          sink: this,
+          clock: this.clock,
+          logger: this.logger.child({ component: 'collection' }),
+          stats: this.store.stats,
+          secrets: this.secrets,
+          dataDir: config.data_dir,
+        })
+      : undefined;
     this.api =
       options.api === false
         ? undefined
@@ -122,6 +156,7 @@ export class Agent implements AgentPort {
       );
     }
     agent.sync.start();
+    agent.collection?.start(options.config.machines);
     agent.maintenanceLoop = agent.runMaintenance(agent.maintenance.signal);
     agent.started = true;
     agent.logger.info(
@@ -136,11 +171,6 @@ export class Agent implements AgentPort {
     return agent;
   }
 
-  /** Whether collectors should poll now (the cloud's `enabled` switch). */
-  get collecting(): boolean {
-    return this.collectionEnabled && !this.stopping;
-  }
-
   async ingestCapture(input: CaptureInput): Promise<{ echoCaptureId: string }> {
     const result = await this.store.ingestCapture(input);
     this.sync.wake();
@@ -153,6 +183,30 @@ export class Agent implements AgentPort {
 
   async recordMachineStatus(status: MachineStatusInput): Promise<void> {
     await this.store.recordMachineStatus(status);
+    this.sync.statusChanged();
+  }
+
+  /** The collection sink's switch: false while the cloud disabled this installation or on stop. */
+  collecting(): boolean {
+    return this.collectionEnabled && !this.stopping;
+  }
+
+  /** Tries a machine's connection settings without storing anything (the add-machine wizard). */
+  testMachine(machine: MachineConfig): Promise<ConnectionTest> {
+    if (!this.collection)
+      return Promise.resolve({ ok: false, message: 'this agent runs without collectors' });
+    return this.collection.testConnection(machine, AbortSignal.timeout(120_000));
+  }
+
+  collectorList() {
+    return this.collectors.list().map((d) => ({
+      id: d.id,
+      vendor: d.vendor,
+      models: d.models,
+      protocol: d.protocol,
+      captureTypes: d.captureTypes,
+      capabilities: d.capabilities,
+    }));
   }
 
   ready(): boolean {
@@ -188,6 +242,7 @@ export class Agent implements AgentPort {
       collector: m.collector,
       modeler: m.modeler,
       status: statuses.get(m.name),
+      live: this.collection?.live(m.name),
       backlog: this.store.captures.backlogFor(m.name),
     }));
   }
@@ -235,8 +290,12 @@ export class Agent implements AgentPort {
     this.logger.info('Echo agent stopping');
     this.maintenance.abort();
     const deadline = new Promise((resolve) => setTimeout(resolve, STOP_DEADLINE_MS).unref());
+    // Machines stop first, so that their last records are in the store before sync drains.
     await Promise.race([
-      Promise.allSettled([this.sync.stop(), this.api?.stop(), this.maintenanceLoop]),
+      (async () => {
+        await this.collection?.stop();
+        await Promise.allSettled([this.sync.stop(), this.api?.stop(), this.maintenanceLoop]);
+      })(),
       deadline,
     ]);
     this.logging.storeSink.detach();

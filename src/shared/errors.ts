@@ -17,6 +17,12 @@ export type EchoErrorCode =
   | 'ECHO_ERR_CLOUD_NETWORK'
   | 'ECHO_ERR_CLOUD_REPLY_INVALID'
   | 'ECHO_ERR_CLOUD_UNAUTHENTICATED'
+  // Machines: raised by collectors, mapped to the machine's state.
+  | 'ECHO_ERR_MACHINE_UNREACHABLE'
+  | 'ECHO_ERR_MACHINE_TIMEOUT'
+  | 'ECHO_ERR_MACHINE_AUTH'
+  | 'ECHO_ERR_MACHINE_PROTOCOL'
+  | 'ECHO_ERR_MACHINE_CERTIFICATE'
   // Local API and CLI.
   | 'ECHO_ERR_AGENT_NOT_RUNNING'
   | 'ECHO_ERR_USAGE';

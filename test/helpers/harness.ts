@@ -4,6 +4,7 @@ import {
   type EmulatorOptions,
   startCloudEmulator,
 } from '../../src/cloud-emulator/server.ts';
+import { allCollectors } from '../../src/collectors/all.ts';
 import { Agent } from '../../src/core/agent.ts';
 import { type Clock, scaledClock } from '../../src/core/clock.ts';
 import { type ResolvedConfig, resolveConfig } from '../../src/core/config/load.ts';
@@ -54,6 +55,17 @@ export async function startAgent(
   clock: Clock = scaledClock(1),
 ): Promise<Agent> {
   const agent = await Agent.start({ config, clock });
+  t.after(() => agent.stop());
+  return agent;
+}
+
+/** Starts an agent that runs the machines of `config` with Echo's collectors. */
+export async function startAgentWithCollectors(
+  t: TestContext,
+  config: ResolvedConfig,
+  clock: Clock = scaledClock(1),
+): Promise<Agent> {
+  const agent = await Agent.start({ config, clock, collectors: allCollectors() });
   t.after(() => agent.stop());
   return agent;
 }

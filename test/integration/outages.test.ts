@@ -160,14 +160,14 @@ test('enabled: false pauses collection and uploads, keeps the data, and resumes'
   await waitFor(() => agent.status().cloud.registered, 10_000, 'registration');
   const [ecco] = emulator.state.eccos.values();
   ecco!.enabled = false;
-  await waitFor(() => !agent.collecting, 10_000, 'collection paused');
+  await waitFor(() => !agent.collecting(), 10_000, 'collection paused');
   assert.equal(agent.status().collection, 'paused_by_cloud');
   const ids = await ingest(agent, 'p1', 3);
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(emulator.state.uploadedCaptureIds().size, 0, 'no upload while disabled');
   ecco!.enabled = true;
   await waitFor(
-    () => agent.collecting && agent.store.stats.captureBacklog() === 0,
+    () => agent.collecting() && agent.store.stats.captureBacklog() === 0,
     15_000,
     'resumed and drained',
   );

@@ -1,3 +1,6 @@
+import type { ConnectionTest } from '../../collectors/sdk/collector.ts';
+import type { MachineConfig } from '../../shared/config/schema.ts';
+import type { MachineLiveStatus } from '../collection/machine-runner.ts';
 import type { StoreAlert } from '../store/store-stats.ts';
 import type { BacklogCounts, StoredCapture, StoredLog, StoredMachineStatus } from '../store/types.ts';
 import type { SyncStatus } from '../sync/sync-engine.ts';
@@ -22,6 +25,8 @@ export interface MachineSummary {
   collector: string;
   modeler: string | undefined;
   status: StoredMachineStatus | undefined;
+  /** The live snapshot from the collector (state, job, gauges), when it is collected here. */
+  live: MachineLiveStatus | undefined;
   backlog: number;
 }
 
@@ -38,4 +43,13 @@ export interface AgentPort {
   signIn(request: { username: string; password: string; ldap: boolean }): Promise<void>;
   signOut(): void;
   ready(): boolean;
+  testMachine(machine: MachineConfig): Promise<ConnectionTest>;
+  collectorList(): Array<{
+    id: string;
+    vendor: string;
+    models: string;
+    protocol: string;
+    captureTypes: readonly string[];
+    capabilities: readonly string[];
+  }>;
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { machineSchema } from '../../shared/config/schema.ts';
 import { CloudHttpError, describeError } from '../../shared/errors.ts';
 import type { AgentPort } from './agent-port.ts';
 import { renderMetrics } from './metrics.ts';
@@ -113,6 +114,12 @@ export class LocalApi {
         return send(res, 200, this.agent.status());
       case 'GET /api/v1/machines':
         return send(res, 200, this.agent.machines());
+      case 'GET /api/v1/collectors':
+        return send(res, 200, this.agent.collectorList());
+      case 'POST /api/v1/machines/test': {
+        const machine = await readJson(req, machineSchema);
+        return send(res, 200, await this.agent.testMachine(machine));
+      }
       case 'GET /api/v1/backlog':
         return send(res, 200, this.agent.status().backlog);
       case 'GET /api/v1/logs':

@@ -38,6 +38,20 @@ export function openApiDocument(serverUrl: string) {
           responses: { 200: json('MachineSummary[]') },
         },
       },
+      '/api/v1/collectors': {
+        get: {
+          summary: 'The collectors (vendors) this agent has.',
+          security: secured,
+          responses: { 200: json('Collector[]') },
+        },
+      },
+      '/api/v1/machines/test': {
+        post: {
+          summary: 'Test a machine configuration (machines[] entry) without saving it.',
+          security: secured,
+          responses: { 200: json('{ok, message, details?}'), 400: json('invalid machine') },
+        },
+      },
       '/api/v1/backlog': {
         get: {
           summary: 'Queue counts per kind and state.',

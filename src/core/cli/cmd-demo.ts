@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { allCollectors } from '../../collectors/all.ts';
 import { Agent } from '../agent.ts';
 import { resolveConfig } from '../config/load.ts';
 import { waitForSignal } from './cmd-run.ts';
@@ -14,13 +15,24 @@ const DEMO_TOKEN = { uuid: '00000000-0000-4000-8000-00000000d3e0', secret: 'demo
  */
 export async function demoCommand(flags: { 'data-dir'?: string; 'cloud-port'?: string }): Promise<number> {
   const { startCloudEmulator } = await import('../../cloud-emulator/server.ts');
+  const { startDemoFleet } = await import('../../collectors/demo-fleet.ts');
   const emulator = await startCloudEmulator({
     port: Number(flags['cloud-port'] ?? 0),
     seedToken: DEMO_TOKEN,
   });
+  const fleet = await startDemoFleet();
   const dataDir = resolve(flags['data-dir'] ?? '.echo-data/demo');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const machines: Array<{ name: string; collector: string; modeler: string }> = [];
+  const collectors = allCollectors();
+  const machines = fleet.machines.map((machine) => {
+    const definition = collectors.get(machine.collector)!;
+    const type = emulator.state.addModelerType(
+      `${definition.vendor} (demo)`,
+      [...definition.captureTypes],
+      definition.vendor,
+    );
+    return { ...machine, modeler: emulator.state.addModeler({ name: machine.name, type: type.uri }).uri };
+  });
   const document = {
     workstation_name: 'echo-demo',
     data_dir: dataDir,
@@ -36,7 +48,7 @@ export async function demoCommand(flags: { 'data-dir'?: string; 'cloud-port'?: s
   writeFileSync(configFile, stringify(document));
   process.env.ECHO_DEMO_TOKEN_SECRET = DEMO_TOKEN.secret;
   const config = resolveConfig(document, {}, configFile);
-  const agent = await Agent.start({ config });
+  const agent = await Agent.start({ config, collectors });
   out('Echo demo is running.');
   out(`  cloud emulator   ${emulator.url}  (what it stored: ${emulator.url}_emulator/state)`);
   out(`  local API        ${agent.api?.url}/api/v1/status  (bearer token in ${join(dataDir, 'api.json')})`);
@@ -44,10 +56,11 @@ export async function demoCommand(flags: { 'data-dir'?: string; 'cloud-port'?: s
   out(`  config           ${configFile}`);
   out(`  logs             ${join(dataDir, 'logs', 'echo.log')}`);
   out(
-    machines.length === 0
-      ? '  machines         no simulated machines are installed yet (the collectors arrive with their own issue)'
-      : `  machines         ${machines.map((m) => m.name).join(', ')}`,
+    `  machines         ${machines.map((m) => `${m.name} (${m.collector})`).join(', ')}: simulated, printing jobs in a loop`,
   );
   out('Press Ctrl+C to stop.');
-  return waitForSignal(agent, () => emulator.close());
+  return waitForSignal(agent, async () => {
+    await fleet.close();
+    await emulator.close();
+  });
 }

@@ -1,3 +1,4 @@
+import { allCollectors } from '../../collectors/all.ts';
 import { Agent } from '../agent.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { configPath } from './config-arg.ts';
@@ -6,7 +7,7 @@ import { err } from './output.ts';
 /** `echo-agent run --config F`: the agent in the foreground until SIGTERM/SIGINT. */
 export async function runCommand(flags: { config?: string }): Promise<number> {
   const config = loadConfigFile(configPath(flags.config));
-  const agent = await Agent.start({ config, stdoutLogs: true });
+  const agent = await Agent.start({ config, stdoutLogs: true, collectors: allCollectors() });
   return waitForSignal(agent);
 }
 

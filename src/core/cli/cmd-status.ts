@@ -113,8 +113,12 @@ function printLive(s: AgentStatus): void {
   out('Machines:');
   if (s.machines.length === 0) out('  (none configured)');
   for (const m of s.machines) {
+    const snapshot = m.live?.snapshot;
+    const state = snapshot?.state ?? m.status?.state ?? 'unknown';
+    const job = snapshot?.job ? `  ${snapshot.job.name} ${snapshot.job.progress ?? '?'} %` : '';
+    const error = m.live?.lastError ?? m.status?.error;
     out(
-      `  ${m.name.padEnd(24)} ${(m.status?.state ?? 'unknown').padEnd(12)} ${m.status?.connected === false ? 'disconnected' : 'connected   '} backlog ${m.backlog}${m.status?.error ? `  ${m.status.error}` : ''}`,
+      `  ${m.name.padEnd(24)} ${state.padEnd(12)} ${m.live?.connected === false || m.status?.connected === false ? 'disconnected' : 'connected   '} backlog ${m.backlog}${job}${error ? `  ${error}` : ''}`,
     );
   }
 }

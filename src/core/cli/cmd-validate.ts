@@ -1,3 +1,6 @@
+import { allCollectors } from '../../collectors/all.ts';
+import { ConfigError } from '../../shared/errors.ts';
+import { validateMachines } from '../collection/validate-machines.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { out } from './output.ts';
 
@@ -5,6 +8,9 @@ import { out } from './output.ts';
 export function validateCommand(path: string | undefined): number {
   if (!path) throw new Error('usage: echo-agent validate-config <file>');
   const config = loadConfigFile(path);
+  const problems = validateMachines(config.machines, allCollectors());
+  if (problems.length > 0)
+    throw new ConfigError('ECHO_ERR_CONFIG_INVALID', `Invalid machines in ${config.source}`, problems);
   out(`OK: ${path}`);
   out(`  cloud ${config.cloud.url}; data_dir ${config.data_dir}; ${config.machines.length} machine(s)`);
   if (config.cloud.api_token?.secret) {

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 export class RotatingFile {
   private fd: number;
   private size: number;
+  private closed = false;
 
   constructor(
     private readonly path: string,
@@ -20,6 +21,8 @@ export class RotatingFile {
   }
 
   write(line: string): void {
+    // A line logged by work that finishes after shutdown has nowhere to go; it must not throw.
+    if (this.closed) return;
     const bytes = Buffer.byteLength(line);
     if (this.size + bytes > this.maxBytes && this.size > 0) this.rotate();
     writeSync(this.fd, line);
@@ -27,6 +30,8 @@ export class RotatingFile {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     closeSync(this.fd);
   }
 

@@ -122,6 +122,11 @@ export class SyncEngine {
     this.captures.wakeup.poke();
   }
 
+  /** A machine's status changed: report it without waiting for the interval. */
+  statusChanged(): void {
+    this.statuses.wakeup.poke();
+  }
+
   /** Sends pending logs now (e.g. after a burst of machine logs). */
   flushLogs(): void {
     this.logs.wakeup.poke();

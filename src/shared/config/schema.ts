@@ -193,6 +193,18 @@ export const machineSchema = z.strictObject({
     .default({})
     .describe("Validated by the collector's own schema."),
   poll_interval: z.number().min(0.1).max(86_400).default(30).describe('Seconds between polls.'),
+  timeout: z
+    .number()
+    .min(0.1)
+    .max(600)
+    .default(10)
+    .describe('Seconds a connect or poll may take before it counts as failed.'),
+  unchanged_capture_interval: z
+    .number()
+    .min(0)
+    .max(86_400)
+    .default(300)
+    .describe('Seconds after which an unchanged status capture is stored again.'),
   modeler: z.url().optional().describe('The /modeler/<uuid>/ URI this machine reports as.'),
   credentials: z
     .strictObject({ username: z.string().optional(), password_ref: secretRef.optional() })

@@ -1,0 +1,10 @@
+import { CollectorRegistry } from './sdk/registry.ts';
+import { ultimaker } from './ultimaker/index.ts';
+
+/**
+ * Every collector Echo ships, listed explicitly (a test checks that each folder is here). Adding
+ * a vendor: its folder, then one line below.
+ */
+export function allCollectors(): CollectorRegistry {
+  return new CollectorRegistry([ultimaker]);
+}

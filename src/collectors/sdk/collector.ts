@@ -1,0 +1,109 @@
+import type { z } from 'zod';
+import type { CaptureTypeName, CloudLogLevel } from '../../shared/model/capture-types.ts';
+import type { MachineSnapshot } from './machine-snapshot.ts';
+
+/** What a poll hands back: the normalized snapshot, captures to store, machine log lines. */
+export interface PollResult {
+  snapshot: MachineSnapshot;
+  captures: CollectorCapture[];
+  logs?: MachineLogLine[];
+}
+
+/** A capture as a collector produces it: the raw vendor payload, untouched. */
+export interface CollectorCapture {
+  captureTypeName: CaptureTypeName;
+  content: string | Buffer;
+  /** e.g. `application/json` for a status document, `text/plain` for a log. */
+  contentType: string;
+  /** Device metadata sent as the capture's `meta` (Echo adds `echo_capture_id`). */
+  meta?: Record<string, unknown>;
+  /**
+   * Captures with a key are deduplicated: one is stored only when its content changed or the
+   * machine's `unchanged_capture_interval` passed. Without a key (log chunks, historic jobs) every
+   * capture is stored.
+   */
+  dedupeKey?: string;
+}
+
+export interface MachineLogLine {
+  level: CloudLogLevel;
+  timestamp: string;
+  message: string;
+  context?: Record<string, unknown>;
+}
+
+/** The outcome of `testConnection`, in words an operator can act on. */
+export interface ConnectionTest {
+  ok: boolean;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** Logging, as a collector sees it (a pino child bound to the machine). */
+export interface CollectorLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Durable per-machine state (log offsets, watermarks), kept in the store. */
+export interface CollectorState {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+}
+
+/** What the scheduler gives each collector instance. Collectors keep no module-level state. */
+export interface CollectorContext {
+  machine: string;
+  logger: CollectorLogger;
+  credentials: { username?: string; password?: string };
+  state: CollectorState;
+  /** A folder of this machine's own (certificates, caches). */
+  dataDir: string;
+  /** Push-mode collectors call this when the machine sent news: the scheduler polls at once. */
+  notify(): void;
+}
+
+/**
+ * One machine's connection. The scheduler calls `connect`, then `poll` at the machine's interval
+ * (every call under a timeout, aborted through `signal`), and `close` on errors and at shutdown.
+ * Push-mode collectors keep a subscription open and return their latest merged state from `poll`.
+ */
+export interface Collector {
+  connect(signal: AbortSignal): Promise<void>;
+  poll(signal: AbortSignal): Promise<PollResult>;
+  close(): Promise<void>;
+  /** Used by the add-machine wizard and the cloud's `check_configuration` command. */
+  testConnection(signal: AbortSignal): Promise<ConnectionTest>;
+}
+
+export type Protocol = 'http' | 'mqtt' | 'opcua' | 'serial' | 'tcp' | 'files';
+export type Capability = 'status' | 'jobs' | 'history' | 'logs' | 'push' | 'discovery';
+
+/** A vendor plugin: declarative metadata plus a factory. `create` does no I/O. */
+export interface CollectorDefinition<C = unknown> {
+  /** kebab-case, the `machines[].collector` value. */
+  id: string;
+  vendor: string;
+  models: string;
+  protocol: Protocol;
+  captureTypes: readonly CaptureTypeName[];
+  capabilities: readonly Capability[];
+  /** Validates `machines[].connection`; errors name the option path. */
+  connectionSchema: z.ZodType<C>;
+  create(connection: C, ctx: CollectorContext): Collector;
+}
+
+/**
+ * Declares a collector. The registry holds definitions of every vendor side by side, so the
+ * connection type is erased here, safely: the erased `create` validates its input against the
+ * collector's own schema first.
+ */
+export function defineCollector<C>(definition: CollectorDefinition<C>): CollectorDefinition<unknown> {
+  return {
+    ...definition,
+    connectionSchema: definition.connectionSchema as z.ZodType<unknown>,
+    create: (connection, ctx) => definition.create(definition.connectionSchema.parse(connection), ctx),
+  };
+}

@@ -1,0 +1,15 @@
+import { defineCollector } from '../sdk/collector.ts';
+import { UltimakerCollector } from './collector.ts';
+import { ultimakerConnection } from './config.ts';
+
+/** Ultimaker S3/S5/S7 and UM3 over their local HTTP API. */
+export const ultimaker = defineCollector({
+  id: 'ultimaker',
+  vendor: 'Ultimaker',
+  models: 'S3, S5, S7, Ultimaker 3',
+  protocol: 'http',
+  captureTypes: ['ultimaker.modeler.log'],
+  capabilities: ['status', 'jobs', 'logs'],
+  connectionSchema: ultimakerConnection,
+  create: (connection, ctx) => new UltimakerCollector(connection, ctx),
+});

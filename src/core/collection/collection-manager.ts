@@ -1,0 +1,115 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { CollectorContext, ConnectionTest } from '../../collectors/sdk/collector.ts';
+import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
+import type { MachineConfig } from '../../shared/config/schema.ts';
+import { describeError } from '../../shared/errors.ts';
+import type { Clock } from '../clock.ts';
+import { resolveSecretRef, type SecretStore } from '../secrets/secret-store.ts';
+import type { StoreStats } from '../store/store-stats.ts';
+import type { CollectionSink } from './collection-sink.ts';
+import { type MachineLiveStatus, MachineRunner } from './machine-runner.ts';
+import { withTimeout } from './with-timeout.ts';
+
+export interface CollectionDeps {
+  registry: CollectorRegistry;
+  sink: CollectionSink;
+  clock: Clock;
+  logger: Logger;
+  stats: StoreStats;
+  secrets: SecretStore;
+  dataDir: string;
+}
+
+/**
+ * Starts one runner per enabled machine with its vendor's collector, and answers what the local
+ * API asks of machines (live status, test connection). It knows collectors only through the
+ * registry: adding a vendor never touches this file.
+ */
+export class CollectionManager {
+  private readonly runners = new Map<string, MachineRunner>();
+
+  constructor(private readonly deps: CollectionDeps) {}
+
+  start(machines: readonly MachineConfig[]): void {
+    for (const machine of machines) {
+      if (!machine.enabled) continue;
+      const definition = this.deps.registry.get(machine.collector)!;
+      const logger = this.deps.logger.child({ machine: machine.name, collector: definition.id });
+      let runner: MachineRunner | undefined;
+      const ctx = this.context(machine, logger, () => runner?.notify());
+      const collector = definition.create(definition.connectionSchema.parse(machine.connection), ctx);
+      runner = new MachineRunner(machine, collector, this.deps.sink, this.deps.clock, logger);
+      this.runners.set(machine.name, runner);
+      runner.start();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.runners.values()].map((runner) => runner.stop()));
+    this.runners.clear();
+  }
+
+  live(machine: string): MachineLiveStatus | undefined {
+    return this.runners.get(machine)?.status();
+  }
+
+  /** Connects once with a fresh collector and reports, without storing anything. */
+  async testConnection(machine: MachineConfig, signal: AbortSignal): Promise<ConnectionTest> {
+    const definition = this.deps.registry.get(machine.collector);
+    if (!definition) return { ok: false, message: `unknown collector "${machine.collector}"` };
+    const parsed = definition.connectionSchema.safeParse(machine.connection);
+    if (!parsed.success) {
+      return {
+        ok: false,
+        message: `connection settings are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      };
+    }
+    const logger = this.deps.logger.child({ machine: machine.name, test: true });
+    let ctx: CollectorContext;
+    try {
+      ctx = this.context(machine, logger, () => {});
+    } catch (error) {
+      return { ok: false, message: describeError(error) };
+    }
+    const collector = definition.create(parsed.data, ctx);
+    try {
+      return await withTimeout(
+        (s) => collector.testConnection(s),
+        machine.timeout * 1000,
+        machine.name,
+        this.deps.clock,
+        signal,
+      );
+    } catch (error) {
+      return { ok: false, message: describeError(error) };
+    } finally {
+      await collector.close().catch(() => undefined);
+    }
+  }
+
+  private context(machine: MachineConfig, logger: Logger, notify: () => void): CollectorContext {
+    const { stats, secrets, dataDir } = this.deps;
+    const folder = join(dataDir, 'machines', machine.name.replace(/[^A-Za-z0-9._-]/g, '_'));
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const password = machine.credentials?.password_ref
+      ? resolveSecretRef(machine.credentials.password_ref, secrets)
+      : undefined;
+    const prefix = `collector:${machine.name}:`;
+    return {
+      machine: machine.name,
+      logger,
+      credentials: {
+        ...(machine.credentials?.username ? { username: machine.credentials.username } : {}),
+        ...(password ? { password } : {}),
+      },
+      state: {
+        get: (key) => stats.getValue(prefix + key),
+        set: (key, value) => stats.setValue(prefix + key, value),
+      },
+      dataDir: folder,
+      notify,
+    };
+  }
+}

@@ -1,0 +1,201 @@
+import type { Logger } from 'pino';
+import type { Collector, CollectorCapture } from '../../collectors/sdk/collector.ts';
+import { CollectorError } from '../../collectors/sdk/collector-error.ts';
+import { type MachineSnapshot, machineSnapshot } from '../../collectors/sdk/machine-snapshot.ts';
+import type { MachineConfig } from '../../shared/config/schema.ts';
+import { describeError } from '../../shared/errors.ts';
+import { type Clock, Wakeup } from '../clock.ts';
+import { backoffDelay } from '../sync/backoff.ts';
+import { CaptureFilter } from './capture-filter.ts';
+import type { CollectionSink } from './collection-sink.ts';
+import { withTimeout } from './with-timeout.ts';
+
+const RECONNECT_INITIAL_MS = 1000;
+const RECONNECT_MAX_MS = 60_000;
+const JITTER = 0.1;
+
+/** What the local API shows of a machine's collection. */
+export interface MachineLiveStatus {
+  snapshot: MachineSnapshot;
+  connected: boolean;
+  lastSeenAt: string | undefined;
+  lastError: string | undefined;
+  failingSince: string | undefined;
+  polls: number;
+  failures: number;
+  capturesStored: number;
+}
+
+/**
+ * Runs one machine: connect, poll at its interval with jitter, every call under a timeout; on a
+ * failure, close, report the machine's state and reconnect with capped exponential backoff. A
+ * status change is recorded the moment it is seen; captures are stored when their content changed
+ * or the unchanged interval passed. Each machine has its own loop: none can block another.
+ */
+export class MachineRunner {
+  private readonly controller = new AbortController();
+  private readonly wakeup = new Wakeup();
+  private readonly filter: CaptureFilter;
+  private loop: Promise<void> | undefined;
+  private connected = false;
+  private lastStatusKey: string | undefined;
+  private live: MachineLiveStatus = {
+    snapshot: { state: 'unknown', gauges: [], errors: [] },
+    connected: false,
+    lastSeenAt: undefined,
+    lastError: undefined,
+    failingSince: undefined,
+    polls: 0,
+    failures: 0,
+    capturesStored: 0,
+  };
+
+  constructor(
+    private readonly machine: MachineConfig,
+    private readonly collector: Collector,
+    private readonly sink: CollectionSink,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {
+    this.filter = new CaptureFilter(machine.unchanged_capture_interval * 1000);
+  }
+
+  start(): void {
+    this.loop = this.run(this.controller.signal);
+  }
+
+  /** Poll now (a push-mode collector heard from its machine). */
+  notify(): void {
+    this.wakeup.poke();
+  }
+
+  async stop(): Promise<void> {
+    this.controller.abort();
+    this.wakeup.poke();
+    await this.loop;
+    await this.closeCollector();
+  }
+
+  status(): MachineLiveStatus {
+    return this.live;
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    const timeoutMs = this.machine.timeout * 1000;
+    let attempt = 0;
+    while (!signal.aborted) {
+      if (!this.sink.collecting()) {
+        await this.wakeup.wait(this.clock, 1000, signal);
+        continue;
+      }
+      try {
+        if (!this.connected) {
+          await withTimeout(
+            (s) => this.collector.connect(s),
+            timeoutMs,
+            `${this.machine.name} (connect)`,
+            this.clock,
+            signal,
+          );
+          this.connected = true;
+        }
+        const result = await withTimeout(
+          (s) => this.collector.poll(s),
+          timeoutMs,
+          this.machine.name,
+          this.clock,
+          signal,
+        );
+        const snapshot = machineSnapshot.parse(result.snapshot);
+        await this.recordSuccess(snapshot);
+        await this.storeCaptures(result.captures);
+        for (const line of result.logs ?? []) {
+          await this.sink.ingestLog({ source: 'machine', machine: this.machine.name, ...line });
+        }
+        attempt = 0;
+      } catch (error) {
+        if (signal.aborted) break;
+        await this.recordFailure(error);
+        const delay = backoffDelay(attempt++, RECONNECT_INITIAL_MS, RECONNECT_MAX_MS);
+        await this.wakeup.wait(this.clock, Math.min(delay, this.machine.poll_interval * 1000 * 4), signal);
+        continue;
+      }
+      const jitter = 1 + (Math.random() * 2 - 1) * JITTER;
+      await this.wakeup.wait(this.clock, this.machine.poll_interval * 1000 * jitter, signal);
+    }
+  }
+
+  private async recordSuccess(snapshot: MachineSnapshot): Promise<void> {
+    const now = this.clock.now();
+    this.live = {
+      ...this.live,
+      snapshot,
+      connected: true,
+      lastSeenAt: new Date(now).toISOString(),
+      lastError: undefined,
+      failingSince: undefined,
+      polls: this.live.polls + 1,
+    };
+    await this.reportStatus(
+      snapshot.state,
+      true,
+      snapshot.state === 'error' ? (snapshot.errors[0] ?? 'error') : null,
+    );
+  }
+
+  private async recordFailure(error: unknown): Promise<void> {
+    const now = this.clock.now();
+    const failure = error instanceof CollectorError ? error.failure : 'protocol';
+    const message = describeError(error);
+    if (!(error instanceof CollectorError)) {
+      // A collector bug or a payload that fails the snapshot schema: log it with its stack.
+      this.logger.warn({ err: error }, 'machine poll failed with an unexpected error');
+    }
+    this.connected = false;
+    await this.closeCollector();
+    const state = failure === 'unreachable' || failure === 'timeout' ? 'offline' : 'error';
+    this.live = {
+      ...this.live,
+      snapshot: { state, gauges: [], errors: [message] },
+      connected: false,
+      lastError: message,
+      failingSince: this.live.failingSince ?? new Date(now).toISOString(),
+      failures: this.live.failures + 1,
+    };
+    await this.reportStatus(state, false, message);
+  }
+
+  /** Records a status change at once (the sync engine sends it to `/modeler/`). */
+  private async reportStatus(state: string, connected: boolean, error: string | null): Promise<void> {
+    const key = JSON.stringify([state, connected, error]);
+    if (key === this.lastStatusKey) return;
+    this.lastStatusKey = key;
+    if (!connected) this.logger.warn({ state, error }, 'machine unreachable or failing');
+    else this.logger.info({ state }, 'machine state changed');
+    await this.sink.recordMachineStatus({ machine: this.machine.name, state, connected, error });
+  }
+
+  private async storeCaptures(captures: readonly CollectorCapture[]): Promise<void> {
+    const now = this.clock.now();
+    for (const capture of captures) {
+      if (capture.dedupeKey && !this.filter.shouldStore(capture.dedupeKey, capture.content, now)) continue;
+      await this.sink.ingestCapture({
+        machine: this.machine.name,
+        captureTypeName: capture.captureTypeName,
+        content: capture.content,
+        contentType: capture.contentType,
+        ...(capture.meta ? { meta: capture.meta } : {}),
+        capturedAt: now,
+      });
+      this.live = { ...this.live, capturesStored: this.live.capturesStored + 1 };
+    }
+  }
+
+  private async closeCollector(): Promise<void> {
+    try {
+      await this.collector.close();
+    } catch (error) {
+      this.logger.debug({ err: error }, 'closing the machine connection failed');
+    }
+  }
+}

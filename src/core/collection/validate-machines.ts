@@ -1,0 +1,31 @@
+import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
+import type { MachineConfig } from '../../shared/config/schema.ts';
+import { formatIssues } from '../config/format-issues.ts';
+
+/**
+ * Checks each machine against its collector: the id must exist and `connection` must match the
+ * collector's schema. Returns one line per problem, naming the machine's path; no network calls.
+ */
+export function validateMachines(machines: readonly MachineConfig[], registry: CollectorRegistry): string[] {
+  const problems: string[] = [];
+  machines.forEach((machine, index) => {
+    const definition = registry.get(machine.collector);
+    if (!definition) {
+      const known = registry
+        .list()
+        .map((d) => `"${d.id}"`)
+        .join(', ');
+      problems.push(
+        `machines.${index}.collector: unknown collector "${machine.collector}" (${machine.name}); known: ${known}`,
+      );
+      return;
+    }
+    const parsed = definition.connectionSchema.safeParse(machine.connection);
+    if (!parsed.success) {
+      for (const line of formatIssues(parsed.error.issues, machine.connection)) {
+        problems.push(`machines.${index}.connection.${line} (${machine.name}, collector ${definition.id})`);
+      }
+    }
+  });
+  return problems;
+}
