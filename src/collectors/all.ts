@@ -1,3 +1,4 @@
+import { bambu } from './bambu/index.ts';
 import { CollectorRegistry } from './sdk/registry.ts';
 import { ultimaker } from './ultimaker/index.ts';
 
@@ -6,5 +7,5 @@ import { ultimaker } from './ultimaker/index.ts';
  * a vendor: its folder, then one line below.
  */
 export function allCollectors(): CollectorRegistry {
-  return new CollectorRegistry([ultimaker]);
+  return new CollectorRegistry([ultimaker, bambu]);
 }

@@ -1,46 +1,19 @@
-import type { MachineConfig } from '../shared/config/schema.ts';
-import { UltimakerSimulator } from './ultimaker/simulator/ultimaker-simulator.ts';
+import { startBambuDemo } from './bambu/simulator/demo.ts';
+import type { DemoMachines } from './sdk/simulator/demo.ts';
+import { startUltimakerDemo } from './ultimaker/simulator/demo.ts';
 
-/** Simulated machines for `echo-agent demo`, playing jobs in a loop. */
-export interface DemoFleet {
-  machines: Array<Pick<MachineConfig, 'name' | 'collector' | 'connection' | 'poll_interval'>>;
-  close(): Promise<void>;
-}
+export type DemoFleet = DemoMachines;
 
-const JOBS = ['bracket-v3', 'housing-left', 'gear-12t', 'fixture-plate', 'clip-x40'];
+/** Every vendor's demo: a vendor with a simulator adds its line here. */
+const DEMOS: ReadonlyArray<() => Promise<DemoMachines>> = [startUltimakerDemo, startBambuDemo];
 
-/**
- * Starts one simulator per vendor that has one (a vendor's folder adds its line here). Each
- * prints a job, rests, and starts the next, ten times faster than life.
- */
+/** Starts the simulated machines of `echo-agent demo`, at least one per transport. */
 export async function startDemoFleet(): Promise<DemoFleet> {
-  const closers: Array<() => Promise<void>> = [];
-  const machines: DemoFleet['machines'] = [];
-
-  for (const name of ['ultimaker-s5-a', 'ultimaker-s5-b']) {
-    const sim = await UltimakerSimulator.start({ speed: 10, name });
-    let n = name.endsWith('b') ? 2 : 0;
-    const next = () => sim.startJob(JOBS[n++ % JOBS.length]!, 600 + 300 * (n % 3));
-    next();
-    const timer = setInterval(() => {
-      if (!sim.busy) next();
-    }, 20_000);
-    closers.push(async () => {
-      clearInterval(timer);
-      await sim.close();
-    });
-    machines.push({
-      name,
-      collector: 'ultimaker',
-      connection: { host: sim.host, port: sim.port },
-      poll_interval: 2,
-    });
-  }
-
+  const parts = await Promise.all(DEMOS.map((start) => start()));
   return {
-    machines,
+    machines: parts.flatMap((p) => p.machines),
     async close() {
-      await Promise.all(closers.map((close) => close()));
+      await Promise.all(parts.map((p) => p.close()));
     },
   };
 }

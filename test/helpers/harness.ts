@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import {
   type CloudEmulator,
@@ -80,3 +82,47 @@ export async function waitFor(check: () => boolean, timeoutMs = 15_000, what = '
 }
 
 export { tempDir };
+
+/**
+ * One machine of `collector` run by a real agent against the emulator: the shape of every vendor
+ * test. `secret`, when given, is written owner-only to a file and referenced as the password.
+ */
+export async function startMachine(
+  t: TestContext,
+  machine: {
+    collector: string;
+    connection: Record<string, unknown>;
+    secret?: string;
+    username?: string;
+    poll_interval?: number;
+    timeout?: number;
+  },
+) {
+  const { emulator, modelers } = await startEmulator(t, ['machine-1']);
+  const dir = tempDir(t);
+  let credentials: { username?: string; password_ref?: string } | undefined;
+  if (machine.secret !== undefined) {
+    const file = join(dir, 'machine-secret');
+    writeFileSync(file, machine.secret, { mode: 0o600 });
+    credentials = {
+      password_ref: `file:${file}`,
+      ...(machine.username ? { username: machine.username } : {}),
+    };
+  }
+  const base = testConfig(join(dir, 'data'), emulator.url, modelers);
+  const config = {
+    ...base,
+    machines: base.machines.map((m) => ({
+      ...m,
+      collector: machine.collector,
+      connection: machine.connection,
+      ...(credentials ? { credentials } : {}),
+      poll_interval: machine.poll_interval ?? 0.2,
+      timeout: machine.timeout ?? 2,
+    })),
+  };
+  const agent = await startAgentWithCollectors(t, config);
+  const live = () => agent.machines()[0]!.live!;
+  const modeler = () => [...emulator.state.modelers.values()][0]!;
+  return { emulator, agent, live, modeler, config };
+}

@@ -62,7 +62,12 @@ test('run, status --json while running, SIGTERM drains and exits 0 within 10 s, 
       data_dir: join(dir, 'data'),
       cloud: { url: emulator.url, api_token: { uuid: SEED_TOKEN.uuid, secret_ref: 'env:TEST_TOKEN_SECRET' } },
       machines: [
-        { name: 'p1', collector: 'ultimaker', connection: { host: '127.0.0.1', port: 9 }, modeler: modelers.p1 },
+        {
+          name: 'p1',
+          collector: 'ultimaker',
+          connection: { host: '127.0.0.1', port: 9 },
+          modeler: modelers.p1,
+        },
       ],
     }),
   );

@@ -23,6 +23,17 @@ export interface CollectorCapture {
    * capture is stored.
    */
   dedupeKey?: string;
+  /**
+   * What counts as a change for deduplication, when not the whole content: e.g. state and job but
+   * not temperatures that move every second. Defaults to the content.
+   */
+  significant?: string;
+  /**
+   * For captures read from a source that can be read again (a log file range, a past job): the
+   * same key always means the same capture. After a crash between storing a capture and saving
+   * the offset, the re-read capture is recognised and not stored (nor sent) twice.
+   */
+  idempotencyKey?: string;
 }
 
 export interface MachineLogLine {
@@ -47,7 +58,10 @@ export interface CollectorLogger {
   error(obj: object, msg?: string): void;
 }
 
-/** Durable per-machine state (log offsets, watermarks), kept in the store. */
+/**
+ * Durable per-machine state (log offsets, watermarks), kept in the store. What a poll sets is saved
+ * only once that poll's captures and logs are durable; a failed poll's settings are forgotten.
+ */
 export interface CollectorState {
   get(key: string): string | undefined;
   set(key: string, value: string): void;

@@ -10,6 +10,7 @@ import { resolveSecretRef, type SecretStore } from '../secrets/secret-store.ts';
 import type { StoreStats } from '../store/store-stats.ts';
 import type { CollectionSink } from './collection-sink.ts';
 import { type MachineLiveStatus, MachineRunner } from './machine-runner.ts';
+import { StagedState } from './staged-state.ts';
 import { withTimeout } from './with-timeout.ts';
 
 export interface CollectionDeps {
@@ -38,9 +39,10 @@ export class CollectionManager {
       const definition = this.deps.registry.get(machine.collector)!;
       const logger = this.deps.logger.child({ machine: machine.name, collector: definition.id });
       let runner: MachineRunner | undefined;
-      const ctx = this.context(machine, logger, () => runner?.notify());
+      const state = this.state(machine);
+      const ctx = this.context(machine, logger, state, () => runner?.notify());
       const collector = definition.create(definition.connectionSchema.parse(machine.connection), ctx);
-      runner = new MachineRunner(machine, collector, this.deps.sink, this.deps.clock, logger);
+      runner = new MachineRunner(machine, collector, this.deps.sink, this.deps.clock, logger, state);
       this.runners.set(machine.name, runner);
       runner.start();
     }
@@ -69,7 +71,8 @@ export class CollectionManager {
     const logger = this.deps.logger.child({ machine: machine.name, test: true });
     let ctx: CollectorContext;
     try {
-      ctx = this.context(machine, logger, () => {});
+      // A test connection stages state it never commits: trying settings leaves no trace.
+      ctx = this.context(machine, logger, this.state(machine), () => {});
     } catch (error) {
       return { ok: false, message: describeError(error) };
     }
@@ -89,14 +92,22 @@ export class CollectionManager {
     }
   }
 
-  private context(machine: MachineConfig, logger: Logger, notify: () => void): CollectorContext {
-    const { stats, secrets, dataDir } = this.deps;
+  private state(machine: MachineConfig): StagedState {
+    return new StagedState(this.deps.stats, `collector:${machine.name}:`);
+  }
+
+  private context(
+    machine: MachineConfig,
+    logger: Logger,
+    state: StagedState,
+    notify: () => void,
+  ): CollectorContext {
+    const { secrets, dataDir } = this.deps;
     const folder = join(dataDir, 'machines', machine.name.replace(/[^A-Za-z0-9._-]/g, '_'));
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     const password = machine.credentials?.password_ref
       ? resolveSecretRef(machine.credentials.password_ref, secrets)
       : undefined;
-    const prefix = `collector:${machine.name}:`;
     return {
       machine: machine.name,
       logger,
@@ -104,10 +115,7 @@ export class CollectionManager {
         ...(machine.credentials?.username ? { username: machine.credentials.username } : {}),
         ...(password ? { password } : {}),
       },
-      state: {
-        get: (key) => stats.getValue(prefix + key),
-        set: (key, value) => stats.setValue(prefix + key, value),
-      },
+      state,
       dataDir: folder,
       notify,
     };

@@ -8,6 +8,7 @@ import { type Clock, Wakeup } from '../clock.ts';
 import { backoffDelay } from '../sync/backoff.ts';
 import { CaptureFilter } from './capture-filter.ts';
 import type { CollectionSink } from './collection-sink.ts';
+import type { StagedState } from './staged-state.ts';
 import { withTimeout } from './with-timeout.ts';
 
 const RECONNECT_INITIAL_MS = 1000;
@@ -56,6 +57,7 @@ export class MachineRunner {
     private readonly sink: CollectionSink,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly state: StagedState,
   ) {
     this.filter = new CaptureFilter(machine.unchanged_capture_interval * 1000);
   }
@@ -112,8 +114,10 @@ export class MachineRunner {
         for (const line of result.logs ?? []) {
           await this.sink.ingestLog({ source: 'machine', machine: this.machine.name, ...line });
         }
+        this.state.commit();
         attempt = 0;
       } catch (error) {
+        this.state.discard();
         if (signal.aborted) break;
         await this.recordFailure(error);
         const delay = backoffDelay(attempt++, RECONNECT_INITIAL_MS, RECONNECT_MAX_MS);
@@ -178,13 +182,18 @@ export class MachineRunner {
   private async storeCaptures(captures: readonly CollectorCapture[]): Promise<void> {
     const now = this.clock.now();
     for (const capture of captures) {
-      if (capture.dedupeKey && !this.filter.shouldStore(capture.dedupeKey, capture.content, now)) continue;
+      if (
+        capture.dedupeKey &&
+        !this.filter.shouldStore(capture.dedupeKey, capture.significant ?? capture.content, now)
+      )
+        continue;
       await this.sink.ingestCapture({
         machine: this.machine.name,
         captureTypeName: capture.captureTypeName,
         content: capture.content,
         contentType: capture.contentType,
         ...(capture.meta ? { meta: capture.meta } : {}),
+        ...(capture.idempotencyKey ? { idempotencyKey: capture.idempotencyKey } : {}),
         capturedAt: now,
       });
       this.live = { ...this.live, capturesStored: this.live.capturesStored + 1 };

@@ -12,6 +12,7 @@ import type { QuarantineReport } from './salvage.ts';
 import { StatusQueue } from './status-queue.ts';
 import { StoreStats } from './store-stats.ts';
 import type { CaptureInput, LogInput, MachineStatusInput } from './types.ts';
+import { uuidFromKey } from './uuid-from-key.ts';
 
 export interface StoreOptions {
   dataDir: string;
@@ -90,7 +91,9 @@ export class Store {
   /** Stores a capture; resolves once it is durable, with its ids. */
   async ingestCapture(input: CaptureInput): Promise<{ echoCaptureId: string }> {
     this.refuseWhenFull();
-    const echoCaptureId = randomUUID();
+    const echoCaptureId = input.idempotencyKey
+      ? uuidFromKey(`${input.machine}\u0000${input.idempotencyKey}`)
+      : randomUUID();
     const content = typeof input.content === 'string' ? Buffer.from(input.content) : input.content;
     const meta = { ...input.meta, echo_capture_id: echoCaptureId };
     const inline = content.length <= this.options.inlineMaxBytes;
@@ -247,7 +250,8 @@ export class Store {
   private writeBatch(items: readonly Pending[]): void {
     const incoming = items.reduce((sum, item) => sum + item.bytes, 0);
     const insertCapture = this.handle.stmt(
-      `INSERT INTO captures (echo_capture_id, machine, capture_type_name, content, content_path, content_type,
+      // OR IGNORE: a capture with an idempotency key that is already here is not stored twice.
+      `INSERT OR IGNORE INTO captures (echo_capture_id, machine, capture_type_name, content, content_path, content_type,
          content_size, meta, printer_names, state, captured_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
     );
@@ -268,8 +272,8 @@ export class Store {
       }
       for (const item of items) {
         if (item.kind === 'capture') {
-          insertCapture.run(...item.row);
-          if (item.row[4] !== null) blobBytes += item.row[6] as number;
+          const inserted = insertCapture.run(...item.row).changes > 0;
+          if (inserted && item.row[4] !== null) blobBytes += item.row[6] as number;
         } else if (item.kind === 'log') insertLog.run(...item.row);
         else insertStatus.run(...item.row);
       }

@@ -10,6 +10,8 @@ export interface CaptureInput {
   printerNames?: readonly string[];
   /** Epoch milliseconds; defaults to now. */
   capturedAt?: number;
+  /** The same key (per machine) is the same capture: stored once, whatever the retries. */
+  idempotencyKey?: string;
 }
 
 export type CaptureState = 'pending' | 'created' | 'uploaded' | 'acknowledged' | 'dead';

@@ -1,0 +1,256 @@
+import { MqttClient } from 'mqtt';
+import type { Collector, CollectorContext, ConnectionTest, PollResult } from '../sdk/collector.ts';
+import { CollectorError } from '../sdk/collector-error.ts';
+import { networkError } from '../sdk/network-error.ts';
+import { connectPinnedTls } from '../sdk/pinned-tls.ts';
+import type { BambuConnection } from './config.ts';
+import { toSnapshot } from './map.ts';
+import { mergeReport } from './merge.ts';
+import {
+  getVersionRequest,
+  type PrintReport,
+  printReport,
+  pushAllRequest,
+  reportMessage,
+  type VersionInfo,
+  versionInfo,
+} from './protocol.ts';
+
+/**
+ * A Bambu Lab printer in LAN mode: MQTT over TLS to the printer's own broker, user `bblp`, the
+ * LAN access code as password. Push mode: Echo subscribes to `device/<serial>/report`, asks once
+ * for everything (`pushall`), merges the partial updates that follow, and tells the scheduler at
+ * once when `gcode_state` changes. A printer that goes quiet is asked again, then called silent.
+ * Reconnects are the scheduler's (capped backoff), never the MQTT library's own loop.
+ */
+export class BambuCollector implements Collector {
+  private client: MqttClient | undefined;
+  private state: Record<string, unknown> = {};
+  private version: VersionInfo | undefined;
+  private lastMessageAt = 0;
+  private lastGarbage: string | undefined;
+  private pushAllSentAt = 0;
+  private sequence = 0;
+  private disconnected: CollectorError | undefined;
+  private readonly where: string;
+
+  constructor(
+    private readonly connection: BambuConnection,
+    private readonly ctx: CollectorContext,
+  ) {
+    this.where = `${connection.host}:${connection.port}`;
+  }
+
+  async connect(signal: AbortSignal): Promise<void> {
+    const password = this.ctx.credentials.password;
+    if (!password) {
+      throw new CollectorError(
+        'auth',
+        'no LAN access code: set credentials.password_ref (the code is on the printer: Settings → Network)',
+      );
+    }
+    const socket = await connectPinnedTls({
+      host: this.connection.host,
+      port: this.connection.port,
+      trust: this.connection.tls,
+      expectedName: this.connection.serial,
+      signal,
+    });
+    if (this.connection.tls.insecure) {
+      this.ctx.logger.warn(
+        {},
+        'TLS certificate verification is off for this printer (connection.tls.insecure)',
+      );
+    }
+    const client = new MqttClient(() => socket, {
+      username: this.ctx.credentials.username ?? this.connection.username,
+      password,
+      clientId: `echo-${this.connection.serial}-${process.pid}`,
+      protocolVersion: 4,
+      keepalive: 30,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      clean: true,
+    });
+    this.client = client;
+    this.disconnected = undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+        signal.addEventListener('abort', onAbort, { once: true });
+        client.once('connect', () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        });
+        client.once('error', (error) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        });
+        client.once('close', () =>
+          reject(new CollectorError('unreachable', `${this.where}: the printer closed the connection`)),
+        );
+      });
+      client.on('close', () => {
+        this.disconnected ??= new CollectorError(
+          'unreachable',
+          `${this.where}: the connection to the printer dropped`,
+        );
+      });
+      client.on('error', (error) => {
+        this.disconnected ??= this.mapMqttError(error);
+      });
+      client.on('message', (_topic, payload) => this.onMessage(payload));
+      await client.subscribeAsync(`device/${this.connection.serial}/report`, { qos: 0 });
+    } catch (error) {
+      await this.close();
+      throw this.mapMqttError(error, signal);
+    }
+    this.state = {};
+    this.version = undefined;
+    this.lastMessageAt = 0;
+    this.lastGarbage = undefined;
+    this.requestEverything();
+    await this.waitForMessage(signal);
+  }
+
+  async poll(_signal: AbortSignal): Promise<PollResult> {
+    if (this.disconnected) throw this.disconnected;
+    if (this.lastGarbage) {
+      throw new CollectorError(
+        'protocol',
+        `${this.where}: the printer sent a report that is not JSON (${this.lastGarbage})`,
+      );
+    }
+    const staleMs = this.connection.stale_after * 1000;
+    const now = Date.now();
+    if (now - this.lastMessageAt > staleMs) {
+      // Quiet for a while: ask for everything once; no answer within another stale_after is silence.
+      if (this.pushAllSentAt <= this.lastMessageAt) this.requestEverything();
+      else if (now - this.pushAllSentAt > staleMs) throw this.silent();
+    }
+    const report = printReport.parse(this.state);
+    return {
+      snapshot: toSnapshot(report, this.version, Date.now()),
+      captures: [
+        {
+          captureTypeName: 'bambu.modeler.status',
+          content: JSON.stringify({ print: this.state, info: this.version ?? null }),
+          contentType: 'application/json',
+          meta: { serial: this.connection.serial, firmware: this.firmware(), source: 'bambu-lan-mqtt' },
+          // Temperatures change every second: a capture when the job or state changes, else at the
+          // unchanged interval, with the latest gauges.
+          dedupeKey: 'status',
+          significant: JSON.stringify([
+            report.gcode_state,
+            report.subtask_name,
+            report.mc_percent,
+            report.print_error,
+            report.hms,
+          ]),
+        },
+      ],
+    };
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.endAsync(true).catch(() => undefined);
+  }
+
+  async testConnection(signal: AbortSignal): Promise<ConnectionTest> {
+    try {
+      await this.connect(signal);
+      const report = printReport.parse(this.state);
+      return {
+        ok: true,
+        message: `Bambu printer ${this.connection.serial} answered (state ${report.gcode_state ?? '?'}, firmware ${this.firmware() ?? '?'})`,
+        details: { serial: this.connection.serial, firmware: this.firmware() },
+      };
+    } catch (error) {
+      const mapped = this.mapMqttError(error, signal);
+      return { ok: false, message: mapped.message, details: { failure: mapped.failure, ...mapped.details } };
+    } finally {
+      await this.close();
+    }
+  }
+
+  private onMessage(payload: Buffer): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.lastGarbage = payload.subarray(0, 32).toString('hex');
+      return;
+    }
+    const message = reportMessage.safeParse(parsed);
+    if (!message.success) {
+      this.ctx.logger.debug(
+        { issues: message.error.issues.slice(0, 3) },
+        'ignored a report Echo does not understand',
+      );
+      return;
+    }
+    this.lastGarbage = undefined;
+    this.lastMessageAt = Date.now();
+    for (const wake of this.waiters.splice(0)) wake();
+    if (message.data.print) {
+      const before = (this.state as PrintReport).gcode_state;
+      this.state = mergeReport(this.state, message.data.print);
+      if ((this.state as PrintReport).gcode_state !== before) this.ctx.notify();
+    }
+    const info = versionInfo.safeParse(message.data.info);
+    if (info.success) this.version = info.data;
+  }
+
+  private readonly waiters: Array<() => void> = [];
+
+  /** Waits for a report, at most `stale_after` (or until the scheduler's timeout aborts). */
+  private waitForMessage(signal: AbortSignal): Promise<void> {
+    if (Date.now() - this.lastMessageAt <= this.connection.stale_after * 1000) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => finish(this.silent()), this.connection.stale_after * 1000);
+      const onAbort = () => finish(this.silent());
+      const finish = (error?: CollectorError) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve();
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(() => finish());
+    });
+  }
+
+  private silent(): CollectorError {
+    return new CollectorError(
+      'timeout',
+      `${this.where}: the printer sent no report for ${this.connection.stale_after} s and did not answer pushall`,
+    );
+  }
+
+  private requestEverything(): void {
+    const topic = `device/${this.connection.serial}/request`;
+    this.pushAllSentAt = Date.now();
+    this.client?.publish(topic, pushAllRequest(this.sequence++));
+    this.client?.publish(topic, getVersionRequest(this.sequence++));
+  }
+
+  private firmware(): string | undefined {
+    return this.version?.module.find((m) => m.name === 'ota')?.sw_ver;
+  }
+
+  private mapMqttError(error: unknown, signal?: AbortSignal): CollectorError {
+    const code = (error as { code?: unknown }).code;
+    // MQTT 3.1.1 CONNACK return codes 4 and 5: bad user name or password, not authorized.
+    if (code === 4 || code === 5) {
+      return new CollectorError(
+        'auth',
+        `${this.where}: the printer refused the LAN access code (check it on the printer: Settings → Network)`,
+        error,
+      );
+    }
+    return networkError(this.where, error, signal);
+  }
+}

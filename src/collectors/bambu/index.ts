@@ -1,0 +1,15 @@
+import { defineCollector } from '../sdk/collector.ts';
+import { BambuCollector } from './collector.ts';
+import { bambuConnection } from './config.ts';
+
+/** Bambu Lab X1, P1 and A1 printers over LAN-mode MQTT (TLS, port 8883). */
+export const bambu = defineCollector({
+  id: 'bambu',
+  vendor: 'Bambu Lab',
+  models: 'X1 Carbon, X1E, P1S, P1P, A1, A1 mini',
+  protocol: 'mqtt',
+  captureTypes: ['bambu.modeler.status'],
+  capabilities: ['status', 'jobs', 'push'],
+  connectionSchema: bambuConnection,
+  create: (connection, ctx) => new BambuCollector(connection, ctx),
+});

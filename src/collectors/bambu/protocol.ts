@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+/**
+ * The parts of a Bambu `device/<serial>/report` message Echo reads. Printers send the full `print`
+ * object after a `pushall` and then only the fields that changed (P1/A1 always, X1 mostly), so
+ * every field is optional and unknown fields are kept for the raw capture.
+ */
+export const printReport = z.looseObject({
+  command: z.string().optional(),
+  gcode_state: z.string().optional(),
+  mc_percent: z.number().optional(),
+  mc_remaining_time: z.number().optional(),
+  gcode_start_time: z.union([z.string(), z.number()]).optional(),
+  layer_num: z.number().optional(),
+  total_layer_num: z.number().optional(),
+  subtask_name: z.string().optional(),
+  gcode_file: z.string().optional(),
+  task_id: z.union([z.string(), z.number()]).optional(),
+  nozzle_temper: z.number().optional(),
+  nozzle_target_temper: z.number().optional(),
+  bed_temper: z.number().optional(),
+  bed_target_temper: z.number().optional(),
+  chamber_temper: z.number().optional(),
+  print_error: z.number().optional(),
+  hms: z.array(z.looseObject({ attr: z.number(), code: z.number() })).optional(),
+  wifi_signal: z.string().optional(),
+});
+
+export type PrintReport = z.infer<typeof printReport>;
+
+export const versionInfo = z.looseObject({
+  command: z.literal('get_version'),
+  module: z.array(
+    z.looseObject({ name: z.string(), sw_ver: z.string().optional(), sn: z.string().optional() }),
+  ),
+});
+
+export type VersionInfo = z.infer<typeof versionInfo>;
+
+export const reportMessage = z.looseObject({
+  print: printReport.optional(),
+  info: z.looseObject({ command: z.string() }).optional(),
+});
+
+/** What Echo publishes on `device/<serial>/request`. */
+export function pushAllRequest(sequence: number): string {
+  return JSON.stringify({
+    pushing: { sequence_id: String(sequence), command: 'pushall', version: 1, push_target: 1 },
+  });
+}
+
+export function getVersionRequest(sequence: number): string {
+  return JSON.stringify({ info: { sequence_id: String(sequence), command: 'get_version' } });
+}

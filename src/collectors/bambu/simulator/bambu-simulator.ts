@@ -1,0 +1,299 @@
+import { randomInt } from 'node:crypto';
+import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type Server } from 'node:tls';
+import { Aedes } from 'aedes';
+import {
+  type SelfSignedCertificate,
+  selfSignedCertificate,
+} from '../../sdk/simulator/self-signed-certificate.ts';
+
+export type BambuFault = 'silence' | 'garbage' | null;
+
+interface Job {
+  name: string;
+  taskId: string;
+  total: number;
+  elapsed: number;
+  startedAt: number;
+  layers: number;
+}
+
+/**
+ * A Bambu Lab X1 Carbon in LAN mode, on the real transport: an MQTT broker (aedes) behind TLS with
+ * the printer's self-signed certificate, user `bblp` and the LAN access code. Like the printer it
+ * answers `pushall` with the full `print` object and then pushes only what changed, once per
+ * second; it plays jobs (prepare, run, pause, fail with an HMS code, finish) and faults (silence,
+ * garbage, a broker restart, a new certificate after a reset). `speed` simulated seconds pass per
+ * real second.
+ */
+export class BambuSimulator {
+  readonly serial: string;
+  readonly accessCode: string;
+  private broker: Aedes | undefined;
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private timer: NodeJS.Timeout | undefined;
+  private job: Job | undefined;
+  private gcodeState = 'IDLE';
+  private printError = 0;
+  private hms: Array<{ attr: number; code: number }> = [];
+  private nozzle = 25;
+  private bed = 24;
+  private fault: BambuFault = null;
+  private lastSent: Record<string, unknown> = {};
+  private lastTick = Date.now();
+  /** Messages published on the report topic, for tests. */
+  reportsSent = 0;
+
+  private constructor(
+    private certificate: SelfSignedCertificate,
+    private portNumber: number,
+    private readonly speed: number,
+    serial: string,
+    accessCode: string,
+  ) {
+    this.serial = serial;
+    this.accessCode = accessCode;
+  }
+
+  static async start(
+    options: { speed?: number; serial?: string; accessCode?: string; port?: number } = {},
+  ): Promise<BambuSimulator> {
+    const serial = options.serial ?? `00M09A${String(randomInt(100_000_000, 999_999_999))}`;
+    const sim = new BambuSimulator(
+      await selfSignedCertificate(serial),
+      options.port ?? 0,
+      options.speed ?? 1,
+      serial,
+      options.accessCode ?? String(randomInt(10_000_000, 99_999_999)),
+    );
+    await sim.listen();
+    sim.timer = setInterval(() => sim.tick(), 1000 / 2);
+    return sim;
+  }
+
+  get host(): string {
+    return '127.0.0.1';
+  }
+
+  get port(): number {
+    return this.portNumber;
+  }
+
+  get fingerprint(): string {
+    return this.certificate.fingerprint256;
+  }
+
+  get busy(): boolean {
+    return this.job !== undefined;
+  }
+
+  startJob(name: string, seconds: number, layers = 200): void {
+    this.job = {
+      name,
+      taskId: String(randomInt(1e8, 1e9)),
+      total: seconds,
+      elapsed: 0,
+      startedAt: Date.now(),
+      layers,
+    };
+    this.gcodeState = 'PREPARE';
+    this.printError = 0;
+    this.hms = [];
+  }
+
+  pause(): void {
+    if (this.job) this.gcodeState = 'PAUSE';
+  }
+
+  resume(): void {
+    if (this.job) this.gcodeState = 'RUNNING';
+  }
+
+  /** The job fails the way a nozzle clog does: FAILED, a print error and an HMS code. */
+  fail(): void {
+    this.job = undefined;
+    this.gcodeState = 'FAILED';
+    this.printError = 0x0300_4000;
+    this.hms = [{ attr: 0x0300_0100, code: 0x0001_0001 }];
+  }
+
+  /** The operator clears the error on the printer's screen. */
+  clearError(): void {
+    this.gcodeState = 'IDLE';
+    this.printError = 0;
+    this.hms = [];
+  }
+
+  setFault(fault: BambuFault): void {
+    this.fault = fault;
+    if (fault === 'garbage') this.publish(Buffer.from([0xde, 0xad, 0x7b, 0x22]));
+  }
+
+  /** The printer's MQTT broker goes away for `ms` (firmware update, power cycle) and comes back. */
+  async restartBroker(ms: number): Promise<void> {
+    await this.shutdown();
+    await new Promise((r) => setTimeout(r, ms));
+    await this.listen();
+  }
+
+  /** A factory reset: the printer comes back with a new certificate. */
+  async replaceCertificate(): Promise<void> {
+    this.certificate = await selfSignedCertificate(this.serial);
+    await this.shutdown();
+    await this.listen();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.shutdown();
+  }
+
+  private async listen(): Promise<void> {
+    const broker = await Aedes.createBroker({ heartbeatInterval: 60_000 });
+    broker.authenticate = (_client, username, password, done) => {
+      const ok = username === 'bblp' && password?.toString() === this.accessCode;
+      if (ok) return done(null, true);
+      const error = Object.assign(new Error('Bad username or password'), { returnCode: 4 as const });
+      done(error, null);
+    };
+    broker.authorizeSubscribe = (_client, subscription, done) => {
+      done(subscription.topic === this.reportTopic ? null : new Error('not allowed'), subscription);
+    };
+    broker.authorizePublish = (client, packet, done) => {
+      if (client && packet.topic !== `device/${this.serial}/request`) return done(new Error('not allowed'));
+      if (client) this.handleRequest(packet.payload.toString());
+      done(null);
+    };
+    const server = createServer({ cert: this.certificate.cert, key: this.certificate.key }, (socket) => {
+      broker.handle(socket);
+    });
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(this.portNumber, '127.0.0.1', () => resolve()));
+    this.portNumber = (server.address() as AddressInfo).port;
+    this.broker = broker;
+    this.server = server;
+  }
+
+  private async shutdown(): Promise<void> {
+    const { broker, server } = this;
+    this.broker = undefined;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    await Promise.all([
+      broker ? new Promise<void>((r) => broker.close(() => r())) : undefined,
+      server ? new Promise<void>((r) => server.close(() => r())) : undefined,
+    ]);
+  }
+
+  private get reportTopic(): string {
+    return `device/${this.serial}/report`;
+  }
+
+  private handleRequest(payload: string): void {
+    if (this.fault === 'silence') return;
+    let request: { pushing?: { command?: string }; info?: { command?: string; sequence_id?: string } };
+    try {
+      request = JSON.parse(payload) as typeof request;
+    } catch {
+      return;
+    }
+    // Answer after the request's own publish completes, as the printer does.
+    setImmediate(() => {
+      if (request.pushing?.command === 'pushall') {
+        this.lastSent = this.fullState();
+        this.publishJson({ print: { ...this.lastSent, command: 'push_status', msg: 0 } });
+      }
+      if (request.info?.command === 'get_version') {
+        this.publishJson({
+          info: {
+            command: 'get_version',
+            sequence_id: request.info.sequence_id ?? '0',
+            module: [
+              { name: 'ota', sw_ver: '01.08.02.00', sn: this.serial, hw_ver: 'OTA' },
+              { name: 'mc', sw_ver: '00.00.29.28', sn: 'MC0A0000', hw_ver: 'MC07' },
+            ],
+          },
+        });
+      }
+    });
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    const dt = ((now - this.lastTick) / 1000) * this.speed;
+    this.lastTick = now;
+    const job = this.job;
+    if (job && this.gcodeState === 'PREPARE' && this.nozzle > 200) this.gcodeState = 'RUNNING';
+    if (job && this.gcodeState === 'RUNNING') {
+      job.elapsed = Math.min(job.total, job.elapsed + dt);
+      if (job.elapsed >= job.total) {
+        this.job = undefined;
+        this.gcodeState = 'FINISH';
+      }
+    }
+    const heating = this.job !== undefined;
+    this.nozzle = approach(this.nozzle, heating ? 220 : 25, dt * 8);
+    this.bed = approach(this.bed, heating ? 55 : 24, dt * 3);
+    if (this.fault || !this.broker) return;
+    // Only what changed, as P1/A1 printers and X1 in "partial" mode push.
+    const state = this.fullState();
+    const delta: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(state)) {
+      if (JSON.stringify(value) !== JSON.stringify(this.lastSent[key])) delta[key] = value;
+    }
+    this.lastSent = state;
+    if (Object.keys(delta).length > 0)
+      this.publishJson({ print: { ...delta, command: 'push_status', msg: 1 } });
+  }
+
+  private fullState(): Record<string, unknown> {
+    const job = this.job;
+    const progress = job
+      ? Math.floor((job.elapsed / job.total) * 100)
+      : this.gcodeState === 'FINISH'
+        ? 100
+        : 0;
+    return {
+      gcode_state: this.gcodeState,
+      mc_percent: progress,
+      mc_remaining_time: job ? Math.ceil((job.total - job.elapsed) / 60) : 0,
+      gcode_start_time: job ? String(Math.floor(job.startedAt / 1000)) : '0',
+      layer_num: job ? Math.floor((job.elapsed / job.total) * job.layers) : 0,
+      total_layer_num: job?.layers ?? 0,
+      subtask_name: job?.name ?? '',
+      gcode_file: job ? `/data/Metadata/${job.name}.gcode` : '',
+      task_id: job?.taskId ?? '0',
+      nozzle_temper: Math.round(this.nozzle * 10) / 10,
+      nozzle_target_temper: job ? 220 : 0,
+      bed_temper: Math.round(this.bed * 10) / 10,
+      bed_target_temper: job ? 55 : 0,
+      chamber_temper: 28,
+      print_error: this.printError,
+      hms: this.hms,
+      wifi_signal: '-48dBm',
+      spd_lvl: 2,
+    };
+  }
+
+  private publishJson(message: unknown): void {
+    this.publish(Buffer.from(JSON.stringify(message)));
+  }
+
+  private publish(payload: Buffer): void {
+    const broker = this.broker;
+    if (!broker) return;
+    this.reportsSent++;
+    broker.publish(
+      { cmd: 'publish', topic: this.reportTopic, payload, qos: 0, retain: false, dup: false },
+      () => undefined,
+    );
+  }
+}
+
+function approach(value: number, target: number, step: number): number {
+  return value < target ? Math.min(target, value + step) : Math.max(target, value - step);
+}
