@@ -2,6 +2,7 @@
 // BENCH_SCALE=0.05 npm run bench for a quick look. Copy the printed table into docs/performance.md.
 import { cpus, totalmem } from 'node:os';
 import { benchDrain } from './drain.ts';
+import { benchFanout } from './fanout.ts';
 import { benchIngest } from './ingest.ts';
 import { benchReady } from './ready.ts';
 import { fmt, SCALE } from './shared.ts';
@@ -34,6 +35,8 @@ const ready = want('ready')
   ? await benchReady()
   : { rows: 0, size: 0, raw: Number.NaN, seconds: Number.NaN, status: 0, quarantined: 0 };
 
+const fanout = want('fanout') ? await benchFanout() : [];
+
 const rows = [
   [
     'durable ingest',
@@ -64,6 +67,15 @@ const rows = [
     '≤ 2 s at 1 GB',
   ],
 ];
+for (const f of fanout) {
+  rows.push([
+    `fan-out: ${f.machines} HTTP machines polled every 1 s`,
+    `p99 poll lag ${fmt(f.p99LagMs, 1)} ms, ${fmt(f.cpuShare * 100, 1)} % of one core (${fmt(f.polls)} polls)`,
+    `bare timers + fetch: p99 lag ${fmt(f.rawP99LagMs, 1)} ms, ${fmt(f.rawCpuShare * 100, 1)} % of one core`,
+    `${fmt(f.cpuShare / f.rawCpuShare, 2)}× CPU`,
+    f.machines === 500 ? 'p99 ≤ 100 ms, ≤ 50 % of a core' : '',
+  ]);
+}
 console.log('\n| figure | Echo | baseline (same run) | ratio | goal |\n|---|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
 console.log(

@@ -1,4 +1,6 @@
 import { bambu } from './bambu/index.ts';
+import { eosConnectV6 } from './eos-connect-v6/index.ts';
+import { logFiles } from './log-files/index.ts';
 import { CollectorRegistry } from './sdk/registry.ts';
 import { ultimaker } from './ultimaker/index.ts';
 
@@ -7,5 +9,5 @@ import { ultimaker } from './ultimaker/index.ts';
  * a vendor: its folder, then one line below.
  */
 export function allCollectors(): CollectorRegistry {
-  return new CollectorRegistry([ultimaker, bambu]);
+  return new CollectorRegistry([ultimaker, bambu, logFiles, eosConnectV6]);
 }

@@ -10,6 +10,7 @@ import { type Clock, wallClock } from './clock.ts';
 import { forgetApiToken, loginForToken } from './cloud/credentials.ts';
 import { CloudHttpClient } from './cloud/http-client.ts';
 import { CollectionManager } from './collection/collection-manager.ts';
+import type { PollLagStats } from './collection/poll-lag.ts';
 import { validateMachines } from './collection/validate-machines.ts';
 import type { ResolvedConfig } from './config/load.ts';
 import { type AgentLogging, createLogging, type Logger } from './logging/create-logger.ts';
@@ -191,6 +192,25 @@ export class Agent implements AgentPort {
     return this.collectionEnabled && !this.stopping;
   }
 
+  /** Where a machine's first history backfill starts: the cloud modeler's watermark, if reachable. */
+  async cloudWatermark(machine: string): Promise<string | undefined> {
+    const modeler = this.config.machines.find((m) => m.name === machine)?.modeler;
+    if (!modeler) return undefined;
+    try {
+      return await this.sync.modelerWatermark(modeler);
+    } catch (error) {
+      this.logger.info(
+        { machine, err: error },
+        'cloud watermark unknown; collecting history from the oldest job',
+      );
+      return undefined;
+    }
+  }
+
+  historyAdvanced(): void {
+    this.sync.statusChanged();
+  }
+
   /** Tries a machine's connection settings without storing anything (the add-machine wizard). */
   testMachine(machine: MachineConfig): Promise<ConnectionTest> {
     if (!this.collection)
@@ -232,7 +252,13 @@ export class Agent implements AgentPort {
       },
       alerts: this.store.stats.activeAlerts(),
       machines: this.machines(),
+      pollLag: this.pollLag()?.summary(),
     };
+  }
+
+  /** How late machine polls start against their schedule (undefined without collectors). */
+  pollLag(): PollLagStats | undefined {
+    return this.collection?.pollLag;
   }
 
   machines(): MachineSummary[] {
@@ -243,6 +269,7 @@ export class Agent implements AgentPort {
       modeler: m.modeler,
       status: statuses.get(m.name),
       live: this.collection?.live(m.name),
+      history: this.collection?.history(m.name),
       backlog: this.store.captures.backlogFor(m.name),
     }));
   }

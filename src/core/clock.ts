@@ -46,10 +46,14 @@ export class Wakeup {
   /** Resolves on the next poke, after `ms` of clock time, or on abort. */
   wait(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
+      // An abort that already happened fires no event: without this, a loop stopped while it
+      // was busy would sleep its whole interval before seeing it (a slow shutdown).
+      if (signal?.aborted) return resolve();
       const controller = new AbortController();
-      const onAbort = () => controller.abort();
+      // Plain reasons: `abort()` without one builds a DOMException with a stack each time.
+      const onAbort = () => controller.abort('stopped');
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(() => controller.abort());
+      this.waiters.push(() => controller.abort('poked'));
       void clock.sleep(ms, controller.signal).then(() => {
         signal?.removeEventListener('abort', onAbort);
         resolve();

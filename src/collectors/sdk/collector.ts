@@ -79,6 +79,28 @@ export interface CollectorContext {
   notify(): void;
 }
 
+/** A past job (or a batch of them in one capture), as a history reader hands it over. */
+export interface HistoricJob {
+  /**
+   * The watermark once this job is collected: sortable so that "newer than the watermark" means
+   * greater (e.g. the finish time and job id, `2024-05-02T14:03:11Z#4711`). Also its identity.
+   */
+  reference: string;
+  captureTypeName: CaptureTypeName;
+  content: string | Buffer;
+  contentType: string;
+  meta?: Record<string, unknown>;
+  /** How many past jobs this capture holds (a `.jobs` capture may carry a page); default 1. */
+  jobCount?: number;
+}
+
+export interface HistoryPage {
+  /** Oldest first, every reference greater than the `after` asked for. */
+  jobs: HistoricJob[];
+  /** True when more jobs remain after the last one. */
+  more: boolean;
+}
+
 /**
  * One machine's connection. The scheduler calls `connect`, then `poll` at the machine's interval
  * (every call under a timeout, aborted through `signal`), and `close` on errors and at shutdown.
@@ -90,6 +112,12 @@ export interface Collector {
   close(): Promise<void>;
   /** Used by the add-machine wizard and the cloud's `check_configuration` command. */
   testConnection(signal: AbortSignal): Promise<ConnectionTest>;
+  /**
+   * Past jobs newer than `after` (a reference this reader returned before; undefined: from the
+   * oldest), at most `limit`. Collectors with the `history` capability implement it; the core
+   * drives the backfill, keeps the watermark and tells the cloud.
+   */
+  readHistory?(after: string | undefined, limit: number, signal: AbortSignal): Promise<HistoryPage>;
 }
 
 export type Protocol = 'http' | 'mqtt' | 'opcua' | 'serial' | 'tcp' | 'files';

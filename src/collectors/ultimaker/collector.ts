@@ -51,6 +51,14 @@ export class UltimakerCollector implements Collector {
             source: 'ultimaker-local-api-v1',
           },
           dedupeKey: 'status',
+          // Temperatures and seconds move every poll: a new capture when the state, the job or
+          // its whole-percent progress changes, else after `unchanged_capture_interval`.
+          significant: JSON.stringify([
+            printer.status,
+            job?.uuid,
+            job?.state,
+            job ? Math.floor(job.progress * 100) : null,
+          ]),
         },
       ],
       logs: this.newEvents(events),

@@ -1,6 +1,8 @@
 import type { ConnectionTest } from '../../collectors/sdk/collector.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
+import type { HistoryProgress } from '../collection/history-runner.ts';
 import type { MachineLiveStatus } from '../collection/machine-runner.ts';
+import type { PollLagSummary } from '../collection/poll-lag.ts';
 import type { StoreAlert } from '../store/store-stats.ts';
 import type { BacklogCounts, StoredCapture, StoredLog, StoredMachineStatus } from '../store/types.ts';
 import type { SyncStatus } from '../sync/sync-engine.ts';
@@ -18,6 +20,8 @@ export interface AgentStatus {
   store: { usedBytes: number; maxBytes: number; path: string; secretStore: string };
   alerts: StoreAlert[];
   machines: MachineSummary[];
+  /** How late machine polls start against their schedule, over every machine. */
+  pollLag: PollLagSummary | undefined;
 }
 
 export interface MachineSummary {
@@ -27,6 +31,8 @@ export interface MachineSummary {
   status: StoredMachineStatus | undefined;
   /** The live snapshot from the collector (state, job, gauges), when it is collected here. */
   live: MachineLiveStatus | undefined;
+  /** Historic-job collection, for collectors that read past jobs. */
+  history: HistoryProgress | undefined;
   backlog: number;
 }
 

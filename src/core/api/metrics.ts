@@ -40,5 +40,23 @@ export function renderMetrics(status: AgentStatus): string {
     [{ health: status.cloud.health.health }, 1],
   ]);
   gauge('echo_alerts', 'Active alerts.', [[{}, status.alerts.length]]);
+  gauge(
+    'echo_machine_state',
+    'Machines by their live state (1 for the current one).',
+    status.machines.filter((m) => m.live).map((m) => [{ machine: m.name, state: m.live!.snapshot.state }, 1]),
+  );
+  const lag = status.pollLag;
+  if (lag) {
+    lines.push(
+      '# HELP echo_machine_poll_lag_seconds How late machine polls start against their schedule.',
+      '# TYPE echo_machine_poll_lag_seconds histogram',
+      ...lag.buckets.map(
+        (b) =>
+          `echo_machine_poll_lag_seconds_bucket{le="${b.le === '+Inf' ? '+Inf' : b.le / 1000}"} ${b.count}`,
+      ),
+      `echo_machine_poll_lag_seconds_sum ${lag.sumMs / 1000}`,
+      `echo_machine_poll_lag_seconds_count ${lag.count}`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -39,3 +39,9 @@ export const errorBody = z.object({
 
 export type EccoReply = z.infer<typeof eccoReply>;
 export type CaptureReply = z.infer<typeof captureReply>;
+export const modelerReply = z.object({
+  uri: z.string(),
+  name: z.string().optional(),
+  watermark: z.string().nullable().optional(),
+  history_collection_frequency: z.string().nullable().optional(),
+});

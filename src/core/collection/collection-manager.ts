@@ -9,7 +9,9 @@ import type { Clock } from '../clock.ts';
 import { resolveSecretRef, type SecretStore } from '../secrets/secret-store.ts';
 import type { StoreStats } from '../store/store-stats.ts';
 import type { CollectionSink } from './collection-sink.ts';
+import { type HistoryProgress, HistoryRunner } from './history-runner.ts';
 import { type MachineLiveStatus, MachineRunner } from './machine-runner.ts';
+import { PollLagStats } from './poll-lag.ts';
 import { StagedState } from './staged-state.ts';
 import { withTimeout } from './with-timeout.ts';
 
@@ -30,6 +32,9 @@ export interface CollectionDeps {
  */
 export class CollectionManager {
   private readonly runners = new Map<string, MachineRunner>();
+  private readonly histories = new Map<string, HistoryRunner>();
+  /** How late polls start, over every machine (the scheduler's own health). */
+  readonly pollLag = new PollLagStats();
 
   constructor(private readonly deps: CollectionDeps) {}
 
@@ -42,15 +47,44 @@ export class CollectionManager {
       const state = this.state(machine);
       const ctx = this.context(machine, logger, state, () => runner?.notify());
       const collector = definition.create(definition.connectionSchema.parse(machine.connection), ctx);
-      runner = new MachineRunner(machine, collector, this.deps.sink, this.deps.clock, logger, state);
+      runner = new MachineRunner(
+        machine,
+        collector,
+        this.deps.sink,
+        this.deps.clock,
+        logger,
+        state,
+        this.pollLag,
+      );
       this.runners.set(machine.name, runner);
       runner.start();
+      const readHistory = collector.readHistory?.bind(collector);
+      if (readHistory && HistoryRunner.intervalOf(machine) !== undefined) {
+        const history = new HistoryRunner(
+          machine,
+          Object.assign(collector, { readHistory }),
+          this.deps.sink,
+          this.deps.stats,
+          this.deps.clock,
+          logger.child({ history: true }),
+        );
+        this.histories.set(machine.name, history);
+        history.start();
+      }
     }
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([...this.runners.values()].map((runner) => runner.stop()));
+    await Promise.allSettled([
+      ...[...this.histories.values()].map((history) => history.stop()),
+      ...[...this.runners.values()].map((runner) => runner.stop()),
+    ]);
     this.runners.clear();
+    this.histories.clear();
+  }
+
+  history(machine: string): HistoryProgress | undefined {
+    return this.histories.get(machine)?.progress();
   }
 
   live(machine: string): MachineLiveStatus | undefined {

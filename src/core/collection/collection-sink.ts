@@ -7,4 +7,8 @@ export interface CollectionSink {
   recordMachineStatus(status: MachineStatusInput): Promise<void>;
   /** False while the cloud's `enabled` switch is off (or the agent stops). */
   collecting(): boolean;
+  /** The cloud modeler's `watermark`, where a first backfill starts (undefined: unknown, from the oldest). */
+  cloudWatermark?(machine: string): Promise<string | undefined>;
+  /** A history run stored jobs: the sync engine may tell the cloud the new watermark. */
+  historyAdvanced?(): void;
 }

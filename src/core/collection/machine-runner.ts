@@ -8,6 +8,7 @@ import { type Clock, Wakeup } from '../clock.ts';
 import { backoffDelay } from '../sync/backoff.ts';
 import { CaptureFilter } from './capture-filter.ts';
 import type { CollectionSink } from './collection-sink.ts';
+import type { PollLagStats } from './poll-lag.ts';
 import type { StagedState } from './staged-state.ts';
 import { withTimeout } from './with-timeout.ts';
 
@@ -58,6 +59,7 @@ export class MachineRunner {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly state: StagedState,
+    private readonly pollLag?: PollLagStats,
   ) {
     this.filter = new CaptureFilter(machine.unchanged_capture_interval * 1000);
   }
@@ -85,6 +87,8 @@ export class MachineRunner {
   private async run(signal: AbortSignal): Promise<void> {
     const timeoutMs = this.machine.timeout * 1000;
     let attempt = 0;
+    /** When the next poll is due (clock time); undefined after a failure or an early wake-up. */
+    let dueAt: number | undefined;
     while (!signal.aborted) {
       if (!this.sink.collecting()) {
         await this.wakeup.wait(this.clock, 1000, signal);
@@ -101,6 +105,8 @@ export class MachineRunner {
           );
           this.connected = true;
         }
+        if (dueAt !== undefined) this.pollLag?.record(this.clock.now() - dueAt);
+        dueAt = undefined;
         const result = await withTimeout(
           (s) => this.collector.poll(s),
           timeoutMs,
@@ -125,7 +131,12 @@ export class MachineRunner {
         continue;
       }
       const jitter = 1 + (Math.random() * 2 - 1) * JITTER;
-      await this.wakeup.wait(this.clock, this.machine.poll_interval * 1000 * jitter, signal);
+      const waitMs = this.machine.poll_interval * 1000 * jitter;
+      const due = this.clock.now() + waitMs;
+      await this.wakeup.wait(this.clock, waitMs, signal);
+      // Woken early (a push collector's news) is not a scheduled poll: no lag to count. (The
+      // millisecond clock may read just under a fractional due time: 2 ms of tolerance.)
+      dueAt = this.clock.now() >= due - 2 ? due : undefined;
     }
   }
 

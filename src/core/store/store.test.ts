@@ -156,3 +156,22 @@ test('log batches come in id order and respect the byte bound', async (t) => {
   assert.equal(store.logs.hasPending(), false);
   assert.equal(store.stats.counters().logs_sent, 10);
 });
+
+test('a capture read twice from its source (same idempotency key) is stored once, with a stable UUID', async (t) => {
+  const store = openTestStore(tempDir(t));
+  t.after(() => store.close());
+  const input = {
+    machine: 'eos-1',
+    captureTypeName: 'eos.modeler.log',
+    content: 'line 1\n',
+    contentType: 'text/plain',
+    idempotencyKey: 'log:64768:1234:0:abc',
+  };
+  const first = await store.ingestCapture(input);
+  const again = await store.ingestCapture(input);
+  const otherMachine = await store.ingestCapture({ ...input, machine: 'eos-2' });
+  assert.equal(first.echoCaptureId, again.echoCaptureId);
+  assert.notEqual(first.echoCaptureId, otherMachine.echoCaptureId);
+  assert.match(first.echoCaptureId, /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(store.stats.counts().captures.pending, 2);
+});

@@ -1,4 +1,5 @@
 import { Wakeup } from '../clock.ts';
+import { historyKeys } from '../collection/history-runner.ts';
 import { classifyError } from './classify-error.ts';
 import type { SyncContext } from './sync-context.ts';
 
@@ -15,8 +16,42 @@ export class StatusSync {
   async run(signal: AbortSignal, active: () => boolean): Promise<void> {
     const { clock, config } = this.ctx;
     while (!signal.aborted) {
-      if (active()) await this.reportChanges(signal);
+      if (active()) {
+        await this.reportChanges(signal);
+        await this.reportWatermarks(signal);
+      }
       await this.wakeup.wait(clock, config.intervals.status_report * 1000, signal);
+    }
+  }
+
+  /**
+   * Tells the cloud a machine's history watermark once every capture of that machine reached the
+   * cloud (captures of a machine are sent in order, so an empty backlog means every collected job
+   * is there): a watermark never gets ahead of the jobs it stands for.
+   */
+  private async reportWatermarks(signal: AbortSignal): Promise<void> {
+    const { store, client, gate, config } = this.ctx;
+    for (const machine of config.machines) {
+      const keys = historyKeys(machine.name);
+      const pending = store.stats.getValue(keys.pending);
+      const modeler = this.ctx.modelerFor(machine.name);
+      if (!pending || !modeler || pending === store.stats.getValue(keys.sent)) continue;
+      if (store.captures.backlogFor(machine.name) > 0) continue;
+      await gate.pass(signal);
+      if (signal.aborted) return;
+      try {
+        await client.send({ method: 'PUT', url: modeler, json: { watermark: pending } });
+        gate.succeeded();
+        store.stats.setValue(keys.sent, pending);
+      } catch (error) {
+        const outcome = classifyError(error, this.ctx);
+        if (outcome.kind === 'dead' || outcome.kind === 'not_found') {
+          this.ctx.logger.warn({ machine: machine.name, reason: outcome.reason }, 'watermark update refused');
+          store.stats.setValue(keys.sent, pending);
+          continue;
+        }
+        return;
+      }
     }
   }
 

@@ -4,7 +4,7 @@ import { type Clock, Wakeup } from '../clock.ts';
 import { type ApiToken, loadApiToken } from '../cloud/credentials.ts';
 import { CloudHttpClient } from '../cloud/http-client.ts';
 import { ensureRegistered } from '../cloud/registration.ts';
-import { aboutReply, eccoReply } from '../cloud/replies.ts';
+import { aboutReply, eccoReply, modelerReply } from '../cloud/replies.ts';
 import type { ResolvedConfig } from '../config/load.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import type { Store } from '../store/store.ts';
@@ -122,9 +122,15 @@ export class SyncEngine {
     this.captures.wakeup.poke();
   }
 
-  /** A machine's status changed: report it without waiting for the interval. */
+  /** A machine's status changed (or its history advanced): report it without waiting. */
   statusChanged(): void {
     this.statuses.wakeup.poke();
+  }
+
+  /** The cloud modeler's history watermark; undefined when unknown or the cloud is unreachable. */
+  async modelerWatermark(modeler: string): Promise<string | undefined> {
+    const reply = await this.client.json({ method: 'GET', url: modeler }, modelerReply);
+    return reply.watermark ?? undefined;
   }
 
   /** Sends pending logs now (e.g. after a burst of machine logs). */

@@ -206,6 +206,24 @@ export const machineSchema = z.strictObject({
     .default(300)
     .describe('Seconds after which an unchanged status capture is stored again.'),
   modeler: z.url().optional().describe('The /modeler/<uuid>/ URI this machine reports as.'),
+  history: z
+    .strictObject({
+      frequency: z
+        .enum(['hourly', 'daily', 'monthly', 'never'])
+        .default('daily')
+        .describe(
+          "How often past jobs are collected (the cloud's history_collection_frequency, plus hourly).",
+        ),
+      interval: z
+        .number()
+        .min(1)
+        .max(31 * 86_400)
+        .optional()
+        .describe('Seconds between history runs; overrides frequency.'),
+      page_size: z.number().int().min(1).max(5000).default(500).describe('Past jobs read per request.'),
+    })
+    .default({ frequency: 'daily', page_size: 500 })
+    .describe('Historic jobs (collectors that can list past jobs): collected after the watermark.'),
   credentials: z
     .strictObject({ username: z.string().optional(), password_ref: secretRef.optional() })
     .optional()

@@ -5,6 +5,7 @@ export interface DemoMachines {
   machines: Array<
     Pick<MachineConfig, 'name' | 'collector' | 'connection' | 'poll_interval'> & {
       credentials?: { username?: string; password_ref?: string };
+      history?: { interval?: number; page_size?: number };
     }
   >;
   close(): Promise<void>;

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { CLOUD_LOG_LEVELS } from '../../shared/model/capture-types.ts';
+import type {
+  Collector,
+  CollectorCapture,
+  CollectorContext,
+  ConnectionTest,
+  MachineLogLine,
+  PollResult,
+} from '../sdk/collector.ts';
+import { CollectorError } from '../sdk/collector-error.ts';
+import { LogTail, type TailChunk, wildcard } from '../sdk/log-tail.ts';
+import type { LogFilesConnection } from './config.ts';
+import { JobTracker } from './job-tracker.ts';
+import { findEvent, levelOf } from './parsers/events.ts';
+import type { LogFormat } from './parsers/format.ts';
+import { logFormat } from './parsers/formats.ts';
+
+const FILES_KEY = 'files';
+const JOB_KEY = 'job';
+
+/**
+ * A machine without an API, read through the log files its PC writes to a folder or share. Each
+ * poll sends the new complete lines of each file as one capture (raw text, with the file and byte
+ * range in `meta`, and an idempotency key from that range), forwards lines at `forward_level` and
+ * above to `/logs/`, and follows the job markers to the machine's state. File positions and the
+ * job in progress are saved once the poll's records are stored.
+ */
+export class LogFilesCollector implements Collector {
+  private readonly format: LogFormat;
+  private readonly tail: LogTail;
+
+  constructor(
+    private readonly connection: LogFilesConnection,
+    private readonly ctx: CollectorContext,
+  ) {
+    this.format = logFormat(connection.format)!;
+    this.tail = new LogTail({
+      folder: connection.folder,
+      pattern: connection.pattern ?? this.format.defaultPattern,
+      startAt: connection.start_at,
+      maxChunkBytes: connection.max_read_bytes,
+      encoding: connection.encoding ?? this.format.defaultEncoding,
+    });
+  }
+
+  async connect(): Promise<void> {
+    await this.checkFolder();
+  }
+
+  async poll(): Promise<PollResult> {
+    const { chunks, marks } = await this.tail.read(this.ctx.state.get(FILES_KEY));
+    const tracker = new JobTracker(this.ctx.state.get(JOB_KEY));
+    const captures: CollectorCapture[] = [];
+    const logs: MachineLogLine[] = [];
+    for (const chunk of chunks) {
+      captures.push(this.capture(chunk));
+      this.parse(chunk, tracker, captures, logs);
+    }
+    this.ctx.state.set(FILES_KEY, marks);
+    this.ctx.state.set(JOB_KEY, tracker.save());
+    return { snapshot: tracker.snapshot(), captures, logs };
+  }
+
+  async close(): Promise<void> {}
+
+  async testConnection(): Promise<ConnectionTest> {
+    const names = await this.checkFolder();
+    const pattern = this.connection.pattern ?? this.format.defaultPattern;
+    const matcher = wildcard(pattern);
+    const matching = names.filter((n) => matcher.test(n));
+    return {
+      ok: matching.length > 0,
+      message:
+        matching.length > 0
+          ? `${this.format.vendor} log folder readable: ${matching.length} file(s) matching "${pattern}"`
+          : `the folder is readable but holds no file matching "${pattern}": check the folder and the pattern`,
+      details: { files: matching.slice(0, 20) },
+    };
+  }
+
+  private async checkFolder(): Promise<string[]> {
+    try {
+      return await fs.readdir(this.connection.folder);
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? 'error';
+      throw new CollectorError(
+        code === 'EACCES' || code === 'EPERM' ? 'auth' : 'unreachable',
+        `log folder ${this.connection.folder} cannot be read (${code}); check that the share is mounted and readable`,
+        error,
+      );
+    }
+  }
+
+  private capture(chunk: TailChunk): CollectorCapture {
+    return {
+      captureTypeName: this.format.captureType,
+      content: chunk.text,
+      contentType: 'text/plain; charset=utf-8',
+      meta: {
+        source: 'log-files',
+        format: this.format.id,
+        file: chunk.file,
+        offset_start: chunk.start,
+        offset_end: chunk.end,
+      },
+      // Range and content: a re-read after a crash is the same capture; a truncated file's new
+      // lines at the same offsets are not.
+      idempotencyKey: `log:${chunk.identity}:${chunk.start}:${createHash('sha1').update(chunk.text).digest('hex')}`,
+    };
+  }
+
+  private parse(
+    chunk: TailChunk,
+    tracker: JobTracker,
+    captures: CollectorCapture[],
+    logs: MachineLogLine[],
+  ): void {
+    const forwardFrom = CLOUD_LOG_LEVELS.indexOf(this.connection.forward_level);
+    // The position of a line in the decoded chunk: deterministic, so a re-read gives the same key.
+    let position = chunk.start;
+    for (const raw of chunk.text.split('\n')) {
+      const linePosition = position;
+      position += raw.length + 1;
+      const line = raw.replace(/\r$/, '');
+      if (line.trim() === '') continue;
+      const parts = this.format.split(line);
+      const message = parts?.message ?? line;
+      const level = parts ? levelOf(parts.severity) : 'INFO';
+      const timestamp = parts?.timestamp;
+      if (CLOUD_LOG_LEVELS.indexOf(level) >= forwardFrom) {
+        logs.push({
+          level,
+          timestamp: timestamp ?? new Date().toISOString(),
+          message,
+          context: { file: chunk.file, format: this.format.id },
+        });
+      }
+      const event = findEvent(message);
+      if (!event) continue;
+      const finished = tracker.apply(event, timestamp, message);
+      if (finished && this.format.historicCaptureType) {
+        captures.push({
+          captureTypeName: this.format.historicCaptureType,
+          content: JSON.stringify(finished),
+          contentType: 'application/json',
+          meta: { source: 'log-files', format: this.format.id, file: chunk.file, build: finished.build },
+          idempotencyKey: `build:${chunk.identity}:${linePosition}:${finished.build}:${finished.finished_at}`,
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import { promises as fs, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import { CollectorError } from './collector-error.ts';
+
+/** Where reading a file stands; kept in the collector state between polls and restarts. */
+interface FileMark {
+  name: string;
+  offset: number;
+  /** SHA-1 of the first `headLength` bytes: tells a new file from an old one on shares without inodes. */
+  head: string;
+  headLength: number;
+}
+
+/** New complete lines of one file, with the byte range they came from. */
+export interface TailChunk {
+  file: string;
+  /** Stable while the file lives, across renames (rotation): device and inode, or the head hash. */
+  identity: string;
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface LogTailOptions {
+  folder: string;
+  /** A file-name wildcard: `*` any run of characters, `?` one. */
+  pattern: string;
+  /** For files present at the very first scan: read them whole, or only what comes after. */
+  startAt: 'beginning' | 'end';
+  maxChunkBytes: number;
+  encoding: BufferEncoding;
+}
+
+const HEAD_BYTES = 256;
+
+/**
+ * Follows the log files of a folder or network share the way `tail -F` does, with the position of
+ * each file kept in the collector state, so that a restart neither repeats nor skips a line:
+ * - a file is known by its identity (device and inode, plus a hash of its first bytes), so a
+ *   rotation (`x.log` renamed to `x.log.1`, a new `x.log`) finishes the old file, then reads the
+ *   new one from its start;
+ * - a file that shrank was truncated in place (copytruncate): it is read again from the start;
+ * - only complete lines are returned; a line still being written waits for its newline.
+ * `read()` returns chunks and the marks to save; the caller saves them once the chunks are stored.
+ */
+export class LogTail {
+  constructor(private readonly options: LogTailOptions) {}
+
+  async read(saved: string | undefined): Promise<{ chunks: TailChunk[]; marks: string }> {
+    const first = saved === undefined;
+    const marks = new Map<string, FileMark>(Object.entries(first ? {} : (JSON.parse(saved) as object)));
+    const files = await this.list(marks);
+    const next = new Map<string, FileMark>();
+    const chunks: TailChunk[] = [];
+    let budget = this.options.maxChunkBytes;
+    for (const { name, stat, followOnly } of files) {
+      const path = join(this.options.folder, name);
+      const head = await readHead(path);
+      const identity = stat.ino > 0 ? `${stat.dev}:${stat.ino}` : `head:${head.hash}`;
+      let mark = marks.get(identity);
+      if (mark && head.bytes.length >= mark.headLength) {
+        const prefix = hash(head.bytes.subarray(0, mark.headLength));
+        if (prefix !== mark.head) mark = undefined; // same inode, another file: start over
+      }
+      // A renamed file is followed only if Echo knew it: a copy (copytruncate's) is not news.
+      if (!mark && followOnly) continue;
+      const startOffset = mark
+        ? stat.size < mark.offset
+          ? 0
+          : mark.offset
+        : first && this.options.startAt === 'end'
+          ? stat.size
+          : 0;
+      let offset = startOffset;
+      if (budget > 0 && stat.size > offset) {
+        const chunk = await readLines(
+          path,
+          offset,
+          Math.min(budget, stat.size - offset),
+          this.options.encoding,
+        );
+        if (chunk.bytes > 0) {
+          chunks.push({ file: name, identity, start: offset, end: offset + chunk.bytes, text: chunk.text });
+          offset += chunk.bytes;
+          budget -= chunk.bytes;
+        }
+      }
+      next.set(identity, { name, offset, head: head.hash, headLength: head.bytes.length });
+    }
+    return { chunks, marks: JSON.stringify(Object.fromEntries(next)) };
+  }
+
+  /**
+   * Files matching the pattern, plus files renamed away from a known one (`machine.log` →
+   * `machine.log.1`) that Echo already follows, so their last lines are not lost; oldest first, so
+   * that a rotated file is finished before its successor.
+   */
+  private async list(
+    known: ReadonlyMap<string, FileMark>,
+  ): Promise<Array<{ name: string; stat: Stats; followOnly: boolean }>> {
+    const { folder } = this.options;
+    let names: string[];
+    try {
+      names = await fs.readdir(folder);
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? 'error';
+      throw new CollectorError(
+        code === 'EACCES' || code === 'EPERM' ? 'auth' : 'unreachable',
+        `log folder ${folder} cannot be read (${code}); check that the share is mounted and readable`,
+        error,
+      );
+    }
+    const matcher = wildcard(this.options.pattern);
+    const knownNames = [...known.values()].map((m) => m.name);
+    const files: Array<{ name: string; stat: Stats; followOnly: boolean }> = [];
+    for (const name of names) {
+      const matches = matcher.test(name);
+      if (!matches && !knownNames.some((k) => name !== k && name.startsWith(k))) continue;
+      try {
+        const stat = await fs.stat(join(folder, name));
+        if (stat.isFile()) files.push({ name, stat, followOnly: !matches });
+      } catch (error) {
+        // Rotated away between readdir and stat: it is picked up under its new name.
+        if ((error as { code?: string }).code !== 'ENOENT') throw error;
+      }
+    }
+    return files.sort(
+      (a, b) => a.stat.mtimeMs - b.stat.mtimeMs || a.stat.ino - b.stat.ino || a.name.localeCompare(b.name),
+    );
+  }
+}
+
+async function readHead(path: string): Promise<{ bytes: Buffer; hash: string }> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
+    const bytes = buffer.subarray(0, bytesRead);
+    return { bytes, hash: hash(bytes) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads up to `length` bytes from `offset`, cut after the last newline (a lone overlong line is kept whole). */
+async function readLines(
+  path: string,
+  offset: number,
+  length: number,
+  encoding: BufferEncoding,
+): Promise<{ text: string; bytes: number }> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, offset);
+    const data = buffer.subarray(0, bytesRead);
+    const newline = encoding === 'utf16le' ? lastUtf16Newline(data) : data.lastIndexOf(0x0a);
+    if (newline < 0) {
+      // No newline in a whole chunk: a pathological line; pass it on rather than stall forever.
+      const stalled = bytesRead === length && length >= 64 * 1024;
+      return stalled ? { text: data.toString(encoding), bytes: bytesRead } : { text: '', bytes: 0 };
+    }
+    const end = newline + (encoding === 'utf16le' ? 2 : 1);
+    return { text: data.subarray(0, end).toString(encoding), bytes: end };
+  } finally {
+    await handle.close();
+  }
+}
+
+function lastUtf16Newline(data: Buffer): number {
+  for (let i = data.length - 2 - (data.length % 2); i >= 0; i -= 2)
+    if (data[i] === 0x0a && data[i + 1] === 0) return i;
+  return -1;
+}
+
+function hash(bytes: Buffer): string {
+  return createHash('sha1').update(bytes).digest('hex');
+}
+
+/** A file-name wildcard (`*`, `?`) as a regular expression; case-insensitive on Windows. */
+export function wildcard(pattern: string): RegExp {
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`, process.platform === 'win32' ? 'i' : '');
+}
