@@ -21,7 +21,10 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
-  external: ['better-sqlite3'],
+  // Native modules (better-sqlite3, serialport's bindings) and node-opcua (it reads its nodeset
+  // files from its own folder at run time) stay external: they ship as node_modules beside the
+  // bundle, which electron-builder and the service install keep.
+  external: ['better-sqlite3', 'serialport', '@serialport/*', 'node-opcua-*', '@ster5/*'],
   // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",

@@ -109,7 +109,15 @@ export class EmulatorState {
     return type;
   }
 
-  addModeler(fields: { name: string; type?: string; ip_address?: string; serial_number?: string }) {
+  addModeler(fields: {
+    name: string;
+    type?: string;
+    ip_address?: string;
+    serial_number?: string;
+    username?: string;
+    password?: string;
+    history_collection_frequency?: string;
+  }) {
     const uuid = randomUUID();
     const modeler = {
       uri: this.url(`/modeler/${uuid}/`),
@@ -117,10 +125,10 @@ export class EmulatorState {
       type: fields.type ?? null,
       ip_address: fields.ip_address ?? null,
       serial_number: fields.serial_number ?? null,
-      username: null,
-      password: null,
+      username: fields.username ?? null,
+      password: fields.password ?? null,
       watermark: null,
-      history_collection_frequency: 'never',
+      history_collection_frequency: fields.history_collection_frequency ?? 'never',
       status: 'unknown',
       connected: true,
       error: null,

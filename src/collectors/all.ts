@@ -1,7 +1,10 @@
 import { bambu } from './bambu/index.ts';
+import { eosConnectCore } from './eos-connect-core/index.ts';
 import { eosConnectV6 } from './eos-connect-v6/index.ts';
+import { haas } from './haas/index.ts';
 import { logFiles } from './log-files/index.ts';
 import { CollectorRegistry } from './sdk/registry.ts';
+import { slm } from './slm/index.ts';
 import { ultimaker } from './ultimaker/index.ts';
 
 /**
@@ -9,5 +12,5 @@ import { ultimaker } from './ultimaker/index.ts';
  * a vendor: its folder, then one line below.
  */
 export function allCollectors(): CollectorRegistry {
-  return new CollectorRegistry([ultimaker, bambu, logFiles, eosConnectV6]);
+  return new CollectorRegistry([ultimaker, bambu, logFiles, eosConnectV6, slm, eosConnectCore, haas]);
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { z } from 'zod';
 import { machineSchema } from '../shared/config/schema.ts';
 import { CAPTURE_TYPE_NAMES } from '../shared/model/capture-types.ts';
 import { allCollectors } from './all.ts';
@@ -44,6 +45,8 @@ for (const folder of vendorFolders) {
     const sample = JSON.parse(readFileSync(join(dir, 'sample.config.json'), 'utf8'));
     const machine = machineSchema.parse(sample);
     assert.equal(machine.collector, folder);
+    const form = z.toJSONSchema(definition.connectionSchema, { io: 'input', unrepresentable: 'any' });
+    assert.equal(form.type, 'object', 'the connection schema converts to a JSON Schema form');
     const parsed = definition.connectionSchema.safeParse(machine.connection);
     assert.ok(parsed.success, `sample connection is valid: ${parsed.success ? '' : parsed.error.message}`);
   });

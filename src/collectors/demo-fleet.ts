@@ -1,7 +1,9 @@
 import { startBambuDemo } from './bambu/simulator/demo.ts';
 import { startEosConnectDemo } from './eos-connect-v6/simulator/demo.ts';
+import { startHaasDemo } from './haas/simulator/demo.ts';
 import { startLogFilesDemo } from './log-files/simulator/demo.ts';
 import type { DemoMachines } from './sdk/simulator/demo.ts';
+import { startSlmDemo } from './slm/simulator/demo.ts';
 import { startUltimakerDemo } from './ultimaker/simulator/demo.ts';
 
 export type DemoFleet = DemoMachines;
@@ -12,6 +14,8 @@ const DEMOS: ReadonlyArray<() => Promise<DemoMachines>> = [
   startBambuDemo,
   startLogFilesDemo,
   startEosConnectDemo,
+  startSlmDemo,
+  startHaasDemo,
 ];
 
 /** Starts the simulated machines of `echo-agent demo`, at least one per transport. */

@@ -1,14 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { ConnectionTest } from '../collectors/sdk/collector.ts';
 import { CollectorRegistry } from '../collectors/sdk/registry.ts';
-import type { MachineConfig } from '../shared/config/schema.ts';
+import { type MachineConfig, machineSchema } from '../shared/config/schema.ts';
 import { ConfigError, describeError, EchoError } from '../shared/errors.ts';
 import type { AgentPort, AgentStatus, DeadLetter, MachineSummary } from './api/agent-port.ts';
 import { LocalApi } from './api/local-api.ts';
 import { type Clock, wallClock } from './clock.ts';
 import { forgetApiToken, loginForToken } from './cloud/credentials.ts';
 import { CloudHttpClient } from './cloud/http-client.ts';
+import { readCloudMachines } from './collection/cloud-machines.ts';
 import { CollectionManager } from './collection/collection-manager.ts';
 import type { PollLagStats } from './collection/poll-lag.ts';
 import { validateMachines } from './collection/validate-machines.ts';
@@ -17,6 +19,7 @@ import { type AgentLogging, createLogging, type Logger } from './logging/create-
 import { FileSecretStore, resolveSecretRef, type SecretStore } from './secrets/secret-store.ts';
 import { Store } from './store/store.ts';
 import type { CaptureInput, LogInput, MachineStatusInput, StoredLog } from './store/types.ts';
+import { backoffDelay } from './sync/backoff.ts';
 import { SyncEngine } from './sync/sync-engine.ts';
 import { ECHO_VERSION } from './version.ts';
 
@@ -38,6 +41,7 @@ export interface AgentOptions {
 
 const MAINTENANCE_MS = 60_000;
 const STOP_DEADLINE_MS = 8000;
+const CLOUD_MACHINES_KEY = 'cloud_machines';
 
 /**
  * The agent core: one object that owns the store, the sync engine and the local API. The CLI and
@@ -57,6 +61,9 @@ export class Agent implements AgentPort {
   private readonly startedAt: number;
   private readonly maintenance = new AbortController();
   private maintenanceLoop: Promise<void> | undefined;
+  private cloudMachinesLoop: Promise<void> | undefined;
+  /** Machines from the cloud's `/modeler/` list that the config file does not have. */
+  private cloudMachines: MachineConfig[];
   private collectionEnabled = true;
   private stopping = false;
   private started = false;
@@ -110,14 +117,16 @@ export class Agent implements AgentPort {
         this.logger.error({ quarantine: report }, 'the local database was damaged: quarantined and salvaged'),
     });
     this.logging.storeSink.attach((entry) => this.store.ingestLog(entry));
-    const machines = new Map(config.machines.map((m) => [m.name, m]));
+    this.cloudMachines =
+      options.collectors && config.cloud.machines_from_cloud ? this.loadCloudMachines() : [];
     this.sync = new SyncEngine({
       config,
       store: this.store,
       secrets: this.secrets,
       clock: this.clock,
       logger: this.logger.child({ component: 'sync' }),
-      modelerFor: (machine) => machines.get(machine)?.modeler,
+      modelerFor: (machine) => this.machineByName(machine)?.modeler,
+      machineNames: () => this.allMachines().map((m) => m.name),
       onEnabledChange: (enabled) => {
         this.collectionEnabled = enabled;
       },
@@ -157,7 +166,10 @@ export class Agent implements AgentPort {
       );
     }
     agent.sync.start();
-    agent.collection?.start(options.config.machines);
+    agent.collection?.start(agent.allMachines());
+    if (agent.collection && options.config.cloud.machines_from_cloud) {
+      agent.cloudMachinesLoop = agent.refreshCloudMachines(agent.maintenance.signal);
+    }
     agent.maintenanceLoop = agent.runMaintenance(agent.maintenance.signal);
     agent.started = true;
     agent.logger.info(
@@ -194,7 +206,7 @@ export class Agent implements AgentPort {
 
   /** Where a machine's first history backfill starts: the cloud modeler's watermark, if reachable. */
   async cloudWatermark(machine: string): Promise<string | undefined> {
-    const modeler = this.config.machines.find((m) => m.name === machine)?.modeler;
+    const modeler = this.machineByName(machine)?.modeler;
     if (!modeler) return undefined;
     try {
       return await this.sync.modelerWatermark(modeler);
@@ -226,6 +238,8 @@ export class Agent implements AgentPort {
       protocol: d.protocol,
       captureTypes: d.captureTypes,
       capabilities: d.capabilities,
+      // For the add-machine wizard's form (the input side: defaults may be left out).
+      connectionSchema: z.toJSONSchema(d.connectionSchema, { io: 'input', unrepresentable: 'any' }),
     }));
   }
 
@@ -263,7 +277,7 @@ export class Agent implements AgentPort {
 
   machines(): MachineSummary[] {
     const statuses = new Map(this.store.status.latest().map((s) => [s.machine, s]));
-    return this.config.machines.map((m) => ({
+    return this.allMachines().map((m) => ({
       name: m.name,
       collector: m.collector,
       modeler: m.modeler,
@@ -321,13 +335,73 @@ export class Agent implements AgentPort {
     await Promise.race([
       (async () => {
         await this.collection?.stop();
-        await Promise.allSettled([this.sync.stop(), this.api?.stop(), this.maintenanceLoop]);
+        await Promise.allSettled([
+          this.sync.stop(),
+          this.api?.stop(),
+          this.maintenanceLoop,
+          this.cloudMachinesLoop,
+        ]);
       })(),
       deadline,
     ]);
     this.logging.storeSink.detach();
     this.store.close();
     this.logging.close();
+  }
+
+  /** The machines this installation runs: the config file's, then the cloud's. */
+  allMachines(): MachineConfig[] {
+    return [...this.config.machines, ...this.cloudMachines];
+  }
+
+  private machineByName(name: string): MachineConfig | undefined {
+    return (
+      this.config.machines.find((m) => m.name === name) ?? this.cloudMachines.find((m) => m.name === name)
+    );
+  }
+
+  /** The cloud machines of the last run, so that an agent started offline still runs them. */
+  private loadCloudMachines(): MachineConfig[] {
+    const saved = this.store.stats.getValue(CLOUD_MACHINES_KEY);
+    if (!saved) return [];
+    const parsed = z.array(machineSchema).safeParse(JSON.parse(saved));
+    return parsed.success ? parsed.data.filter((m) => this.collectors.get(m.collector)) : [];
+  }
+
+  /** At start (once registered) and every `intervals.machines_refresh`: the cloud's machine list. */
+  private async refreshCloudMachines(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      let wait = this.config.intervals.machines_refresh * 1000;
+      if (!this.sync.registered) {
+        wait = 1000;
+      } else {
+        try {
+          const { machines } = await readCloudMachines(
+            this.sync.client,
+            this.collectors,
+            this.secrets,
+            this.config.machines,
+            this.logger,
+          );
+          failures = 0;
+          if (JSON.stringify(machines) !== JSON.stringify(this.cloudMachines)) {
+            this.cloudMachines = machines;
+            this.store.stats.setValue(CLOUD_MACHINES_KEY, JSON.stringify(machines));
+            this.logger.info({ machines: machines.map((m) => m.name) }, 'machines from the cloud');
+            await this.collection?.reconcile(this.allMachines());
+          }
+        } catch (error) {
+          if (signal.aborted) return;
+          this.logger.warn(
+            { err: error },
+            'could not read the machines from the cloud; keeping the last list',
+          );
+          wait = Math.min(wait, backoffDelay(failures++, 5000, 300_000));
+        }
+      }
+      await this.clock.sleep(wait, signal);
+    }
   }
 
   /** Every minute: retention, a once-per-interval warning about dropped records. */

@@ -11,5 +11,8 @@ export const bambu = defineCollector({
   captureTypes: ['bambu.modeler.status'],
   capabilities: ['status', 'jobs', 'push'],
   connectionSchema: bambuConnection,
+  // The topics need the serial number: without one in the cloud, the machine is configured by hand.
+  fromModeler: ({ host, port, serialNumber }) =>
+    serialNumber ? { host, serial: serialNumber, ...(port ? { port } : {}) } : undefined,
   create: (connection, ctx) => new BambuCollector(connection, ctx),
 });

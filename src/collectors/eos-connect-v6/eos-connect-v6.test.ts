@@ -133,7 +133,8 @@ test('history backfill: 10,000 past jobs, interrupted twice, each job uploaded o
   assert.equal(ids.length, 10_000, 'each job uploaded once');
   assert.equal(new Set(ids).size, 10_000);
   assert.deepEqual([...new Set(ids)].sort(), [...sim.historyIds].sort());
-  assert.equal(second.machines()[0]!.history?.cloudWatermark, newest);
+  // The agent records what it told the cloud once the PUT's reply is in.
+  await waitFor(() => second.machines()[0]!.history?.cloudWatermark === newest, 10_000, 'recorded as sent');
 });
 
 test('history starts after the cloud watermark; a finished build is collected at the next run', async (t) => {

@@ -11,5 +11,6 @@ export const eosConnectV6 = defineCollector({
   captureTypes: ['eosconnet_v6_http_modeler.jobs'],
   capabilities: ['status', 'jobs', 'history'],
   connectionSchema: eosConnectV6Connection,
+  fromModeler: ({ host, port }) => ({ host, ...(port ? { port } : {}) }),
   create: (connection, ctx) => new EosConnectV6Collector(connection, ctx),
 });

@@ -75,6 +75,11 @@ export interface CollectorContext {
   state: CollectorState;
   /** A folder of this machine's own (certificates, caches). */
   dataDir: string;
+  /**
+   * The installation's PKI folder (`data_dir/pki`): Echo's own OPC UA client certificate, made
+   * once and shared by every machine, and the trusted and rejected server certificates.
+   */
+  pkiDir: string;
   /** Push-mode collectors call this when the machine sent news: the scheduler polls at once. */
   notify(): void;
 }
@@ -123,6 +128,14 @@ export interface Collector {
 export type Protocol = 'http' | 'mqtt' | 'opcua' | 'serial' | 'tcp' | 'files';
 export type Capability = 'status' | 'jobs' | 'history' | 'logs' | 'push' | 'discovery';
 
+/** What the cloud's `/modeler/` says about a machine that a collector can connect with. */
+export interface CloudModelerFields {
+  /** `ip_address` as the cloud has it; may carry a port (`10.0.0.5:8080`). */
+  host: string;
+  port: number | undefined;
+  serialNumber: string | undefined;
+}
+
 /** A vendor plugin: declarative metadata plus a factory. `create` does no I/O. */
 export interface CollectorDefinition<C = unknown> {
   /** kebab-case, the `machines[].collector` value. */
@@ -134,6 +147,11 @@ export interface CollectorDefinition<C = unknown> {
   capabilities: readonly Capability[];
   /** Validates `machines[].connection`; errors name the option path. */
   connectionSchema: z.ZodType<C>;
+  /**
+   * The connection of a machine the cloud knows (`GET /modeler/`), from its address and serial
+   * number; undefined when the cloud's fields are not enough (a log folder, say).
+   */
+  fromModeler?(modeler: CloudModelerFields): Record<string, unknown> | undefined;
   create(connection: C, ctx: CollectorContext): Collector;
 }
 

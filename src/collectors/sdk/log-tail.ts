@@ -125,8 +125,12 @@ export class LogTail {
         if ((error as { code?: string }).code !== 'ENOENT') throw error;
       }
     }
+    // Renamed files first (they were written before their successors), then by age.
     return files.sort(
-      (a, b) => a.stat.mtimeMs - b.stat.mtimeMs || a.stat.ino - b.stat.ino || a.name.localeCompare(b.name),
+      (a, b) =>
+        Number(b.followOnly) - Number(a.followOnly) ||
+        a.stat.mtimeMs - b.stat.mtimeMs ||
+        a.name.localeCompare(b.name),
     );
   }
 }

@@ -11,5 +11,6 @@ export const ultimaker = defineCollector({
   captureTypes: ['ultimaker.modeler.log'],
   capabilities: ['status', 'jobs', 'logs'],
   connectionSchema: ultimakerConnection,
+  fromModeler: ({ host, port }) => ({ host, ...(port ? { port } : {}) }),
   create: (connection, ctx) => new UltimakerCollector(connection, ctx),
 });

@@ -115,7 +115,10 @@ function printLive(s: AgentStatus): void {
   for (const m of s.machines) {
     const snapshot = m.live?.snapshot;
     const state = snapshot?.state ?? m.status?.state ?? 'unknown';
-    const job = snapshot?.job ? `  ${snapshot.job.name} ${snapshot.job.progress ?? '?'} %` : '';
+    const progress = snapshot?.job?.progress;
+    const job = snapshot?.job
+      ? `  ${snapshot.job.name} ${progress === undefined ? '?' : progress.toFixed(1)} %`
+      : '';
     const error = m.live?.lastError ?? m.status?.error;
     out(
       `  ${m.name.padEnd(24)} ${state.padEnd(12)} ${m.live?.connected === false || m.status?.connected === false ? 'disconnected' : 'connected   '} backlog ${m.backlog}${job}${error ? `  ${error}` : ''}`,

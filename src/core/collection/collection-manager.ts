@@ -38,9 +38,13 @@ export class CollectionManager {
 
   constructor(private readonly deps: CollectionDeps) {}
 
+  /** What each running machine was started with, to tell a changed machine from the same one. */
+  private readonly running = new Map<string, string>();
+
   start(machines: readonly MachineConfig[]): void {
     for (const machine of machines) {
       if (!machine.enabled) continue;
+      this.running.set(machine.name, JSON.stringify(machine));
       const definition = this.deps.registry.get(machine.collector)!;
       const logger = this.deps.logger.child({ machine: machine.name, collector: definition.id });
       let runner: MachineRunner | undefined;
@@ -81,6 +85,35 @@ export class CollectionManager {
     ]);
     this.runners.clear();
     this.histories.clear();
+    this.running.clear();
+  }
+
+  /**
+   * Brings the running machines in line with `machines` (the cloud's list changed): new ones
+   * start, removed ones stop, changed ones restart; the others keep running untouched.
+   */
+  async reconcile(machines: readonly MachineConfig[]): Promise<void> {
+    const wanted = new Map(machines.filter((m) => m.enabled).map((m) => [m.name, m]));
+    const stops: Array<Promise<void>> = [];
+    for (const [name, started] of this.running) {
+      const next = wanted.get(name);
+      if (next && JSON.stringify(next) === started) {
+        wanted.delete(name);
+        continue;
+      }
+      stops.push(this.stopMachine(name));
+    }
+    await Promise.all(stops);
+    this.start([...wanted.values()]);
+  }
+
+  private async stopMachine(name: string): Promise<void> {
+    const runner = this.runners.get(name);
+    const history = this.histories.get(name);
+    this.runners.delete(name);
+    this.histories.delete(name);
+    this.running.delete(name);
+    await Promise.allSettled([history?.stop(), runner?.stop()]);
   }
 
   history(machine: string): HistoryProgress | undefined {
@@ -151,6 +184,7 @@ export class CollectionManager {
       },
       state,
       dataDir: folder,
+      pkiDir: join(dataDir, 'pki'),
       notify,
     };
   }

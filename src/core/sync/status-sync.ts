@@ -30,13 +30,13 @@ export class StatusSync {
    * is there): a watermark never gets ahead of the jobs it stands for.
    */
   private async reportWatermarks(signal: AbortSignal): Promise<void> {
-    const { store, client, gate, config } = this.ctx;
-    for (const machine of config.machines) {
-      const keys = historyKeys(machine.name);
+    const { store, client, gate } = this.ctx;
+    for (const name of this.ctx.machineNames()) {
+      const keys = historyKeys(name);
       const pending = store.stats.getValue(keys.pending);
-      const modeler = this.ctx.modelerFor(machine.name);
+      const modeler = this.ctx.modelerFor(name);
       if (!pending || !modeler || pending === store.stats.getValue(keys.sent)) continue;
-      if (store.captures.backlogFor(machine.name) > 0) continue;
+      if (store.captures.backlogFor(name) > 0) continue;
       await gate.pass(signal);
       if (signal.aborted) return;
       try {
@@ -46,7 +46,7 @@ export class StatusSync {
       } catch (error) {
         const outcome = classifyError(error, this.ctx);
         if (outcome.kind === 'dead' || outcome.kind === 'not_found') {
-          this.ctx.logger.warn({ machine: machine.name, reason: outcome.reason }, 'watermark update refused');
+          this.ctx.logger.warn({ machine: name, reason: outcome.reason }, 'watermark update refused');
           store.stats.setValue(keys.sent, pending);
           continue;
         }

@@ -15,6 +15,8 @@ export interface SyncContext {
   config: ResolvedConfig;
   /** The `/modeler/<uuid>/` URI a machine reports as, when known. */
   modelerFor(machine: string): string | undefined;
+  /** Every machine this installation runs (config file and cloud). */
+  machineNames(): string[];
   /** Told when the cloud answers 401: the credential is no longer valid. */
   unauthenticated(reason: string): void;
   /** The user uuid of the token (for log entries), when known. */

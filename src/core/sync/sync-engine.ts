@@ -43,6 +43,7 @@ export interface SyncEngineOptions {
   clock: Clock;
   logger: Logger;
   modelerFor(machine: string): string | undefined;
+  machineNames(): string[];
   /** Told when the cloud's `enabled` switch changes. */
   onEnabledChange?(enabled: boolean): void;
 }
@@ -85,6 +86,7 @@ export class SyncEngine {
       logger: options.logger,
       config,
       modelerFor: options.modelerFor,
+      machineNames: options.machineNames,
       unauthenticated: (reason) => this.unauthenticated(reason),
       userUuid: () => this.token?.userUuid ?? null,
     };
@@ -125,6 +127,11 @@ export class SyncEngine {
   /** A machine's status changed (or its history advanced): report it without waiting. */
   statusChanged(): void {
     this.statuses.wakeup.poke();
+  }
+
+  /** True once the installation is registered (the cloud is reachable and the token valid). */
+  get registered(): boolean {
+    return this.eccoUri !== undefined;
   }
 
   /** The cloud modeler's history watermark; undefined when unknown or the cloud is unreachable. */

@@ -47,12 +47,17 @@ export const cloudSchema = z.strictObject({
     .boolean()
     .default(true)
     .describe('GET each capture after its upload before marking it acknowledged.'),
+  machines_from_cloud: z
+    .boolean()
+    .default(true)
+    .describe("Also collect from the cloud's machines (GET /modeler/); config machines win on a match."),
 });
 
 export const intervalsSchema = z.strictObject({
   health: seconds(60).describe('Seconds between health reports (PUT /ecco/<uuid>/).'),
   logs_flush: seconds(30).describe('Seconds between log batches to /logs/.'),
   status_report: seconds(10).describe('Seconds between checks for machine status changes to report.'),
+  machines_refresh: seconds(600).describe('Seconds between reads of the cloud machine list (GET /modeler/).'),
   command_poll: seconds(30).describe(
     'Seconds between polls of /modeler-command/ besides the event stream (used by remote commands).',
   ),

@@ -1,0 +1,16 @@
+import { defineCollector } from '../sdk/collector.ts';
+import { OpcuaCollector, opcuaConnection } from '../sdk/opcua-collector.ts';
+import { eosCoreSpec } from './spec.ts';
+
+/** EOS machines with EOSCONNECT Core: OPC UA, user and password, SignAndEncrypt. */
+export const eosConnectCore = defineCollector({
+  id: 'eos-connect-core',
+  vendor: 'EOS',
+  models: 'EOS M 290, M 300-4, M 400(-4), P 396, P 500 with EOSCONNECT Core',
+  protocol: 'opcua',
+  captureTypes: ['eos_connect.modeler.log'],
+  capabilities: ['status', 'jobs', 'logs', 'push'],
+  connectionSchema: opcuaConnection,
+  fromModeler: ({ host, port }) => ({ endpoint_url: `opc.tcp://${host}:${port ?? 4843}` }),
+  create: (connection, ctx) => new OpcuaCollector(connection, eosCoreSpec, ctx),
+});

@@ -1,0 +1,233 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { OPCUACertificateManager } from 'node-opcua-certificate-manager';
+import {
+  type ClientSession,
+  MessageSecurityMode,
+  OPCUAClient,
+  SecurityPolicy,
+  setDebugLogger,
+  setErrorLogger,
+  setWarningLogger,
+  UserTokenType,
+} from 'node-opcua-client';
+import { z } from 'zod';
+import type { CollectorLogger } from './collector.ts';
+import { CollectorError } from './collector-error.ts';
+import { networkError } from './network-error.ts';
+
+const FINGERPRINT = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
+
+/** How a collector secures and trusts an OPC UA connection (`connection.security`). */
+export const opcuaSecurity = z
+  .strictObject({
+    mode: z.enum(['None', 'Sign', 'SignAndEncrypt']).default('SignAndEncrypt'),
+    policy: z
+      .enum(['None', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'])
+      .default('Basic256Sha256'),
+    server_certificate_fingerprint: z
+      .string()
+      .transform((s) => s.trim().toUpperCase())
+      .refine((s) => FINGERPRINT.test(s), 'must be a SHA-256 fingerprint like "AB:CD:…" (32 hex pairs)')
+      .optional()
+      .describe("SHA-256 fingerprint of the server's certificate, accepted by the operator."),
+  })
+  .default({ mode: 'SignAndEncrypt', policy: 'Basic256Sha256' });
+
+export type OpcuaSecurity = z.output<typeof opcuaSecurity>;
+
+export interface OpcuaSessionOptions {
+  endpointUrl: string;
+  security: OpcuaSecurity;
+  user?: { username: string; password: string };
+  pkiDir: string;
+  applicationName: string;
+  logger: CollectorLogger;
+  signal: AbortSignal;
+}
+
+export interface OpcuaConnection {
+  client: OPCUAClient;
+  session: ClientSession;
+  /** Set when the connection or session is lost; the next poll reports it. */
+  lost: () => CollectorError | undefined;
+  close(): Promise<void>;
+}
+
+const managers = new Map<string, Promise<OPCUACertificateManager>>();
+
+/** One certificate manager per PKI folder: Echo's client certificate is made once, then reused. */
+function certificateManager(pkiDir: string): Promise<OPCUACertificateManager> {
+  let manager = managers.get(pkiDir);
+  if (!manager) {
+    mkdirSync(pkiDir, { recursive: true, mode: 0o700 });
+    const created = new OPCUACertificateManager({
+      rootFolder: pkiDir,
+      automaticallyAcceptUnknownCertificate: false,
+    });
+    manager = created.initialize().then(() => created);
+    managers.set(pkiDir, manager);
+  }
+  return manager;
+}
+
+/**
+ * node-opcua prints to the console by itself (from the moment it is imported); its messages go to
+ * the latest collector's pino logger at debug level instead, and nowhere before there is one.
+ */
+let libraryLogger: CollectorLogger | undefined;
+const librarySink = (...args: unknown[]) =>
+  libraryLogger?.debug({ lib: 'node-opcua' }, args.map(String).join(' '));
+setDebugLogger(librarySink);
+setWarningLogger(librarySink);
+setErrorLogger(librarySink);
+
+function routeLibraryLogging(logger: CollectorLogger): void {
+  libraryLogger = logger;
+}
+
+export function fingerprintOf(der: Buffer): string {
+  return createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g)!.join(':');
+}
+
+/**
+ * Opens a secured OPC UA session. The server's certificate is checked first, over an unsecured
+ * GetEndpoints call that carries no credential: unknown (not pinned yet) or changed, it is an
+ * `untrusted_certificate` failure with its fingerprint, a clear state for the operator to accept,
+ * never a silent retry loop; pinned, it is put in the trusted store, then the secure channel
+ * and the session (user name and password, or anonymous) are opened. Echo's own client
+ * certificate lives in `pkiDir`, made on first use.
+ */
+export async function openOpcuaSession(options: OpcuaSessionOptions): Promise<OpcuaConnection> {
+  routeLibraryLogging(options.logger);
+  const { security, endpointUrl, signal } = options;
+  const mode = MessageSecurityMode[security.mode];
+  const policy = SecurityPolicy[security.policy];
+  const manager = await certificateManager(options.pkiDir);
+  if (security.mode !== 'None') await trustServer(options, manager);
+
+  const client = OPCUAClient.create({
+    applicationName: options.applicationName,
+    securityMode: mode,
+    securityPolicy: policy,
+    endpointMustExist: false,
+    keepSessionAlive: true,
+    requestedSessionTimeout: 60_000,
+    connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
+    clientCertificateManager: manager,
+    certificateFile: join(options.pkiDir, 'own', 'certs', 'echo-client.pem'),
+    privateKeyFile: join(options.pkiDir, 'own', 'private', 'private_key.pem'),
+  });
+  let lost: CollectorError | undefined;
+  client.on('connection_lost', () => {
+    lost ??= new CollectorError('unreachable', `${endpointUrl}: the connection to the server was lost`);
+  });
+  client.on('close', () => {
+    lost ??= new CollectorError('unreachable', `${endpointUrl}: the server closed the connection`);
+  });
+  const onAbort = () => void client.disconnect().catch(() => undefined);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await client.connect(endpointUrl);
+    const session = await client.createSession(
+      options.user
+        ? { type: UserTokenType.UserName, userName: options.user.username, password: options.user.password }
+        : { type: UserTokenType.Anonymous },
+    );
+    session.on('session_closed', () => {
+      lost ??= new CollectorError('unreachable', `${endpointUrl}: the session was closed by the server`);
+    });
+    return {
+      client,
+      session,
+      lost: () => lost,
+      async close() {
+        await session.close().catch(() => undefined);
+        await client.disconnect().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    await client.disconnect().catch(() => undefined);
+    throw mapOpcuaError(endpointUrl, error, signal);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+async function trustServer(options: OpcuaSessionOptions, manager: OPCUACertificateManager): Promise<void> {
+  const { endpointUrl, security } = options;
+  const discovery = OPCUAClient.create({
+    endpointMustExist: false,
+    connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
+  });
+  let certificate: Buffer | undefined;
+  try {
+    await discovery.connect(endpointUrl);
+    const endpoints = await discovery.getEndpoints();
+    const wanted = endpoints.find(
+      (e) =>
+        e.securityMode === MessageSecurityMode[security.mode] &&
+        e.securityPolicyUri === SecurityPolicy[security.policy],
+    );
+    if (!wanted) {
+      const offered = endpoints.map(
+        (e) => `${MessageSecurityMode[e.securityMode]}/${(e.securityPolicyUri ?? '').split('#')[1]}`,
+      );
+      throw new CollectorError(
+        'protocol',
+        `${endpointUrl}: the server offers no ${security.mode}/${security.policy} endpoint (it offers ${offered.join(', ')}); set connection.security to one of them`,
+      );
+    }
+    certificate = wanted.serverCertificate ? Buffer.from(wanted.serverCertificate) : undefined;
+  } catch (error) {
+    throw mapOpcuaError(endpointUrl, error, options.signal);
+  } finally {
+    await discovery.disconnect().catch(() => undefined);
+  }
+  if (!certificate) throw new CollectorError('protocol', `${endpointUrl}: the server sent no certificate`);
+  const presented = fingerprintOf(certificate);
+  const pinned = security.server_certificate_fingerprint;
+  const details = { fingerprint: presented };
+  if (!pinned) {
+    throw new CollectorError(
+      'untrusted_certificate',
+      `${endpointUrl}: the OPC UA server presented a certificate Echo does not know yet (SHA-256 ${presented}); compare it with the server and accept it: set connection.security.server_certificate_fingerprint`,
+      undefined,
+      details,
+    );
+  }
+  if (pinned !== presented) {
+    throw new CollectorError(
+      'untrusted_certificate',
+      `${endpointUrl}: the server's certificate changed (pinned ${pinned}, presented ${presented}); check it and accept the new one`,
+      undefined,
+      details,
+    );
+  }
+  await manager.trustCertificate(certificate);
+}
+
+/** OPC UA status codes and socket errors → collector error kinds. */
+export function mapOpcuaError(where: string, error: unknown, signal?: AbortSignal): CollectorError {
+  if (error instanceof CollectorError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/BadUserAccessDenied|BadIdentityToken|BadUserSignatureInvalid/.test(message)) {
+    return new CollectorError('auth', `${where}: the server refused the user name or password`, error);
+  }
+  if (/BadCertificate|BadSecurityChecksFailed/.test(message)) {
+    return new CollectorError(
+      'untrusted_certificate',
+      `${where}: the certificate exchange failed (${message.split('\n')[0]}); the server may not trust Echo's client certificate yet (in data_dir/pki/own)`,
+      error,
+    );
+  }
+  if (
+    /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|socket has been disconnected|Connection Break/i.test(
+      message,
+    )
+  ) {
+    return new CollectorError('unreachable', `${where}: ${message.split('\n')[0]}`, error);
+  }
+  return networkError(where, error, signal);
+}

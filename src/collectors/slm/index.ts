@@ -1,0 +1,16 @@
+import { defineCollector } from '../sdk/collector.ts';
+import { OpcuaCollector, opcuaConnection } from '../sdk/opcua-collector.ts';
+import { slmSpec } from './spec.ts';
+
+/** SLM Solutions machines over OPC UA, with subscriptions. */
+export const slm = defineCollector({
+  id: 'slm',
+  vendor: 'SLM Solutions (Nikon SLM)',
+  models: 'SLM 125, 280, 500, 800, NXG XII 600',
+  protocol: 'opcua',
+  captureTypes: ['slm.modeler.status'],
+  capabilities: ['status', 'jobs', 'push'],
+  connectionSchema: opcuaConnection,
+  fromModeler: ({ host, port }) => ({ endpoint_url: `opc.tcp://${host}:${port ?? 4840}` }),
+  create: (connection, ctx) => new OpcuaCollector(connection, slmSpec, ctx),
+});

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { startMachine, waitFor } from '../../../test/helpers/harness.ts';
+import { SlmSimulator } from './simulator/slm-simulator.ts';
+
+async function setup(t: import('node:test').TestContext, pin = true, subscribe = true) {
+  const sim = await SlmSimulator.start({ layersPerSecond: 100 });
+  t.after(() => sim.close());
+  const machine = await startMachine(t, {
+    collector: 'slm',
+    connection: {
+      endpoint_url: sim.endpointUrl,
+      subscribe,
+      sampling_interval_ms: 100,
+      security: pin ? { server_certificate_fingerprint: sim.fingerprint } : {},
+    },
+    poll_interval: 0.5,
+    timeout: 10,
+  });
+  return { sim, ...machine };
+}
+
+test('a build over OPC UA with subscriptions (SignAndEncrypt): printing with layers, paused, an alarm, idle', async (t) => {
+  const { sim, emulator, live, agent, config } = await setup(t);
+  await waitFor(() => live().snapshot.state === 'idle', 20_000, 'idle');
+  assert.equal(live().snapshot.serialNumber, 'SLM280-21-0042');
+  assert.ok(
+    existsSync(join(config.data_dir, 'pki', 'own', 'certs', 'echo-client.pem')),
+    'client certificate in data_dir/pki',
+  );
+
+  sim.build.start('impeller.slm', 1000);
+  await waitFor(() => (live().snapshot.job?.layer ?? 0) > 50, 10_000, 'layers');
+  assert.equal(live().snapshot.state, 'printing');
+  assert.equal(live().snapshot.job?.name, 'impeller.slm');
+  assert.equal(live().snapshot.gauges.find((g) => g.name === 'oxygen')?.unit, 'ppm');
+  const polls = live().polls;
+  sim.build.pause();
+  await waitFor(() => live().snapshot.state === 'paused', 5000, 'paused');
+  assert.ok(live().polls - polls <= 3, 'the pause arrived by subscription, not by waiting for polls');
+  sim.build.resume();
+  sim.build.fail('Recoater blade damaged');
+  await waitFor(() => live().snapshot.state === 'error', 5000, 'error');
+  assert.deepEqual(live().snapshot.errors, ['Recoater blade damaged']);
+  sim.build.clear();
+  await waitFor(() => live().snapshot.state === 'idle', 5000, 'idle again');
+
+  await waitFor(
+    () => agent.store.stats.captureBacklog() === 0 && emulator.state.captures.size >= 4,
+    15_000,
+    'captures',
+  );
+  const states = [...emulator.state.captures.values()]
+    .filter((c) => c.content)
+    .map((c) => (JSON.parse(c.content!.toString()) as Record<string, unknown>)['Machine.State']);
+  for (const s of ['Idle', 'Building', 'Paused', 'Error'])
+    assert.ok(states.includes(s), `a capture while ${s}`);
+});
+
+test('OPC UA faults: unknown server certificate is untrusted; a restart is offline, then back with subscriptions', async (t) => {
+  const unpinned = await setup(t, false);
+  await waitFor(() => unpinned.live().snapshot.state === 'error', 20_000, 'untrusted');
+  assert.match(unpinned.live().lastError!, /certificate Echo does not know yet \(SHA-256 [0-9A-F:]{95}\)/);
+  const tested = await unpinned.agent.testMachine(unpinned.config.machines[0]!);
+  assert.equal(tested.details?.fingerprint, unpinned.sim.fingerprint);
+
+  const { sim, live } = await setup(t);
+  await waitFor(() => live().snapshot.state === 'idle', 20_000, 'idle');
+  const restarted = sim.server.restart(1500);
+  await waitFor(() => live().snapshot.state === 'offline', 20_000, 'offline while the server is down');
+  await restarted;
+  const back = Date.now();
+  await waitFor(() => live().snapshot.state === 'idle', 30_000, 'back after the restart');
+  assert.ok(Date.now() - back < 30_000);
+  sim.build.start('after-restart', 500);
+  await waitFor(() => live().snapshot.state === 'printing', 10_000, 'subscriptions re-created');
+
+  await sim.server.replaceCertificate();
+  await waitFor(
+    () => /certificate changed/.test(live().lastError ?? ''),
+    30_000,
+    'a new certificate is refused',
+  );
+});
+
+test('with subscriptions off (or refused by the server) the same state is read on each poll', async (t) => {
+  const { sim, live } = await setup(t, true, false);
+  await waitFor(() => live().snapshot.state === 'idle', 20_000, 'idle');
+  sim.build.start('polled', 2000);
+  await waitFor(() => (live().snapshot.job?.layer ?? 0) > 10, 10_000, 'layers by reading');
+  assert.equal(live().snapshot.state, 'printing');
+});

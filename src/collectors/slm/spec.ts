@@ -1,0 +1,95 @@
+import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
+import type { OpcuaMachineSpec } from '../sdk/opcua-collector.ts';
+
+/** The nodes Echo reads under `ns=<i>;s=SLM.`: Echo's model of the SLM machine's OPC UA server. */
+export const SLM_VARIABLES = [
+  'Machine.State',
+  'Machine.SerialNumber',
+  'Machine.SoftwareVersion',
+  'Job.Name',
+  'Job.CurrentLayer',
+  'Job.TotalLayers',
+  'Job.StartTime',
+  'Job.RemainingSeconds',
+  'Process.OxygenPpm',
+  'Process.ChamberPressureMbar',
+  'Process.PlatformTemperature',
+  'Alarm.Text',
+] as const;
+
+const STATES: Record<string, MachineSnapshot['state']> = {
+  Idle: 'idle',
+  Ready: 'idle',
+  Building: 'printing',
+  Paused: 'paused',
+  Error: 'error',
+  Maintenance: 'maintenance',
+};
+
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+
+export const slmSpec: OpcuaMachineSpec = {
+  vendor: 'SLM Solutions',
+  root: 'SLM',
+  variables: SLM_VARIABLES,
+  stateVariable: 'Machine.State',
+  events: false,
+  requiresUser: false,
+  toSnapshot(v) {
+    const state = STATES[String(v['Machine.State'])] ?? 'unknown';
+    const layers = num(v['Job.TotalLayers']);
+    const layer = num(v['Job.CurrentLayer']);
+    const started = str(v['Job.StartTime']);
+    const gauges: MachineSnapshot['gauges'] = [];
+    const gauge = (name: string, value: unknown, unit: string) => {
+      const n = num(value);
+      if (n !== undefined) gauges.push({ name, value: n, unit });
+    };
+    gauge('oxygen', v['Process.OxygenPpm'], 'ppm');
+    gauge('chamber_pressure', v['Process.ChamberPressureMbar'], 'mbar');
+    gauge('platform_temperature', v['Process.PlatformTemperature'], '°C');
+    const active = (state === 'printing' || state === 'paused') && str(v['Job.Name']);
+    return {
+      state,
+      ...(active
+        ? {
+            job: {
+              name: str(v['Job.Name'])!,
+              ...(layer !== undefined ? { layer: Math.trunc(layer) } : {}),
+              ...(layers
+                ? { layers: Math.trunc(layers), progress: Math.min(100, ((layer ?? 0) / layers) * 100) }
+                : {}),
+              ...(num(v['Job.RemainingSeconds']) !== undefined
+                ? { remainingSeconds: Math.max(0, num(v['Job.RemainingSeconds'])!) }
+                : {}),
+              ...(started
+                ? { elapsedSeconds: Math.max(0, Math.round((Date.now() - Date.parse(started)) / 1000)) }
+                : {}),
+            },
+          }
+        : {}),
+      gauges,
+      errors: str(v['Alarm.Text']) ? [str(v['Alarm.Text'])!] : [],
+      ...(str(v['Machine.SoftwareVersion']) ? { firmware: str(v['Machine.SoftwareVersion'])! } : {}),
+      ...(str(v['Machine.SerialNumber']) ? { serialNumber: str(v['Machine.SerialNumber'])! } : {}),
+    };
+  },
+  captures(v) {
+    return [
+      {
+        captureTypeName: 'slm.modeler.status',
+        content: JSON.stringify(Object.fromEntries(SLM_VARIABLES.map((p) => [p, v[p] ?? null]))),
+        contentType: 'application/json',
+        meta: { source: 'opcua', serial: v['Machine.SerialNumber'] ?? null },
+        dedupeKey: 'status',
+        significant: JSON.stringify([
+          v['Machine.State'],
+          v['Job.Name'],
+          v['Alarm.Text'],
+          Math.floor(Number(v['Job.CurrentLayer'] ?? 0) / 50),
+        ]),
+      },
+    ];
+  },
+};

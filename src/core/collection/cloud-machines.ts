@@ -1,0 +1,126 @@
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
+import { type MachineConfig, machineSchema } from '../../shared/config/schema.ts';
+import type { CloudHttpClient } from '../cloud/http-client.ts';
+import { listReply } from '../cloud/replies.ts';
+import type { SecretStore } from '../secrets/secret-store.ts';
+
+const cloudModeler = z.object({
+  uri: z.string(),
+  name: z.string().min(1),
+  type: z.string().nullable().optional(),
+  ip_address: z.string().nullable().optional(),
+  serial_number: z.string().nullable().optional(),
+  username: z.string().nullable().optional(),
+  password: z.string().nullable().optional(),
+  history_collection_frequency: z.string().nullable().optional(),
+});
+/** The seed shows `capture_types` as `[{"capture_type": "<name>"}]`; plain names are accepted too. */
+const modelerType = z.object({
+  uri: z.string(),
+  capture_types: z
+    .array(z.union([z.string(), z.object({ capture_type: z.string() }).transform((t) => t.capture_type)]))
+    .default([]),
+});
+
+export type CloudModeler = z.infer<typeof cloudModeler>;
+
+/** What a read of the cloud's machines gave: machines to run, and why others were left out. */
+export interface CloudMachines {
+  machines: MachineConfig[];
+  skipped: Array<{ name: string; reason: string }>;
+}
+
+/**
+ * Reads the cloud's machines (`GET /modeler/`) and turns each into a machine Echo can run: the
+ * modeler-type's `capture_types` choose the collector (the first registered one that sends one of
+ * them and can connect from the cloud's fields), `ip_address` and `serial_number` its connection,
+ * the modeler's `username`/`password` its credentials (the password into the secret store, never
+ * into a file). A machine the config file already has (same modeler URI, or same name) is left to
+ * the config: one machine, not two.
+ */
+export async function readCloudMachines(
+  client: CloudHttpClient,
+  registry: CollectorRegistry,
+  secrets: SecretStore,
+  configured: readonly MachineConfig[],
+  logger: Logger,
+): Promise<CloudMachines> {
+  const list = await client.json(
+    { method: 'GET', url: 'modeler/?page[limit]=1000' },
+    listReply(cloudModeler),
+  );
+  const types = new Map<string, string[]>();
+  const result: CloudMachines = { machines: [], skipped: [] };
+  for (const modeler of list.resources) {
+    if (configured.some((m) => m.modeler === modeler.uri || m.name === modeler.name)) continue;
+    if (!modeler.type) {
+      result.skipped.push({ name: modeler.name, reason: 'no modeler type' });
+      continue;
+    }
+    let captureTypes = types.get(modeler.type);
+    if (!captureTypes) {
+      captureTypes = (await client.json({ method: 'GET', url: modeler.type }, modelerType)).capture_types;
+      types.set(modeler.type, captureTypes);
+    }
+    const machine = toMachine(modeler, captureTypes, registry, secrets);
+    if ('reason' in machine) result.skipped.push({ name: modeler.name, reason: machine.reason });
+    else result.machines.push(machine);
+  }
+  for (const skip of result.skipped) {
+    logger.info({ machine: skip.name, reason: skip.reason }, 'a cloud machine is not collected here');
+  }
+  return result;
+}
+
+function toMachine(
+  modeler: CloudModeler,
+  captureTypes: readonly string[],
+  registry: CollectorRegistry,
+  secrets: SecretStore,
+): MachineConfig | { reason: string } {
+  const candidates = registry.list().filter((d) => d.captureTypes.some((t) => captureTypes.includes(t)));
+  if (candidates.length === 0) {
+    return { reason: `no collector for its capture types (${captureTypes.join(', ') || 'none'})` };
+  }
+  if (!modeler.ip_address) return { reason: 'no ip_address in the cloud' };
+  const [host, portText] = splitHostPort(modeler.ip_address);
+  const fields = {
+    host,
+    port: portText ? Number(portText) : undefined,
+    serialNumber: modeler.serial_number ?? undefined,
+  };
+  for (const definition of candidates) {
+    const connection = definition.fromModeler?.(fields);
+    if (!connection || !definition.connectionSchema.safeParse(connection).success) continue;
+    let credentials: MachineConfig['credentials'];
+    if (modeler.username || modeler.password) {
+      const secretName = `modeler-${modeler.uri.replace(/\/+$/, '').split('/').pop()}`;
+      if (modeler.password) secrets.set(secretName, modeler.password);
+      credentials = {
+        ...(modeler.username ? { username: modeler.username } : {}),
+        ...(modeler.password ? { password_ref: `store:${secretName}` } : {}),
+      };
+    }
+    const frequency = modeler.history_collection_frequency;
+    return machineSchema.parse({
+      name: modeler.name,
+      collector: definition.id,
+      connection,
+      modeler: modeler.uri,
+      ...(credentials ? { credentials } : {}),
+      ...(frequency === 'daily' || frequency === 'monthly' || frequency === 'never'
+        ? { history: { frequency } }
+        : {}),
+    });
+  }
+  return { reason: `${candidates.map((d) => d.id).join(', ')} cannot connect from the cloud's fields alone` };
+}
+
+function splitHostPort(address: string): [string, string | undefined] {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(address);
+  if (bracketed) return [bracketed[1]!, bracketed[2]];
+  const parts = address.split(':');
+  return parts.length === 2 ? [parts[0]!, parts[1]] : [address, undefined];
+}
