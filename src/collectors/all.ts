@@ -5,6 +5,7 @@ import { haas } from './haas/index.ts';
 import { logFiles } from './log-files/index.ts';
 import { CollectorRegistry } from './sdk/registry.ts';
 import { slm } from './slm/index.ts';
+import { stratasysMtconnect } from './stratasys-mtconnect/index.ts';
 import { ultimaker } from './ultimaker/index.ts';
 
 /**
@@ -12,5 +13,14 @@ import { ultimaker } from './ultimaker/index.ts';
  * a vendor: its folder, then one line below.
  */
 export function allCollectors(): CollectorRegistry {
-  return new CollectorRegistry([ultimaker, bambu, logFiles, eosConnectV6, slm, eosConnectCore, haas]);
+  return new CollectorRegistry([
+    ultimaker,
+    bambu,
+    logFiles,
+    eosConnectV6,
+    slm,
+    eosConnectCore,
+    haas,
+    stratasysMtconnect,
+  ]);
 }

@@ -4,6 +4,7 @@ import { startHaasDemo } from './haas/simulator/demo.ts';
 import { startLogFilesDemo } from './log-files/simulator/demo.ts';
 import type { DemoMachines } from './sdk/simulator/demo.ts';
 import { startSlmDemo } from './slm/simulator/demo.ts';
+import { startStratasysDemo } from './stratasys-mtconnect/simulator/demo.ts';
 import { startUltimakerDemo } from './ultimaker/simulator/demo.ts';
 
 export type DemoFleet = DemoMachines;
@@ -16,6 +17,7 @@ const DEMOS: ReadonlyArray<() => Promise<DemoMachines>> = [
   startEosConnectDemo,
   startSlmDemo,
   startHaasDemo,
+  startStratasysDemo,
 ];
 
 /** Starts the simulated machines of `echo-agent demo`, at least one per transport. */

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { ConnectionTest } from '../collectors/sdk/collector.ts';
+import type { ConnectionTest, DiscoveredMachine } from '../collectors/sdk/collector.ts';
 import { CollectorRegistry } from '../collectors/sdk/registry.ts';
 import { type MachineConfig, machineSchema } from '../shared/config/schema.ts';
 import { ConfigError, describeError, EchoError } from '../shared/errors.ts';
@@ -221,6 +221,29 @@ export class Agent implements AgentPort {
 
   historyAdvanced(): void {
     this.sync.statusChanged();
+  }
+
+  /**
+   * Looks for machines on the local network for `seconds`, with every collector that can (Bambu's
+   * UDP announcements, ...). A collector that cannot listen (its port taken) is reported, not fatal.
+   */
+  async discover(seconds: number): Promise<{ machines: DiscoveredMachine[]; problems: string[] }> {
+    const ms = Math.min(30, Math.max(1, seconds)) * 1000;
+    const machines: DiscoveredMachine[] = [];
+    const problems: string[] = [];
+    await Promise.all(
+      this.collectors
+        .list()
+        .filter((d) => d.discover)
+        .map(async (d) => {
+          try {
+            machines.push(...(await d.discover!(ms)));
+          } catch (error) {
+            problems.push(`${d.id}: ${describeError(error)}`);
+          }
+        }),
+    );
+    return { machines, problems };
   }
 
   /** Tries a machine's connection settings without storing anything (the add-machine wizard). */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startMachine, waitFor } from '../../../test/helpers/harness.ts';
+import { BAMBU_DISCOVERY_PORT, parseAnnouncement } from './discovery.ts';
 import { BambuSimulator } from './simulator/bambu-simulator.ts';
 
 async function setup(
@@ -51,9 +52,11 @@ test('a whole job over MQTT/TLS: partial reports merged, idle → printing → p
 
   const cloudStates = () =>
     new Set(
-      [...emulator.state.captures.values()].map(
-        (c) => (JSON.parse(c.content!.toString()) as { print: { gcode_state: string } }).print.gcode_state,
-      ),
+      [...emulator.state.captures.values()]
+        .filter((c) => c.content !== undefined)
+        .map(
+          (c) => (JSON.parse(c.content!.toString()) as { print: { gcode_state: string } }).print.gcode_state,
+        ),
     );
   await waitFor(() => cloudStates().has('FINISH'), 15_000, 'the finished state in the cloud');
   await waitFor(() => agent.store.stats.captureBacklog() === 0, 15_000, 'backlog drained');
@@ -136,4 +139,29 @@ test('certificates: unknown → untrusted with its fingerprint; a changed one is
   const wrongCode = await setup(t, { code: '00000000' });
   await waitFor(() => wrongCode.live().snapshot.state === 'error', 10_000, 'auth error');
   assert.match(wrongCode.live().lastError!, /refused the LAN access code/);
+});
+
+test('discovery: the printers LAN announcements (UDP NOTIFY) become machines for the wizard', async (t) => {
+  const sim = await BambuSimulator.start();
+  t.after(() => sim.close());
+  assert.equal(parseAnnouncement('M-SEARCH * HTTP/1.1\r\n\r\n'), undefined);
+  const timer = setInterval(() => void sim.announce(BAMBU_DISCOVERY_PORT), 200);
+  t.after(() => clearInterval(timer));
+  const { agent } = await startMachine(t, {
+    collector: 'bambu',
+    connection: { host: sim.host, port: sim.port, serial: sim.serial, tls: { fingerprint: sim.fingerprint } },
+    secret: sim.accessCode,
+  });
+  const found = await agent.discover(1);
+  assert.deepEqual(found.problems, []);
+  assert.deepEqual(found.machines, [
+    {
+      collector: 'bambu',
+      name: 'X1C-workshop',
+      host: '127.0.0.1',
+      serialNumber: sim.serial,
+      model: 'BL-P001',
+      connection: { host: '127.0.0.1', serial: sim.serial },
+    },
+  ]);
 });

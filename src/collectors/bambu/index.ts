@@ -1,6 +1,7 @@
 import { defineCollector } from '../sdk/collector.ts';
 import { BambuCollector } from './collector.ts';
 import { bambuConnection } from './config.ts';
+import { listenForBambu } from './discovery.ts';
 
 /** Bambu Lab X1, P1 and A1 printers over LAN-mode MQTT (TLS, port 8883). */
 export const bambu = defineCollector({
@@ -9,7 +10,8 @@ export const bambu = defineCollector({
   models: 'X1 Carbon, X1E, P1S, P1P, A1, A1 mini',
   protocol: 'mqtt',
   captureTypes: ['bambu.modeler.status'],
-  capabilities: ['status', 'jobs', 'push'],
+  capabilities: ['status', 'jobs', 'push', 'discovery'],
+  discover: (ms) => listenForBambu(ms),
   connectionSchema: bambuConnection,
   // The topics need the serial number: without one in the cloud, the machine is configured by hand.
   fromModeler: ({ host, port, serialNumber }) =>

@@ -136,6 +136,17 @@ export interface CloudModelerFields {
   serialNumber: string | undefined;
 }
 
+/** A machine found on the network, ready to fill the add-machine wizard. */
+export interface DiscoveredMachine {
+  collector: string;
+  name: string;
+  host: string;
+  serialNumber?: string;
+  model?: string;
+  /** A `machines[].connection` to start from (certificates still to be accepted). */
+  connection: Record<string, unknown>;
+}
+
 /** A vendor plugin: declarative metadata plus a factory. `create` does no I/O. */
 export interface CollectorDefinition<C = unknown> {
   /** kebab-case, the `machines[].collector` value. */
@@ -152,6 +163,8 @@ export interface CollectorDefinition<C = unknown> {
    * number; undefined when the cloud's fields are not enough (a log folder, say).
    */
   fromModeler?(modeler: CloudModelerFields): Record<string, unknown> | undefined;
+  /** Listens or asks on the local network for `ms` (mDNS, SSDP, vendor broadcasts). */
+  discover?(ms: number): Promise<DiscoveredMachine[]>;
   create(connection: C, ctx: CollectorContext): Collector;
 }
 

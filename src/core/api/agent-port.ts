@@ -1,4 +1,4 @@
-import type { ConnectionTest } from '../../collectors/sdk/collector.ts';
+import type { ConnectionTest, DiscoveredMachine } from '../../collectors/sdk/collector.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
 import type { HistoryProgress } from '../collection/history-runner.ts';
 import type { MachineLiveStatus } from '../collection/machine-runner.ts';
@@ -57,5 +57,7 @@ export interface AgentPort {
     protocol: string;
     captureTypes: readonly string[];
     capabilities: readonly string[];
+    connectionSchema: Record<string, unknown>;
   }>;
+  discover(seconds: number): Promise<{ machines: DiscoveredMachine[]; problems: string[] }>;
 }

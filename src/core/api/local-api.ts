@@ -44,6 +44,8 @@ class ApiProblem extends Error {
  * owner-only to `data_dir`. The Host header must name the loopback address, so a web page that
  * rebinds a DNS name to 127.0.0.1 cannot reach it either.
  */
+const discoverRequest = z.strictObject({ seconds: z.number().min(1).max(30).default(5) });
+
 export class LocalApi {
   readonly token = randomBytes(32).toString('hex');
   private server: Server | undefined;
@@ -119,6 +121,10 @@ export class LocalApi {
       case 'POST /api/v1/machines/test': {
         const machine = await readJson(req, machineSchema);
         return send(res, 200, await this.agent.testMachine(machine));
+      }
+      case 'POST /api/v1/discover': {
+        const { seconds } = await readJson(req, discoverRequest);
+        return send(res, 200, await this.agent.discover(seconds));
       }
       case 'GET /api/v1/backlog':
         return send(res, 200, this.agent.status().backlog);

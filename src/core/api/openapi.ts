@@ -52,6 +52,13 @@ export function openApiDocument(serverUrl: string) {
           responses: { 200: json('{ok, message, details?}'), 400: json('invalid machine') },
         },
       },
+      '/api/v1/discover': {
+        post: {
+          summary: 'Look for machines on the local network for {"seconds": 1–30} (default 5).',
+          security: secured,
+          responses: { 200: json('{machines: DiscoveredMachine[], problems: string[]}') },
+        },
+      },
       '/api/v1/backlog': {
         get: {
           summary: 'Queue counts per kind and state.',

@@ -144,6 +144,30 @@ export class BambuSimulator {
     await this.listen();
   }
 
+  /** Announces itself the way the printer does in LAN mode (UDP NOTIFY), to `port` on loopback. */
+  async announce(port: number, name = 'X1C-workshop'): Promise<void> {
+    const { createSocket } = await import('node:dgram');
+    const socket = createSocket('udp4');
+    const message = [
+      'NOTIFY * HTTP/1.1',
+      'HOST: 239.255.255.250:1990',
+      'Server: UPnP/1.0',
+      `Location: ${this.host}`,
+      'NT: urn:bambulab-com:device:3dprinter:1',
+      `USN: ${this.serial}`,
+      'Cache-Control: max-age=1800',
+      'DevModel.bambu.com: BL-P001',
+      `DevName.bambu.com: ${name}`,
+      'DevSignal.bambu.com: -44',
+      'DevConnect.bambu.com: lan',
+      'DevBind.bambu.com: free',
+      '',
+      '',
+    ].join('\r\n');
+    await new Promise<void>((resolve) => socket.send(message, port, '127.0.0.1', () => resolve()));
+    socket.close();
+  }
+
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.shutdown();
