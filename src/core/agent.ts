@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { listSerialPorts } from '../collectors/sdk/byte-link.ts';
 import type { ConnectionTest, DiscoveredMachine } from '../collectors/sdk/collector.ts';
 import { CollectorRegistry } from '../collectors/sdk/registry.ts';
 import { type MachineConfig, machineSchema } from '../shared/config/schema.ts';
@@ -244,6 +245,15 @@ export class Agent implements AgentPort {
         }),
     );
     return { machines, problems };
+  }
+
+  /** The serial ports this PC has, for the wizard; where the OS cannot list them, why, in words. */
+  async serialPorts(): Promise<{ ports: Array<{ path: string; manufacturer?: string }>; problem?: string }> {
+    try {
+      return { ports: await listSerialPorts() };
+    } catch (error) {
+      return { ports: [], problem: describeError(error) };
+    }
   }
 
   /** Tries a machine's connection settings without storing anything (the add-machine wizard). */

@@ -1,4 +1,5 @@
 import type { CloudLogLevel } from '../../shared/model/capture-types.ts';
+import { layerJob, numberOf, textOf } from '../sdk/layer-job.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import type { OpcuaEvent, OpcuaMachineSpec } from '../sdk/opcua-collector.ts';
 
@@ -34,8 +35,8 @@ export function levelOfSeverity(severity: number): CloudLogLevel {
   return 'DEBUG';
 }
 
-const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const str = textOf;
+const num = numberOf;
 
 function logText(events: readonly OpcuaEvent[]): string {
   return events
@@ -61,11 +62,7 @@ export const eosCoreSpec: OpcuaMachineSpec = {
       ...(active
         ? {
             job: {
-              name: str(v['Job.Name'])!,
-              ...(layer !== undefined ? { layer: Math.trunc(layer) } : {}),
-              ...(layers
-                ? { layers: Math.trunc(layers), progress: Math.min(100, ((layer ?? 0) / layers) * 100) }
-                : {}),
+              ...layerJob(str(v['Job.Name'])!, layer, layers),
             },
           }
         : {}),

@@ -92,6 +92,10 @@ test('over TCP: silence is offline, garbage is an error, both recover; a missing
   sim.fault = null;
   await waitFor(() => live().snapshot.state === 'idle', 30_000, 'back');
 
+  const listed = await agent.serialPorts();
+  if (listed.problem) assert.match(listed.problem, /cannot list serial ports .*; type the port path/);
+  else assert.ok(Array.isArray(listed.ports));
+
   const missing = await agent.testMachine({
     ...config.machines[0]!,
     connection: { transport: 'serial', serial: { path: '/dev/ttyECHO-missing' } },

@@ -16,8 +16,7 @@ import { z } from 'zod';
 import type { CollectorLogger } from './collector.ts';
 import { CollectorError } from './collector-error.ts';
 import { networkError } from './network-error.ts';
-
-const FINGERPRINT = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
+import { sha256Fingerprint } from './pinned-tls.ts';
 
 /** How a collector secures and trusts an OPC UA connection (`connection.security`). */
 export const opcuaSecurity = z
@@ -26,10 +25,7 @@ export const opcuaSecurity = z
     policy: z
       .enum(['None', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'])
       .default('Basic256Sha256'),
-    server_certificate_fingerprint: z
-      .string()
-      .transform((s) => s.trim().toUpperCase())
-      .refine((s) => FINGERPRINT.test(s), 'must be a SHA-256 fingerprint like "AB:CD:…" (32 hex pairs)')
+    server_certificate_fingerprint: sha256Fingerprint
       .optional()
       .describe("SHA-256 fingerprint of the server's certificate, accepted by the operator."),
   })

@@ -13,12 +13,15 @@ const FINGERPRINT = /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/;
  * fingerprint (trust on first use, after the operator accepted it), or checks the chain against
  * the vendor's CA. Turning verification off is possible, explicit and logged.
  */
+/** A SHA-256 certificate fingerprint as operators copy it (`AB:CD:…`, any case). */
+export const sha256Fingerprint = z
+  .string()
+  .transform((s) => s.trim().toUpperCase())
+  .refine((s) => FINGERPRINT.test(s), 'must be a SHA-256 fingerprint like "AB:CD:…" (32 hex pairs)');
+
 export const tlsTrust = z
   .strictObject({
-    fingerprint: z
-      .string()
-      .transform((s) => s.trim().toUpperCase())
-      .refine((s) => FINGERPRINT.test(s), 'must be a SHA-256 fingerprint like "AB:CD:…" (32 hex pairs)')
+    fingerprint: sha256Fingerprint
       .optional()
       .describe('SHA-256 fingerprint of the machine certificate to pin (shown when Echo first meets it).'),
     ca_file: z

@@ -1,3 +1,4 @@
+import { layerJob, numberOf, textOf } from '../sdk/layer-job.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import type { OpcuaMachineSpec } from '../sdk/opcua-collector.ts';
 
@@ -26,8 +27,8 @@ const STATES: Record<string, MachineSnapshot['state']> = {
   Maintenance: 'maintenance',
 };
 
-const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+const num = numberOf;
+const str = textOf;
 
 export const slmSpec: OpcuaMachineSpec = {
   vendor: 'SLM Solutions',
@@ -55,11 +56,7 @@ export const slmSpec: OpcuaMachineSpec = {
       ...(active
         ? {
             job: {
-              name: str(v['Job.Name'])!,
-              ...(layer !== undefined ? { layer: Math.trunc(layer) } : {}),
-              ...(layers
-                ? { layers: Math.trunc(layers), progress: Math.min(100, ((layer ?? 0) / layers) * 100) }
-                : {}),
+              ...layerJob(str(v['Job.Name'])!, layer, layers),
               ...(num(v['Job.RemainingSeconds']) !== undefined
                 ? { remainingSeconds: Math.max(0, num(v['Job.RemainingSeconds'])!) }
                 : {}),

@@ -1,6 +1,7 @@
 import { defineCollector } from '../sdk/collector.ts';
 import { UltimakerCollector } from './collector.ts';
 import { ultimakerConnection } from './config.ts';
+import { findUltimakers } from './discovery.ts';
 
 /** Ultimaker S3/S5/S7 and UM3 over their local HTTP API. */
 export const ultimaker = defineCollector({
@@ -9,7 +10,8 @@ export const ultimaker = defineCollector({
   models: 'S3, S5, S7, Ultimaker 3',
   protocol: 'http',
   captureTypes: ['ultimaker.modeler.log'],
-  capabilities: ['status', 'jobs', 'logs'],
+  capabilities: ['status', 'jobs', 'logs', 'discovery'],
+  discover: (ms) => findUltimakers(ms),
   connectionSchema: ultimakerConnection,
   fromModeler: ({ host, port }) => ({ host, ...(port ? { port } : {}) }),
   create: (connection, ctx) => new UltimakerCollector(connection, ctx),

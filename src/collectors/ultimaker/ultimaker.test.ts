@@ -12,6 +12,7 @@ import {
 import { Agent } from '../../core/agent.ts';
 import { resolveConfig } from '../../core/config/load.ts';
 import { allCollectors } from '../all.ts';
+import { findUltimakers } from './discovery.ts';
 import { UltimakerSimulator } from './simulator/ultimaker-simulator.ts';
 
 /** A loopback port that nothing listens on. */
@@ -175,4 +176,20 @@ test('a bad connection or an unknown collector is a config error naming the mach
       return true;
     },
   );
+});
+
+test('discovery: printers answering the DNS-SD query for _ultimaker._tcp become machines for the wizard', async (t) => {
+  const sim = await UltimakerSimulator.start({ name: 'um-s5-bay-3' });
+  t.after(() => sim.close());
+  const port = await sim.startMdnsResponder();
+  const found = await findUltimakers(500, { address: '127.0.0.1', port });
+  assert.deepEqual(found, [
+    {
+      collector: 'ultimaker',
+      name: 'um-s5-bay-3',
+      host: '127.0.0.1',
+      model: '9051.0',
+      connection: { host: '127.0.0.1', port: sim.port },
+    },
+  ]);
 });

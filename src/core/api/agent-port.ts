@@ -60,4 +60,5 @@ export interface AgentPort {
     connectionSchema: Record<string, unknown>;
   }>;
   discover(seconds: number): Promise<{ machines: DiscoveredMachine[]; problems: string[] }>;
+  serialPorts(): Promise<{ ports: Array<{ path: string; manufacturer?: string }>; problem?: string }>;
 }

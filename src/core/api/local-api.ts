@@ -122,6 +122,8 @@ export class LocalApi {
         const machine = await readJson(req, machineSchema);
         return send(res, 200, await this.agent.testMachine(machine));
       }
+      case 'GET /api/v1/serial-ports':
+        return send(res, 200, await this.agent.serialPorts());
       case 'POST /api/v1/discover': {
         const { seconds } = await readJson(req, discoverRequest);
         return send(res, 200, await this.agent.discover(seconds));

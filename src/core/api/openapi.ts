@@ -52,6 +52,13 @@ export function openApiDocument(serverUrl: string) {
           responses: { 200: json('{ok, message, details?}'), 400: json('invalid machine') },
         },
       },
+      '/api/v1/serial-ports': {
+        get: {
+          summary: 'Serial ports of this PC, or {problem} where the OS cannot list them.',
+          security: secured,
+          responses: { 200: json('{ports: {path, manufacturer?}[], problem?: string}') },
+        },
+      },
       '/api/v1/discover': {
         post: {
           summary: 'Look for machines on the local network for {"seconds": 1–30} (default 5).',

@@ -30,6 +30,7 @@ export class UltimakerSimulator {
   private bed = 22;
   private nozzle = 22;
   readonly guid = randomUUID();
+  private mdns: import('node:dgram').Socket | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -55,6 +56,28 @@ export class UltimakerSimulator {
       socket.on('close', () => sim!.sockets.delete(socket));
     });
     return sim;
+  }
+
+  /** Answers DNS-SD queries for `_ultimaker._tcp.local` as the printer's mDNS responder does. */
+  async startMdnsResponder(): Promise<number> {
+    const { createSocket } = await import('node:dgram');
+    const { serviceResponse } = await import('../../sdk/mdns.ts');
+    const socket = createSocket('udp4');
+    socket.on('message', (query, from) => {
+      if (!query.includes(Buffer.from('_ultimaker'))) return;
+      const answer = serviceResponse({
+        service: '_ultimaker._tcp.local',
+        instance: `${this.name}._ultimaker._tcp.local`,
+        host: `${this.name}.local`,
+        port: this.port,
+        address: '127.0.0.1',
+        txt: { name: this.name, machine: '9051.0', firmware_version: '5.8.2.20231212', type: 'printer' },
+      });
+      socket.send(answer, from.port, from.address);
+    });
+    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+    this.mdns = socket;
+    return socket.address().port;
   }
 
   get host(): string {
@@ -125,6 +148,7 @@ export class UltimakerSimulator {
 
   async close(): Promise<void> {
     for (const res of this.hanging) res.destroy();
+    this.mdns?.close();
     await this.closeServer();
   }
 
