@@ -1,7 +1,7 @@
 // npm run build: bundles the CLI (and with it the agent core) into dist/echo-agent.mjs, plain
 // JavaScript that runs on node without tsx. Native modules stay external. The Electron package and
 // service installs ship this bundle; bench/ uses it to measure what ships.
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
@@ -33,3 +33,17 @@ await build({
   logLevel: 'warning',
 });
 console.log(`built ${Object.keys(entries).join(', ')}`);
+
+// The operator UI, served by the local API from dist/renderer/ (see src/core/api/ui-assets.ts).
+const outdir = process.argv.find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist';
+await build({
+  entryPoints: ['src/renderer/app.ts'],
+  outfile: `${outdir}/renderer/app.js`,
+  bundle: true,
+  format: 'esm',
+  target: 'chrome120',
+  logLevel: 'warning',
+});
+for (const file of ['index.html', 'styles.css'])
+  copyFileSync(`src/renderer/${file}`, `${outdir}/renderer/${file}`);
+console.log('built renderer');

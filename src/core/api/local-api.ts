@@ -10,6 +10,7 @@ import { CloudHttpError, describeError } from '../../shared/errors.ts';
 import type { AgentPort } from './agent-port.ts';
 import { renderMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
+import { loadUiAssets, UI_CSP } from './ui-assets.ts';
 
 /** Where a running agent's API can be found: `<data_dir>/api.json` (owner-only), read by `status`. */
 export interface ApiEndpointFile {
@@ -46,9 +47,13 @@ class ApiProblem extends Error {
  */
 const discoverRequest = z.strictObject({ seconds: z.number().min(1).max(30).default(5) });
 
+const EVENT_INTERVAL_MS = 1000;
+
 export class LocalApi {
   readonly token = randomBytes(32).toString('hex');
   private server: Server | undefined;
+  private uiAssets: ReturnType<typeof loadUiAssets> | undefined;
+  private readonly streams = new Set<ServerResponse>();
   url = '';
 
   constructor(
@@ -82,7 +87,51 @@ export class LocalApi {
     return this.url;
   }
 
+  /** The operator UI's files: public (they hold no data), with a strict CSP. */
+  private serveUi(path: string, res: ServerResponse): void {
+    if (path === '/' || path === '/ui') {
+      res.writeHead(302, { location: '/ui/' });
+      res.end();
+      return;
+    }
+    this.uiAssets ??= loadUiAssets();
+    const assets = this.uiAssets;
+    const name = path === '/ui/' ? 'index.html' : path.slice('/ui/'.length);
+    if (typeof assets === 'string') throw new ApiProblem(503, 'ui_unavailable', assets);
+    const asset = assets.get(name);
+    if (!asset) throw new ApiProblem(404, 'not_found', `no such UI file: ${name}`);
+    res.writeHead(200, {
+      'content-type': asset.type,
+      'content-security-policy': UI_CSP,
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-cache',
+    });
+    res.end(asset.body);
+  }
+
+  /**
+   * `GET /api/v1/events`: server-sent events for live screens. A `status` event (what
+   * `/api/v1/status` answers) at once and every `EVENT_INTERVAL_MS`, until the client goes.
+   */
+  private streamEvents(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
+    const push = () => res.write(`event: status\ndata: ${JSON.stringify(this.agent.status())}\n\n`);
+    push();
+    const timer = setInterval(push, EVENT_INTERVAL_MS);
+    this.streams.add(res);
+    req.on('close', () => {
+      clearInterval(timer);
+      this.streams.delete(res);
+    });
+  }
+
   async stop(): Promise<void> {
+    for (const stream of this.streams) stream.end();
     const server = this.server;
     if (!server) return;
     rmSync(join(this.options.dataDir, 'api.json'), { force: true });
@@ -104,7 +153,11 @@ export class LocalApi {
     if (route === 'GET /readyz')
       return send(res, this.agent.ready() ? 200 : 503, { ready: this.agent.ready() });
     if (route === 'GET /api/v1/openapi.json') return send(res, 200, openApiDocument(this.url));
+    if (req.method === 'GET' && (url.pathname === '/' || url.pathname.startsWith('/ui/'))) {
+      return this.serveUi(url.pathname, res);
+    }
     this.authorize(req);
+    if (route === 'GET /api/v1/events') return this.streamEvents(req, res);
     switch (route) {
       case 'GET /metrics': {
         const text = renderMetrics(this.agent.status());

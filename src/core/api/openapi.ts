@@ -52,6 +52,14 @@ export function openApiDocument(serverUrl: string) {
           responses: { 200: json('{ok, message, details?}'), 400: json('invalid machine') },
         },
       },
+      '/api/v1/events': {
+        get: {
+          summary:
+            'Server-sent events: `event: status` (the /api/v1/status document) at once and every second.',
+          security: secured,
+          responses: { 200: { description: 'text/event-stream' } },
+        },
+      },
       '/api/v1/serial-ports': {
         get: {
           summary: 'Serial ports of this PC, or {problem} where the OS cannot list them.',

@@ -52,6 +52,8 @@ export async function demoCommand(flags: { 'data-dir'?: string; 'cloud-port'?: s
   out('Echo demo is running.');
   out(`  cloud emulator   ${emulator.url}  (what it stored: ${emulator.url}_emulator/state)`);
   out(`  local API        ${agent.api?.url}/api/v1/status  (bearer token in ${join(dataDir, 'api.json')})`);
+  // The token rides in the fragment, which the browser never sends; the page drops it at once.
+  out(`  operator UI      ${agent.api?.url}/ui/#token=${agent.api?.token}`);
   out(`  status           ECHO_DATA_DIR=${dataDir} node bin/echo-agent.js status`);
   out(`  config           ${configFile}`);
   out(`  logs             ${join(dataDir, 'logs', 'echo.log')}`);

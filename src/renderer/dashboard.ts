@@ -1,0 +1,122 @@
+/** What the dashboard shows of a machine (a subset of `GET /api/v1/machines`). */
+export interface MachineView {
+  name: string;
+  collector: string;
+  live?: {
+    snapshot: {
+      state: string;
+      job?: { name: string; progress?: number; remainingSeconds?: number; layer?: number; layers?: number };
+      gauges: Array<{ name: string; value: number; unit: string; target?: number }>;
+      errors: string[];
+    };
+    lastSeenAt?: string;
+    lastError?: string;
+  };
+  status?: { state: string };
+  backlog: number;
+}
+
+export const STATES = [
+  'all',
+  'printing',
+  'idle',
+  'paused',
+  'error',
+  'offline',
+  'maintenance',
+  'unknown',
+] as const;
+
+export const LABEL: Record<string, string> = {
+  printing: 'Running',
+  idle: 'Idle',
+  paused: 'Paused',
+  error: 'Error',
+  offline: 'Offline',
+  maintenance: 'Maintenance',
+  unknown: 'Unknown',
+};
+
+export function stateOf(machine: MachineView): string {
+  return machine.live?.snapshot.state ?? machine.status?.state ?? 'unknown';
+}
+
+export function matches(machine: MachineView, filter: string, search: string): boolean {
+  if (filter !== 'all' && stateOf(machine) !== filter) return false;
+  const needle = search.trim().toLowerCase();
+  if (!needle) return true;
+  return [machine.name, machine.collector, machine.live?.snapshot.job?.name ?? ''].some((text) =>
+    text.toLowerCase().includes(needle),
+  );
+}
+
+function duration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return h > 0 ? `${h} h ${m} min` : `${m} min`;
+}
+
+function ago(iso: string | undefined, now: number): string {
+  if (!iso) return 'never';
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  return s < 60 ? `${s} s ago` : `${Math.floor(s / 60)} min ago`;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  text?: string,
+) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** One machine's tile, built from text nodes only (machine data is never parsed as HTML). */
+export function renderTile(machine: MachineView, now: number): HTMLLIElement {
+  const state = stateOf(machine);
+  const tile = el('li', { class: 'tile', 'data-machine': machine.name, 'data-state': state });
+  tile.style.setProperty('--state-colour', `var(--${state in LABEL ? state : 'unknown'})`);
+  tile.append(el('h3', {}, machine.name));
+  tile.append(
+    el('p', { class: 'meta' }, `${machine.collector} · seen ${ago(machine.live?.lastSeenAt, now)}`),
+  );
+  tile.append(el('span', { class: 'badge' }, LABEL[state] ?? state));
+  const job = machine.live?.snapshot.job;
+  if (job) {
+    const progress = job.progress ?? 0;
+    const parts = [job.name];
+    if (job.progress !== undefined) parts.push(`${progress.toFixed(0)} %`);
+    if (job.remainingSeconds !== undefined) parts.push(`${duration(job.remainingSeconds)} left`);
+    if (job.layer !== undefined && job.layers) parts.push(`layer ${job.layer}/${job.layers}`);
+    tile.append(el('p', { class: 'job' }, parts.join(' · ')));
+    const bar = el('div', {
+      class: 'progress',
+      role: 'progressbar',
+      'aria-label': `${machine.name} progress`,
+      'aria-valuemin': '0',
+      'aria-valuemax': '100',
+      'aria-valuenow': progress.toFixed(0),
+    });
+    const fill = el('span');
+    fill.style.width = `${Math.min(100, Math.max(0, progress))}%`;
+    bar.append(fill);
+    tile.append(bar);
+  }
+  const gauges = machine.live?.snapshot.gauges.slice(0, 3) ?? [];
+  if (gauges.length > 0) {
+    const list = el('ul', { class: 'gauges' });
+    for (const g of gauges) {
+      const target = g.target ? ` → ${g.target}` : '';
+      list.append(
+        el('li', {}, `${g.name.replace(/_/g, ' ')}: ${Math.round(g.value * 10) / 10}${target} ${g.unit}`),
+      );
+    }
+    tile.append(list);
+  }
+  const problem =
+    machine.live?.snapshot.errors[0] ?? (state === 'offline' ? machine.live?.lastError : undefined);
+  if (problem) tile.append(el('p', { class: 'error' }, problem));
+  return tile;
+}

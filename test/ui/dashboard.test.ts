@@ -1,0 +1,101 @@
+/// <reference lib="dom" />
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { UltimakerSimulator } from '../../src/collectors/ultimaker/simulator/ultimaker-simulator.ts';
+import { startAgentWithCollectors, startEmulator, tempDir, testConfig } from '../helpers/harness.ts';
+import { launchChromium, screenshot } from './browser.ts';
+
+async function fleet(t: import('node:test').TestContext) {
+  const sims = await Promise.all(
+    ['um-s5-a', 'um-s5-b'].map((name) => UltimakerSimulator.start({ name, speed: 20 })),
+  );
+  t.after(() => Promise.all(sims.map((s) => s.close())));
+  const { emulator, modelers } = await startEmulator(t, ['um-s5-a', 'um-s5-b']);
+  const base = testConfig(join(tempDir(t), 'data'), emulator.url, modelers);
+  const config = {
+    ...base,
+    machines: base.machines.map((m, i) => ({
+      ...m,
+      collector: 'ultimaker',
+      connection: { host: sims[i]!.host, port: sims[i]!.port },
+      poll_interval: 0.2,
+      timeout: 2,
+    })),
+  };
+  await startAgentWithCollectors(t, config);
+  const api = JSON.parse(readFileSync(join(config.data_dir, 'api.json'), 'utf8')) as {
+    url: string;
+    token: string;
+  };
+  return { sims, api };
+}
+
+test('dashboard in Chromium: tiles go live over the event stream, a job progresses, filter and search', async (t) => {
+  const { sims, api } = await fleet(t);
+  const browser = await launchChromium(t);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  const response = await page.goto(`${api.url}/ui/#token=${api.token}`);
+  assert.match(response!.headers()['content-security-policy'] ?? '', /script-src 'self'/);
+  assert.equal(new URL(page.url()).hash, '', 'the token leaves the address bar');
+
+  await page.locator('.tile[data-state="idle"]').nth(1).waitFor({ timeout: 15_000 });
+  sims[1]!.startJob('bracket-v3', 600);
+  const running = page.locator('.tile[data-machine="um-s5-b"][data-state="printing"]');
+  await running.waitFor({ timeout: 10_000 });
+  const first = Number(await running.getByRole('progressbar').getAttribute('aria-valuenow'));
+  await page.waitForFunction(
+    (start) =>
+      Number(
+        document
+          .querySelector('.tile[data-machine="um-s5-b"] [role=progressbar]')
+          ?.getAttribute('aria-valuenow'),
+      ) > start,
+    first,
+    { timeout: 15_000 },
+  );
+  assert.match((await running.locator('.job').textContent()) ?? '', /bracket-v3 · \d+ % · .* left/);
+  await screenshot(page, 'ui-dashboard');
+
+  await page.getByRole('button', { name: 'Running' }).click();
+  assert.equal(await page.locator('.tile').count(), 1);
+  await page.getByRole('button', { name: 'All' }).click();
+  await page.getByLabel('Search machines').fill('s5-a');
+  await page.waitForFunction(() => document.querySelectorAll('.tile').length === 1);
+  assert.equal(await page.locator('.tile h3').textContent(), 'um-s5-a');
+  await page.getByLabel('Search machines').fill('nothing like this');
+  await page.getByText('No machine matches.').waitFor();
+  assert.deepEqual(problems, [], 'no errors in the page (CSP violations included)');
+});
+
+test('dashboard: no serious accessibility violations (axe-core); a wrong token is said in words', async (t) => {
+  const { api } = await fleet(t);
+  const browser = await launchChromium(t);
+  // axe is injected as a script, which the UI's CSP rightly forbids: this context bypasses it.
+  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  await page.goto(`${api.url}/ui/#token=${api.token}`);
+  await page.locator('.tile').nth(1).waitFor({ timeout: 15_000 });
+  const axe = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+  await page.addScriptTag({ path: axe });
+  const result = (await page.evaluate(() =>
+    (window as unknown as { axe: { run(): Promise<unknown> } }).axe.run(),
+  )) as { violations: Array<{ id: string; impact: string; help: string }> };
+  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(
+    serious.map((v) => `${v.id}: ${v.help}`),
+    [],
+  );
+
+  const stranger = await browser.newPage();
+  await stranger.goto(`${api.url}/ui/#token=not-the-token`);
+  await stranger.getByText('The access token was refused').waitFor({ timeout: 10_000 });
+  await screenshot(stranger, 'ui-token-refused');
+});
