@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { listSerialPorts } from '../collectors/sdk/byte-link.ts';
@@ -8,6 +8,7 @@ import { type MachineConfig, machineSchema } from '../shared/config/schema.ts';
 import { ConfigError, describeError, EchoError } from '../shared/errors.ts';
 import type { AgentPort, AgentStatus, DeadLetter, MachineSummary } from './api/agent-port.ts';
 import { LocalApi } from './api/local-api.ts';
+import { zipFiles } from './api/zip.ts';
 import { type Clock, wallClock } from './clock.ts';
 import { forgetApiToken, loginForToken } from './cloud/credentials.ts';
 import { CloudHttpClient } from './cloud/http-client.ts';
@@ -65,6 +66,8 @@ export class Agent implements AgentPort {
   private cloudMachinesLoop: Promise<void> | undefined;
   /** Machines from the cloud's `/modeler/` list that the config file does not have. */
   private cloudMachines: MachineConfig[];
+  /** Machines added in the operator UI (`data_dir/machines.local.json`). */
+  private localMachines: MachineConfig[];
   private collectionEnabled = true;
   private stopping = false;
   private started = false;
@@ -118,6 +121,7 @@ export class Agent implements AgentPort {
         this.logger.error({ quarantine: report }, 'the local database was damaged: quarantined and salvaged'),
     });
     this.logging.storeSink.attach((entry) => this.store.ingestLog(entry));
+    this.localMachines = options.collectors ? this.loadLocalMachines() : [];
     this.cloudMachines =
       options.collectors && config.cloud.machines_from_cloud ? this.loadCloudMachines() : [];
     this.sync = new SyncEngine({
@@ -257,10 +261,10 @@ export class Agent implements AgentPort {
   }
 
   /** Tries a machine's connection settings without storing anything (the add-machine wizard). */
-  testMachine(machine: MachineConfig): Promise<ConnectionTest> {
+  testMachine(machine: MachineConfig, password?: string): Promise<ConnectionTest> {
     if (!this.collection)
       return Promise.resolve({ ok: false, message: 'this agent runs without collectors' });
-    return this.collection.testConnection(machine, AbortSignal.timeout(120_000));
+    return this.collection.testConnection(machine, AbortSignal.timeout(120_000), password);
   }
 
   collectorList() {
@@ -384,13 +388,89 @@ export class Agent implements AgentPort {
 
   /** The machines this installation runs: the config file's, then the cloud's. */
   allMachines(): MachineConfig[] {
-    return [...this.config.machines, ...this.cloudMachines];
+    return [...this.config.machines, ...this.localMachines, ...this.cloudMachines];
   }
 
   private machineByName(name: string): MachineConfig | undefined {
     return (
       this.config.machines.find((m) => m.name === name) ?? this.cloudMachines.find((m) => m.name === name)
     );
+  }
+
+  private localMachinesFile(): string {
+    return join(this.config.data_dir, 'machines.local.json');
+  }
+
+  private loadLocalMachines(): MachineConfig[] {
+    const file = this.localMachinesFile();
+    if (!existsSync(file)) return [];
+    const parsed = z.array(machineSchema).safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (!parsed.success) {
+      this.logger?.warn({ file }, 'machines added in the UI could not be read; they are ignored');
+      return [];
+    }
+    return parsed.data.filter(
+      (m) => this.collectors.get(m.collector) && !this.config.machines.some((c) => c.name === m.name),
+    );
+  }
+
+  /**
+   * Adds a machine from the operator UI: validated like a config entry (its collector's own
+   * schema), its password into the secret store (never a file), kept in `machines.local.json`
+   * (owner-only) and started at once.
+   */
+  async addMachine(input: { machine: MachineConfig; password?: string }): Promise<MachineConfig> {
+    let machine = input.machine;
+    if (this.allMachines().some((m) => m.name === machine.name)) {
+      throw new ConfigError('ECHO_ERR_CONFIG_INVALID', 'Invalid machine', [
+        `name: a machine named "${machine.name}" exists already; choose another name`,
+      ]);
+    }
+    const problems = validateMachines([machine], this.collectors);
+    if (problems.length > 0) throw new ConfigError('ECHO_ERR_CONFIG_INVALID', 'Invalid machine', problems);
+    if (input.password) {
+      const ref = `machine-${machine.name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+      this.secrets.set(ref, input.password);
+      machine = { ...machine, credentials: { ...machine.credentials, password_ref: `store:${ref}` } };
+    }
+    this.localMachines = [...this.localMachines, machine];
+    writeFileSync(this.localMachinesFile(), JSON.stringify(this.localMachines, null, 2), { mode: 0o600 });
+    this.logger.info({ machine: machine.name, collector: machine.collector }, 'machine added');
+    await this.collection?.reconcile(this.allMachines());
+    return machine;
+  }
+
+  /** Removes a machine added in the UI (config-file and cloud machines are managed where they live). */
+  async removeMachine(name: string): Promise<boolean> {
+    if (!this.localMachines.some((m) => m.name === name)) return false;
+    this.localMachines = this.localMachines.filter((m) => m.name !== name);
+    writeFileSync(this.localMachinesFile(), JSON.stringify(this.localMachines, null, 2), { mode: 0o600 });
+    await this.collection?.reconcile(this.allMachines());
+    return true;
+  }
+
+  /** A zip for support: status, machines, recent logs, the config without secrets. */
+  diagnostics(): Buffer {
+    const config = JSON.parse(JSON.stringify(this.config)) as { cloud: { api_token?: { secret?: string } } };
+    if (config.cloud.api_token?.secret) config.cloud.api_token.secret = '[redacted]';
+    const logFile = join(this.config.data_dir, 'logs', 'echo.log');
+    const logTail = existsSync(logFile) ? readFileSync(logFile).subarray(-2 * 1024 * 1024) : Buffer.alloc(0);
+    return zipFiles([
+      {
+        name: 'README.txt',
+        content: `Echo ${ECHO_VERSION} diagnostics, ${new Date(this.clock.now()).toISOString()}.\nstatus.json: what \`echo-agent status --json\` shows; machines.json: each machine's live state; logs.jsonl: recent log entries from the store; echo.log: the end of the log file; config.json: the configuration with secrets redacted (secret references only).\n`,
+      },
+      { name: 'status.json', content: JSON.stringify(this.status(), null, 2) },
+      { name: 'machines.json', content: JSON.stringify(this.machines(), null, 2) },
+      { name: 'config.json', content: JSON.stringify(config, null, 2) },
+      {
+        name: 'logs.jsonl',
+        content: this.logs({ limit: 5000 })
+          .map((l) => JSON.stringify(l))
+          .join('\n'),
+      },
+      { name: 'echo.log', content: logTail },
+    ]);
   }
 
   /** The cloud machines of the last run, so that an agent started offline still runs them. */
@@ -414,7 +494,7 @@ export class Agent implements AgentPort {
             this.sync.client,
             this.collectors,
             this.secrets,
-            this.config.machines,
+            [...this.config.machines, ...this.localMachines],
             this.logger,
           );
           failures = 0;

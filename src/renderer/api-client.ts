@@ -74,3 +74,28 @@ export function followEvents(
   void run();
   return () => controller.abort();
 }
+
+/** A JSON call to the local API with the token; errors carry the API's own message. */
+export async function call<T = unknown>(
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+  if (!response.ok) {
+    const message = (parsed as { error?: { message?: string } } | undefined)?.error?.message;
+    throw new Error(message ?? `the agent answered ${response.status}`);
+  }
+  return parsed as T;
+}

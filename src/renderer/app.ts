@@ -1,43 +1,24 @@
 import { followEvents, takeToken } from './api-client.ts';
-import { LABEL, type MachineView, matches, renderTile, STATES, stateOf } from './dashboard.ts';
+import { type MachineView, stateOf } from './dashboard.ts';
+import { notice } from './dom.ts';
+import { accountView } from './views/account.ts';
+import { addMachineView } from './views/add-machine.ts';
+import { MachinesView } from './views/machines.ts';
+import { syncView } from './views/sync.ts';
 
 interface StatusEvent {
-  cloud: {
-    reachable: boolean;
-    auth: string;
-    enabled: boolean;
-    lastSyncAt?: string | null;
-    health: { health: string };
-  };
+  cloud: { reachable: boolean; auth: string; enabled: boolean; health: { health: string } };
   backlog: { captures: Record<string, number>; logs: Record<string, number> };
   machines: MachineView[];
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-let filter = 'all';
+const machines = new MachinesView();
 let latest: StatusEvent | undefined;
+let token = '';
 
-function renderFilters(): void {
-  const group = $('filters');
-  group.replaceChildren(
-    ...STATES.map((state) => {
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.textContent = state === 'all' ? 'All' : (LABEL[state] ?? state);
-      button.setAttribute('aria-pressed', String(state === filter));
-      button.addEventListener('click', () => {
-        filter = state;
-        renderFilters();
-        render();
-      });
-      return button;
-    }),
-  );
-}
-
-function render(): void {
-  if (!latest) return;
-  const { cloud, backlog, machines } = latest;
+function summary(status: StatusEvent): string {
+  const { cloud, backlog } = status;
   const pending = Object.entries(backlog.captures)
     .filter(([state]) => state !== 'acknowledged' && state !== 'dead')
     .reduce((n, [, count]) => n + count, 0);
@@ -48,31 +29,47 @@ function render(): void {
       : cloud.reachable
         ? 'cloud reachable'
         : 'cloud unreachable: data is kept and sent later';
-  $('agent').textContent = `Health ${cloud.health.health} · ${cloudText} · ${pending} captures waiting · ${
-    machines.filter((m) => stateOf(m) === 'printing').length
-  } of ${machines.length} machines running`;
-  const search = $<HTMLInputElement>('search').value;
-  const now = Date.now();
-  const shown = machines.filter((m) => matches(m, filter, search));
-  $('tiles').replaceChildren(...shown.map((m) => renderTile(m, now)));
-  $('empty').hidden = shown.length > 0;
+  const running = status.machines.filter((m) => stateOf(m) === 'printing').length;
+  return `Health ${cloud.health.health} · ${cloudText} · ${pending} captures waiting · ${running} of ${status.machines.length} machines running`;
+}
+
+/** Shows the screen the address names (`#/`, `#/add`, `#/sync`, `#/account`). */
+async function route(): Promise<void> {
+  const view = $('view');
+  const path = location.hash.replace(/^#/, '') || '/';
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a')) {
+    if (link.getAttribute('href') === `#${path}`) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  try {
+    if (path === '/add') view.replaceChildren(await addMachineView(token, () => undefined));
+    else if (path === '/sync' && latest) view.replaceChildren(await syncView(token, latest.backlog));
+    else if (path === '/account' && latest) view.replaceChildren(accountView(token, latest.cloud.auth));
+    else view.replaceChildren(machines.element);
+  } catch (error) {
+    view.replaceChildren(notice(`This screen could not load: ${(error as Error).message}`, 'problem'));
+  }
 }
 
 function start(): void {
-  renderFilters();
-  $('search').addEventListener('input', render);
-  const token = takeToken();
-  if (!token) {
+  const found = takeToken();
+  if (!found) {
     $('agent').textContent =
-      'No access token: open Echo from the desktop app, or the address `echo-agent status` prints.';
+      'No access token: open Echo from the desktop app, or the address `echo-agent demo` prints.';
     return;
   }
+  token = found;
+  window.addEventListener('hashchange', () => void route());
+  void route();
   followEvents(
     token,
     (type, data) => {
       if (type !== 'status') return;
+      const first = latest === undefined;
       latest = data as StatusEvent;
-      render();
+      $('agent').textContent = summary(latest);
+      machines.update(latest.machines);
+      if (first) void route();
     },
     (connected, reason) => {
       if (!connected && reason) $('agent').textContent = reason;

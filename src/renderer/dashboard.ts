@@ -1,3 +1,5 @@
+import { MACHINE_STATES } from '../shared/model/capture-types.ts';
+
 /** What the dashboard shows of a machine (a subset of `GET /api/v1/machines`). */
 export interface MachineView {
   name: string;

@@ -75,7 +75,7 @@ test('dashboard in Chromium: tiles go live over the event stream, a job progress
   assert.deepEqual(problems, [], 'no errors in the page (CSP violations included)');
 });
 
-test('dashboard: no serious accessibility violations (axe-core); a wrong token is said in words', async (t) => {
+test('every screen: no serious accessibility violations (axe-core); a wrong token is said in words', async (t) => {
   const { api } = await fleet(t);
   const browser = await launchChromium(t);
   // axe is injected as a script, which the UI's CSP rightly forbids: this context bypasses it.
@@ -85,14 +85,26 @@ test('dashboard: no serious accessibility violations (axe-core); a wrong token i
   await page.locator('.tile').nth(1).waitFor({ timeout: 15_000 });
   const axe = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
   await page.addScriptTag({ path: axe });
-  const result = (await page.evaluate(() =>
-    (window as unknown as { axe: { run(): Promise<unknown> } }).axe.run(),
-  )) as { violations: Array<{ id: string; impact: string; help: string }> };
-  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(
-    serious.map((v) => `${v.id}: ${v.help}`),
-    [],
-  );
+  for (const [hash, ready] of [
+    ['#/', '.tile'],
+    ['#/add', '#collector'],
+    ['#/sync', '#sync-title'],
+    ['#/account', '#account-title'],
+  ] as const) {
+    await page.evaluate((h) => {
+      location.hash = h;
+    }, hash);
+    await page.locator(ready).first().waitFor({ timeout: 10_000 });
+    if (hash === '#/add') await page.getByLabel('Machine type').selectOption('bambu');
+    const result = (await page.evaluate(() =>
+      (window as unknown as { axe: { run(): Promise<unknown> } }).axe.run(),
+    )) as { violations: Array<{ id: string; impact: string; help: string }> };
+    const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    assert.deepEqual(
+      serious.map((v) => `${hash} ${v.id}: ${v.help}`),
+      [],
+    );
+  }
 
   const stranger = await browser.newPage();
   await stranger.goto(`${api.url}/ui/#token=not-the-token`);

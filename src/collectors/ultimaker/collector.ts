@@ -73,11 +73,7 @@ export class UltimakerCollector implements Collector {
     const system = await getJson(`${this.base}/system`, systemDoc, { signal });
     return {
       ok: true,
-      message:
-        `Ultimaker ${system?.variant ?? ''} "${system?.name ?? '?'}" answered (firmware ${system?.firmware ?? '?'})`.replace(
-          '  ',
-          ' ',
-        ),
+      message: `${system?.variant ?? 'Ultimaker'} "${system?.name ?? '?'}" answered (firmware ${system?.firmware ?? '?'})`,
       details: { ...system },
     };
   }

@@ -49,7 +49,7 @@ export interface AgentPort {
   signIn(request: { username: string; password: string; ldap: boolean }): Promise<void>;
   signOut(): void;
   ready(): boolean;
-  testMachine(machine: MachineConfig): Promise<ConnectionTest>;
+  testMachine(machine: MachineConfig, password?: string): Promise<ConnectionTest>;
   collectorList(): Array<{
     id: string;
     vendor: string;
@@ -60,5 +60,8 @@ export interface AgentPort {
     connectionSchema: Record<string, unknown>;
   }>;
   discover(seconds: number): Promise<{ machines: DiscoveredMachine[]; problems: string[] }>;
+  addMachine(input: { machine: MachineConfig; password?: string }): Promise<MachineConfig>;
+  removeMachine(name: string): Promise<boolean>;
+  diagnostics(): Buffer;
   serialPorts(): Promise<{ ports: Array<{ path: string; manufacturer?: string }>; problem?: string }>;
 }

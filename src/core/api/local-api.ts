@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { machineSchema } from '../../shared/config/schema.ts';
-import { CloudHttpError, describeError } from '../../shared/errors.ts';
+import { CloudHttpError, ConfigError, describeError } from '../../shared/errors.ts';
 import type { AgentPort } from './agent-port.ts';
 import { renderMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
@@ -45,6 +45,11 @@ class ApiProblem extends Error {
  * owner-only to `data_dir`. The Host header must name the loopback address, so a web page that
  * rebinds a DNS name to 127.0.0.1 cannot reach it either.
  */
+const addMachineRequest = z.strictObject({
+  machine: machineSchema,
+  password: z.string().min(1).optional(),
+});
+
 const discoverRequest = z.strictObject({ seconds: z.number().min(1).max(30).default(5) });
 
 const EVENT_INTERVAL_MS = 1000;
@@ -68,8 +73,10 @@ export class LocalApi {
         const problem =
           error instanceof ApiProblem
             ? error
-            : new ApiProblem(500, 'internal', 'internal error; see the agent log');
-        if (!(error instanceof ApiProblem))
+            : error instanceof ConfigError
+              ? new ApiProblem(400, 'invalid', [error.message, ...error.problems].join('; '))
+              : new ApiProblem(500, 'internal', 'internal error; see the agent log');
+        if (!(error instanceof ApiProblem) && !(error instanceof ConfigError))
           this.logger.error({ err: error, path: req.url }, 'local API request failed');
         send(res, problem.status, { error: { code: problem.code, message: problem.message } });
       });
@@ -158,6 +165,16 @@ export class LocalApi {
     }
     this.authorize(req);
     if (route === 'GET /api/v1/events') return this.streamEvents(req, res);
+    const machinePath = /^\/api\/v1\/machines\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'DELETE' && machinePath) {
+      const removed = await this.agent.removeMachine(decodeURIComponent(machinePath[1]!));
+      if (!removed) {
+        throw new ApiProblem(404, 'not_found', 'only machines added in the UI can be removed here');
+      }
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     switch (route) {
       case 'GET /metrics': {
         const text = renderMetrics(this.agent.status());
@@ -172,8 +189,32 @@ export class LocalApi {
       case 'GET /api/v1/collectors':
         return send(res, 200, this.agent.collectorList());
       case 'POST /api/v1/machines/test': {
-        const machine = await readJson(req, machineSchema);
-        return send(res, 200, await this.agent.testMachine(machine));
+        // A machines[] entry, or {machine, password} from the wizard (a password not yet stored).
+        const body = await readJson(req, z.union([addMachineRequest, machineSchema]));
+        const test =
+          'machine' in body
+            ? await this.agent.testMachine(body.machine, body.password)
+            : await this.agent.testMachine(body);
+        return send(res, 200, test);
+      }
+      case 'POST /api/v1/machines': {
+        const input = await readJson(req, addMachineRequest);
+        const machine = await this.agent.addMachine({
+          machine: input.machine,
+          ...(input.password ? { password: input.password } : {}),
+        });
+        return send(res, 201, machine);
+      }
+      case 'GET /api/v1/diagnostics': {
+        const zip = this.agent.diagnostics();
+        const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+        res.writeHead(200, {
+          'content-type': 'application/zip',
+          'content-disposition': `attachment; filename="echo-diagnostics-${stamp}.zip"`,
+          'content-length': String(zip.length),
+        });
+        res.end(zip);
+        return;
       }
       case 'GET /api/v1/serial-ports':
         return send(res, 200, await this.agent.serialPorts());

@@ -125,7 +125,11 @@ export class CollectionManager {
   }
 
   /** Connects once with a fresh collector and reports, without storing anything. */
-  async testConnection(machine: MachineConfig, signal: AbortSignal): Promise<ConnectionTest> {
+  async testConnection(
+    machine: MachineConfig,
+    signal: AbortSignal,
+    password?: string,
+  ): Promise<ConnectionTest> {
     const definition = this.deps.registry.get(machine.collector);
     if (!definition) return { ok: false, message: `unknown collector "${machine.collector}"` };
     const parsed = definition.connectionSchema.safeParse(machine.connection);
@@ -139,7 +143,7 @@ export class CollectionManager {
     let ctx: CollectorContext;
     try {
       // A test connection stages state it never commits: trying settings leaves no trace.
-      ctx = this.context(machine, logger, this.state(machine), () => {});
+      ctx = this.context(machine, logger, this.state(machine), () => {}, password);
     } catch (error) {
       return { ok: false, message: describeError(error) };
     }
@@ -168,13 +172,17 @@ export class CollectionManager {
     logger: Logger,
     state: StagedState,
     notify: () => void,
+    passwordOverride?: string,
   ): CollectorContext {
     const { secrets, dataDir } = this.deps;
     const folder = join(dataDir, 'machines', machine.name.replace(/[^A-Za-z0-9._-]/g, '_'));
     mkdirSync(folder, { recursive: true, mode: 0o700 });
-    const password = machine.credentials?.password_ref
-      ? resolveSecretRef(machine.credentials.password_ref, secrets)
-      : undefined;
+    // The wizard tests a password before it is stored: it is used for this test only.
+    const password = passwordOverride
+      ? passwordOverride
+      : machine.credentials?.password_ref
+        ? resolveSecretRef(machine.credentials.password_ref, secrets)
+        : undefined;
     return {
       machine: machine.name,
       logger,

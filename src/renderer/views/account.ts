@@ -1,0 +1,78 @@
+import { call } from '../api-client.ts';
+import { el, notice } from '../dom.ts';
+
+/** Sign in (password or LDAP, per the contract) and sign out; what Echo does while signed out. */
+export function accountView(token: string, auth: string): HTMLElement {
+  const section = el('section', { 'aria-labelledby': 'account-title' });
+  const heading = el('h2', { id: 'account-title' }, 'Account');
+
+  const signedIn = (message?: string) => {
+    const signOut = el('button', { type: 'button' }, 'Sign out');
+    signOut.addEventListener('click', async () => {
+      await call(token, 'DELETE', '/api/v1/session');
+      signedOut();
+    });
+    section.replaceChildren(
+      heading,
+      ...(message ? [notice(message, 'ok')] : []),
+      el('p', {}, 'Echo is signed in to the cloud and sends what it collects.'),
+      signOut,
+    );
+  };
+
+  const signedOut = () => {
+    const form = el('form', { class: 'form', 'aria-describedby': 'signed-out-help' });
+    const username = el('input', {
+      id: 'username',
+      name: 'username',
+      autocomplete: 'username',
+      required: '',
+    });
+    const password = el('input', {
+      id: 'password',
+      name: 'password',
+      type: 'password',
+      autocomplete: 'current-password',
+      required: '',
+    });
+    const ldap = el('input', { id: 'ldap', name: 'ldap', type: 'checkbox' });
+    const result = el('div');
+    form.append(
+      el('label', { for: 'username' }, 'User name'),
+      username,
+      el('label', { for: 'password' }, 'Password'),
+      password,
+      el('label', { class: 'inline', for: 'ldap' }, ldap, ' Company (LDAP) account'),
+      el('button', { type: 'submit' }, 'Sign in'),
+    );
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      try {
+        await call(token, 'POST', '/api/v1/session', {
+          username: username.value,
+          password: password.value,
+          logon_type: ldap.checked ? 'ldap' : 'password',
+        });
+        signedIn('Signed in. The data kept while signed out is being sent now.');
+      } catch (error) {
+        result.replaceChildren(notice(`Sign-in failed: ${(error as Error).message}`, 'problem'));
+      } finally {
+        password.value = '';
+      }
+    });
+    section.replaceChildren(
+      heading,
+      el(
+        'p',
+        { id: 'signed-out-help' },
+        'Echo is signed out. It keeps collecting and stores everything locally; it is sent once you sign in. The password is used once to get an access token and is never stored.',
+      ),
+      form,
+      result,
+    );
+  };
+
+  if (auth === 'signed_in') signedIn();
+  else signedOut();
+  return section;
+}

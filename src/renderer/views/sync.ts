@@ -1,0 +1,106 @@
+import { call } from '../api-client.ts';
+import { el, notice } from '../dom.ts';
+
+interface DeadLetter {
+  id: number;
+  machine: string;
+  captureTypeName: string;
+  lastError: string | null;
+  attempts: number;
+}
+
+/** Backlog per kind, dead-lettered captures with retry and discard, and the diagnostics bundle. */
+export async function syncView(
+  token: string,
+  backlog: { captures: Record<string, number>; logs: Record<string, number> },
+): Promise<HTMLElement> {
+  const section = el('section', { 'aria-labelledby': 'sync-title' }, el('h2', { id: 'sync-title' }, 'Sync'));
+  const rows = Object.entries(backlog.captures).map(([state, n]) =>
+    el('tr', {}, el('th', { scope: 'row' }, `captures ${state}`), el('td', {}, String(n))),
+  );
+  rows.push(
+    ...Object.entries(backlog.logs).map(([state, n]) =>
+      el('tr', {}, el('th', { scope: 'row' }, `log entries ${state}`), el('td', {}, String(n))),
+    ),
+  );
+  section.append(
+    el('table', { class: 'counts' }, el('caption', {}, 'What the store holds'), el('tbody', {}, ...rows)),
+  );
+
+  const result = el('div');
+  const list = el('div');
+  const load = async () => {
+    const dead = await call<DeadLetter[]>(token, 'GET', '/api/v1/dead-letters');
+    if (dead.length === 0) {
+      list.replaceChildren(
+        el('p', {}, 'No record is set aside: everything the cloud refused was retried or discarded.'),
+      );
+      return;
+    }
+    const body = el('tbody');
+    for (const d of dead) {
+      const retry = el('button', { type: 'button' }, 'Retry');
+      retry.addEventListener('click', async () => {
+        const { retried } = await call<{ retried: number }>(token, 'POST', '/api/v1/dead-letters/retry', {
+          kind: 'captures',
+          ids: [d.id],
+        });
+        result.replaceChildren(notice(`${retried} capture put back in the queue.`, 'ok'));
+        await load();
+      });
+      const discard = el('button', { type: 'button', class: 'secondary' }, 'Discard');
+      discard.addEventListener('click', async () => {
+        await call(token, 'POST', '/api/v1/dead-letters/discard', { ids: [d.id] });
+        result.replaceChildren(notice('Capture discarded.', 'ok'));
+        await load();
+      });
+      body.append(
+        el(
+          'tr',
+          { 'data-dead-letter': String(d.id) },
+          el('td', {}, d.machine),
+          el('td', {}, d.captureTypeName),
+          el('td', {}, d.lastError ?? ''),
+          el('td', {}, retry, ' ', discard),
+        ),
+      );
+    }
+    list.replaceChildren(
+      el(
+        'table',
+        { class: 'dead' },
+        el('caption', {}, 'Set aside: the cloud refused these captures'),
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            el('th', { scope: 'col' }, 'Machine'),
+            el('th', { scope: 'col' }, 'Capture type'),
+            el('th', { scope: 'col' }, 'Why'),
+            el('th', { scope: 'col' }, 'Action'),
+          ),
+        ),
+        body,
+      ),
+    );
+  };
+  await load();
+
+  const exportButton = el('button', { type: 'button' }, 'Export diagnostics');
+  exportButton.addEventListener('click', async () => {
+    const response = await fetch('/api/v1/diagnostics', { headers: { authorization: `Bearer ${token}` } });
+    const blob = await response.blob();
+    const name =
+      /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ??
+      'echo-diagnostics.zip';
+    const link = el('a', { href: URL.createObjectURL(blob), download: name });
+    link.click();
+    result.replaceChildren(
+      notice(`Saved ${name} (status, machines, recent logs, configuration without secrets).`, 'ok'),
+    );
+  });
+  section.append(list, el('p', {}, exportButton), result);
+  return section;
+}
