@@ -6,6 +6,7 @@ import { benchFanout } from './fanout.ts';
 import { benchIngest } from './ingest.ts';
 import { benchReady } from './ready.ts';
 import { fmt, SCALE } from './shared.ts';
+import { benchUi } from './ui.ts';
 
 const mb = (b: number) => b / 1024 / 1024;
 console.log(
@@ -36,6 +37,7 @@ const ready = want('ready')
   : { rows: 0, size: 0, raw: Number.NaN, seconds: Number.NaN, status: 0, quarantined: 0 };
 
 const fanout = want('fanout') ? await benchFanout() : [];
+const ui = want('ui') ? await benchUi() : undefined;
 
 const rows = [
   [
@@ -74,6 +76,15 @@ for (const f of fanout) {
     `bare timers + fetch: p99 lag ${fmt(f.rawP99LagMs, 1)} ms, ${fmt(f.rawCpuShare * 100, 1)} % of one core`,
     `${fmt(f.cpuShare / f.rawCpuShare, 2)}× CPU`,
     f.machines === 500 ? 'p99 ≤ 100 ms, ≤ 50 % of a core' : '',
+  ]);
+}
+if (ui) {
+  rows.push([
+    `UI: dashboard with ${ui.machines} live machines`,
+    `first full render ${fmt(ui.firstRenderMs)} ms; in ${ui.windowSeconds} s of updates every second: ${ui.longTasks} long tasks (longest ${fmt(ui.longestTaskMs)} ms), ${ui.longFrames} frames over 50 ms (longest ${fmt(ui.longestFrameMs)} ms)`,
+    `the same tiles as static HTML: ${fmt(ui.staticRenderMs)} ms`,
+    `${fmt(ui.firstRenderMs / ui.staticRenderMs, 1)}×`,
+    'first render ≤ 1 s, no long task > 50 ms',
   ]);
 }
 console.log('\n| figure | Echo | baseline (same run) | ratio | goal |\n|---|---|---|---|---|');

@@ -75,6 +75,11 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+/** The tile's second line: collector and how long ago the machine was last heard. */
+export function metaText(machine: MachineView, now: number): string {
+  return `${machine.collector} · seen ${ago(machine.live?.lastSeenAt, now)}`;
+}
+
 /** One machine's tile, built from text nodes only (machine data is never parsed as HTML). */
 export function renderTile(machine: MachineView, now: number): HTMLLIElement {
   const state = stateOf(machine);
