@@ -47,3 +47,29 @@ await build({
 for (const file of ['index.html', 'styles.css'])
   copyFileSync(`src/renderer/${file}`, `${outdir}/renderer/${file}`);
 console.log('built renderer');
+
+// The desktop shell (npm run build:desktop): Electron's main process as ESM, the preload as
+// CommonJS (sandboxed preloads cannot be ES modules); Electron itself stays external.
+if (process.argv.includes('--desktop')) {
+  await build({
+    entryPoints: ['src/main/main.ts'],
+    outfile: `${outdir}/main.mjs`,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    external: ['electron'],
+    logLevel: 'warning',
+  });
+  await build({
+    entryPoints: ['src/preload/preload.ts'],
+    outfile: `${outdir}/preload.cjs`,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    external: ['electron'],
+    logLevel: 'warning',
+  });
+  console.log('built the desktop shell (main.mjs, preload.cjs)');
+}

@@ -3,6 +3,9 @@
  * few native actions, each an IPC channel on this allow-list. Nothing else of Node or Electron
  * reaches the page.
  */
+/** The one synchronous call the preload makes at load: the API address and the token. */
+export const BOOTSTRAP_CHANNEL = 'echo:bootstrap';
+
 export const NATIVE_ACTIONS = {
   openDataFolder: 'echo:open-data-folder',
   openLogsFolder: 'echo:open-logs-folder',
@@ -12,7 +15,7 @@ export const NATIVE_ACTIONS = {
 
 export type NativeAction = keyof typeof NATIVE_ACTIONS;
 
-const CHANNELS = new Set<string>(Object.values(NATIVE_ACTIONS));
+const CHANNELS = new Set<string>([BOOTSTRAP_CHANNEL, ...Object.values(NATIVE_ACTIONS)]);
 
 /** The main process answers only these channels (anything else is a page out of line). */
 export function isAllowedChannel(channel: string): boolean {

@@ -1,0 +1,193 @@
+// The Electron main process: glue between Electron and the tested decisions of this folder.
+// It starts the agent core (the same bundle the headless service runs) in a utility process,
+// shows the UI the core serves, and keeps a tray icon. Built by `npm run build:desktop`; run by
+// the packaged app (see docs/packaging.md and src/main/README.md for the manual checks).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  nativeImage,
+  session,
+  shell,
+  Tray,
+  utilityProcess,
+} from 'electron';
+import { BOOTSTRAP_CHANNEL, NATIVE_ACTIONS } from '../preload/bridge.ts';
+import { CoreSupervisor } from './core-supervisor.ts';
+import { decideNavigation, decidePermission, decideWindowOpen } from './navigation.ts';
+import { type OverallState, overallState, type TrayStatus } from './tray-state.ts';
+import { operatorWindowOptions, WINDOW_CSP } from './window-options.ts';
+
+const dataDir = join(app.getPath('userData'), 'data');
+const configFile = join(app.getPath('userData'), 'echo.yml');
+const resources = app.isPackaged ? process.resourcesPath : join(import.meta.dirname, '..', 'resources');
+let window: BrowserWindow | undefined;
+let tray: Tray | undefined;
+let endpoint: { url: string; token: string } | undefined;
+let lastStderr = '';
+let quitting = false;
+
+if (!app.requestSingleInstanceLock()) app.quit();
+
+function readEndpoint(): { url: string; token: string } | undefined {
+  const file = join(dataDir, 'api.json');
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as { url: string; token: string };
+}
+
+const supervisor = new CoreSupervisor(
+  () => {
+    const args = existsSync(configFile) ? ['run', '--config', configFile] : ['run'];
+    const child = utilityProcess.fork(join(import.meta.dirname, 'echo-agent.mjs'), args, {
+      env: { ...process.env, ECHO_DATA_DIR: dataDir },
+      stdio: 'pipe',
+      serviceName: 'Echo agent',
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      lastStderr = (lastStderr + chunk.toString()).slice(-2000);
+    });
+    return child;
+  },
+  {
+    started: () => void waitForApi(),
+    died: (reason, restartInMs) => {
+      setTray('offline', `Echo: ${reason}`);
+      if (restartInMs === undefined) {
+        dialog.showErrorBox(
+          'Echo stopped',
+          `${reason}\n\nFix the cause (see the log in ${dataDir}) and start Echo again.`,
+        );
+      }
+    },
+  },
+  () => lastStderr.split('\n').filter(Boolean).slice(-1)[0] ?? '',
+);
+
+async function waitForApi(): Promise<void> {
+  for (let i = 0; i < 100 && !quitting; i++) {
+    endpoint = readEndpoint();
+    if (endpoint) {
+      if (window) await window.loadURL(`${endpoint.url}/ui/`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function createWindow(): void {
+  window = new BrowserWindow(operatorWindowOptions(join(import.meta.dirname, 'preload.cjs')));
+  window.once('ready-to-show', () => window?.show());
+  // Closing the window keeps the agent running in the tray.
+  window.on('close', (event) => {
+    if (quitting) return;
+    event.preventDefault();
+    window?.hide();
+  });
+  window.webContents.on('will-navigate', (event, url) => {
+    const decision = decideNavigation(url, endpoint ? new URL(endpoint.url).origin : 'null');
+    if (decision.action === 'deny') {
+      event.preventDefault();
+      if (decision.openExternally) void shell.openExternal(decision.openExternally);
+    }
+  });
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    const decision = decideWindowOpen(url);
+    if (decision.action === 'deny' && decision.openExternally)
+      void shell.openExternal(decision.openExternally);
+    return { action: 'deny' };
+  });
+  if (endpoint) void window.loadURL(`${endpoint.url}/ui/`);
+}
+
+const TRAY_ICONS: Record<OverallState, string> = {
+  ok: 'tray.png',
+  degraded: 'tray-degraded.png',
+  offline: 'tray-offline.png',
+  signed_out: 'tray-degraded.png',
+};
+
+function setTray(state: OverallState, tooltip: string): void {
+  tray?.setImage(nativeImage.createFromPath(join(resources, TRAY_ICONS[state])));
+  tray?.setToolTip(tooltip);
+}
+
+function createTray(): void {
+  tray = new Tray(nativeImage.createFromPath(join(resources, 'tray.png')));
+  tray.setContextMenu(
+    Menu.buildFromTemplate([
+      { label: 'Open Echo', click: () => (window ? window.show() : createWindow()) },
+      {
+        label: 'Start at login',
+        type: 'checkbox',
+        checked: app.getLoginItemSettings().openAtLogin,
+        click: (item) => app.setLoginItemSettings({ openAtLogin: item.checked }),
+      },
+      { type: 'separator' },
+      { label: 'Quit Echo', click: () => app.quit() },
+    ]),
+  );
+  tray.on('click', () => window?.show());
+  setInterval(async () => {
+    if (!endpoint) return setTray('offline', 'Echo: starting the agent…');
+    try {
+      const response = await fetch(`${endpoint.url}/api/v1/status`, {
+        headers: { authorization: `Bearer ${endpoint.token}` },
+      });
+      const { state, tooltip } = overallState((await response.json()) as TrayStatus);
+      setTray(state, tooltip);
+    } catch {
+      setTray('offline', 'Echo: the agent is not answering');
+    }
+  }, 5000);
+}
+
+/** Only the bridge's channels have handlers: a page asking for anything else gets no answer. */
+function registerIpc(): void {
+  ipcMain.on(BOOTSTRAP_CHANNEL, (event) => {
+    event.returnValue = { apiUrl: endpoint?.url ?? '', token: endpoint?.token ?? '' };
+  });
+  ipcMain.handle(NATIVE_ACTIONS.openDataFolder, () => shell.openPath(dataDir));
+  ipcMain.handle(NATIVE_ACTIONS.openLogsFolder, () => shell.openPath(join(dataDir, 'logs')));
+  ipcMain.handle(NATIVE_ACTIONS.setStartAtLogin, (_event, enabled: unknown) =>
+    app.setLoginItemSettings({ openAtLogin: enabled === true }),
+  );
+  ipcMain.handle(NATIVE_ACTIONS.saveDiagnostics, async () => {
+    if (!endpoint) return undefined;
+    const target = await dialog.showSaveDialog({ defaultPath: 'echo-diagnostics.zip' });
+    if (target.canceled || !target.filePath) return undefined;
+    const response = await fetch(`${endpoint.url}/api/v1/diagnostics`, {
+      headers: { authorization: `Bearer ${endpoint.token}` },
+    });
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(target.filePath, Buffer.from(await response.arrayBuffer()));
+    return target.filePath;
+  });
+}
+
+app.on('second-instance', () => window?.show());
+app.on('before-quit', (event) => {
+  if (quitting) return;
+  quitting = true;
+  event.preventDefault();
+  void supervisor.stop().then(() => app.quit());
+});
+app.on('window-all-closed', () => {
+  // The agent lives on in the tray.
+});
+
+void app.whenReady().then(() => {
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) =>
+    callback(decidePermission(permission)),
+  );
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [WINDOW_CSP] } });
+  });
+  registerIpc();
+  createTray();
+  supervisor.start();
+  createWindow();
+});
