@@ -44,6 +44,7 @@ export interface AgentOptions {
 const MAINTENANCE_MS = 60_000;
 const STOP_DEADLINE_MS = 8000;
 const CLOUD_MACHINES_KEY = 'cloud_machines';
+const PAUSED_KEY = 'collection_paused_by_operator';
 
 /**
  * The agent core: one object that owns the store, the sync engine and the local API. The CLI and
@@ -69,6 +70,8 @@ export class Agent implements AgentPort {
   /** Machines added in the operator UI (`data_dir/machines.local.json`). */
   private localMachines: MachineConfig[];
   private collectionEnabled = true;
+  /** The operator paused collection (tray or UI); kept in the store across restarts. */
+  private pausedByOperator = false;
   private stopping = false;
   private started = false;
 
@@ -122,6 +125,7 @@ export class Agent implements AgentPort {
     });
     this.logging.storeSink.attach((entry) => this.store.ingestLog(entry));
     this.localMachines = options.collectors ? this.loadLocalMachines() : [];
+    this.pausedByOperator = this.store.stats.getValue(PAUSED_KEY) === '1';
     this.cloudMachines =
       options.collectors && config.cloud.machines_from_cloud ? this.loadCloudMachines() : [];
     this.sync = new SyncEngine({
@@ -206,7 +210,17 @@ export class Agent implements AgentPort {
 
   /** The collection sink's switch: false while the cloud disabled this installation or on stop. */
   collecting(): boolean {
-    return this.collectionEnabled && !this.stopping;
+    return this.collectionEnabled && !this.pausedByOperator && !this.stopping;
+  }
+
+  /**
+   * Pauses or resumes collection for every machine (the tray's "Pause collection"): machines are
+   * not polled while paused; what is stored is still sent.
+   */
+  setCollectionPaused(paused: boolean): void {
+    this.pausedByOperator = paused;
+    this.store.stats.setValue(PAUSED_KEY, paused ? '1' : undefined);
+    this.logger.info({ paused }, paused ? 'collection paused by the operator' : 'collection resumed');
   }
 
   /** Where a machine's first history backfill starts: the cloud modeler's watermark, if reachable. */
@@ -291,7 +305,11 @@ export class Agent implements AgentPort {
       workstationName: this.config.workstation_name,
       startedAt: new Date(this.startedAt).toISOString(),
       dataDir: this.config.data_dir,
-      collection: this.collectionEnabled ? 'running' : 'paused_by_cloud',
+      collection: !this.collectionEnabled
+        ? 'paused_by_cloud'
+        : this.pausedByOperator
+          ? 'paused_by_operator'
+          : 'running',
       cloud: { ...this.sync.status(), url: this.config.cloud.url },
       backlog: counts,
       counters: this.store.stats.counters(),

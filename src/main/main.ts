@@ -126,6 +126,12 @@ function createTray(): void {
         checked: app.getLoginItemSettings().openAtLogin,
         click: (item) => app.setLoginItemSettings({ openAtLogin: item.checked }),
       },
+      {
+        label: 'Pause collection',
+        type: 'checkbox',
+        checked: false,
+        click: (item) => void setPaused(item.checked),
+      },
       { type: 'separator' },
       { label: 'Quit Echo', click: () => app.quit() },
     ]),
@@ -143,6 +149,15 @@ function createTray(): void {
       setTray('offline', 'Echo: the agent is not answering');
     }
   }, 5000);
+}
+
+async function setPaused(paused: boolean): Promise<void> {
+  if (!endpoint) return;
+  await fetch(`${endpoint.url}/api/v1/collection`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${endpoint.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ paused }),
+  });
 }
 
 /** Only the bridge's channels have handlers: a page asking for anything else gets no answer. */

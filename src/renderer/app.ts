@@ -3,10 +3,12 @@ import { type MachineView, stateOf } from './dashboard.ts';
 import { notice } from './dom.ts';
 import { accountView } from './views/account.ts';
 import { addMachineView } from './views/add-machine.ts';
+import { logsView } from './views/logs.ts';
 import { MachinesView } from './views/machines.ts';
 import { syncView } from './views/sync.ts';
 
 interface StatusEvent {
+  collection: string;
   cloud: { reachable: boolean; auth: string; enabled: boolean; health: { health: string } };
   backlog: { captures: Record<string, number>; logs: Record<string, number> };
   machines: MachineView[];
@@ -24,11 +26,13 @@ function summary(status: StatusEvent): string {
     .reduce((n, [, count]) => n + count, 0);
   const cloudText = !cloud.enabled
     ? 'collection paused by the cloud'
-    : cloud.auth !== 'signed_in'
-      ? 'signed out: collecting and keeping data until you sign in'
-      : cloud.reachable
-        ? 'cloud reachable'
-        : 'cloud unreachable: data is kept and sent later';
+    : status.collection === 'paused_by_operator'
+      ? 'collection paused (tray menu or API); stored data is still sent'
+      : cloud.auth !== 'signed_in'
+        ? 'signed out: collecting and keeping data until you sign in'
+        : cloud.reachable
+          ? 'cloud reachable'
+          : 'cloud unreachable: data is kept and sent later';
   const running = status.machines.filter((m) => stateOf(m) === 'printing').length;
   return `Health ${cloud.health.health} · ${cloudText} · ${pending} captures waiting · ${running} of ${status.machines.length} machines running`;
 }
@@ -44,6 +48,13 @@ async function route(): Promise<void> {
   try {
     if (path === '/add') view.replaceChildren(await addMachineView(token, () => undefined));
     else if (path === '/sync' && latest) view.replaceChildren(await syncView(token, latest.backlog));
+    else if (path === '/logs' && latest)
+      view.replaceChildren(
+        logsView(
+          token,
+          latest.machines.map((m) => m.name),
+        ),
+      );
     else if (path === '/account' && latest) view.replaceChildren(accountView(token, latest.cloud.auth));
     else view.replaceChildren(machines.element);
   } catch (error) {

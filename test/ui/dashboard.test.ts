@@ -90,6 +90,7 @@ test('every screen: no serious accessibility violations (axe-core); a wrong toke
     ['#/add', '#collector'],
     ['#/sync', '#sync-title'],
     ['#/account', '#account-title'],
+    ['#/logs', '#logs-title'],
   ] as const) {
     await page.evaluate((h) => {
       location.hash = h;

@@ -136,6 +136,13 @@ test('operator flow in Chromium: sign in, machines live, add a machine (failing 
   assert.equal(zip.subarray(0, 2).toString(), 'PK');
   assert.ok(zip.includes(Buffer.from('status.json')) && zip.includes(Buffer.from('config.json')));
 
+  // The logs screen finds the cloud's refusals by a word of their message.
+  await page.getByRole('link', { name: 'Logs' }).click();
+  await page.getByLabel('Search').fill('refused');
+  await page.locator('.logs tbody tr', { hasText: 'refused' }).first().waitFor({ timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelectorAll('.logs tbody tr').length === 1);
+  await screenshot(page, 'ui-logs');
+
   // Sign out.
   await page.getByRole('link', { name: 'Account' }).click();
   await page.getByRole('button', { name: 'Sign out' }).click();

@@ -85,7 +85,8 @@ export class UltimakerCollector implements Collector {
     const fresh = events.filter((e) => e.time > last).sort((a, b) => a.time.localeCompare(b.time));
     if (fresh.length > 0) this.ctx.state.set(EVENTS_KEY, fresh[fresh.length - 1]!.time);
     return fresh.map((e) => ({
-      level: e.type_id >= 0x10000 ? 'ERROR' : 'INFO',
+      // Event ids are grouped by their high digit: 0x1xxxx are errors, 0x2xxxx print-job events.
+      level: e.type_id >= 0x10000 && e.type_id < 0x20000 ? 'ERROR' : 'INFO',
       timestamp: new Date(e.time).toISOString(),
       message: e.message,
       context: { type_id: e.type_id },

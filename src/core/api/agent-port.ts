@@ -13,7 +13,7 @@ export interface AgentStatus {
   workstationName: string;
   startedAt: string;
   dataDir: string;
-  collection: 'running' | 'paused_by_cloud' | 'paused_store_full';
+  collection: 'running' | 'paused_by_cloud' | 'paused_by_operator' | 'paused_store_full';
   cloud: SyncStatus & { url: string };
   backlog: BacklogCounts;
   counters: Record<string, number>;
@@ -60,6 +60,7 @@ export interface AgentPort {
     connectionSchema: Record<string, unknown>;
   }>;
   discover(seconds: number): Promise<{ machines: DiscoveredMachine[]; problems: string[] }>;
+  setCollectionPaused(paused: boolean): void;
   addMachine(input: { machine: MachineConfig; password?: string }): Promise<MachineConfig>;
   removeMachine(name: string): Promise<boolean>;
   diagnostics(): Buffer;

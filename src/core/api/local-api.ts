@@ -197,6 +197,11 @@ export class LocalApi {
             : await this.agent.testMachine(body);
         return send(res, 200, test);
       }
+      case 'PUT /api/v1/collection': {
+        const { paused } = await readJson(req, z.strictObject({ paused: z.boolean() }));
+        this.agent.setCollectionPaused(paused);
+        return send(res, 200, { collection: this.agent.status().collection });
+      }
       case 'POST /api/v1/machines': {
         const input = await readJson(req, addMachineRequest);
         const machine = await this.agent.addMachine({

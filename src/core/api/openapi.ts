@@ -52,6 +52,13 @@ export function openApiDocument(serverUrl: string) {
           responses: { 200: json('{ok, message, details?}'), 400: json('invalid machine') },
         },
       },
+      '/api/v1/collection': {
+        put: {
+          summary: 'Pause or resume collection: {"paused": true|false} (kept across restarts).',
+          security: secured,
+          responses: { 200: json('{collection}') },
+        },
+      },
       '/api/v1/events': {
         get: {
           summary:

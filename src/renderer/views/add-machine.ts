@@ -140,6 +140,85 @@ export async function addMachineView(token: string, done: () => void): Promise<H
       result.replaceChildren(notice(`Not saved: ${(error as Error).message}`, 'problem'));
     }
   });
-  section.append(form);
+  // Discovery: machines announcing themselves on the network fill the form in one click.
+  const found = el('div', { 'aria-live': 'polite' });
+  const findButton = el('button', { type: 'button', class: 'secondary' }, 'Find machines on the network');
+  findButton.addEventListener('click', async () => {
+    found.replaceChildren(notice('Listening for machines for 3 seconds…', 'ok'));
+    try {
+      const result = await call<{ machines: DiscoveredMachine[]; problems: string[] }>(
+        token,
+        'POST',
+        '/api/v1/discover',
+        {
+          seconds: 3,
+        },
+      );
+      const items = result.machines.map((m) => {
+        const use = el('button', { type: 'button' }, 'Use');
+        use.addEventListener('click', () => {
+          vendor.value = m.collector;
+          vendor.dispatchEvent(new Event('change'));
+          if (!name.value) name.value = m.name;
+          fill(form, 'connection', m.connection);
+          found.replaceChildren(notice(`${m.name} filled in: test the connection, then save.`, 'ok'));
+        });
+        return el(
+          'li',
+          { 'data-discovered': m.name },
+          `${m.name} (${m.collector}${m.model ? `, ${m.model}` : ''}) at ${m.host} `,
+          use,
+        );
+      });
+      found.replaceChildren(
+        items.length > 0
+          ? el('ul', { class: 'found' }, ...items)
+          : notice('No machine answered. Type its address instead.', 'problem'),
+        ...result.problems.map((p) => notice(p, 'problem')),
+      );
+    } catch (error) {
+      found.replaceChildren(notice(`Could not look: ${(error as Error).message}`, 'problem'));
+    }
+  });
+  section.append(el('p', {}, findButton), found, form);
+
+  // Serial machines: the ports this PC has, offered as suggestions (or why the OS cannot list them).
+  const ports = await call<{ ports: Array<{ path: string }>; problem?: string }>(
+    token,
+    'GET',
+    '/api/v1/serial-ports',
+  ).catch(() => ({ ports: [], problem: undefined }));
+  const list = el(
+    'datalist',
+    { id: 'serial-ports' },
+    ...ports.ports.map((p) => el('option', { value: p.path })),
+  );
+  section.append(list);
+  vendor.addEventListener('change', () => {
+    const path = form.querySelector<HTMLInputElement>('[name="connection.serial.path"]');
+    if (!path) return;
+    path.setAttribute('list', 'serial-ports');
+    if (ports.problem) path.after(el('small', {}, ports.problem));
+  });
   return section;
+}
+
+interface DiscoveredMachine {
+  collector: string;
+  name: string;
+  host: string;
+  model?: string;
+  connection: Record<string, unknown>;
+}
+
+/** Puts values into the generated inputs named `<prefix>.<path>`. */
+function fill(form: HTMLFormElement, prefix: string, value: Record<string, unknown>): void {
+  for (const [key, v] of Object.entries(value)) {
+    const path = `${prefix}.${key}`;
+    if (v !== null && typeof v === 'object') fill(form, path, v as Record<string, unknown>);
+    else {
+      const input = form.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${path}"]`);
+      if (input) input.value = String(v);
+    }
+  }
 }

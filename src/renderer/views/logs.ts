@@ -1,0 +1,93 @@
+import { call } from '../api-client.ts';
+import { el } from '../dom.ts';
+
+interface LogEntry {
+  id: number;
+  source: 'agent' | 'machine';
+  machine?: string;
+  level: string;
+  timestamp: string;
+  message: string;
+}
+
+const LEVELS = ['', 'CRITICAL', 'ERROR', 'WARN', 'INFO', 'DEBUG'];
+
+/** Recent log entries (the agent's and the machines'), searchable and filtered by level and machine. */
+export function logsView(token: string, machines: readonly string[]): HTMLElement {
+  const search = el('input', {
+    id: 'log-search',
+    type: 'search',
+    placeholder: 'Words in the message',
+    autocomplete: 'off',
+  });
+  const level = el('select', { id: 'log-level' });
+  for (const l of LEVELS) level.append(el('option', { value: l }, l || 'Any level'));
+  const machine = el('select', { id: 'log-machine' });
+  machine.append(el('option', { value: '' }, 'Agent and every machine'));
+  for (const m of machines) machine.append(el('option', { value: m }, m));
+  const body = el('tbody');
+  const count = el('p', { role: 'status' });
+  const load = async () => {
+    const query = new URLSearchParams({ limit: '500' });
+    if (search.value.trim()) query.set('search', search.value.trim());
+    if (level.value) query.set('level', level.value);
+    if (machine.value) query.set('machine', machine.value);
+    const entries = await call<LogEntry[]>(token, 'GET', `/api/v1/logs?${query}`);
+    body.replaceChildren(
+      ...entries.map((e) =>
+        el(
+          'tr',
+          { 'data-level': e.level },
+          el('td', {}, new Date(e.timestamp).toLocaleString()),
+          el('td', {}, e.level),
+          el('td', {}, e.machine ?? e.source),
+          el('td', {}, e.message),
+        ),
+      ),
+    );
+    count.textContent = `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${entries.length === 500 ? ' (the newest 500)' : ''}`;
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const later = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void load(), 250);
+  };
+  search.addEventListener('input', later);
+  level.addEventListener('change', later);
+  machine.addEventListener('change', later);
+  void load();
+  return el(
+    'section',
+    { 'aria-labelledby': 'logs-title' },
+    el('h2', { id: 'logs-title' }, 'Logs'),
+    el(
+      'div',
+      { class: 'toolbar' },
+      el('label', { for: 'log-search' }, 'Search '),
+      search,
+      el('label', { for: 'log-level' }, 'Level '),
+      level,
+      el('label', { for: 'log-machine' }, 'Source '),
+      machine,
+    ),
+    count,
+    el(
+      'table',
+      { class: 'logs' },
+      el('caption', { class: 'visually-hidden' }, 'Recent log entries, newest first'),
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          el('th', { scope: 'col' }, 'Time'),
+          el('th', { scope: 'col' }, 'Level'),
+          el('th', { scope: 'col' }, 'Source'),
+          el('th', { scope: 'col' }, 'Message'),
+        ),
+      ),
+      body,
+    ),
+  );
+}
