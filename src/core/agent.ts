@@ -343,6 +343,11 @@ export class Agent implements AgentPort {
     }));
   }
 
+  /** A machine's recent captures and where each is in its sync (the machine detail screen). */
+  machineCaptures(machine: string, limit: number): DeadLetter[] {
+    return this.store.captures.listForMachine(machine, limit);
+  }
+
   logs(filter: { limit: number; level?: string; machine?: string; search?: string }): StoredLog[] {
     return this.store.logs.recent(filter);
   }

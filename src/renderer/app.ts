@@ -1,9 +1,11 @@
 import { followEvents, takeToken } from './api-client.ts';
 import { type MachineView, stateOf } from './dashboard.ts';
 import { notice } from './dom.ts';
+import { GaugeHistory } from './gauge-history.ts';
 import { accountView } from './views/account.ts';
 import { addMachineView } from './views/add-machine.ts';
 import { logsView } from './views/logs.ts';
+import { MachineDetailView } from './views/machine-detail.ts';
 import { MachinesView } from './views/machines.ts';
 import { syncView } from './views/sync.ts';
 
@@ -16,6 +18,8 @@ interface StatusEvent {
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const machines = new MachinesView();
+const history = new GaugeHistory();
+let detail: MachineDetailView | undefined;
 let latest: StatusEvent | undefined;
 let token = '';
 
@@ -45,8 +49,15 @@ async function route(): Promise<void> {
     if (link.getAttribute('href') === `#${path}`) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
+  detail = undefined;
   try {
-    if (path === '/add') view.replaceChildren(await addMachineView(token, () => undefined));
+    const machinePath = /^\/machine\/(.+)$/.exec(path);
+    if (machinePath) {
+      const name = decodeURIComponent(machinePath[1]!);
+      detail = new MachineDetailView(token, name, history);
+      detail.update(latest?.machines.find((m) => m.name === name));
+      view.replaceChildren(detail.element);
+    } else if (path === '/add') view.replaceChildren(await addMachineView(token, () => undefined));
     else if (path === '/sync' && latest) view.replaceChildren(await syncView(token, latest.backlog));
     else if (path === '/logs' && latest)
       view.replaceChildren(
@@ -80,6 +91,11 @@ function start(): void {
       latest = data as StatusEvent;
       $('agent').textContent = summary(latest);
       machines.update(latest.machines);
+      history.add(latest.machines);
+      if (detail) {
+        const name = /^#\/machine\/(.+)$/.exec(location.hash)?.[1];
+        detail.update(latest.machines.find((m) => m.name === decodeURIComponent(name ?? '')));
+      }
       if (first) void route();
     },
     (connected, reason) => {

@@ -85,7 +85,9 @@ export function renderTile(machine: MachineView, now: number): HTMLLIElement {
   const state = stateOf(machine);
   const tile = el('li', { class: 'tile', 'data-machine': machine.name, 'data-state': state });
   tile.style.setProperty('--state-colour', `var(--${state in LABEL ? state : 'unknown'})`);
-  tile.append(el('h3', {}, machine.name));
+  const heading = el('h3');
+  heading.append(el('a', { href: `#/machine/${encodeURIComponent(machine.name)}` }, machine.name));
+  tile.append(heading);
   tile.append(
     el('p', { class: 'meta' }, `${machine.collector} · seen ${ago(machine.live?.lastSeenAt, now)}`),
   );

@@ -91,6 +91,7 @@ test('every screen: no serious accessibility violations (axe-core); a wrong toke
     ['#/sync', '#sync-title'],
     ['#/account', '#account-title'],
     ['#/logs', '#logs-title'],
+    ['#/machine/um-s5-a', '#detail-title'],
   ] as const) {
     await page.evaluate((h) => {
       location.hash = h;

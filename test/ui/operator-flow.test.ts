@@ -103,6 +103,18 @@ test('operator flow in Chromium: sign in, machines live, add a machine (failing 
   );
   await screenshot(page, 'ui-machines');
 
+  // The machine's own screen: live gauges chart, its captures and where they are in the sync.
+  await page.getByRole('link', { name: 'um-2' }).click();
+  await page.locator('#detail-title').waitFor();
+  await page.locator('.chart canvas').waitFor({ timeout: 10_000 });
+  await page.getByRole('heading', { name: 'Recent captures' }).waitFor();
+  await page
+    .locator('table tbody tr', { hasText: 'ultimaker.modeler.log' })
+    .first()
+    .waitFor({ timeout: 10_000 });
+  await page.waitForTimeout(2500);
+  await screenshot(page, 'ui-machine-detail');
+
   // The refused captures are set aside; the cloud is fixed; retry them from the Sync screen.
   await page.getByRole('link', { name: 'Sync' }).click();
   await page

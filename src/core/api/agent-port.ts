@@ -61,6 +61,7 @@ export interface AgentPort {
   }>;
   discover(seconds: number): Promise<{ machines: DiscoveredMachine[]; problems: string[] }>;
   setCollectionPaused(paused: boolean): void;
+  machineCaptures(machine: string, limit: number): DeadLetter[];
   addMachine(input: { machine: MachineConfig; password?: string }): Promise<MachineConfig>;
   removeMachine(name: string): Promise<boolean>;
   diagnostics(): Buffer;

@@ -165,6 +165,11 @@ export class LocalApi {
     }
     this.authorize(req);
     if (route === 'GET /api/v1/events') return this.streamEvents(req, res);
+    const capturesPath = /^\/api\/v1\/machines\/([^/]+)\/captures$/.exec(url.pathname);
+    if (req.method === 'GET' && capturesPath) {
+      const limit = Math.min(Number(url.searchParams.get('limit') ?? 50) || 50, 1000);
+      return send(res, 200, this.agent.machineCaptures(decodeURIComponent(capturesPath[1]!), limit));
+    }
     const machinePath = /^\/api\/v1\/machines\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'DELETE' && machinePath) {
       const removed = await this.agent.removeMachine(decodeURIComponent(machinePath[1]!));

@@ -12,6 +12,7 @@ const TYPES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'styles.css': 'text/css; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
+  'uplot.css': 'text/css; charset=utf-8',
 };
 
 /**
@@ -50,6 +51,11 @@ export function loadUiAssets(): Map<string, UiAsset> | string {
   for (const name of ['index.html', 'styles.css']) {
     assets.set(name, { body: readFileSync(join(source, name)), type: TYPES[name]! });
   }
+  const require = createRequire(import.meta.url);
+  assets.set('uplot.css', {
+    body: readFileSync(require.resolve('uplot/dist/uPlot.min.css')),
+    type: TYPES['uplot.css']!,
+  });
   return assets;
 }
 

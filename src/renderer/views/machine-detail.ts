@@ -1,0 +1,211 @@
+import uPlot from 'uplot';
+import { call } from '../api-client.ts';
+import { LABEL, type MachineView, stateOf } from '../dashboard.ts';
+import { el, notice } from '../dom.ts';
+import type { GaugeHistory } from '../gauge-history.ts';
+
+interface CaptureRow {
+  id: number;
+  captureTypeName: string;
+  state: string;
+  attempts: number;
+  lastError: string | null;
+  capturedAt: number;
+}
+
+interface LogEntry {
+  level: string;
+  timestamp: string;
+  message: string;
+}
+
+const COLOURS = ['#0b5cad', '#b3261e', '#1d6f42', '#8a5a00', '#6b3fa0', '#4b5563'];
+
+/**
+ * One machine: its state and job, every gauge, a live chart of the gauges (uPlot), its recent
+ * captures and where each is in its sync, and its recent warnings and errors. Room is kept for
+ * remote commands (their own issue).
+ */
+export class MachineDetailView {
+  readonly element: HTMLElement;
+  private readonly summary = el('div');
+  private readonly chartBox = el('div', {
+    class: 'chart',
+    role: 'img',
+    'aria-label': 'Gauges over the last minutes',
+  });
+  private chart: uPlot | undefined;
+  private chartLabels = '';
+
+  constructor(
+    private readonly token: string,
+    private readonly name: string,
+    private readonly history: GaugeHistory,
+  ) {
+    const captures = el('div');
+    const problems = el('div');
+    this.element = el(
+      'section',
+      { 'aria-labelledby': 'detail-title' },
+      el('p', {}, el('a', { href: '#/' }, '← All machines')),
+      el('h2', { id: 'detail-title' }, name),
+      this.summary,
+      el('h3', {}, 'Gauges'),
+      this.chartBox,
+      el('h3', {}, 'Recent captures'),
+      captures,
+      el('h3', {}, 'Recent warnings and errors'),
+      problems,
+      el('h3', {}, 'Commands'),
+      el('p', { class: 'meta' }, 'Remote commands (start, pause, resume, cancel a job) will show here.'),
+    );
+    void this.loadCaptures(captures);
+    void this.loadProblems(problems);
+  }
+
+  update(machine: MachineView | undefined): void {
+    if (!machine) {
+      this.summary.replaceChildren(notice('This machine is not known to the agent (any more).', 'problem'));
+      return;
+    }
+    const snapshot = machine.live?.snapshot;
+    const state = stateOf(machine);
+    const job = snapshot?.job;
+    this.summary.replaceChildren(
+      el(
+        'p',
+        {},
+        el('span', { class: 'badge', 'data-state': state }, LABEL[state] ?? state),
+        ` ${machine.collector}`,
+      ),
+      ...(job
+        ? [
+            el(
+              'p',
+              {},
+              `Job ${job.name}${job.progress !== undefined ? ` · ${job.progress.toFixed(1)} %` : ''}`,
+            ),
+          ]
+        : []),
+      ...(snapshot?.errors.length ? [notice(snapshot.errors.join('; '), 'problem')] : []),
+      el(
+        'table',
+        { class: 'gauges-table' },
+        el('caption', { class: 'visually-hidden' }, 'Current gauges'),
+        el(
+          'tbody',
+          {},
+          ...(snapshot?.gauges ?? []).map((g) =>
+            el(
+              'tr',
+              {},
+              el('th', { scope: 'row' }, g.name.replace(/_/g, ' ')),
+              el(
+                'td',
+                {},
+                `${Math.round(g.value * 10) / 10} ${g.unit}${g.target !== undefined ? ` (target ${g.target})` : ''}`,
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
+    this.drawChart();
+  }
+
+  private drawChart(): void {
+    const series = this.history.of(this.name);
+    if (!series || series.labels.length === 0) return;
+    const labels = series.labels.join('|');
+    if (!this.chart || labels !== this.chartLabels) {
+      this.chart?.destroy();
+      this.chartLabels = labels;
+      this.chart = new uPlot(
+        {
+          width: Math.min(900, this.element.clientWidth || 900),
+          height: 260,
+          series: [
+            {},
+            ...series.labels.map((label, i) => ({ label, stroke: COLOURS[i % COLOURS.length]!, width: 2 })),
+          ],
+          axes: [{}, {}],
+        },
+        series.data as uPlot.AlignedData,
+        this.chartBox,
+      );
+    } else {
+      this.chart.setData(series.data as uPlot.AlignedData);
+    }
+  }
+
+  private async loadCaptures(box: HTMLElement): Promise<void> {
+    const rows = await call<CaptureRow[]>(
+      this.token,
+      'GET',
+      `/api/v1/machines/${encodeURIComponent(this.name)}/captures?limit=20`,
+    );
+    box.replaceChildren(
+      rows.length === 0
+        ? el('p', {}, 'No capture yet.')
+        : el(
+            'table',
+            {},
+            el('caption', { class: 'visually-hidden' }, 'Recent captures'),
+            el(
+              'thead',
+              {},
+              el(
+                'tr',
+                {},
+                el('th', { scope: 'col' }, 'Taken'),
+                el('th', { scope: 'col' }, 'Type'),
+                el('th', { scope: 'col' }, 'Sync'),
+                el('th', { scope: 'col' }, 'Problem'),
+              ),
+            ),
+            el(
+              'tbody',
+              {},
+              ...rows.map((r) =>
+                el(
+                  'tr',
+                  {},
+                  el('td', {}, new Date(r.capturedAt).toLocaleTimeString()),
+                  el('td', {}, r.captureTypeName),
+                  el('td', {}, r.state),
+                  el('td', {}, r.lastError ?? ''),
+                ),
+              ),
+            ),
+          ),
+    );
+  }
+
+  private async loadProblems(box: HTMLElement): Promise<void> {
+    const entries = (
+      await Promise.all(
+        ['WARN', 'ERROR', 'CRITICAL'].map((level) =>
+          call<LogEntry[]>(
+            this.token,
+            'GET',
+            `/api/v1/logs?limit=20&machine=${encodeURIComponent(this.name)}&level=${level}`,
+          ),
+        ),
+      )
+    )
+      .flat()
+      .sort((a, b) => b.timestamp.localeCompare(a.timestamp))
+      .slice(0, 20);
+    box.replaceChildren(
+      entries.length === 0
+        ? el('p', {}, 'Nothing to report.')
+        : el(
+            'ul',
+            {},
+            ...entries.map((e) =>
+              el('li', {}, `${new Date(e.timestamp).toLocaleString()} ${e.level}: ${e.message}`),
+            ),
+          ),
+    );
+  }
+}
