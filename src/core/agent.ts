@@ -18,7 +18,8 @@ import type { PollLagStats } from './collection/poll-lag.ts';
 import { validateMachines } from './collection/validate-machines.ts';
 import type { ResolvedConfig } from './config/load.ts';
 import { type AgentLogging, createLogging, type Logger } from './logging/create-logger.ts';
-import { FileSecretStore, resolveSecretRef, type SecretStore } from './secrets/secret-store.ts';
+import { openSecretStore } from './secrets/encrypted-file-store.ts';
+import { resolveSecretRef, type SecretStore } from './secrets/secret-store.ts';
 import { Store } from './store/store.ts';
 import type { CaptureInput, LogInput, MachineStatusInput, StoredLog } from './store/types.ts';
 import { backoffDelay } from './sync/backoff.ts';
@@ -92,7 +93,7 @@ export class Agent implements AgentPort {
     this.clock = options.clock ?? wallClock;
     this.startedAt = this.clock.now();
     mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
-    this.secrets = options.secrets ?? FileSecretStore.inDataDir(config.data_dir);
+    this.secrets = options.secrets ?? openSecretStore(config.data_dir);
     const sentryDsn = config.log.sentry_dsn_ref
       ? resolveSecretRef(config.log.sentry_dsn_ref, this.secrets)
       : undefined;

@@ -11,14 +11,17 @@ import {
   ipcMain,
   Menu,
   nativeImage,
+  safeStorage,
   session,
   shell,
   Tray,
   utilityProcess,
 } from 'electron';
+import { SECRETS_KEY_ENV } from '../core/secrets/encrypted-file-store.ts';
 import { BOOTSTRAP_CHANNEL, NATIVE_ACTIONS } from '../preload/bridge.ts';
 import { CoreSupervisor } from './core-supervisor.ts';
 import { decideNavigation, decidePermission, decideWindowOpen } from './navigation.ts';
+import { loadOrCreateSecretsKey } from './secrets-key.ts';
 import { type OverallState, overallState, type TrayStatus } from './tray-state.ts';
 import { operatorWindowOptions, WINDOW_CSP } from './window-options.ts';
 
@@ -42,8 +45,10 @@ function readEndpoint(): { url: string; token: string } | undefined {
 const supervisor = new CoreSupervisor(
   () => {
     const args = existsSync(configFile) ? ['run', '--config', configFile] : ['run'];
+    const key = loadOrCreateSecretsKey(join(app.getPath('userData'), 'secrets.key'), safeStorage);
     const child = utilityProcess.fork(join(import.meta.dirname, 'echo-agent.mjs'), args, {
-      env: { ...process.env, ECHO_DATA_DIR: dataDir },
+      // The core's secret store is encrypted with a key the OS keychain keeps (safeStorage).
+      env: { ...process.env, ECHO_DATA_DIR: dataDir, ...(key ? { [SECRETS_KEY_ENV]: key } : {}) },
       stdio: 'pipe',
       serviceName: 'Echo agent',
     });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
 import { CoreSupervisor } from './core-supervisor.ts';
+import { loadOrCreateSecretsKey } from './secrets-key.ts';
 import { overallState } from './tray-state.ts';
 
 test('the core is restarted when it dies, with backoff, and given up after repeated quick deaths', async (t) => {
@@ -75,4 +76,23 @@ test('the tray says one word for the agent and why', () => {
     state: 'degraded',
     tooltip: 'Echo: 1 machine failing',
   });
+});
+
+test('the secret store key is made once, kept sealed by the OS cipher, and absent without one', (t) => {
+  const path = join(tempDir(t), 'secrets.key');
+  // A stand-in for safeStorage that seals by XOR, so that the file is visibly not the key.
+  const cipher = {
+    available: true,
+    isEncryptionAvailable() {
+      return this.available;
+    },
+    encryptString: (plain: string) => Buffer.from(Buffer.from(plain).map((b) => b ^ 0x5a)),
+    decryptString: (sealed: Buffer) => Buffer.from(sealed.map((b) => b ^ 0x5a)).toString(),
+  };
+  const key = loadOrCreateSecretsKey(path, cipher)!;
+  assert.match(key, /^[0-9a-f]{64}$/);
+  assert.ok(!readFileSync(path).toString().includes(key), 'the file holds the sealed key');
+  assert.equal(loadOrCreateSecretsKey(path, cipher), key, 'the same key at the next start');
+  cipher.available = false;
+  assert.equal(loadOrCreateSecretsKey(path, cipher), undefined);
 });

@@ -1,7 +1,7 @@
 import { loginForToken } from '../cloud/credentials.ts';
 import { CloudHttpClient } from '../cloud/http-client.ts';
 import { loadConfigFile } from '../config/load.ts';
-import { FileSecretStore } from '../secrets/secret-store.ts';
+import { openSecretStore } from '../secrets/encrypted-file-store.ts';
 import { configPath } from './config-arg.ts';
 import { out } from './output.ts';
 import { prompt, readStdin } from './prompt.ts';
@@ -21,7 +21,7 @@ export async function loginCommand(flags: {
   const username = flags.username ?? (await prompt(flags.ldap ? 'LDAP username: ' : 'Username: '));
   const password = flags['password-stdin'] ? await readStdin() : await prompt('Password: ', true);
   const client = new CloudHttpClient(config.cloud.url, config.cloud.request_timeout_ms);
-  const secrets = FileSecretStore.inDataDir(config.data_dir);
+  const secrets = openSecretStore(config.data_dir);
   const token = await loginForToken(
     client,
     { username, password, ldap: flags.ldap ?? false, workstationName: config.workstation_name },

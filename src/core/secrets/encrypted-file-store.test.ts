@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { tempDir } from '../../../test/helpers/temp-dir.ts';
+import { openSecretStore, SECRETS_KEY_ENV } from './encrypted-file-store.ts';
+
+test('with the desktop app key, secrets are encrypted at rest, owner-only, and move over from the plain file', (t) => {
+  const dir = tempDir(t);
+  const headless = openSecretStore(dir, {});
+  headless.set('cloud.api_token', 'uuid:very-secret-token');
+  assert.ok(existsSync(join(dir, 'secrets.json')));
+
+  const key = randomBytes(32).toString('hex');
+  const desktop = openSecretStore(dir, { [SECRETS_KEY_ENV]: key });
+  assert.equal(desktop.get('cloud.api_token'), 'uuid:very-secret-token', 'moved over');
+  assert.ok(!existsSync(join(dir, 'secrets.json')), 'the plain file is gone');
+  desktop.set('machine-eos', 'eos-password');
+  const raw = readFileSync(join(dir, 'secrets.enc'), 'utf8');
+  assert.ok(!raw.includes('very-secret-token') && !raw.includes('eos-password'), 'nothing in the clear');
+  assert.equal(statSync(join(dir, 'secrets.enc')).mode & 0o777, 0o600);
+  assert.match(desktop.description, /encrypted file/);
+
+  const wrong = openSecretStore(dir, { [SECRETS_KEY_ENV]: randomBytes(32).toString('hex') });
+  assert.throws(() => wrong.get('cloud.api_token'), /cannot be opened with this key/);
+  assert.throws(() => openSecretStore(dir, { [SECRETS_KEY_ENV]: 'short' }), /must be 64 hex characters/);
+});

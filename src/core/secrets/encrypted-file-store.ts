@@ -1,0 +1,106 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { EchoError } from '../../shared/errors.ts';
+import { FileSecretStore, type SecretStore } from './secret-store.ts';
+
+/** The variable through which the desktop app hands the core the key of its secret store. */
+export const SECRETS_KEY_ENV = 'ECHO_SECRETS_KEY';
+
+interface Sealed {
+  v: 1;
+  iv: string;
+  tag: string;
+  data: string;
+}
+
+/**
+ * The desktop app's secret store: the same owner-only file, encrypted with AES-256-GCM under a
+ * key that the Electron shell keeps with `safeStorage` (DPAPI, Keychain, libsecret) and passes to
+ * the core's process. A copied file is useless without the user's OS login; a wrong key is a
+ * clear error, never an empty store that would lose the api token silently.
+ */
+export class EncryptedFileSecretStore implements SecretStore {
+  readonly description: string;
+  private readonly key: Buffer;
+
+  constructor(
+    private readonly path: string,
+    keyHex: string,
+  ) {
+    if (!/^[0-9a-f]{64}$/i.test(keyHex)) {
+      throw new EchoError('ECHO_ERR_USAGE', `${SECRETS_KEY_ENV} must be 64 hex characters (a 256-bit key)`);
+    }
+    this.key = Buffer.from(keyHex, 'hex');
+    this.description = `encrypted file ${path} (key kept by the desktop app in the OS keychain)`;
+  }
+
+  get(name: string): string | undefined {
+    return this.read()[name];
+  }
+
+  set(name: string, value: string): void {
+    this.write({ ...this.read(), [name]: value });
+  }
+
+  delete(name: string): void {
+    const all = this.read();
+    delete all[name];
+    this.write(all);
+  }
+
+  private read(): Record<string, string> {
+    if (!existsSync(this.path)) return {};
+    const sealed = JSON.parse(readFileSync(this.path, 'utf8')) as Sealed;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(sealed.iv, 'base64'));
+      decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+      const plain = Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]);
+      return JSON.parse(plain.toString('utf8')) as Record<string, string>;
+    } catch (error) {
+      throw new EchoError(
+        'ECHO_ERR_SECRET_MISSING',
+        `the secret store ${this.path} cannot be opened with this key (another user's, or the OS keychain was reset): sign in again after removing it`,
+        { cause: error },
+      );
+    }
+  }
+
+  private write(all: Record<string, string>): void {
+    mkdirSync(dirname(this.path), { recursive: true });
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const data = Buffer.concat([cipher.update(JSON.stringify(all), 'utf8'), cipher.final()]);
+    const sealed: Sealed = {
+      v: 1,
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      data: data.toString('base64'),
+    };
+    const temp = `${this.path}.tmp`;
+    writeFileSync(temp, JSON.stringify(sealed), { mode: 0o600 });
+    chmodSync(temp, 0o600);
+    renameSync(temp, this.path);
+  }
+}
+
+/**
+ * The secret store of an installation: encrypted when the desktop app handed over a key, else
+ * the owner-only file of headless installs. Secrets a headless run stored before the desktop
+ * app took over move into the encrypted file once (and the plain file is removed).
+ */
+export function openSecretStore(dataDir: string, env: NodeJS.ProcessEnv = process.env): SecretStore {
+  const plain = FileSecretStore.inDataDir(dataDir);
+  const key = env[SECRETS_KEY_ENV];
+  if (!key) return plain;
+  const encrypted = new EncryptedFileSecretStore(join(dataDir, 'secrets.enc'), key);
+  const plainPath = join(dataDir, 'secrets.json');
+  if (existsSync(plainPath)) {
+    const old = JSON.parse(readFileSync(plainPath, 'utf8')) as Record<string, string>;
+    for (const [name, value] of Object.entries(old)) {
+      if (encrypted.get(name) === undefined) encrypted.set(name, value);
+    }
+    rmSync(plainPath);
+  }
+  return encrypted;
+}
