@@ -333,9 +333,16 @@ export class Agent implements AgentPort {
 
   machines(): MachineSummary[] {
     const statuses = new Map(this.store.status.latest().map((s) => [s.machine, s]));
+    const origin = (name: string): MachineSummary['origin'] =>
+      this.config.machines.some((m) => m.name === name)
+        ? 'config'
+        : this.localMachines.some((m) => m.name === name)
+          ? 'ui'
+          : 'cloud';
     return this.allMachines().map((m) => ({
       name: m.name,
       collector: m.collector,
+      origin: origin(m.name),
       modeler: m.modeler,
       status: statuses.get(m.name),
       live: this.collection?.live(m.name),
@@ -471,6 +478,29 @@ export class Agent implements AgentPort {
     writeFileSync(this.localMachinesFile(), JSON.stringify(this.localMachines, null, 2), { mode: 0o600 });
     await this.collection?.reconcile(this.allMachines());
     return true;
+  }
+
+  /** The settings in effect (no secrets), for the settings screen. */
+  settings(): Record<string, unknown> {
+    const { cloud, intervals, store, log, api, data_dir, workstation_name, source } = this
+      .config as typeof this.config & {
+      source?: string;
+    };
+    return {
+      configFile: source ?? null,
+      workstation_name,
+      data_dir,
+      cloud: { url: cloud.url, bureau: cloud.bureau ?? null, machines_from_cloud: cloud.machines_from_cloud },
+      intervals,
+      store: {
+        max_size_mb: store.max_size_mb,
+        when_full: store.when_full,
+        retention_hours: store.retention_hours,
+      },
+      log: { level: log.level, cloud_level: log.cloud_level },
+      api: { host: api.host, port: api.port },
+      secretStore: this.secrets.description,
+    };
   }
 
   /** A zip for support: status, machines, recent logs, the config without secrets. */

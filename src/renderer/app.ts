@@ -7,6 +7,7 @@ import { addMachineView } from './views/add-machine.ts';
 import { logsView } from './views/logs.ts';
 import { MachineDetailView } from './views/machine-detail.ts';
 import { MachinesView } from './views/machines.ts';
+import { settingsView } from './views/settings.ts';
 import { syncView } from './views/sync.ts';
 
 interface StatusEvent {
@@ -59,6 +60,7 @@ async function route(): Promise<void> {
       view.replaceChildren(detail.element);
     } else if (path === '/add') view.replaceChildren(await addMachineView(token, () => undefined));
     else if (path === '/sync' && latest) view.replaceChildren(await syncView(token, latest.backlog));
+    else if (path === '/settings') view.replaceChildren(await settingsView(token));
     else if (path === '/logs' && latest)
       view.replaceChildren(
         logsView(

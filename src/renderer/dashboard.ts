@@ -4,6 +4,7 @@ import { MACHINE_STATES } from '../shared/model/capture-types.ts';
 export interface MachineView {
   name: string;
   collector: string;
+  origin?: 'config' | 'ui' | 'cloud';
   live?: {
     snapshot: {
       state: string;

@@ -63,6 +63,14 @@ test('dashboard in Chromium: tiles go live over the event stream, a job progress
   );
   assert.match((await running.locator('.job').textContent()) ?? '', /bracket-v3 · \d+ % · .* left/);
   await screenshot(page, 'ui-dashboard');
+  const rootFont = () =>
+    page.evaluate(() => Number.parseFloat(getComputedStyle(document.documentElement).fontSize));
+  assert.ok((await rootFont()) >= 14, 'readable at 1280×720');
+  // On a 4K screen the type grows with the viewport (no OS scaling assumed).
+  await page.setViewportSize({ width: 3840, height: 2160 });
+  assert.ok((await rootFont()) >= 22, `readable at 3840×2160 (${await rootFont()} px)`);
+  await screenshot(page, 'ui-dashboard-4k');
+  await page.setViewportSize({ width: 1280, height: 720 });
 
   await page.getByRole('button', { name: 'Running' }).click();
   assert.equal(await page.locator('.tile').count(), 1);
@@ -92,6 +100,7 @@ test('every screen: no serious accessibility violations (axe-core); a wrong toke
     ['#/account', '#account-title'],
     ['#/logs', '#logs-title'],
     ['#/machine/um-s5-a', '#detail-title'],
+    ['#/settings', '#settings-title'],
   ] as const) {
     await page.evaluate((h) => {
       location.hash = h;

@@ -114,6 +114,11 @@ test('operator flow in Chromium: sign in, machines live, add a machine (failing 
     .waitFor({ timeout: 10_000 });
   await page.waitForTimeout(2500);
   await screenshot(page, 'ui-machine-detail');
+  await page.getByRole('button', { name: 'Remove this machine' }).waitFor();
+  await page.evaluate(() => {
+    location.hash = '#/machine/um-1';
+  });
+  await page.getByText('Defined in the configuration file: change or remove it there.').waitFor();
 
   // The refused captures are set aside; the cloud is fixed; retry them from the Sync screen.
   await page.getByRole('link', { name: 'Sync' }).click();
@@ -154,6 +159,23 @@ test('operator flow in Chromium: sign in, machines live, add a machine (failing 
   await page.locator('.logs tbody tr', { hasText: 'refused' }).first().waitFor({ timeout: 10_000 });
   await page.waitForFunction(() => document.querySelectorAll('.logs tbody tr').length === 1);
   await screenshot(page, 'ui-logs');
+
+  // A machine added in the app is removed from it (config-file machines are not).
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.evaluate(() => {
+    location.hash = '#/machine/um-2';
+  });
+  await page.getByRole('button', { name: 'Remove this machine' }).click();
+  await page.locator('.tile[data-machine="um-1"]').waitFor();
+  await page.waitForFunction(() => !document.querySelector('.tile[data-machine="um-2"]'), undefined, {
+    timeout: 10_000,
+  });
+
+  // The settings in effect, and where to change them.
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('rowheader', { name: 'cloud.url' }).waitFor();
+  await page.getByText('These are the settings in effect.').waitFor();
+  await screenshot(page, 'ui-settings');
 
   // Sign out.
   await page.getByRole('link', { name: 'Account' }).click();

@@ -27,6 +27,8 @@ export interface AgentStatus {
 export interface MachineSummary {
   name: string;
   collector: string;
+  /** Where the machine is defined: the config file, the UI (`machines.local.json`) or the cloud. */
+  origin: 'config' | 'ui' | 'cloud';
   modeler: string | undefined;
   status: StoredMachineStatus | undefined;
   /** The live snapshot from the collector (state, job, gauges), when it is collected here. */
@@ -61,6 +63,7 @@ export interface AgentPort {
   }>;
   discover(seconds: number): Promise<{ machines: DiscoveredMachine[]; problems: string[] }>;
   setCollectionPaused(paused: boolean): void;
+  settings(): Record<string, unknown>;
   machineCaptures(machine: string, limit: number): DeadLetter[];
   addMachine(input: { machine: MachineConfig; password?: string }): Promise<MachineConfig>;
   removeMachine(name: string): Promise<boolean>;

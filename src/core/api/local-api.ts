@@ -202,6 +202,8 @@ export class LocalApi {
             : await this.agent.testMachine(body);
         return send(res, 200, test);
       }
+      case 'GET /api/v1/settings':
+        return send(res, 200, this.agent.settings());
       case 'PUT /api/v1/collection': {
         const { paused } = await readJson(req, z.strictObject({ paused: z.boolean() }));
         this.agent.setCollectionPaused(paused);

@@ -63,7 +63,27 @@ export class MachineDetailView {
     void this.loadProblems(problems);
   }
 
+  private removable: HTMLElement | undefined;
+
   update(machine: MachineView | undefined): void {
+    if (machine?.origin === 'ui' && !this.removable) {
+      const remove = el('button', { type: 'button', class: 'secondary' }, 'Remove this machine');
+      remove.addEventListener('click', async () => {
+        if (!confirm(`Stop collecting ${this.name} and forget its settings?`)) return;
+        await call(this.token, 'DELETE', `/api/v1/machines/${encodeURIComponent(this.name)}`);
+        location.hash = '#/';
+      });
+      this.removable = el('p', {}, remove);
+      this.element.append(
+        el('h3', {}, 'Settings'),
+        el('p', { class: 'meta' }, 'Added in this app.'),
+        this.removable,
+      );
+    } else if (machine && machine.origin !== 'ui' && !this.removable) {
+      const where = machine.origin === 'cloud' ? 'the cloud (its modeler)' : 'the configuration file';
+      this.removable = el('p', { class: 'meta' }, `Defined in ${where}: change or remove it there.`);
+      this.element.append(el('h3', {}, 'Settings'), this.removable);
+    }
     if (!machine) {
       this.summary.replaceChildren(notice('This machine is not known to the agent (any more).', 'problem'));
       return;
