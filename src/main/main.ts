@@ -17,14 +17,17 @@ import {
   Tray,
   utilityProcess,
 } from 'electron';
+import electronUpdater from 'electron-updater';
 import { SECRETS_KEY_ENV } from '../core/secrets/encrypted-file-store.ts';
 import { BOOTSTRAP_CHANNEL, NATIVE_ACTIONS } from '../preload/bridge.ts';
 import { CoreSupervisor } from './core-supervisor.ts';
 import { decideNavigation, decidePermission, decideWindowOpen } from './navigation.ts';
 import { loadOrCreateSecretsKey } from './secrets-key.ts';
 import { type OverallState, overallState, type TrayStatus } from './tray-state.ts';
+import { updateFeed } from './update-feed.ts';
 import { operatorWindowOptions, WINDOW_CSP } from './window-options.ts';
 
+const { autoUpdater } = electronUpdater;
 const dataDir = join(app.getPath('userData'), 'data');
 const configFile = join(app.getPath('userData'), 'echo.yml');
 const resources = app.isPackaged ? process.resourcesPath : join(import.meta.dirname, '..', 'resources');
@@ -210,4 +213,21 @@ void app.whenReady().then(() => {
   createTray();
   supervisor.start();
   createWindow();
+  startAutoUpdate();
 });
+
+/** electron-updater, only when a feed is configured (off by default: docs/packaging.md). */
+function startAutoUpdate(): void {
+  const file = join(resources, 'update.json');
+  let feed: string | undefined;
+  try {
+    feed = updateFeed(process.env, existsSync(file) ? readFileSync(file, 'utf8') : undefined);
+  } catch (error) {
+    dialog.showErrorBox('Echo updates', `The update feed is not usable: ${(error as Error).message}`);
+    return;
+  }
+  if (!feed || !app.isPackaged) return;
+  autoUpdater.setFeedURL({ provider: 'generic', url: feed });
+  void autoUpdater.checkForUpdatesAndNotify();
+  setInterval(() => void autoUpdater.checkForUpdatesAndNotify(), 6 * 3600_000);
+}

@@ -7,6 +7,7 @@ import { tempDir } from '../../test/helpers/temp-dir.ts';
 import { CoreSupervisor } from './core-supervisor.ts';
 import { loadOrCreateSecretsKey } from './secrets-key.ts';
 import { overallState } from './tray-state.ts';
+import { updateFeed } from './update-feed.ts';
 
 test('the core is restarted when it dies, with backoff, and given up after repeated quick deaths', async (t) => {
   const script = join(tempDir(t), 'core.mjs');
@@ -95,4 +96,20 @@ test('the secret store key is made once, kept sealed by the OS cipher, and absen
   assert.equal(loadOrCreateSecretsKey(path, cipher), key, 'the same key at the next start');
   cipher.available = false;
   assert.equal(loadOrCreateSecretsKey(path, cipher), undefined);
+});
+
+test('auto-update is off without a feed, and a feed must be https', () => {
+  assert.equal(updateFeed({}, undefined), undefined);
+  assert.equal(
+    updateFeed({ ECHO_UPDATE_URL: 'https://updates.example.com/echo/' }, undefined),
+    'https://updates.example.com/echo/',
+  );
+  assert.equal(
+    updateFeed({}, '{"update_url": "https://it.example.com/echo"}'),
+    'https://it.example.com/echo',
+  );
+  assert.throws(
+    () => updateFeed({ ECHO_UPDATE_URL: 'http://updates.example.com/' }, undefined),
+    /must be https/,
+  );
 });
