@@ -16,6 +16,14 @@ export interface MachineView {
     lastError?: string;
   };
   status?: { state: string };
+  history?: {
+    running: boolean;
+    watermark?: string;
+    cloudWatermark?: string;
+    collectedThisRun: number;
+    lastRunAt?: string;
+    lastError?: string;
+  };
   backlog: number;
 }
 

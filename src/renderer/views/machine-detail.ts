@@ -108,6 +108,19 @@ export class MachineDetailView {
           ]
         : []),
       ...(snapshot?.errors.length ? [notice(snapshot.errors.join('; '), 'problem')] : []),
+      ...(machine.history
+        ? [
+            el(
+              'p',
+              { class: 'history' },
+              `Past jobs: ${machine.history.running ? 'collecting now' : `last collected ${machine.history.lastRunAt ? new Date(machine.history.lastRunAt).toLocaleString() : 'not yet'}`}` +
+                ` · ${machine.history.collectedThisRun} in the last run · up to ${machine.history.watermark ?? '—'} stored, ${machine.history.cloudWatermark ?? '—'} confirmed by the cloud`,
+            ),
+            ...(machine.history.lastError
+              ? [notice(`Past jobs: ${machine.history.lastError}`, 'problem')]
+              : []),
+          ]
+        : []),
       el(
         'table',
         { class: 'gauges-table' },
