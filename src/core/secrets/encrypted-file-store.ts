@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { EchoError } from '../../shared/errors.ts';
-import { FileSecretStore, type SecretStore } from './secret-store.ts';
+import { FileSecretStore, MapFileSecretStore, type SecretStore } from './secret-store.ts';
 
 /** The variable through which the desktop app hands the core the key of its secret store. */
 export const SECRETS_KEY_ENV = 'ECHO_SECRETS_KEY';
@@ -20,14 +20,12 @@ interface Sealed {
  * the core's process. A copied file is useless without the user's OS login; a wrong key is a
  * clear error, never an empty store that would lose the api token silently.
  */
-export class EncryptedFileSecretStore implements SecretStore {
+export class EncryptedFileSecretStore extends MapFileSecretStore {
   readonly description: string;
   private readonly key: Buffer;
 
-  constructor(
-    private readonly path: string,
-    keyHex: string,
-  ) {
+  constructor(path: string, keyHex: string) {
+    super(path);
     if (!/^[0-9a-f]{64}$/i.test(keyHex)) {
       throw new EchoError('ECHO_ERR_USAGE', `${SECRETS_KEY_ENV} must be 64 hex characters (a 256-bit key)`);
     }
@@ -35,23 +33,8 @@ export class EncryptedFileSecretStore implements SecretStore {
     this.description = `encrypted file ${path} (key kept by the desktop app in the OS keychain)`;
   }
 
-  get(name: string): string | undefined {
-    return this.read()[name];
-  }
-
-  set(name: string, value: string): void {
-    this.write({ ...this.read(), [name]: value });
-  }
-
-  delete(name: string): void {
-    const all = this.read();
-    delete all[name];
-    this.write(all);
-  }
-
-  private read(): Record<string, string> {
-    if (!existsSync(this.path)) return {};
-    const sealed = JSON.parse(readFileSync(this.path, 'utf8')) as Sealed;
+  protected decode(text: string): Record<string, string> {
+    const sealed = JSON.parse(text) as Sealed;
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(sealed.iv, 'base64'));
       decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
@@ -66,8 +49,7 @@ export class EncryptedFileSecretStore implements SecretStore {
     }
   }
 
-  private write(all: Record<string, string>): void {
-    mkdirSync(dirname(this.path), { recursive: true });
+  protected encode(all: Record<string, string>): string {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const data = Buffer.concat([cipher.update(JSON.stringify(all), 'utf8'), cipher.final()]);
@@ -77,10 +59,7 @@ export class EncryptedFileSecretStore implements SecretStore {
       tag: cipher.getAuthTag().toString('base64'),
       data: data.toString('base64'),
     };
-    const temp = `${this.path}.tmp`;
-    writeFileSync(temp, JSON.stringify(sealed), { mode: 0o600 });
-    chmodSync(temp, 0o600);
-    renameSync(temp, this.path);
+    return JSON.stringify(sealed);
   }
 }
 

@@ -11,20 +11,13 @@ export interface SecretStore {
 }
 
 /**
- * The headless secret store: one JSON file in `data_dir`, readable by its owner only (0600),
- * replaced atomically. The desktop app supplies an Electron `safeStorage`-backed store instead
- * (docs/security.md says which is used where).
+ * A secret store kept as one map in one owner-only file (0600), replaced atomically; the
+ * subclasses decide how the map is written (plain JSON, or sealed).
  */
-export class FileSecretStore implements SecretStore {
-  readonly description: string;
+export abstract class MapFileSecretStore implements SecretStore {
+  abstract readonly description: string;
 
-  constructor(private readonly path: string) {
-    this.description = `owner-only file ${path}`;
-  }
-
-  static inDataDir(dataDir: string): FileSecretStore {
-    return new FileSecretStore(join(dataDir, 'secrets.json'));
-  }
+  constructor(protected readonly path: string) {}
 
   get(name: string): string | undefined {
     return this.read()[name];
@@ -40,17 +33,45 @@ export class FileSecretStore implements SecretStore {
     this.write(all);
   }
 
+  protected abstract decode(text: string): Record<string, string>;
+  protected abstract encode(all: Record<string, string>): string;
+
   private read(): Record<string, string> {
     if (!existsSync(this.path)) return {};
-    return JSON.parse(readFileSync(this.path, 'utf8')) as Record<string, string>;
+    return this.decode(readFileSync(this.path, 'utf8'));
   }
 
   private write(all: Record<string, string>): void {
     mkdirSync(dirname(this.path), { recursive: true });
     const temp = `${this.path}.tmp`;
-    writeFileSync(temp, JSON.stringify(all, null, 2), { mode: 0o600 });
+    writeFileSync(temp, this.encode(all), { mode: 0o600 });
     chmodSync(temp, 0o600);
     renameSync(temp, this.path);
+  }
+}
+
+/**
+ * The headless secret store: one JSON file in `data_dir`, readable by its owner only. The desktop
+ * app encrypts the same map (`encrypted-file-store.ts`; docs/security.md says which is used where).
+ */
+export class FileSecretStore extends MapFileSecretStore {
+  readonly description: string;
+
+  constructor(path: string) {
+    super(path);
+    this.description = `owner-only file ${path}`;
+  }
+
+  static inDataDir(dataDir: string): FileSecretStore {
+    return new FileSecretStore(join(dataDir, 'secrets.json'));
+  }
+
+  protected decode(text: string): Record<string, string> {
+    return JSON.parse(text) as Record<string, string>;
+  }
+
+  protected encode(all: Record<string, string>): string {
+    return JSON.stringify(all, null, 2);
   }
 }
 
