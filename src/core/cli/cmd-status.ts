@@ -117,7 +117,7 @@ function printLive(s: AgentStatus): void {
     const state = snapshot?.state ?? m.status?.state ?? 'unknown';
     const progress = snapshot?.job?.progress;
     const job = snapshot?.job
-      ? `  ${snapshot.job.name} ${progress === undefined ? '?' : progress.toFixed(1)} %`
+      ? `  ${snapshot.job.name}${progress === undefined ? '' : ` ${progress.toFixed(1)} %`}`
       : '';
     const error = m.live?.lastError ?? m.status?.error;
     out(
