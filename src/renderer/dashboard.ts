@@ -109,18 +109,20 @@ export function renderTile(machine: MachineView, now: number): HTMLLIElement {
     if (job.remainingSeconds !== undefined) parts.push(`${duration(job.remainingSeconds)} left`);
     if (job.layer !== undefined && job.layers) parts.push(`layer ${job.layer}/${job.layers}`);
     tile.append(el('p', { class: 'job' }, parts.join(' · ')));
-    const bar = el('div', {
-      class: 'progress',
-      role: 'progressbar',
-      'aria-label': `${machine.name} progress`,
-      'aria-valuemin': '0',
-      'aria-valuemax': '100',
-      'aria-valuenow': progress.toFixed(0),
-    });
-    const fill = el('span');
-    fill.style.width = `${Math.min(100, Math.max(0, progress))}%`;
-    bar.append(fill);
-    tile.append(bar);
+    if (job.progress !== undefined) {
+      const bar = el('div', {
+        class: 'progress',
+        role: 'progressbar',
+        'aria-label': `${machine.name} progress`,
+        'aria-valuemin': '0',
+        'aria-valuemax': '100',
+        'aria-valuenow': progress.toFixed(0),
+      });
+      const fill = el('span');
+      fill.style.width = `${Math.min(100, Math.max(0, progress))}%`;
+      bar.append(fill);
+      tile.append(bar);
+    }
   }
   const gauges = machine.live?.snapshot.gauges.slice(0, 3) ?? [];
   if (gauges.length > 0) {
