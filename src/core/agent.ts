@@ -1,28 +1,32 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
-import { listSerialPorts } from '../collectors/sdk/byte-link.ts';
 import type { ConnectionTest, DiscoveredMachine } from '../collectors/sdk/collector.ts';
 import { CollectorRegistry } from '../collectors/sdk/registry.ts';
-import { type MachineConfig, machineSchema } from '../shared/config/schema.ts';
+import type { MachineConfig } from '../shared/config/schema.ts';
 import { ConfigError, describeError, EchoError } from '../shared/errors.ts';
 import type { AgentPort, AgentStatus, DeadLetter, MachineSummary } from './api/agent-port.ts';
+import { diagnosticsZip, settingsInEffect } from './api/diagnostics.ts';
 import { LocalApi } from './api/local-api.ts';
-import { zipFiles } from './api/zip.ts';
 import { type Clock, wallClock } from './clock.ts';
 import { forgetApiToken, loginForToken } from './cloud/credentials.ts';
 import { CloudHttpClient } from './cloud/http-client.ts';
-import { readCloudMachines } from './collection/cloud-machines.ts';
+import { followCloudMachines, readCloudMachines } from './collection/cloud-machines.ts';
 import { CollectionManager } from './collection/collection-manager.ts';
+import {
+  describeCollectors,
+  discoverMachines,
+  serialPortsForWizard,
+} from './collection/collector-catalog.ts';
+import { MachineSet } from './collection/machine-set.ts';
 import type { PollLagStats } from './collection/poll-lag.ts';
 import { validateMachines } from './collection/validate-machines.ts';
 import type { ResolvedConfig } from './config/load.ts';
 import { type AgentLogging, createLogging, type Logger } from './logging/create-logger.ts';
 import { openSecretStore } from './secrets/encrypted-file-store.ts';
 import { resolveSecretRef, type SecretStore } from './secrets/secret-store.ts';
+import { runStoreMaintenance } from './store/maintenance.ts';
 import { Store } from './store/store.ts';
 import type { CaptureInput, LogInput, MachineStatusInput, StoredLog } from './store/types.ts';
-import { backoffDelay } from './sync/backoff.ts';
 import { SyncEngine } from './sync/sync-engine.ts';
 import { ECHO_VERSION } from './version.ts';
 
@@ -42,9 +46,7 @@ export interface AgentOptions {
   collectors?: CollectorRegistry;
 }
 
-const MAINTENANCE_MS = 60_000;
 const STOP_DEADLINE_MS = 8000;
-const CLOUD_MACHINES_KEY = 'cloud_machines';
 const PAUSED_KEY = 'collection_paused_by_operator';
 
 /**
@@ -66,10 +68,9 @@ export class Agent implements AgentPort {
   private readonly maintenance = new AbortController();
   private maintenanceLoop: Promise<void> | undefined;
   private cloudMachinesLoop: Promise<void> | undefined;
-  /** Machines from the cloud's `/modeler/` list that the config file does not have. */
-  private cloudMachines: MachineConfig[];
-  /** Machines added in the operator UI (`data_dir/machines.local.json`). */
-  private localMachines: MachineConfig[];
+  /** The machines run here: config file, operator UI, cloud. */
+  private readonly machineSet: MachineSet;
+  private catalog: ReturnType<typeof describeCollectors> | undefined;
   private collectionEnabled = true;
   /** The operator paused collection (tray or UI); kept in the store across restarts. */
   private pausedByOperator = false;
@@ -125,17 +126,22 @@ export class Agent implements AgentPort {
         this.logger.error({ quarantine: report }, 'the local database was damaged: quarantined and salvaged'),
     });
     this.logging.storeSink.attach((entry) => this.store.ingestLog(entry));
-    this.localMachines = options.collectors ? this.loadLocalMachines() : [];
+    this.machineSet = new MachineSet(
+      config.machines,
+      config.data_dir,
+      this.store.stats,
+      options.collectors,
+      this.logger,
+      config.cloud.machines_from_cloud,
+    );
     this.pausedByOperator = this.store.stats.getValue(PAUSED_KEY) === '1';
-    this.cloudMachines =
-      options.collectors && config.cloud.machines_from_cloud ? this.loadCloudMachines() : [];
     this.sync = new SyncEngine({
       config,
       store: this.store,
       secrets: this.secrets,
       clock: this.clock,
       logger: this.logger.child({ component: 'sync' }),
-      modelerFor: (machine) => this.machineByName(machine)?.modeler,
+      modelerFor: (machine) => this.machineSet.get(machine)?.modeler,
       machineNames: () => this.allMachines().map((m) => m.name),
       onEnabledChange: (enabled) => {
         this.collectionEnabled = enabled;
@@ -178,9 +184,15 @@ export class Agent implements AgentPort {
     agent.sync.start();
     agent.collection?.start(agent.allMachines());
     if (agent.collection && options.config.cloud.machines_from_cloud) {
-      agent.cloudMachinesLoop = agent.refreshCloudMachines(agent.maintenance.signal);
+      agent.cloudMachinesLoop = agent.followCloudMachines(agent.maintenance.signal);
     }
-    agent.maintenanceLoop = agent.runMaintenance(agent.maintenance.signal);
+    agent.maintenanceLoop = runStoreMaintenance({
+      store: agent.store,
+      clock: agent.clock,
+      logger: agent.logger,
+      config: options.config,
+      signal: agent.maintenance.signal,
+    });
     agent.started = true;
     agent.logger.info(
       {
@@ -226,7 +238,7 @@ export class Agent implements AgentPort {
 
   /** Where a machine's first history backfill starts: the cloud modeler's watermark, if reachable. */
   async cloudWatermark(machine: string): Promise<string | undefined> {
-    const modeler = this.machineByName(machine)?.modeler;
+    const modeler = this.machineSet.get(machine)?.modeler;
     if (!modeler) return undefined;
     try {
       return await this.sync.modelerWatermark(modeler);
@@ -243,36 +255,12 @@ export class Agent implements AgentPort {
     this.sync.statusChanged();
   }
 
-  /**
-   * Looks for machines on the local network for `seconds`, with every collector that can (Bambu's
-   * UDP announcements, ...). A collector that cannot listen (its port taken) is reported, not fatal.
-   */
-  async discover(seconds: number): Promise<{ machines: DiscoveredMachine[]; problems: string[] }> {
-    const ms = Math.min(30, Math.max(1, seconds)) * 1000;
-    const machines: DiscoveredMachine[] = [];
-    const problems: string[] = [];
-    await Promise.all(
-      this.collectors
-        .list()
-        .filter((d) => d.discover)
-        .map(async (d) => {
-          try {
-            machines.push(...(await d.discover!(ms)));
-          } catch (error) {
-            problems.push(`${d.id}: ${describeError(error)}`);
-          }
-        }),
-    );
-    return { machines, problems };
+  discover(seconds: number): Promise<{ machines: DiscoveredMachine[]; problems: string[] }> {
+    return discoverMachines(this.collectors, seconds);
   }
 
-  /** The serial ports this PC has, for the wizard; where the OS cannot list them, why, in words. */
-  async serialPorts(): Promise<{ ports: Array<{ path: string; manufacturer?: string }>; problem?: string }> {
-    try {
-      return { ports: await listSerialPorts() };
-    } catch (error) {
-      return { ports: [], problem: describeError(error) };
-    }
+  serialPorts(): Promise<{ ports: Array<{ path: string; manufacturer?: string }>; problem?: string }> {
+    return serialPortsForWizard();
   }
 
   /** Tries a machine's connection settings without storing anything (the add-machine wizard). */
@@ -282,17 +270,10 @@ export class Agent implements AgentPort {
     return this.collection.testConnection(machine, AbortSignal.timeout(120_000), password);
   }
 
+  /** The collectors and their connection forms (computed once: the registry does not change). */
   collectorList() {
-    return this.collectors.list().map((d) => ({
-      id: d.id,
-      vendor: d.vendor,
-      models: d.models,
-      protocol: d.protocol,
-      captureTypes: d.captureTypes,
-      capabilities: d.capabilities,
-      // For the add-machine wizard's form (the input side: defaults may be left out).
-      connectionSchema: z.toJSONSchema(d.connectionSchema, { io: 'input', unrepresentable: 'any' }),
-    }));
+    this.catalog ??= describeCollectors(this.collectors);
+    return this.catalog;
   }
 
   ready(): boolean {
@@ -333,16 +314,10 @@ export class Agent implements AgentPort {
 
   machines(): MachineSummary[] {
     const statuses = new Map(this.store.status.latest().map((s) => [s.machine, s]));
-    const origin = (name: string): MachineSummary['origin'] =>
-      this.config.machines.some((m) => m.name === name)
-        ? 'config'
-        : this.localMachines.some((m) => m.name === name)
-          ? 'ui'
-          : 'cloud';
     return this.allMachines().map((m) => ({
       name: m.name,
       collector: m.collector,
-      origin: origin(m.name),
+      origin: this.machineSet.origin(m.name) ?? 'config',
       modeler: m.modeler,
       status: statuses.get(m.name),
       live: this.collection?.live(m.name),
@@ -417,32 +392,9 @@ export class Agent implements AgentPort {
     this.logging.close();
   }
 
-  /** The machines this installation runs: the config file's, then the cloud's. */
+  /** The machines this installation runs: the config file's, the UI's, then the cloud's. */
   allMachines(): MachineConfig[] {
-    return [...this.config.machines, ...this.localMachines, ...this.cloudMachines];
-  }
-
-  private machineByName(name: string): MachineConfig | undefined {
-    return (
-      this.config.machines.find((m) => m.name === name) ?? this.cloudMachines.find((m) => m.name === name)
-    );
-  }
-
-  private localMachinesFile(): string {
-    return join(this.config.data_dir, 'machines.local.json');
-  }
-
-  private loadLocalMachines(): MachineConfig[] {
-    const file = this.localMachinesFile();
-    if (!existsSync(file)) return [];
-    const parsed = z.array(machineSchema).safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (!parsed.success) {
-      this.logger?.warn({ file }, 'machines added in the UI could not be read; they are ignored');
-      return [];
-    }
-    return parsed.data.filter(
-      (m) => this.collectors.get(m.collector) && !this.config.machines.some((c) => c.name === m.name),
-    );
+    return this.machineSet.all();
   }
 
   /**
@@ -452,7 +404,7 @@ export class Agent implements AgentPort {
    */
   async addMachine(input: { machine: MachineConfig; password?: string }): Promise<MachineConfig> {
     let machine = input.machine;
-    if (this.allMachines().some((m) => m.name === machine.name)) {
+    if (this.machineSet.get(machine.name)) {
       throw new ConfigError('ECHO_ERR_CONFIG_INVALID', 'Invalid machine', [
         `name: a machine named "${machine.name}" exists already; choose another name`,
       ]);
@@ -464,8 +416,7 @@ export class Agent implements AgentPort {
       this.secrets.set(ref, input.password);
       machine = { ...machine, credentials: { ...machine.credentials, password_ref: `store:${ref}` } };
     }
-    this.localMachines = [...this.localMachines, machine];
-    writeFileSync(this.localMachinesFile(), JSON.stringify(this.localMachines, null, 2), { mode: 0o600 });
+    this.machineSet.addLocal(machine);
     this.logger.info({ machine: machine.name, collector: machine.collector }, 'machine added');
     await this.collection?.reconcile(this.allMachines());
     return machine;
@@ -473,127 +424,48 @@ export class Agent implements AgentPort {
 
   /** Removes a machine added in the UI (config-file and cloud machines are managed where they live). */
   async removeMachine(name: string): Promise<boolean> {
-    if (!this.localMachines.some((m) => m.name === name)) return false;
-    this.localMachines = this.localMachines.filter((m) => m.name !== name);
-    writeFileSync(this.localMachinesFile(), JSON.stringify(this.localMachines, null, 2), { mode: 0o600 });
+    if (!this.machineSet.removeLocal(name)) return false;
     await this.collection?.reconcile(this.allMachines());
     return true;
   }
 
   /** The settings in effect (no secrets), for the settings screen. */
   settings(): Record<string, unknown> {
-    const { cloud, intervals, store, log, api, data_dir, workstation_name, source } = this
-      .config as typeof this.config & {
-      source?: string;
-    };
-    return {
-      configFile: source ?? null,
-      workstation_name,
-      data_dir,
-      cloud: { url: cloud.url, bureau: cloud.bureau ?? null, machines_from_cloud: cloud.machines_from_cloud },
-      intervals,
-      store: {
-        max_size_mb: store.max_size_mb,
-        when_full: store.when_full,
-        retention_hours: store.retention_hours,
-      },
-      log: { level: log.level, cloud_level: log.cloud_level },
-      api: { host: api.host, port: api.port },
-      secretStore: this.secrets.description,
-    };
+    return settingsInEffect(this.config, this.secrets.description);
   }
 
   /** A zip for support: status, machines, recent logs, the config without secrets. */
   diagnostics(): Buffer {
-    const config = JSON.parse(JSON.stringify(this.config)) as { cloud: { api_token?: { secret?: string } } };
-    if (config.cloud.api_token?.secret) config.cloud.api_token.secret = '[redacted]';
-    const logFile = join(this.config.data_dir, 'logs', 'echo.log');
-    const logTail = existsSync(logFile) ? readFileSync(logFile).subarray(-2 * 1024 * 1024) : Buffer.alloc(0);
-    return zipFiles([
-      {
-        name: 'README.txt',
-        content: `Echo ${ECHO_VERSION} diagnostics, ${new Date(this.clock.now()).toISOString()}.\nstatus.json: what \`echo-agent status --json\` shows; machines.json: each machine's live state; logs.jsonl: recent log entries from the store; echo.log: the end of the log file; config.json: the configuration with secrets redacted (secret references only).\n`,
+    return diagnosticsZip({
+      version: ECHO_VERSION,
+      now: this.clock.now(),
+      config: this.config,
+      status: this.status(),
+      machines: this.machines(),
+      logs: this.logs({ limit: 5000 }),
+    });
+  }
+
+  private followCloudMachines(signal: AbortSignal): Promise<void> {
+    return followCloudMachines({
+      signal,
+      clock: this.clock,
+      intervalMs: this.config.intervals.machines_refresh * 1000,
+      registered: () => this.sync.registered,
+      read: () =>
+        readCloudMachines(
+          this.sync.client,
+          this.collectors,
+          this.secrets,
+          this.machineSet.managedHere(),
+          this.logger,
+        ),
+      apply: async (machines) => {
+        if (!this.machineSet.setCloud(machines)) return;
+        this.logger.info({ machines: machines.map((m) => m.name) }, 'machines from the cloud');
+        await this.collection?.reconcile(this.allMachines());
       },
-      { name: 'status.json', content: JSON.stringify(this.status(), null, 2) },
-      { name: 'machines.json', content: JSON.stringify(this.machines(), null, 2) },
-      { name: 'config.json', content: JSON.stringify(config, null, 2) },
-      {
-        name: 'logs.jsonl',
-        content: this.logs({ limit: 5000 })
-          .map((l) => JSON.stringify(l))
-          .join('\n'),
-      },
-      { name: 'echo.log', content: logTail },
-    ]);
-  }
-
-  /** The cloud machines of the last run, so that an agent started offline still runs them. */
-  private loadCloudMachines(): MachineConfig[] {
-    const saved = this.store.stats.getValue(CLOUD_MACHINES_KEY);
-    if (!saved) return [];
-    const parsed = z.array(machineSchema).safeParse(JSON.parse(saved));
-    return parsed.success ? parsed.data.filter((m) => this.collectors.get(m.collector)) : [];
-  }
-
-  /** At start (once registered) and every `intervals.machines_refresh`: the cloud's machine list. */
-  private async refreshCloudMachines(signal: AbortSignal): Promise<void> {
-    let failures = 0;
-    while (!signal.aborted) {
-      let wait = this.config.intervals.machines_refresh * 1000;
-      if (!this.sync.registered) {
-        wait = 1000;
-      } else {
-        try {
-          const { machines } = await readCloudMachines(
-            this.sync.client,
-            this.collectors,
-            this.secrets,
-            [...this.config.machines, ...this.localMachines],
-            this.logger,
-          );
-          failures = 0;
-          if (JSON.stringify(machines) !== JSON.stringify(this.cloudMachines)) {
-            this.cloudMachines = machines;
-            this.store.stats.setValue(CLOUD_MACHINES_KEY, JSON.stringify(machines));
-            this.logger.info({ machines: machines.map((m) => m.name) }, 'machines from the cloud');
-            await this.collection?.reconcile(this.allMachines());
-          }
-        } catch (error) {
-          if (signal.aborted) return;
-          this.logger.warn(
-            { err: error },
-            'could not read the machines from the cloud; keeping the last list',
-          );
-          wait = Math.min(wait, backoffDelay(failures++, 5000, 300_000));
-        }
-      }
-      await this.clock.sleep(wait, signal);
-    }
-  }
-
-  /** Every minute: retention, a once-per-interval warning about dropped records. */
-  private async runMaintenance(signal: AbortSignal): Promise<void> {
-    try {
-      const orphans = this.store.removeOrphanBlobs();
-      if (orphans > 0) this.logger.info({ orphans }, 'removed blob files left by an interrupted write');
-    } catch (error) {
-      this.logger.warn({ err: error }, 'could not check for orphaned blob files');
-    }
-    while (!signal.aborted) {
-      await this.clock.sleep(MAINTENANCE_MS, signal);
-      if (signal.aborted) return;
-      try {
-        const dropped = this.store.takeDropReport();
-        if (dropped.captures + dropped.logs + dropped.rejected > 0) {
-          this.logger.warn(
-            { ...dropped, policy: this.config.store.when_full, max_size_mb: this.config.store.max_size_mb },
-            'the store is full: records were dropped or refused in the last interval',
-          );
-        }
-        this.store.purgeRetention();
-      } catch (error) {
-        this.logger.error({ err: error }, 'store maintenance failed; it will run again');
-      }
-    }
+      logger: this.logger,
+    });
   }
 }

@@ -27,16 +27,8 @@ export interface MachineView {
   backlog: number;
 }
 
-export const STATES = [
-  'all',
-  'printing',
-  'idle',
-  'paused',
-  'error',
-  'offline',
-  'maintenance',
-  'unknown',
-] as const;
+/** The filter buttons: every normalized state, as the collectors report them. */
+export const STATES = ['all', ...MACHINE_STATES] as const;
 
 export const LABEL: Record<string, string> = {
   printing: 'Running',

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import { CLOUD_LOG_LEVELS } from '../../shared/model/capture-types.ts';
 import type {
   Collector,
@@ -9,8 +8,7 @@ import type {
   MachineLogLine,
   PollResult,
 } from '../sdk/collector.ts';
-import { CollectorError } from '../sdk/collector-error.ts';
-import { LogTail, type TailChunk, wildcard } from '../sdk/log-tail.ts';
+import { LogTail, readFolder, type TailChunk, wildcard } from '../sdk/log-tail.ts';
 import type { LogFilesConnection } from './config.ts';
 import { JobTracker } from './job-tracker.ts';
 import { findEvent, levelOf } from './parsers/events.ts';
@@ -80,17 +78,8 @@ export class LogFilesCollector implements Collector {
     };
   }
 
-  private async checkFolder(): Promise<string[]> {
-    try {
-      return await fs.readdir(this.connection.folder);
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? 'error';
-      throw new CollectorError(
-        code === 'EACCES' || code === 'EPERM' ? 'auth' : 'unreachable',
-        `log folder ${this.connection.folder} cannot be read (${code}); check that the share is mounted and readable`,
-        error,
-      );
-    }
+  private checkFolder(): Promise<string[]> {
+    return readFolder(this.connection.folder);
   }
 
   private capture(chunk: TailChunk): CollectorCapture {

@@ -100,17 +100,7 @@ export class LogTail {
     known: ReadonlyMap<string, FileMark>,
   ): Promise<Array<{ name: string; stat: Stats; followOnly: boolean }>> {
     const { folder } = this.options;
-    let names: string[];
-    try {
-      names = await fs.readdir(folder);
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? 'error';
-      throw new CollectorError(
-        code === 'EACCES' || code === 'EPERM' ? 'auth' : 'unreachable',
-        `log folder ${folder} cannot be read (${code}); check that the share is mounted and readable`,
-        error,
-      );
-    }
+    const names = await readFolder(folder);
     const matcher = wildcard(this.options.pattern);
     const knownNames = [...known.values()].map((m) => m.name);
     const files: Array<{ name: string; stat: Stats; followOnly: boolean }> = [];
@@ -131,6 +121,20 @@ export class LogTail {
         Number(b.followOnly) - Number(a.followOnly) ||
         a.stat.mtimeMs - b.stat.mtimeMs ||
         a.name.localeCompare(b.name),
+    );
+  }
+}
+
+/** The names in a log folder; a missing or unreadable share is named, with what to check. */
+export async function readFolder(folder: string): Promise<string[]> {
+  try {
+    return await fs.readdir(folder);
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'error';
+    throw new CollectorError(
+      code === 'EACCES' || code === 'EPERM' ? 'auth' : 'unreachable',
+      `log folder ${folder} cannot be read (${code}); check that the share is mounted and readable`,
+      error,
     );
   }
 }

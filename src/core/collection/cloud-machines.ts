@@ -2,9 +2,11 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
 import { type MachineConfig, machineSchema } from '../../shared/config/schema.ts';
+import type { Clock } from '../clock.ts';
 import type { CloudHttpClient } from '../cloud/http-client.ts';
 import { listReply } from '../cloud/replies.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
+import { backoffDelay } from '../sync/backoff.ts';
 
 const cloudModeler = z.object({
   uri: z.string(),
@@ -123,4 +125,36 @@ function splitHostPort(address: string): [string, string | undefined] {
   if (bracketed) return [bracketed[1]!, bracketed[2]];
   const parts = address.split(':');
   return parts.length === 2 ? [parts[0]!, parts[1]] : [address, undefined];
+}
+
+/**
+ * At start (once registered) and every `intervalMs`: reads the cloud's machine list and hands a
+ * changed one to `apply`. A failed read keeps the last list and retries with backoff.
+ */
+export async function followCloudMachines(deps: {
+  signal: AbortSignal;
+  clock: Clock;
+  intervalMs: number;
+  registered: () => boolean;
+  read: () => Promise<CloudMachines>;
+  apply: (machines: MachineConfig[]) => Promise<void>;
+  logger: Logger;
+}): Promise<void> {
+  let failures = 0;
+  while (!deps.signal.aborted) {
+    let wait = deps.intervalMs;
+    if (!deps.registered()) {
+      wait = 1000;
+    } else {
+      try {
+        await deps.apply((await deps.read()).machines);
+        failures = 0;
+      } catch (error) {
+        if (deps.signal.aborted) return;
+        deps.logger.warn({ err: error }, 'could not read the machines from the cloud; keeping the last list');
+        wait = Math.min(wait, backoffDelay(failures++, 5000, 300_000));
+      }
+    }
+    await deps.clock.sleep(wait, deps.signal);
+  }
 }

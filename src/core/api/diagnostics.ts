@@ -1,0 +1,52 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ResolvedConfig } from '../config/load.ts';
+import { zipFiles } from './zip.ts';
+
+const LOG_TAIL_BYTES = 2 * 1024 * 1024;
+
+/** A zip for support: status, machines, recent logs, the end of the log file, the config without secrets. */
+export function diagnosticsZip(input: {
+  version: string;
+  now: number;
+  config: ResolvedConfig;
+  status: unknown;
+  machines: unknown;
+  logs: readonly unknown[];
+}): Buffer {
+  const config = JSON.parse(JSON.stringify(input.config)) as { cloud: { api_token?: { secret?: string } } };
+  if (config.cloud.api_token?.secret) config.cloud.api_token.secret = '[redacted]';
+  const logFile = join(input.config.data_dir, 'logs', 'echo.log');
+  const logTail = existsSync(logFile) ? readFileSync(logFile).subarray(-LOG_TAIL_BYTES) : Buffer.alloc(0);
+  return zipFiles([
+    {
+      name: 'README.txt',
+      content: `Echo ${input.version} diagnostics, ${new Date(input.now).toISOString()}.\nstatus.json: what \`echo-agent status --json\` shows; machines.json: each machine's live state; logs.jsonl: recent log entries from the store; echo.log: the end of the log file; config.json: the configuration with secrets redacted (secret references only).\n`,
+    },
+    { name: 'status.json', content: JSON.stringify(input.status, null, 2) },
+    { name: 'machines.json', content: JSON.stringify(input.machines, null, 2) },
+    { name: 'config.json', content: JSON.stringify(config, null, 2) },
+    { name: 'logs.jsonl', content: input.logs.map((l) => JSON.stringify(l)).join('\n') },
+    { name: 'echo.log', content: logTail },
+  ]);
+}
+
+/** The settings in effect, without secrets (the settings screen). */
+export function settingsInEffect(config: ResolvedConfig, secretStore: string): Record<string, unknown> {
+  const { cloud, intervals, store, log, api } = config;
+  return {
+    configFile: config.source ?? null,
+    workstation_name: config.workstation_name,
+    data_dir: config.data_dir,
+    cloud: { url: cloud.url, bureau: cloud.bureau ?? null, machines_from_cloud: cloud.machines_from_cloud },
+    intervals,
+    store: {
+      max_size_mb: store.max_size_mb,
+      when_full: store.when_full,
+      retention_hours: store.retention_hours,
+    },
+    log: { level: log.level, cloud_level: log.cloud_level },
+    api: { host: api.host, port: api.port },
+    secretStore,
+  };
+}

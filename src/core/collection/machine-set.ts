@@ -1,0 +1,116 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
+import { type MachineConfig, machineSchema } from '../../shared/config/schema.ts';
+import type { StoreStats } from '../store/store-stats.ts';
+
+const CLOUD_MACHINES_KEY = 'cloud_machines';
+
+export type MachineOrigin = 'config' | 'ui' | 'cloud';
+
+/**
+ * The machines an installation runs, from three places: the config file (wins on a name), the
+ * operator UI (`data_dir/machines.local.json`, owner-only) and the cloud's `/modeler/` list (kept
+ * in the store so an agent started offline still runs them). One index answers "which machine is
+ * this" for the hot paths (every capture sent asks for its machine's modeler).
+ */
+export class MachineSet {
+  private local: MachineConfig[];
+  private cloud: MachineConfig[];
+  private index = new Map<string, { machine: MachineConfig; origin: MachineOrigin }>();
+
+  constructor(
+    private readonly configured: readonly MachineConfig[],
+    private readonly dataDir: string,
+    private readonly stats: StoreStats,
+    registry: CollectorRegistry | undefined,
+    private readonly logger: Logger,
+    withCloud: boolean,
+  ) {
+    const known = (m: MachineConfig) =>
+      registry?.get(m.collector) !== undefined && !configured.some((c) => c.name === m.name);
+    this.local = registry
+      ? this.readList(readLocalFile(this.localFile()), 'machines added in the UI').filter(known)
+      : [];
+    this.cloud =
+      registry && withCloud
+        ? this.readList(stats.getValue(CLOUD_MACHINES_KEY), 'the saved cloud machine list').filter(known)
+        : [];
+    this.reindex();
+  }
+
+  /** Every machine: the config file's, the UI's, then the cloud's. */
+  all(): MachineConfig[] {
+    return [...this.configured, ...this.local, ...this.cloud];
+  }
+
+  /** The config file's and the UI's machines: what a cloud modeler must not duplicate. */
+  managedHere(): MachineConfig[] {
+    return [...this.configured, ...this.local];
+  }
+
+  get(name: string): MachineConfig | undefined {
+    return this.index.get(name)?.machine;
+  }
+
+  origin(name: string): MachineOrigin | undefined {
+    return this.index.get(name)?.origin;
+  }
+
+  addLocal(machine: MachineConfig): void {
+    this.local = [...this.local, machine];
+    this.saveLocal();
+  }
+
+  /** Removes a machine added in the UI; false for config-file and cloud machines. */
+  removeLocal(name: string): boolean {
+    if (!this.local.some((m) => m.name === name)) return false;
+    this.local = this.local.filter((m) => m.name !== name);
+    this.saveLocal();
+    return true;
+  }
+
+  /** Replaces the cloud's machines; true when the list changed (and was saved). */
+  setCloud(machines: MachineConfig[]): boolean {
+    if (JSON.stringify(machines) === JSON.stringify(this.cloud)) return false;
+    this.cloud = machines;
+    this.stats.setValue(CLOUD_MACHINES_KEY, JSON.stringify(machines));
+    this.reindex();
+    return true;
+  }
+
+  private localFile(): string {
+    return join(this.dataDir, 'machines.local.json');
+  }
+
+  private saveLocal(): void {
+    writeFileSync(this.localFile(), JSON.stringify(this.local, null, 2), { mode: 0o600 });
+    this.reindex();
+  }
+
+  private reindex(): void {
+    const index = new Map<string, { machine: MachineConfig; origin: MachineOrigin }>();
+    for (const [list, origin] of [
+      [this.cloud, 'cloud'],
+      [this.local, 'ui'],
+      [this.configured, 'config'],
+    ] as const) {
+      for (const machine of list) index.set(machine.name, { machine, origin });
+    }
+    this.index = index;
+  }
+
+  private readList(text: string | undefined, what: string): MachineConfig[] {
+    if (!text) return [];
+    const parsed = z.array(machineSchema).safeParse(JSON.parse(text));
+    if (parsed.success) return parsed.data;
+    this.logger.warn({ what }, `${what} could not be read; it is ignored`);
+    return [];
+  }
+}
+
+function readLocalFile(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+}
