@@ -41,11 +41,13 @@ await build({
   outfile: `${outdir}/renderer/app.js`,
   bundle: true,
   format: 'esm',
+  minify: true,
   target: 'chrome120',
   logLevel: 'warning',
 });
 for (const file of ['index.html', 'styles.css'])
   copyFileSync(`src/renderer/${file}`, `${outdir}/renderer/${file}`);
+copyFileSync('node_modules/uplot/dist/uPlot.min.css', `${outdir}/renderer/uplot.css`);
 console.log('built renderer');
 
 // The desktop shell (npm run build:desktop): Electron's main process as ESM, the preload as

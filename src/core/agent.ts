@@ -21,6 +21,14 @@ import { MachineSet } from './collection/machine-set.ts';
 import type { PollLagStats } from './collection/poll-lag.ts';
 import { validateMachines } from './collection/validate-machines.ts';
 import type { ResolvedConfig } from './config/load.ts';
+import {
+  applyLocalSettings,
+  describeEditableSettings,
+  type LocalSettingsPatch,
+  mergeLocalSettings,
+  readLocalSettings,
+  writeLocalSettings,
+} from './config/local-settings.ts';
 import { type AgentLogging, createLogging, type Logger } from './logging/create-logger.ts';
 import { openSecretStore } from './secrets/encrypted-file-store.ts';
 import { resolveSecretRef, type SecretStore } from './secrets/secret-store.ts';
@@ -44,6 +52,13 @@ export interface AgentOptions {
    * agent collects nothing itself and only stores what it is handed (tests, embedding).
    */
   collectors?: CollectorRegistry;
+  /**
+   * The local API's port and token to keep (a restart after a settings change: the open UI and
+   * the desktop shell keep talking to the same address with the same token).
+   */
+  apiEndpoint?: { port: number; token: string };
+  /** Asks the shell to restart the core with the config reloaded (settings changed in the app). */
+  onRestart?: (reason: string) => void;
 }
 
 const STOP_DEADLINE_MS = 8000;
@@ -76,6 +91,7 @@ export class Agent implements AgentPort {
   private pausedByOperator = false;
   private stopping = false;
   private started = false;
+  private readonly onRestart: ((reason: string) => void) | undefined;
 
   private constructor(options: AgentOptions) {
     const { config } = options;
@@ -92,6 +108,7 @@ export class Agent implements AgentPort {
       }
     }
     this.clock = options.clock ?? wallClock;
+    this.onRestart = options.onRestart;
     this.startedAt = this.clock.now();
     mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
     this.secrets = options.secrets ?? openSecretStore(config.data_dir);
@@ -163,8 +180,9 @@ export class Agent implements AgentPort {
         ? undefined
         : new LocalApi(this, this.logger.child({ component: 'api' }), {
             host: config.api.host,
-            port: config.api.port,
+            port: options.apiEndpoint?.port ?? config.api.port,
             dataDir: config.data_dir,
+            ...(options.apiEndpoint ? { token: options.apiEndpoint.token } : {}),
           });
   }
 
@@ -431,7 +449,27 @@ export class Agent implements AgentPort {
 
   /** The settings in effect (no secrets), for the settings screen. */
   settings(): Record<string, unknown> {
-    return settingsInEffect(this.config, this.secrets.description);
+    return {
+      ...settingsInEffect(this.config, this.secrets.description),
+      editable: describeEditableSettings(this.config),
+      restartable: this.onRestart !== undefined,
+    };
+  }
+
+  /**
+   * Keeps settings changed in the app in `data_dir/settings.local.json` (validated with the
+   * config as a whole first) and asks the shell to restart the core so that every part reads
+   * them. Without a shell that restarts (an embedding), they apply at the next start.
+   */
+  updateSettings(patch: LocalSettingsPatch): { saved: true; restarting: boolean } {
+    const next = mergeLocalSettings(readLocalSettings(this.config.data_dir), patch);
+    applyLocalSettings(this.config, next);
+    writeLocalSettings(this.config.data_dir, next);
+    this.logger.info({ settings: next }, 'settings changed in the app');
+    const restart = this.onRestart;
+    // After the answer has left: the restart closes the local API's connections.
+    if (restart) setTimeout(() => restart('settings changed in the app'), 200);
+    return { saved: true, restarting: restart !== undefined };
   }
 
   /** A zip for support: status, machines, recent logs, the config without secrets. */

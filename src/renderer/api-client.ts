@@ -32,6 +32,8 @@ export function followEvents(
 ): () => void {
   const controller = new AbortController();
   const run = async () => {
+    // The first retry after a drop is quick (a core restart takes a moment), later ones 2 s apart.
+    let retryMs = 250;
     while (!controller.signal.aborted) {
       try {
         const response = await fetch('/api/v1/events', {
@@ -47,6 +49,7 @@ export function followEvents(
         }
         if (!response.ok || !response.body) throw new Error(`answered ${response.status}`);
         onState(true);
+        retryMs = 250;
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = '';
         for (;;) {
@@ -68,7 +71,8 @@ export function followEvents(
         if (controller.signal.aborted) return;
         onState(false, 'The agent is not answering; reconnecting…');
       }
-      await new Promise((r) => setTimeout(r, 2000));
+      await new Promise((r) => setTimeout(r, retryMs));
+      retryMs = 2000;
     }
   };
   void run();

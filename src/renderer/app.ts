@@ -90,9 +90,12 @@ function start(): void {
     (type, data) => {
       if (type !== 'status') return;
       const first = latest === undefined;
+      // Marks for the UI bench (time to the first status and to the first drawn dashboard).
+      if (first) performance.mark('echo:first-status');
       latest = data as StatusEvent;
       $('agent').textContent = summary(latest);
       machines.update(latest.machines);
+      if (first) performance.mark('echo:first-render');
       history.add(latest.machines);
       if (detail) {
         const name = /^#\/machine\/(.+)$/.exec(location.hash)?.[1];

@@ -8,8 +8,10 @@ import {
 } from '../../src/cloud-emulator/server.ts';
 import { allCollectors } from '../../src/collectors/all.ts';
 import { Agent } from '../../src/core/agent.ts';
+import { AgentHost } from '../../src/core/agent-host.ts';
 import { type Clock, scaledClock } from '../../src/core/clock.ts';
 import { type ResolvedConfig, resolveConfig } from '../../src/core/config/load.ts';
+import { withLocalSettings } from '../../src/core/config/local-settings.ts';
 import type { ConfigInput } from '../../src/shared/config/schema.ts';
 import { tempDir } from './temp-dir.ts';
 
@@ -70,6 +72,16 @@ export async function startAgentWithCollectors(
   const agent = await Agent.start({ config, clock, collectors: allCollectors() });
   t.after(() => agent.stop());
   return agent;
+}
+
+/**
+ * The agent as the CLI runs it: in an AgentHost that restarts it when settings change in the
+ * app (the config is read again with `settings.local.json` on top).
+ */
+export async function startAgentHost(t: TestContext, config: ResolvedConfig): Promise<AgentHost> {
+  const host = await AgentHost.start(() => withLocalSettings(config, {}), { collectors: allCollectors() });
+  t.after(() => host.stop());
+  return host;
 }
 
 /** Polls `check` until it is true or `timeoutMs` of real time passes. */

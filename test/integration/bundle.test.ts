@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { symlinkSync } from 'node:fs';
+import { existsSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { UI_FILES } from '../../src/core/api/ui-assets.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -25,4 +26,8 @@ test('npm run build makes a bundle that runs on plain node (what services and in
   assert.match(run.stdout, /^OK/);
   const usage = spawnSync(process.execPath, [join(out, 'echo-agent.mjs'), '--help'], { encoding: 'utf8' });
   assert.match(usage.stdout, /cloud-emulator/);
+  // The bundled core serves the UI from renderer/ next to it: every file it serves must be there.
+  for (const file of Object.keys(UI_FILES)) {
+    assert.ok(existsSync(join(out, 'renderer', file)), `renderer/${file} is missing from the build`);
+  }
 });

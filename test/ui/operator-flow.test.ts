@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { UltimakerSimulator } from '../../src/collectors/ultimaker/simulator/ultimaker-simulator.ts';
 import { resolveConfig } from '../../src/core/config/load.ts';
-import { startAgentWithCollectors, startEmulator, tempDir } from '../helpers/harness.ts';
+import { startAgentHost, startEmulator, tempDir } from '../helpers/harness.ts';
 import { launchChromium, screenshot } from './browser.ts';
 
 test('operator flow in Chromium: sign in, machines live, add a machine (failing then passing test), a job, retry a dead letter, diagnostics, sign out', async (t) => {
@@ -36,7 +36,7 @@ test('operator flow in Chromium: sign in, machines live, add a machine (failing 
     },
     {},
   );
-  await startAgentWithCollectors(t, config);
+  const host = await startAgentHost(t, config);
   const api = JSON.parse(readFileSync(join(config.data_dir, 'api.json'), 'utf8')) as {
     url: string;
     token: string;
@@ -171,10 +171,23 @@ test('operator flow in Chromium: sign in, machines live, add a machine (failing 
     timeout: 10_000,
   });
 
-  // The settings in effect, and where to change them.
+  // Settings: a bad value is refused in words naming the field; a good one is saved and applied
+  // by a restart of the core, on the same address and token (the page keeps working).
   await page.getByRole('link', { name: 'Settings' }).click();
-  await page.getByRole('rowheader', { name: 'cloud.url' }).waitFor();
-  await page.getByText('These are the settings in effect.').waitFor();
+  const health = page.getByLabel('Health', { exact: true });
+  await health.waitFor();
+  assert.equal(await health.inputValue(), '5');
+  await health.fill('0');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByText(/Not saved: .*intervals\.health/).waitFor();
+  await health.fill('90');
+  await page.getByLabel('Level', { exact: true }).selectOption('info');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByText('Saved and applied.').waitFor({ timeout: 20_000 });
+  assert.equal(host.restarts, 1);
+  assert.equal(host.agent.config.intervals.health, 90);
+  assert.equal(await page.getByLabel('Health', { exact: true }).inputValue(), '90');
+  await page.locator('[data-source="app"]').first().waitFor();
   await screenshot(page, 'ui-settings');
 
   // Sign out.

@@ -3,6 +3,7 @@ import type { MachineConfig } from '../../shared/config/schema.ts';
 import type { HistoryProgress } from '../collection/history-runner.ts';
 import type { MachineLiveStatus } from '../collection/machine-runner.ts';
 import type { PollLagSummary } from '../collection/poll-lag.ts';
+import type { LocalSettingsPatch } from '../config/local-settings.ts';
 import type { StoreAlert } from '../store/store-stats.ts';
 import type { BacklogCounts, StoredCapture, StoredLog, StoredMachineStatus } from '../store/types.ts';
 import type { SyncStatus } from '../sync/sync-engine.ts';
@@ -64,6 +65,8 @@ export interface AgentPort {
   discover(seconds: number): Promise<{ machines: DiscoveredMachine[]; problems: string[] }>;
   setCollectionPaused(paused: boolean): void;
   settings(): Record<string, unknown>;
+  /** Settings changed in the app (`null` resets one); the core restarts to apply them. */
+  updateSettings(patch: LocalSettingsPatch): { saved: true; restarting: boolean };
   machineCaptures(machine: string, limit: number): DeadLetter[];
   addMachine(input: { machine: MachineConfig; password?: string }): Promise<MachineConfig>;
   removeMachine(name: string): Promise<boolean>;

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { machineSchema } from '../../shared/config/schema.ts';
 import { CloudHttpError, ConfigError, describeError } from '../../shared/errors.ts';
+import { type LocalSettingsPatch, localSettingsPatchSchema } from '../config/local-settings.ts';
 import type { AgentPort } from './agent-port.ts';
 import { renderMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
@@ -55,7 +56,7 @@ const discoverRequest = z.strictObject({ seconds: z.number().min(1).max(30).defa
 const EVENT_INTERVAL_MS = 1000;
 
 export class LocalApi {
-  readonly token = randomBytes(32).toString('hex');
+  readonly token: string;
   private server: Server | undefined;
   private uiAssets: ReturnType<typeof loadUiAssets> | undefined;
   private readonly streams = new Set<ServerResponse>();
@@ -64,8 +65,15 @@ export class LocalApi {
   constructor(
     private readonly agent: AgentPort,
     private readonly logger: Logger,
-    private readonly options: { host: string; port: number; dataDir: string },
-  ) {}
+    private readonly options: { host: string; port: number; dataDir: string; token?: string },
+  ) {
+    this.token = options.token ?? randomBytes(32).toString('hex');
+  }
+
+  /** The port it listens on (after start). */
+  get port(): number {
+    return Number(new URL(this.url).port);
+  }
 
   async start(): Promise<string> {
     const server = createServer((req, res) => {
@@ -204,6 +212,10 @@ export class LocalApi {
       }
       case 'GET /api/v1/settings':
         return send(res, 200, this.agent.settings());
+      case 'PUT /api/v1/settings': {
+        const patch = await readJson(req, localSettingsPatchSchema);
+        return send(res, 200, this.agent.updateSettings(patch as LocalSettingsPatch));
+      }
       case 'PUT /api/v1/collection': {
         const { paused } = await readJson(req, z.strictObject({ paused: z.boolean() }));
         this.agent.setCollectionPaused(paused);

@@ -52,6 +52,20 @@ export function openApiDocument(serverUrl: string) {
           responses: { 200: json('{ok, message, details?}'), 400: json('invalid machine') },
         },
       },
+      '/api/v1/settings': {
+        get: {
+          summary:
+            'The settings in effect (no secrets), and `editable`: the JSON Schema, values and sources (app, environment, config) of what PUT may change.',
+          security: secured,
+          responses: { 200: json('settings') },
+        },
+        put: {
+          summary:
+            'Change settings: {cloud: {url}, intervals: {health, logs_flush, status_report, machines_refresh}, store: {max_size_mb, when_full, retention_hours}, log: {level}}; null resets one to the config file. Kept in settings.local.json; the core restarts on the same address and token.',
+          security: secured,
+          responses: { 200: json('{saved, restarting}'), 400: json('invalid setting, named') },
+        },
+      },
       '/api/v1/collection': {
         put: {
           summary: 'Pause or resume collection: {"paused": true|false} (kept across restarts).',

@@ -8,7 +8,8 @@ export interface UiAsset {
   type: string;
 }
 
-const TYPES: Record<string, string> = {
+/** The UI's files and their types; `npm run build` puts each in dist/renderer/. */
+export const UI_FILES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'styles.css': 'text/css; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
@@ -28,8 +29,8 @@ export function loadUiAssets(): Map<string, UiAsset> | string {
   const source = join(here, '..', '..', 'renderer');
   const assets = new Map<string, UiAsset>();
   if (existsSync(join(built, 'app.js'))) {
-    for (const name of Object.keys(TYPES)) {
-      assets.set(name, { body: readFileSync(join(built, name)), type: TYPES[name]! });
+    for (const name of Object.keys(UI_FILES)) {
+      assets.set(name, { body: readFileSync(join(built, name)), type: UI_FILES[name]! });
     }
     return assets;
   }
@@ -41,20 +42,21 @@ export function loadUiAssets(): Map<string, UiAsset> | string {
       bundle: true,
       format: 'esm',
       target: 'chrome120',
+      minify: true,
       write: false,
       logLevel: 'silent',
     });
-    assets.set('app.js', { body: Buffer.from(result.outputFiles[0]!.contents), type: TYPES['app.js']! });
+    assets.set('app.js', { body: Buffer.from(result.outputFiles[0]!.contents), type: UI_FILES['app.js']! });
   } catch (error) {
     return `the operator UI could not be built from source (${error instanceof Error ? error.message : String(error)})`;
   }
   for (const name of ['index.html', 'styles.css']) {
-    assets.set(name, { body: readFileSync(join(source, name)), type: TYPES[name]! });
+    assets.set(name, { body: readFileSync(join(source, name)), type: UI_FILES[name]! });
   }
   const require = createRequire(import.meta.url);
   assets.set('uplot.css', {
     body: readFileSync(require.resolve('uplot/dist/uPlot.min.css')),
-    type: TYPES['uplot.css']!,
+    type: UI_FILES['uplot.css']!,
   });
   return assets;
 }

@@ -2,9 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { allCollectors } from '../../collectors/all.ts';
-import { Agent } from '../agent.ts';
+import { AgentHost } from '../agent-host.ts';
 import { resolveConfig } from '../config/load.ts';
-import { waitForSignal } from './cmd-run.ts';
+import { withLocalSettings } from '../config/local-settings.ts';
+import { exitAfterFailedRestart, waitForSignal } from './cmd-run.ts';
 import { out } from './output.ts';
 
 const DEMO_TOKEN = { uuid: '00000000-0000-4000-8000-00000000d3e0', secret: 'demo-secret' };
@@ -47,8 +48,11 @@ export async function demoCommand(flags: { 'data-dir'?: string; 'cloud-port'?: s
   const configFile = join(dataDir, 'echo.demo.yml');
   writeFileSync(configFile, stringify(document));
   process.env.ECHO_DEMO_TOKEN_SECRET = DEMO_TOKEN.secret;
-  const config = resolveConfig(document, {}, configFile);
-  const agent = await Agent.start({ config, collectors });
+  const host = await AgentHost.start(() => withLocalSettings(resolveConfig(document, {}, configFile), {}), {
+    collectors,
+    onFailed: exitAfterFailedRestart,
+  });
+  const { agent } = host;
   out('Echo demo is running.');
   out(`  cloud emulator   ${emulator.url}  (what it stored: ${emulator.url}_emulator/state)`);
   out(`  local API        ${agent.api?.url}/api/v1/status  (bearer token in ${join(dataDir, 'api.json')})`);
@@ -61,7 +65,7 @@ export async function demoCommand(flags: { 'data-dir'?: string; 'cloud-port'?: s
     `  machines         ${machines.map((m) => `${m.name} (${m.collector})`).join(', ')}: simulated, printing jobs in a loop`,
   );
   out('Press Ctrl+C to stop.');
-  return waitForSignal(agent, async () => {
+  return waitForSignal(host, async () => {
     await fleet.close();
     await emulator.close();
   });

@@ -1,14 +1,27 @@
 import { allCollectors } from '../../collectors/all.ts';
-import { Agent } from '../agent.ts';
+import { describeError } from '../../shared/errors.ts';
+import { AgentHost } from '../agent-host.ts';
 import { loadConfigFile } from '../config/load.ts';
+import { withLocalSettings } from '../config/local-settings.ts';
 import { configPath } from './config-arg.ts';
 import { err } from './output.ts';
 
 /** `echo-agent run --config F`: the agent in the foreground until SIGTERM/SIGINT. */
 export async function runCommand(flags: { config?: string }): Promise<number> {
-  const config = loadConfigFile(configPath(flags.config));
-  const agent = await Agent.start({ config, stdoutLogs: true, collectors: allCollectors() });
-  return waitForSignal(agent);
+  const file = configPath(flags.config);
+  // Read again at each restart: settings changed in the app apply on top of the file.
+  const host = await AgentHost.start(() => withLocalSettings(loadConfigFile(file)), {
+    stdoutLogs: true,
+    collectors: allCollectors(),
+    onFailed: exitAfterFailedRestart,
+  });
+  return waitForSignal(host);
+}
+
+/** A core that cannot start again ends the process (a service manager or the desktop app restarts it). */
+export function exitAfterFailedRestart(error: unknown): void {
+  err(`the agent could not start again: ${describeError(error)}`);
+  process.exit(1);
 }
 
 /** Drains and stops the agent on SIGTERM/SIGINT; a second signal exits at once. */

@@ -1,4 +1,13 @@
-import { LABEL, type MachineView, matches, metaText, renderTile, STATES } from '../dashboard.ts';
+import {
+  LABEL,
+  type MachineView,
+  matches,
+  metaText,
+  renderTile,
+  STATES,
+  tileKey,
+  tileText,
+} from '../dashboard.ts';
 import { el } from '../dom.ts';
 
 /** The dashboard: a tile per machine, filter by state, search. Re-rendered on every event. */
@@ -80,16 +89,17 @@ export class MachinesView {
     for (const machine of shown) {
       // "seen 3 s ago" changes every second for every machine: it is kept out of the key and its
       // text alone is updated in place.
-      const key = JSON.stringify([machine.collector, machine.live?.snapshot, machine.status?.state]);
+      const text = tileText(machine);
+      const key = tileKey(machine, text);
       const previous = this.drawn.get(machine.name);
       if (previous?.key === key) {
-        const meta = previous.tile.querySelector('.meta');
-        const text = metaText(machine, now);
-        if (meta && meta.textContent !== text) meta.textContent = text;
+        const meta = previous.tile.children[1];
+        const seen = metaText(machine, now);
+        if (meta && meta.textContent !== seen) meta.textContent = seen;
         tiles.push(previous.tile);
         continue;
       }
-      const tile = renderTile(machine, now);
+      const tile = renderTile(machine, now, text);
       if (previous) previous.tile.replaceWith(tile);
       this.drawn.set(machine.name, { tile, key });
       tiles.push(tile);

@@ -15,7 +15,10 @@ export interface FieldSchema {
 }
 
 function label(name: string): string {
-  return name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+  return name
+    .replace(/_/g, ' ')
+    .replace(/\b(url|mb|kb|tls|ip)\b/g, (unit) => unit.toUpperCase())
+    .replace(/^./, (c) => c.toUpperCase());
 }
 
 /**
@@ -81,7 +84,9 @@ export function renderFields(schema: FieldSchema, prefix = ''): HTMLElement[] {
 /** The filled fields as a `connection` object: empty fields are left out (the defaults apply). */
 export function readFields(form: HTMLFormElement, prefix: string): Record<string, unknown> {
   const value: Record<string, unknown> = {};
-  for (const input of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>(`[name^="${prefix}"]`)) {
+  // `[name^=""]` matches nothing (CSS), hence `[name]` for the whole form.
+  const selector = prefix ? `[name^="${CSS.escape(prefix)}"]` : '[name]';
+  for (const input of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>(selector)) {
     const path = input.name.slice(prefix.length).split('.');
     let raw: unknown;
     if (input instanceof HTMLInputElement && input.dataset.type === 'boolean') {
@@ -104,4 +109,19 @@ export function readFields(form: HTMLFormElement, prefix: string): Record<string
     target[path[path.length - 1]!] = raw;
   }
   return value;
+}
+
+/** Puts values (nested like the schema) into the fields `renderFields` made: editing, not adding. */
+export function fillFields(form: HTMLFormElement, values: Record<string, unknown>, prefix = ''): void {
+  for (const [key, value] of Object.entries(values)) {
+    const path = `${prefix}${key}`;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      fillFields(form, value as Record<string, unknown>, `${path}.`);
+      continue;
+    }
+    const input = form.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${CSS.escape(path)}"]`);
+    if (!input || value === undefined || value === null) continue;
+    if (input instanceof HTMLInputElement && input.dataset.type === 'boolean') input.checked = value === true;
+    else input.value = String(value);
+  }
 }

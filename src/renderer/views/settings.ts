@@ -1,9 +1,124 @@
 import { call } from '../api-client.ts';
 import { el, notice } from '../dom.ts';
+import { type FieldSchema, fillFields, readFields, renderFields } from './schema-form.ts';
 
-/** The settings in effect, where they come from, and the desktop app's own switches. */
+type Source = 'app' | 'environment' | 'config';
+
+interface SettingsDocument extends Record<string, unknown> {
+  configFile: string | null;
+  restartable: boolean;
+  editable: {
+    schema: FieldSchema;
+    values: Record<string, Record<string, unknown>>;
+    sources: Record<string, Source>;
+  };
+}
+
+const SOURCE_TEXT: Record<Source, string> = {
+  app: 'Changed in the app.',
+  config: 'From the configuration file (or the default).',
+  environment: 'Set by an environment variable on this PC: change it there.',
+};
+
+/**
+ * The settings an operator may change (cloud URL, intervals, store cap and policy, log level),
+ * generated from the schema the core sends, with where each value comes from; every setting in
+ * effect below; and the desktop app's own switch (start at login).
+ */
 export async function settingsView(token: string): Promise<HTMLElement> {
-  const settings = await call<Record<string, unknown>>(token, 'GET', '/api/v1/settings');
+  const settings = await call<SettingsDocument>(token, 'GET', '/api/v1/settings');
+  const section = el(
+    'section',
+    { 'aria-labelledby': 'settings-title' },
+    el('h2', { id: 'settings-title' }, 'Settings'),
+  );
+  section.append(editForm(token, settings, section), ...startAtLogin(), inEffect(settings));
+  return section;
+}
+
+function editForm(token: string, settings: SettingsDocument, section: HTMLElement): HTMLElement {
+  const { schema, values, sources } = settings.editable;
+  const form = el('form', { id: 'settings-form', class: 'form', novalidate: '' });
+  const result = el('div', { id: 'settings-result' });
+  form.append(...renderFields(schema));
+  fillFields(form, values);
+  for (const [path, source] of Object.entries(sources)) {
+    const input = form.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${path}"]`);
+    if (!input) continue;
+    if (source === 'environment') input.disabled = true;
+    const note = el('small', { class: 'source', 'data-source': source }, SOURCE_TEXT[source]);
+    if (source === 'app') {
+      const reset = el('button', { type: 'button', class: 'link' }, 'Use the configuration file’s value');
+      reset.addEventListener('click', () => void save({ [path]: null }));
+      note.append(' ', reset);
+    }
+    (input.nextElementSibling?.tagName === 'SMALL' ? input.nextElementSibling : input).after(note);
+  }
+  const save = async (changes: Record<string, unknown>) => {
+    if (Object.keys(changes).length === 0) {
+      result.replaceChildren(notice('Nothing changed.', 'ok'));
+      return;
+    }
+    const patch: Record<string, Record<string, unknown>> = {};
+    for (const [path, value] of Object.entries(changes)) {
+      const [group, key] = path.split('.') as [string, string];
+      patch[group] ??= {};
+      patch[group][key] = value;
+    }
+    result.replaceChildren(notice('Saving…', 'ok'));
+    try {
+      const answer = await call<{ restarting: boolean }>(token, 'PUT', '/api/v1/settings', patch);
+      if (!answer.restarting) {
+        result.replaceChildren(notice('Saved. They apply when Echo starts next.', 'ok'));
+        return;
+      }
+      result.replaceChildren(notice('Saved. Echo restarts its core to apply them…', 'ok'));
+      section.replaceWith(await afterRestart(token));
+    } catch (error) {
+      result.replaceChildren(notice(`Not saved: ${(error as Error).message}`, 'problem'));
+    }
+  };
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const filled = readFields(form, '');
+    const changes: Record<string, unknown> = {};
+    for (const [group, fields] of Object.entries(filled)) {
+      for (const [key, value] of Object.entries(fields as Record<string, unknown>)) {
+        if (values[group]?.[key] !== value) changes[`${group}.${key}`] = value;
+      }
+    }
+    void save(changes);
+  });
+  form.append(
+    el(
+      'p',
+      {},
+      'Saving restarts the agent core for a few seconds; nothing collected is lost (it is in the store).',
+    ),
+    el('div', { class: 'actions' }, el('button', { type: 'submit' }, 'Save settings')),
+    result,
+  );
+  return form;
+}
+
+/** Waits for the restarted core (same address and token), then shows the settings it runs with. */
+async function afterRestart(token: string): Promise<HTMLElement> {
+  const until = Date.now() + 30_000;
+  await new Promise((r) => setTimeout(r, 500));
+  for (;;) {
+    try {
+      const view = await settingsView(token);
+      view.prepend(notice('Saved and applied.', 'ok'));
+      return view;
+    } catch (error) {
+      if (Date.now() > until) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/** Every setting in effect (no secrets), and where the file is. */
+function inEffect(settings: SettingsDocument): HTMLElement {
   const rows: HTMLTableRowElement[] = [];
   const add = (prefix: string, value: unknown) => {
     if (value !== null && typeof value === 'object') {
@@ -14,15 +129,16 @@ export async function settingsView(token: string): Promise<HTMLElement> {
       );
     }
   };
-  add('', settings);
-  const section = el(
-    'section',
-    { 'aria-labelledby': 'settings-title' },
-    el('h2', { id: 'settings-title' }, 'Settings'),
+  const { editable: _editable, restartable: _restartable, ...shown } = settings;
+  add('', shown);
+  return el(
+    'details',
+    {},
+    el('summary', {}, 'All settings in effect'),
     el(
       'p',
       {},
-      `These are the settings in effect. They come from ${settings.configFile ? `the configuration file ${String(settings.configFile)}` : 'the built-in defaults'}; change them there (docs/configuration.md lists every key) and restart Echo.`,
+      `Machines, credentials and everything else come from ${settings.configFile ? `the configuration file ${settings.configFile}` : 'the built-in defaults'} (docs/configuration.md lists every key). Settings changed here are kept in settings.local.json in the data folder and win over the file.`,
     ),
     el(
       'table',
@@ -31,23 +147,21 @@ export async function settingsView(token: string): Promise<HTMLElement> {
       el('tbody', {}, ...rows),
     ),
   );
-  // The desktop app's own switch: start at login (not available in a browser).
+}
+
+/** The desktop app's own switch: start at login (not available in a browser). */
+function startAtLogin(): HTMLElement[] {
   const bridge = window.echo as
     | (typeof window.echo & { setStartAtLogin?: (on: boolean) => Promise<void> })
     | undefined;
-  if (bridge?.setStartAtLogin) {
-    const box = el('input', { id: 'start-at-login', type: 'checkbox' });
-    const result = el('div');
-    box.addEventListener('change', async () => {
-      await bridge.setStartAtLogin?.(box.checked);
-      result.replaceChildren(
-        notice(box.checked ? 'Echo will start when you log in.' : 'Echo will not start at login.', 'ok'),
-      );
-    });
-    section.append(
-      el('p', {}, el('label', { for: 'start-at-login' }, box, ' Start Echo when I log in')),
-      result,
+  if (!bridge?.setStartAtLogin) return [];
+  const box = el('input', { id: 'start-at-login', type: 'checkbox' });
+  const result = el('div');
+  box.addEventListener('change', async () => {
+    await bridge.setStartAtLogin?.(box.checked);
+    result.replaceChildren(
+      notice(box.checked ? 'Echo will start when you log in.' : 'Echo will not start at login.', 'ok'),
     );
-  }
-  return section;
+  });
+  return [el('p', {}, el('label', { for: 'start-at-login' }, box, ' Start Echo when I log in')), result];
 }

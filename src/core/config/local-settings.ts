@@ -1,0 +1,204 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import {
+  cloudSchema,
+  configSchema,
+  intervalsSchema,
+  logSchema,
+  storeSchema,
+} from '../../shared/config/schema.ts';
+import { ConfigError } from '../../shared/errors.ts';
+import { formatIssues } from './format-issues.ts';
+import type { ConfigEnv, ResolvedConfig } from './load.ts';
+
+/** The file in `data_dir` that keeps the settings an operator changed in the app. */
+export const LOCAL_SETTINGS_FILE = 'settings.local.json';
+
+/** A config field without its default: absent in the overlay means "as the config file says". */
+function field<T extends z.ZodType>(schema: z.ZodDefault<T> | T): T {
+  const inner = (schema instanceof z.ZodDefault ? schema.unwrap() : schema) as T;
+  return (schema.description ? inner.describe(schema.description) : inner) as T;
+}
+
+/**
+ * The settings the operator UI may change (the issue's list: cloud URL, intervals, store cap and
+ * policy, log level). Bounds and descriptions come from the config schema itself, so the two can
+ * never disagree. Everything else (credentials, machines, the API port) stays in the config file.
+ */
+export const localSettingsSchema = z.strictObject({
+  cloud: z
+    .strictObject({ url: field(cloudSchema.shape.url) })
+    .partial()
+    .optional(),
+  intervals: z
+    .strictObject({
+      health: field(intervalsSchema.shape.health),
+      logs_flush: field(intervalsSchema.shape.logs_flush),
+      status_report: field(intervalsSchema.shape.status_report),
+      machines_refresh: field(intervalsSchema.shape.machines_refresh),
+    })
+    .partial()
+    .optional(),
+  store: z
+    .strictObject({
+      max_size_mb: field(storeSchema.shape.max_size_mb),
+      when_full: field(storeSchema.shape.when_full),
+      retention_hours: field(storeSchema.shape.retention_hours),
+    })
+    .partial()
+    .optional(),
+  log: z
+    .strictObject({ level: field(logSchema.shape.level) })
+    .partial()
+    .optional(),
+});
+
+export type LocalSettings = z.infer<typeof localSettingsSchema>;
+type Section = keyof LocalSettings;
+
+/**
+ * A change from the UI: the same shape, where `null` removes the app's value so the config
+ * file's (or the default) applies again.
+ */
+export const localSettingsPatchSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(localSettingsSchema.shape).map(([section, schema]) => {
+      const object = (schema as z.ZodOptional<z.ZodObject>).unwrap();
+      const fields = Object.fromEntries(
+        Object.entries(object.shape).map(([key, value]) => [key, (value as z.ZodType).nullable()]),
+      );
+      return [section, z.strictObject(fields).partial().optional()];
+    }),
+  ),
+);
+export type LocalSettingsPatch = Partial<Record<Section, Record<string, unknown>>>;
+
+/** Which environment variable pins a setting (it wins over the app, as over the file). */
+export const ENV_PINNED: Record<string, keyof ConfigEnv> = {
+  'cloud.url': 'ECHO_CLOUD_URL',
+  'log.level': 'ECHO_LOG_LEVEL',
+};
+
+/** Reads `data_dir/settings.local.json`; none yet is `{}`. A damaged file names itself and the fix. */
+export function readLocalSettings(dataDir: string): LocalSettings {
+  const file = join(dataDir, LOCAL_SETTINGS_FILE);
+  if (!existsSync(file)) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError('ECHO_ERR_CONFIG_PARSE', `${file} is not valid JSON`, [
+      `${(error as Error).message}; fix or delete the file (the config file's settings then apply)`,
+    ]);
+  }
+  const parsed = localSettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      'ECHO_ERR_CONFIG_INVALID',
+      `Invalid settings in ${file}`,
+      formatIssues(parsed.error.issues, raw),
+    );
+  }
+  return parsed.data;
+}
+
+/** Writes the settings atomically (a crash leaves the old file or the new one), owner-only. */
+export function writeLocalSettings(dataDir: string, settings: LocalSettings): void {
+  const file = join(dataDir, LOCAL_SETTINGS_FILE);
+  const temporary = `${file}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temporary, file);
+}
+
+/** The current settings with a patch applied (`null` removes a value; empty sections go). */
+export function mergeLocalSettings(current: LocalSettings, patch: LocalSettingsPatch): LocalSettings {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const section of Object.keys(localSettingsSchema.shape) as Section[]) {
+    const values: Record<string, unknown> = { ...(current[section] ?? {}) };
+    for (const [key, value] of Object.entries(patch[section] ?? {})) {
+      if (value === null) delete values[key];
+      else if (value !== undefined) values[key] = value;
+    }
+    if (Object.keys(values).length > 0) merged[section] = values;
+  }
+  return localSettingsSchema.parse(merged);
+}
+
+/**
+ * The config with the app's settings on top; the environment still wins for the keys it sets
+ * (a service pinned to a cloud URL stays pinned). Validated again as a whole.
+ */
+export function applyLocalSettings(
+  config: ResolvedConfig,
+  settings: LocalSettings,
+  env: ConfigEnv = process.env,
+): ResolvedConfig {
+  const { source, ...document } = config;
+  const next: Record<string, unknown> = { ...document };
+  for (const section of Object.keys(settings) as Section[]) {
+    const values = { ...settings[section] } as Record<string, unknown>;
+    for (const key of Object.keys(values)) {
+      const variable = ENV_PINNED[`${section}.${key}`];
+      if (variable && env[variable]) delete values[key];
+    }
+    next[section] = { ...(document[section] as object), ...values };
+  }
+  const parsed = configSchema.safeParse(next);
+  if (!parsed.success) {
+    throw new ConfigError(
+      'ECHO_ERR_CONFIG_INVALID',
+      `Invalid settings in ${join(config.data_dir, LOCAL_SETTINGS_FILE)}`,
+      formatIssues(parsed.error.issues, next),
+    );
+  }
+  return {
+    ...parsed.data,
+    workstation_name: config.workstation_name,
+    data_dir: config.data_dir,
+    ...(source ? { source } : {}),
+  };
+}
+
+/** The config file's config with what the operator changed in the app (the shells load this). */
+export function withLocalSettings(config: ResolvedConfig, env: ConfigEnv = process.env): ResolvedConfig {
+  return applyLocalSettings(config, readLocalSettings(config.data_dir), env);
+}
+
+/** Where a setting in effect comes from, for the settings screen. */
+export type SettingSource = 'app' | 'environment' | 'config';
+
+export interface EditableSettings {
+  /** JSON Schema of what may be changed (the UI builds its form from it). */
+  schema: unknown;
+  /** The values in effect, by section. */
+  values: Record<string, Record<string, unknown>>;
+  /** `section.key` → where its value comes from; `environment` cannot be changed in the app. */
+  sources: Record<string, SettingSource>;
+}
+
+/** What the settings screen may edit, with the values in effect and their sources. */
+export function describeEditableSettings(
+  config: ResolvedConfig,
+  env: ConfigEnv = process.env,
+): EditableSettings {
+  const overlay = readLocalSettings(config.data_dir);
+  const values: Record<string, Record<string, unknown>> = {};
+  const sources: Record<string, SettingSource> = {};
+  for (const [section, schema] of Object.entries(localSettingsSchema.shape)) {
+    const object = (schema as z.ZodOptional<z.ZodObject>).unwrap();
+    const inEffect = config[section as Section] as Record<string, unknown>;
+    values[section] = {};
+    for (const key of Object.keys(object.shape)) {
+      values[section][key] = inEffect[key];
+      const variable = ENV_PINNED[`${section}.${key}`];
+      sources[`${section}.${key}`] =
+        variable && env[variable]
+          ? 'environment'
+          : (overlay[section as Section] as Record<string, unknown> | undefined)?.[key] !== undefined
+            ? 'app'
+            : 'config';
+    }
+  }
+  return { schema: z.toJSONSchema(localSettingsSchema, { io: 'input' }), values, sources };
+}

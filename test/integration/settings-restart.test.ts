@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { AgentHost } from '../../src/core/agent-host.ts';
+import { withLocalSettings } from '../../src/core/config/local-settings.ts';
+import { startEmulator, tempDir, testConfig, waitFor } from '../helpers/harness.ts';
+
+interface Settings {
+  intervals: { health: number };
+  log: { level: string };
+  editable: { sources: Record<string, string> };
+  restartable: boolean;
+}
+
+test('settings changed through the API are kept and applied by a restart on the same address and token', async (t) => {
+  const { emulator, modelers } = await startEmulator(t, ['p1']);
+  const dir = tempDir(t);
+  const base = testConfig(dir, emulator.url, modelers);
+  const host = await AgentHost.start(() => withLocalSettings(base, {}), {});
+  t.after(() => host.stop());
+  const first = host.agent;
+  const { url, token } = JSON.parse(readFileSync(join(dir, 'api.json'), 'utf8')) as {
+    url: string;
+    token: string;
+  };
+  const send = (method: string, path: string, body?: unknown) =>
+    fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  // A restart closes the old server's keep-alive sockets; a client may try a closed one once
+  // (browsers retry such a request by themselves).
+  const call = (method: string, path: string, body?: unknown) =>
+    send(method, path, body).catch(() => send(method, path, body));
+
+  const before = (await (await call('GET', '/api/v1/settings')).json()) as Settings;
+  assert.equal(before.intervals.health, 5);
+  assert.equal(before.restartable, true);
+  assert.equal(before.editable.sources['intervals.health'], 'config');
+
+  const refused = await call('PUT', '/api/v1/settings', { intervals: { health: 0 } });
+  assert.equal(refused.status, 400);
+  assert.match(((await refused.json()) as { error: { message: string } }).error.message, /intervals\.health/);
+  assert.equal(host.agent, first, 'a refused change does not restart anything');
+
+  const saved = await call('PUT', '/api/v1/settings', {
+    intervals: { health: 120 },
+    log: { level: 'debug' },
+  });
+  assert.equal(saved.status, 200);
+  assert.deepEqual(await saved.json(), { saved: true, restarting: true });
+  await waitFor(() => host.restarts === 1, 10_000);
+  assert.notEqual(host.agent, first);
+  assert.equal(host.agent.config.intervals.health, 120);
+  assert.equal(host.agent.config.log.level, 'debug');
+
+  // The same address and token: an open UI and the desktop shell keep working.
+  const after = (await (await call('GET', '/api/v1/settings')).json()) as Settings;
+  assert.equal(after.intervals.health, 120);
+  assert.equal(after.editable.sources['intervals.health'], 'app');
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'settings.local.json'), 'utf8')), {
+    intervals: { health: 120 },
+    log: { level: 'debug' },
+  });
+
+  // Reset one back to the config file's value.
+  await call('PUT', '/api/v1/settings', { intervals: { health: null } });
+  await waitFor(() => host.restarts === 2, 10_000);
+  assert.equal(host.agent.config.intervals.health, 5);
+  assert.equal(host.agent.config.log.level, 'debug');
+});
