@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectionTest, DiscoveredMachine } from '../collectors/sdk/collector.ts';
+import type { MachineSnapshot } from '../collectors/sdk/machine-snapshot.ts';
 import { CollectorRegistry } from '../collectors/sdk/registry.ts';
 import type { MachineConfig } from '../shared/config/schema.ts';
 import { ConfigError, describeError, EchoError } from '../shared/errors.ts';
@@ -17,7 +18,8 @@ import {
   discoverMachines,
   serialPortsForWizard,
 } from './collection/collector-catalog.ts';
-import { MachineSet } from './collection/machine-set.ts';
+import { JobTracker } from './collection/job-tracker.ts';
+import { type MachineOrigin, MachineSet } from './collection/machine-set.ts';
 import type { PollLagStats } from './collection/poll-lag.ts';
 import { validateMachines } from './collection/validate-machines.ts';
 import type { ResolvedConfig } from './config/load.ts';
@@ -32,6 +34,7 @@ import {
 import { type AgentLogging, createLogging, type Logger } from './logging/create-logger.ts';
 import { openSecretStore } from './secrets/encrypted-file-store.ts';
 import { resolveSecretRef, type SecretStore } from './secrets/secret-store.ts';
+import type { JobRecord } from './store/job-history.ts';
 import { runStoreMaintenance } from './store/maintenance.ts';
 import { Store } from './store/store.ts';
 import type { CaptureInput, LogInput, MachineStatusInput, StoredLog } from './store/types.ts';
@@ -92,6 +95,7 @@ export class Agent implements AgentPort {
   private stopping = false;
   private started = false;
   private readonly onRestart: ((reason: string) => void) | undefined;
+  private readonly jobTracker: JobTracker;
 
   private constructor(options: AgentOptions) {
     const { config } = options;
@@ -143,6 +147,7 @@ export class Agent implements AgentPort {
         this.logger.error({ quarantine: report }, 'the local database was damaged: quarantined and salvaged'),
     });
     this.logging.storeSink.attach((entry) => this.store.ingestLog(entry));
+    this.jobTracker = new JobTracker(this.store.jobs);
     this.machineSet = new MachineSet(
       config.machines,
       config.data_dir,
@@ -232,6 +237,29 @@ export class Agent implements AgentPort {
 
   async ingestLog(entry: LogInput): Promise<void> {
     await this.store.ingestLog(entry);
+  }
+
+  /** A poll's snapshot: the job history follows the machine's jobs (a local view, never sent). */
+  observeSnapshot(machine: string, snapshot: MachineSnapshot, at: number): void {
+    try {
+      this.jobTracker.observe(machine, snapshot, at);
+    } catch (error) {
+      // The history is a convenience: a store problem here must not fail the poll (the store's
+      // own alerts report it); said once per occurrence at warn.
+      this.logger.warn({ err: error, machine }, 'job history not updated');
+    }
+  }
+
+  /** The jobs Echo saw on a machine, newest first (the machine screen). */
+  machineJobs(name: string, limit: number): JobRecord[] {
+    const running = this.jobTracker.progress(name);
+    return this.store.jobs
+      .recent(name, limit)
+      .map((job) =>
+        job.endedAt === undefined && job.progress === undefined && running !== undefined
+          ? { ...job, progress: running }
+          : job,
+      );
   }
 
   async recordMachineStatus(status: MachineStatusInput): Promise<void> {
@@ -429,20 +457,61 @@ export class Agent implements AgentPort {
     }
     const problems = validateMachines([machine], this.collectors);
     if (problems.length > 0) throw new ConfigError('ECHO_ERR_CONFIG_INVALID', 'Invalid machine', problems);
-    if (input.password) {
-      const ref = `machine-${machine.name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
-      this.secrets.set(ref, input.password);
-      machine = { ...machine, credentials: { ...machine.credentials, password_ref: `store:${ref}` } };
-    }
+    machine = this.withPassword(machine, input.password);
     this.machineSet.addLocal(machine);
     this.logger.info({ machine: machine.name, collector: machine.collector }, 'machine added');
     await this.collection?.reconcile(this.allMachines());
     return machine;
   }
 
+  /**
+   * A machine's definition for the edit form: only for machines added in the app (a config-file
+   * machine is edited in its file, a cloud one in the cloud). No secret values: passwords are
+   * references to the secret store.
+   */
+  machineDefinition(name: string): { origin: MachineOrigin; machine?: MachineConfig } | undefined {
+    const origin = this.machineSet.origin(name);
+    if (!origin) return undefined;
+    return origin === 'ui' ? { origin, machine: this.machineSet.get(name)! } : { origin };
+  }
+
+  /**
+   * Changes a machine added in the app: validated like a new one; a new password replaces the
+   * stored one, no password keeps it. The machine restarts with its new settings at once.
+   */
+  async updateMachine(input: { machine: MachineConfig; password?: string }): Promise<MachineConfig> {
+    const previous = this.machineSet.get(input.machine.name);
+    if (!previous || this.machineSet.origin(input.machine.name) !== 'ui') {
+      throw new ConfigError('ECHO_ERR_CONFIG_INVALID', 'Invalid machine', [
+        `name: "${input.machine.name}" is not a machine added in the app; change it where it is defined`,
+      ]);
+    }
+    const problems = validateMachines([input.machine], this.collectors);
+    if (problems.length > 0) throw new ConfigError('ECHO_ERR_CONFIG_INVALID', 'Invalid machine', problems);
+    const machine = this.withPassword(input.machine, input.password, previous.credentials?.password_ref);
+    this.machineSet.replaceLocal(machine);
+    this.logger.info({ machine: machine.name, collector: machine.collector }, 'machine changed');
+    await this.collection?.reconcile(this.allMachines());
+    return machine;
+  }
+
+  /** A password goes to the secret store, the machine keeps a reference (or its previous one). */
+  private withPassword(machine: MachineConfig, password: string | undefined, keep?: string): MachineConfig {
+    if (password) {
+      const ref = `machine-${machine.name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+      this.secrets.set(ref, password);
+      return { ...machine, credentials: { ...machine.credentials, password_ref: `store:${ref}` } };
+    }
+    if (keep && !machine.credentials?.password_ref) {
+      return { ...machine, credentials: { ...machine.credentials, password_ref: keep } };
+    }
+    return machine;
+  }
+
   /** Removes a machine added in the UI (config-file and cloud machines are managed where they live). */
   async removeMachine(name: string): Promise<boolean> {
     if (!this.machineSet.removeLocal(name)) return false;
+    this.jobTracker.forget(name, this.clock.now());
     await this.collection?.reconcile(this.allMachines());
     return true;
   }

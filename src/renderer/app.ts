@@ -52,8 +52,12 @@ async function route(): Promise<void> {
   }
   detail = undefined;
   try {
+    const editPath = /^\/machine\/(.+)\/edit$/.exec(path);
     const machinePath = /^\/machine\/(.+)$/.exec(path);
-    if (machinePath) {
+    if (editPath) {
+      const name = decodeURIComponent(editPath[1]!);
+      view.replaceChildren(await addMachineView(token, () => undefined, name));
+    } else if (machinePath) {
       const name = decodeURIComponent(machinePath[1]!);
       detail = new MachineDetailView(token, name, history);
       detail.update(latest?.machines.find((m) => m.name === name));

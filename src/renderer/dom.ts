@@ -14,3 +14,14 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 export function notice(text: string, kind: 'ok' | 'problem'): HTMLParagraphElement {
   return el('p', { class: `notice ${kind}`, role: kind === 'problem' ? 'alert' : 'status' }, text);
 }
+
+/** A table of text cells with column headers and a caption for screen readers. */
+export function dataTable(caption: string, headers: string[], rows: string[][]): HTMLTableElement {
+  return el(
+    'table',
+    {},
+    el('caption', { class: 'visually-hidden' }, caption),
+    el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, ...rows.map((cells) => el('tr', {}, ...cells.map((c) => el('td', {}, c))))),
+  );
+}

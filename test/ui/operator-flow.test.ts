@@ -112,9 +112,20 @@ test('operator flow in Chromium: sign in, machines live, add a machine (failing 
     .locator('table tbody tr', { hasText: 'ultimaker.modeler.log' })
     .first()
     .waitFor({ timeout: 10_000 });
+  await page.locator('table', { hasText: 'housing-left' }).getByText('running').waitFor({ timeout: 10_000 });
   await page.waitForTimeout(2500);
   await screenshot(page, 'ui-machine-detail');
   await page.getByRole('button', { name: 'Remove this machine' }).waitFor();
+
+  // Edit it: the form comes filled in; the password is kept unless a new one is typed.
+  await page.getByRole('link', { name: 'Edit this machine' }).click();
+  await page.getByRole('heading', { name: 'Edit um-2' }).waitFor();
+  assert.equal(await page.getByLabel('Port').inputValue(), String(second.port));
+  assert.equal(await page.getByLabel('Name (required)').getAttribute('readonly'), '');
+  await page.getByLabel('Poll every (seconds)').fill('2');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByText('um-2 is saved and collected with its new settings.').waitFor();
+  assert.equal(host.agent.allMachines().find((m) => m.name === 'um-2')?.poll_interval, 2);
   await page.evaluate(() => {
     location.hash = '#/machine/um-1';
   });

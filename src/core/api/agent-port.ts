@@ -4,6 +4,7 @@ import type { HistoryProgress } from '../collection/history-runner.ts';
 import type { MachineLiveStatus } from '../collection/machine-runner.ts';
 import type { PollLagSummary } from '../collection/poll-lag.ts';
 import type { LocalSettingsPatch } from '../config/local-settings.ts';
+import type { JobRecord } from '../store/job-history.ts';
 import type { StoreAlert } from '../store/store-stats.ts';
 import type { BacklogCounts, StoredCapture, StoredLog, StoredMachineStatus } from '../store/types.ts';
 import type { SyncStatus } from '../sync/sync-engine.ts';
@@ -65,6 +66,10 @@ export interface AgentPort {
   discover(seconds: number): Promise<{ machines: DiscoveredMachine[]; problems: string[] }>;
   setCollectionPaused(paused: boolean): void;
   settings(): Record<string, unknown>;
+  machineDefinition(name: string): { origin: MachineSummary['origin']; machine?: MachineConfig } | undefined;
+  updateMachine(input: { machine: MachineConfig; password?: string }): Promise<MachineConfig>;
+  /** The jobs Echo saw on a machine, newest first. */
+  machineJobs(name: string, limit: number): JobRecord[];
   /** Settings changed in the app (`null` resets one); the core restarts to apply them. */
   updateSettings(patch: LocalSettingsPatch): { saved: true; restarting: boolean };
   machineCaptures(machine: string, limit: number): DeadLetter[];

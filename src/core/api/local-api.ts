@@ -178,7 +178,42 @@ export class LocalApi {
       const limit = Math.min(Number(url.searchParams.get('limit') ?? 50) || 50, 1000);
       return send(res, 200, this.agent.machineCaptures(decodeURIComponent(capturesPath[1]!), limit));
     }
+    const jobsPath = /^\/api\/v1\/machines\/([^/]+)\/jobs$/.exec(url.pathname);
+    if (req.method === 'GET' && jobsPath) {
+      const limit = Math.min(Number(url.searchParams.get('limit') ?? 50) || 50, 500);
+      return send(res, 200, this.agent.machineJobs(decodeURIComponent(jobsPath[1]!), limit));
+    }
     const machinePath = /^\/api\/v1\/machines\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && machinePath) {
+      const definition = this.agent.machineDefinition(decodeURIComponent(machinePath[1]!));
+      if (!definition) throw new ApiProblem(404, 'not_found', 'no machine of that name');
+      return send(res, 200, definition);
+    }
+    if (req.method === 'PUT' && machinePath) {
+      const name = decodeURIComponent(machinePath[1]!);
+      const input = await readJson(req, addMachineRequest);
+      if (input.machine.name !== name) {
+        throw new ApiProblem(
+          400,
+          'invalid_body',
+          `machine.name: must be "${name}" (a machine is renamed by adding it anew)`,
+        );
+      }
+      const definition = this.agent.machineDefinition(name);
+      if (!definition) throw new ApiProblem(404, 'not_found', 'no machine of that name');
+      if (definition.origin !== 'ui') {
+        throw new ApiProblem(
+          409,
+          'not_editable_here',
+          `${name} is defined in ${definition.origin === 'cloud' ? 'the cloud (its modeler)' : 'the configuration file'}: change it there`,
+        );
+      }
+      const machine = await this.agent.updateMachine({
+        machine: input.machine,
+        ...(input.password ? { password: input.password } : {}),
+      });
+      return send(res, 200, machine);
+    }
     if (req.method === 'DELETE' && machinePath) {
       const removed = await this.agent.removeMachine(decodeURIComponent(machinePath[1]!));
       if (!removed) {

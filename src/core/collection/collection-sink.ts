@@ -1,3 +1,4 @@
+import type { MachineSnapshot } from '../../collectors/sdk/machine-snapshot.ts';
 import type { CaptureInput, LogInput, MachineStatusInput } from '../store/types.ts';
 
 /** Where collection writes: the agent (store first, then sync). */
@@ -11,4 +12,6 @@ export interface CollectionSink {
   cloudWatermark?(machine: string): Promise<string | undefined>;
   /** A history run stored jobs: the sync engine may tell the cloud the new watermark. */
   historyAdvanced?(): void;
+  /** Every successful poll's snapshot (the job history follows jobs from it). */
+  observeSnapshot?(machine: string, snapshot: MachineSnapshot, at: number): void;
 }

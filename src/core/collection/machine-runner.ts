@@ -151,6 +151,7 @@ export class MachineRunner {
       failingSince: undefined,
       polls: this.live.polls + 1,
     };
+    this.sink.observeSnapshot?.(this.machine.name, snapshot, now);
     await this.reportStatus(
       snapshot.state,
       true,

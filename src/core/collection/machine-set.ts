@@ -64,6 +64,15 @@ export class MachineSet {
     this.saveLocal();
   }
 
+  /** Replaces a machine added in the UI (same name); false for config-file and cloud machines. */
+  replaceLocal(machine: MachineConfig): boolean {
+    const at = this.local.findIndex((m) => m.name === machine.name);
+    if (at < 0) return false;
+    this.local = this.local.map((m, i) => (i === at ? machine : m));
+    this.saveLocal();
+    return true;
+  }
+
   /** Removes a machine added in the UI; false for config-file and cloud machines. */
   removeLocal(name: string): boolean {
     if (!this.local.some((m) => m.name === name)) return false;

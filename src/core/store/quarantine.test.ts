@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import Database from 'better-sqlite3';
 import { openTestStore } from '../../../test/helpers/store.ts';
 import { tempDir } from '../../../test/helpers/temp-dir.ts';
 
@@ -39,8 +40,17 @@ test('a database with damaged pages is quarantined, its readable rows salvaged, 
   const dir = tempDir(t);
   (await fill(dir, 300)).close();
   const path = join(dir, 'echo.db');
-  const size = statSync(path).size;
-  overwrite(path, Math.floor(size / 2 / 4096) * 4096, 4096 * 2);
+  // Damage two leaf pages of the captures table from the middle of it (found with dbstat, so that
+  // a schema change moving pages around cannot make the damage miss the rows).
+  const inspect = new Database(path, { readonly: true });
+  const leaves = (
+    inspect
+      .prepare("SELECT pageno FROM dbstat WHERE name = 'captures' AND pagetype = 'leaf' ORDER BY pageno")
+      .all() as Array<{ pageno: number }>
+  ).map((r) => r.pageno);
+  inspect.close();
+  const middle = leaves[Math.floor(leaves.length / 2)]!;
+  for (const page of [middle, leaves[leaves.indexOf(middle) + 1]!]) overwrite(path, (page - 1) * 4096, 4096);
 
   const store = openTestStore(dir);
   t.after(() => store.close());

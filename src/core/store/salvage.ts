@@ -21,6 +21,7 @@ const SALVAGE_TABLES = [
   'health_reports',
   'commands',
   'alerts',
+  'jobs',
 ] as const;
 const CHUNK = 500;
 

@@ -6,6 +6,7 @@ import { BlobFiles } from './blob-files.ts';
 import { CaptureQueue } from './capture-queue.ts';
 import { GroupCommit } from './group-commit.ts';
 import { StoreHandle } from './handle.ts';
+import { JobHistory } from './job-history.ts';
 import { LogQueue } from './log-queue.ts';
 import { openStoreDatabase, recoverDatabase } from './open-database.ts';
 import type { QuarantineReport } from './salvage.ts';
@@ -45,6 +46,7 @@ export class Store {
   readonly captures: CaptureQueue;
   readonly logs: LogQueue;
   readonly status: StatusQueue;
+  readonly jobs: JobHistory;
   readonly stats: StoreStats;
   readonly path: string;
   private readonly handle: StoreHandle;
@@ -69,6 +71,7 @@ export class Store {
     this.captures = new CaptureQueue(this.handle, this.now);
     this.logs = new LogQueue(this.handle, this.now);
     this.status = new StatusQueue(this.handle);
+    this.jobs = new JobHistory(this.handle);
     this.stats = new StoreStats(this.handle, this.now);
     this.commits = new GroupCommit<Pending>({
       ...options.groupCommit,

@@ -1,6 +1,6 @@
 import { call } from '../api-client.ts';
 import { el, notice } from '../dom.ts';
-import { type FieldSchema, readFields, renderFields } from './schema-form.ts';
+import { type FieldSchema, fillFields, readFields, renderFields } from './schema-form.ts';
 
 interface CollectorInfo {
   id: string;
@@ -21,12 +21,30 @@ interface TestResult {
  * "Test connection" before saving (an unknown certificate can be accepted from here), and the
  * password into the agent's secret store.
  */
-export async function addMachineView(token: string, done: () => void): Promise<HTMLElement> {
+export async function addMachineView(
+  token: string,
+  done: () => void,
+  editing?: string,
+): Promise<HTMLElement> {
   const collectors = await call<CollectorInfo[]>(token, 'GET', '/api/v1/collectors');
+  const existing = editing
+    ? await call<{ origin: string; machine?: MachineDefinition }>(
+        token,
+        'GET',
+        `/api/v1/machines/${encodeURIComponent(editing)}`,
+      )
+    : undefined;
+  if (editing && !existing?.machine) {
+    return el(
+      'section',
+      {},
+      notice(`${editing} is not a machine added in this app: change it where it is defined.`, 'problem'),
+    );
+  }
   const section = el(
     'section',
     { 'aria-labelledby': 'add-title' },
-    el('h2', { id: 'add-title' }, 'Add a machine'),
+    el('h2', { id: 'add-title' }, editing ? `Edit ${editing}` : 'Add a machine'),
   );
   const form = el('form', { class: 'form', novalidate: '' });
   const vendor = el('select', { id: 'collector', name: 'collector', required: '' });
@@ -77,7 +95,10 @@ export async function addMachineView(token: string, done: () => void): Promise<H
     );
   });
 
+  // Editing keeps what the form does not show (modeler, enabled…); the password stays stored.
+  const { credentials: _stored, ...kept } = existing?.machine ?? {};
   const machine = () => ({
+    ...kept,
     name: name.value.trim(),
     collector: vendor.value,
     connection: readFields(form, 'connection.'),
@@ -129,12 +150,18 @@ export async function addMachineView(token: string, done: () => void): Promise<H
     const problem = missing();
     if (problem) return result.replaceChildren(notice(problem, 'problem'));
     try {
-      await call(token, 'POST', '/api/v1/machines', {
-        machine: machine(),
-        ...(secret.value ? { password: secret.value } : {}),
-      });
+      const body = { machine: machine(), ...(secret.value ? { password: secret.value } : {}) };
+      if (editing) await call(token, 'PUT', `/api/v1/machines/${encodeURIComponent(editing)}`, body);
+      else await call(token, 'POST', '/api/v1/machines', body);
       secret.value = '';
-      result.replaceChildren(notice(`${name.value.trim()} is added and being collected.`, 'ok'));
+      result.replaceChildren(
+        notice(
+          editing
+            ? `${editing} is saved and collected with its new settings.`
+            : `${name.value.trim()} is added and being collected.`,
+          'ok',
+        ),
+      );
       done();
     } catch (error) {
       result.replaceChildren(notice(`Not saved: ${(error as Error).message}`, 'problem'));
@@ -160,7 +187,7 @@ export async function addMachineView(token: string, done: () => void): Promise<H
           vendor.value = m.collector;
           vendor.dispatchEvent(new Event('change'));
           if (!name.value) name.value = m.name;
-          fill(form, 'connection', m.connection);
+          fillFields(form, m.connection, 'connection.');
           found.replaceChildren(notice(`${m.name} filled in: test the connection, then save.`, 'ok'));
         });
         return el(
@@ -180,7 +207,21 @@ export async function addMachineView(token: string, done: () => void): Promise<H
       found.replaceChildren(notice(`Could not look: ${(error as Error).message}`, 'problem'));
     }
   });
-  section.append(el('p', {}, findButton), found, form);
+  if (existing?.machine) {
+    // Editing: the type and the name stay (a new name or type is a new machine: add it anew).
+    const current = existing.machine;
+    vendor.value = current.collector;
+    vendor.dispatchEvent(new Event('change'));
+    vendor.disabled = true;
+    name.value = current.name;
+    name.readOnly = true;
+    if (current.poll_interval !== undefined) poll.value = String(current.poll_interval);
+    if (current.credentials?.username) user.value = current.credentials.username;
+    if (current.credentials?.password_ref) secret.placeholder = 'Stored: type a new one to replace it';
+    fillFields(form, current.connection ?? {}, 'connection.');
+    saveButton.textContent = 'Save changes';
+    section.append(form);
+  } else section.append(el('p', {}, findButton), found, form);
 
   // Serial machines: the ports this PC has, offered as suggestions (or why the OS cannot list them).
   const ports = await call<{ ports: Array<{ path: string }>; problem?: string }>(
@@ -203,22 +244,18 @@ export async function addMachineView(token: string, done: () => void): Promise<H
   return section;
 }
 
+interface MachineDefinition {
+  name: string;
+  collector: string;
+  connection?: Record<string, unknown>;
+  poll_interval?: number;
+  credentials?: { username?: string; password_ref?: string };
+}
+
 interface DiscoveredMachine {
   collector: string;
   name: string;
   host: string;
   model?: string;
   connection: Record<string, unknown>;
-}
-
-/** Puts values into the generated inputs named `<prefix>.<path>`. */
-function fill(form: HTMLFormElement, prefix: string, value: Record<string, unknown>): void {
-  for (const [key, v] of Object.entries(value)) {
-    const path = `${prefix}.${key}`;
-    if (v !== null && typeof v === 'object') fill(form, path, v as Record<string, unknown>);
-    else {
-      const input = form.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${path}"]`);
-      if (input) input.value = String(v);
-    }
-  }
 }

@@ -1,7 +1,7 @@
 import uPlot from 'uplot';
 import { call } from '../api-client.ts';
 import { LABEL, type MachineView, stateOf } from '../dashboard.ts';
-import { el, notice } from '../dom.ts';
+import { dataTable, el, notice } from '../dom.ts';
 import type { GaugeHistory } from '../gauge-history.ts';
 
 interface CaptureRow {
@@ -12,6 +12,21 @@ interface CaptureRow {
   lastError: string | null;
   capturedAt: number;
 }
+
+interface JobRow {
+  name: string;
+  startedAt: string;
+  endedAt?: string;
+  outcome?: 'finished' | 'failed' | 'stopped' | 'replaced';
+  progress?: number;
+}
+
+const OUTCOME: Record<NonNullable<JobRow['outcome']>, string> = {
+  finished: 'finished',
+  failed: 'failed (machine error)',
+  stopped: 'stopped before the end',
+  replaced: 'ended (another job started)',
+};
 
 interface LogEntry {
   level: string;
@@ -35,6 +50,9 @@ export class MachineDetailView {
     'aria-label': 'Gauges over the last minutes',
   });
   private chart: uPlot | undefined;
+  private readonly jobs = el('div');
+  /** The job and state last shown: the history is read again when they change. */
+  private jobKey: string | undefined;
   private chartLabels = '';
 
   constructor(
@@ -52,6 +70,8 @@ export class MachineDetailView {
       this.summary,
       el('h3', {}, 'Gauges'),
       this.chartBox,
+      el('h3', {}, 'Job history'),
+      this.jobs,
       el('h3', {}, 'Recent captures'),
       captures,
       el('h3', {}, 'Recent warnings and errors'),
@@ -67,13 +87,14 @@ export class MachineDetailView {
 
   update(machine: MachineView | undefined): void {
     if (machine?.origin === 'ui' && !this.removable) {
+      const edit = el('a', { href: `#/machine/${encodeURIComponent(this.name)}/edit` }, 'Edit this machine');
       const remove = el('button', { type: 'button', class: 'secondary' }, 'Remove this machine');
       remove.addEventListener('click', async () => {
         if (!confirm(`Stop collecting ${this.name} and forget its settings?`)) return;
         await call(this.token, 'DELETE', `/api/v1/machines/${encodeURIComponent(this.name)}`);
         location.hash = '#/';
       });
-      this.removable = el('p', {}, remove);
+      this.removable = el('p', {}, edit, ' ', remove);
       this.element.append(
         el('h3', {}, 'Settings'),
         el('p', { class: 'meta' }, 'Added in this app.'),
@@ -83,6 +104,13 @@ export class MachineDetailView {
       const where = machine.origin === 'cloud' ? 'the cloud (its modeler)' : 'the configuration file';
       this.removable = el('p', { class: 'meta' }, `Defined in ${where}: change or remove it there.`);
       this.element.append(el('h3', {}, 'Settings'), this.removable);
+    }
+    const jobKey = `${machine ? stateOf(machine) : ''}\u0000${machine?.live?.snapshot.job?.name ?? ''}`;
+    if (jobKey !== this.jobKey) {
+      this.jobKey = jobKey;
+      void this.loadJobs().catch((error: Error) =>
+        this.jobs.replaceChildren(notice(`Job history unavailable: ${error.message}`, 'problem')),
+      );
     }
     if (!machine) {
       this.summary.replaceChildren(notice('This machine is not known to the agent (any more).', 'problem'));
@@ -180,36 +208,40 @@ export class MachineDetailView {
     box.replaceChildren(
       rows.length === 0
         ? el('p', {}, 'No capture yet.')
-        : el(
-            'table',
-            {},
-            el('caption', { class: 'visually-hidden' }, 'Recent captures'),
-            el(
-              'thead',
-              {},
-              el(
-                'tr',
-                {},
-                el('th', { scope: 'col' }, 'Taken'),
-                el('th', { scope: 'col' }, 'Type'),
-                el('th', { scope: 'col' }, 'Sync'),
-                el('th', { scope: 'col' }, 'Problem'),
-              ),
-            ),
-            el(
-              'tbody',
-              {},
-              ...rows.map((r) =>
-                el(
-                  'tr',
-                  {},
-                  el('td', {}, new Date(r.capturedAt).toLocaleTimeString()),
-                  el('td', {}, r.captureTypeName),
-                  el('td', {}, r.state),
-                  el('td', {}, r.lastError ?? ''),
-                ),
-              ),
-            ),
+        : dataTable(
+            'Recent captures',
+            ['Taken', 'Type', 'Sync', 'Problem'],
+            rows.map((r) => [
+              new Date(r.capturedAt).toLocaleTimeString(),
+              r.captureTypeName,
+              r.state,
+              r.lastError ?? '',
+            ]),
+          ),
+    );
+  }
+
+  /** The jobs Echo saw on this machine, newest first. */
+  private async loadJobs(): Promise<void> {
+    const jobs = await call<JobRow[]>(
+      this.token,
+      'GET',
+      `/api/v1/machines/${encodeURIComponent(this.name)}/jobs?limit=20`,
+    );
+    const when = (iso: string | undefined) => (iso ? new Date(iso).toLocaleString() : '');
+    this.jobs.replaceChildren(
+      jobs.length === 0
+        ? el('p', {}, 'No job seen yet.')
+        : dataTable(
+            'Job history',
+            ['Job', 'Started', 'Ended', 'Outcome', 'Progress'],
+            jobs.map((j) => [
+              j.name,
+              when(j.startedAt),
+              when(j.endedAt),
+              j.outcome ? OUTCOME[j.outcome] : 'running',
+              j.progress !== undefined ? `${Math.round(j.progress)} %` : '',
+            ]),
           ),
     );
   }

@@ -1,12 +1,13 @@
 import type { Database } from 'better-sqlite3';
 import { migrate as m0001 } from './0001-init.ts';
+import { migrate as m0002 } from './0002-job-history.ts';
 
 /**
  * Numbered migrations, applied in order inside one transaction each; `PRAGMA user_version` records
  * the last one applied. To change the schema, add `000N-what.ts` and append it here: never edit a
  * migration that has shipped.
  */
-export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [m0001];
+export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [m0001, m0002];
 
 /** Brings a database to the newest schema. Returns the versions applied. */
 export function applyMigrations(db: Database): number[] {
