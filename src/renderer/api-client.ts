@@ -36,7 +36,8 @@ export function followEvents(
     let retryMs = 250;
     while (!controller.signal.aborted) {
       try {
-        const response = await fetch('/api/v1/events', {
+        // Deltas: a full status first, then only the machines that changed (and when each was heard).
+        const response = await fetch('/api/v1/events?deltas=1', {
           headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
           signal: controller.signal,
         });

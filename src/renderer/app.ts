@@ -2,18 +2,19 @@ import { followEvents, takeToken } from './api-client.ts';
 import { type MachineView, stateOf } from './dashboard.ts';
 import { notice } from './dom.ts';
 import { GaugeHistory } from './gauge-history.ts';
+import { mergeDelta, type StatusDelta } from './status-stream.ts';
+import { SyncRate } from './sync-rate.ts';
 import { accountView } from './views/account.ts';
 import { addMachineView } from './views/add-machine.ts';
 import { logsView } from './views/logs.ts';
 import { MachineDetailView } from './views/machine-detail.ts';
 import { MachinesView } from './views/machines.ts';
 import { settingsView } from './views/settings.ts';
-import { syncView } from './views/sync.ts';
+import { type SyncStatus, syncView } from './views/sync.ts';
 
-interface StatusEvent {
+interface StatusEvent extends SyncStatus {
   collection: string;
   cloud: { reachable: boolean; auth: string; enabled: boolean; health: { health: string } };
-  backlog: { captures: Record<string, number>; logs: Record<string, number> };
   machines: MachineView[];
 }
 
@@ -21,6 +22,9 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const machines = new MachinesView();
 const history = new GaugeHistory();
 let detail: MachineDetailView | undefined;
+/** The Sync screen's live figures, while it is shown. */
+let syncLive: ((status: StatusEvent) => void) | undefined;
+const rate = new SyncRate();
 let latest: StatusEvent | undefined;
 let token = '';
 
@@ -51,6 +55,7 @@ async function route(): Promise<void> {
     else link.removeAttribute('aria-current');
   }
   detail = undefined;
+  syncLive = undefined;
   try {
     const editPath = /^\/machine\/(.+)\/edit$/.exec(path);
     const machinePath = /^\/machine\/(.+)$/.exec(path);
@@ -63,8 +68,13 @@ async function route(): Promise<void> {
       detail.update(latest?.machines.find((m) => m.name === name));
       view.replaceChildren(detail.element);
     } else if (path === '/add') view.replaceChildren(await addMachineView(token, () => undefined));
-    else if (path === '/sync' && latest) view.replaceChildren(await syncView(token, latest.backlog));
-    else if (path === '/settings') view.replaceChildren(await settingsView(token));
+    else if (path === '/sync' && latest) {
+      const sync = await syncView(token, rate);
+      sync.update(latest);
+      // Still on this screen after the await (the operator may have moved on).
+      if (location.hash.replace(/^#/, '') === '/sync') syncLive = sync.update;
+      view.replaceChildren(sync.element);
+    } else if (path === '/settings') view.replaceChildren(await settingsView(token));
     else if (path === '/logs' && latest)
       view.replaceChildren(
         logsView(
@@ -92,15 +102,20 @@ function start(): void {
   followEvents(
     token,
     (type, data) => {
-      if (type !== 'status') return;
+      if (type !== 'status' && !(type === 'delta' && latest)) return;
       const first = latest === undefined;
       // Marks for the UI bench (time to the first status and to the first drawn dashboard).
       if (first) performance.mark('echo:first-status');
-      latest = data as StatusEvent;
+      latest =
+        type === 'delta' && latest
+          ? mergeDelta(latest, data as StatusDelta<StatusEvent, MachineView>)
+          : (data as StatusEvent);
       $('agent').textContent = summary(latest);
       machines.update(latest.machines);
       if (first) performance.mark('echo:first-render');
       history.add(latest.machines);
+      rate.add(Date.now(), latest.counters);
+      syncLive?.(latest);
       if (detail) {
         const name = /^#\/machine\/(.+)$/.exec(location.hash)?.[1];
         detail.update(latest.machines.find((m) => m.name === decodeURIComponent(name ?? '')));

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -8,7 +8,7 @@ import { UltimakerSimulator } from '../../src/collectors/ultimaker/simulator/ult
 import { startAgentWithCollectors, startEmulator, tempDir, testConfig } from '../helpers/harness.ts';
 import { launchChromium, screenshot } from './browser.ts';
 
-async function fleet(t: import('node:test').TestContext) {
+async function fleet(t: import('node:test').TestContext, options: { damagedStore?: boolean } = {}) {
   const sims = await Promise.all(
     ['um-s5-a', 'um-s5-b'].map((name) => UltimakerSimulator.start({ name, speed: 20 })),
   );
@@ -25,6 +25,11 @@ async function fleet(t: import('node:test').TestContext) {
       timeout: 2,
     })),
   };
+  if (options.damagedStore) {
+    // Not a database at all: the store quarantines it at start and raises an alert.
+    mkdirSync(config.data_dir, { recursive: true });
+    writeFileSync(join(config.data_dir, 'echo.db'), 'x'.repeat(8192));
+  }
   await startAgentWithCollectors(t, config);
   const api = JSON.parse(readFileSync(join(config.data_dir, 'api.json'), 'utf8')) as {
     url: string;
@@ -84,7 +89,7 @@ test('dashboard in Chromium: tiles go live over the event stream, a job progress
 });
 
 test('every screen: no serious accessibility violations (axe-core); a wrong token is said in words', async (t) => {
-  const { api } = await fleet(t);
+  const { api } = await fleet(t, { damagedStore: true });
   const browser = await launchChromium(t);
   // axe is injected as a script, which the UI's CSP rightly forbids: this context bypasses it.
   const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 720 } });
@@ -107,6 +112,13 @@ test('every screen: no serious accessibility violations (axe-core); a wrong toke
     }, hash);
     await page.locator(ready).first().waitFor({ timeout: 10_000 });
     if (hash === '#/add') await page.getByLabel('Machine type').selectOption('bambu');
+    if (hash === '#/sync') {
+      // Live figures: the send rate, and the quarantine of the damaged store in words.
+      await page.getByRole('heading', { name: 'Quarantines' }).waitFor({ timeout: 5000 });
+      await page.getByText(/database was damaged/).waitFor();
+      await page.getByRole('table', { name: 'Sent to the cloud (last minute)' }).waitFor();
+      await screenshot(page, 'ui-sync-quarantine');
+    }
     const result = (await page.evaluate(() =>
       (window as unknown as { axe: { run(): Promise<unknown> } }).axe.run(),
     )) as { violations: Array<{ id: string; impact: string; help: string }> };

@@ -38,7 +38,15 @@ test('the local API binds to loopback and requires its token', async (t) => {
   const doc = (await (await call('/api/v1/openapi.json', {}, null)).json()) as {
     paths: Record<string, unknown>;
   };
-  assert.ok(doc.paths['/api/v1/dead-letters/retry']);
+  for (const path of [
+    '/api/v1/dead-letters/retry',
+    '/api/v1/settings',
+    '/api/v1/machines/{name}',
+    '/api/v1/machines/{name}/jobs',
+    '/api/v1/machines/{name}/captures',
+  ]) {
+    assert.ok(doc.paths[path], `${path} is documented`);
+  }
 });
 
 test('a request with a foreign Host header is refused (DNS rebinding)', async (t) => {

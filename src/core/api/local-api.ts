@@ -11,6 +11,7 @@ import { type LocalSettingsPatch, localSettingsPatchSchema } from '../config/loc
 import type { AgentPort } from './agent-port.ts';
 import { renderMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
+import { StatusDeltas } from './status-deltas.ts';
 import { loadUiAssets, UI_CSP } from './ui-assets.ts';
 
 /** Where a running agent's API can be found: `<data_dir>/api.json` (owner-only), read by `status`. */
@@ -127,7 +128,8 @@ export class LocalApi {
 
   /**
    * `GET /api/v1/events`: server-sent events for live screens. A `status` event (what
-   * `/api/v1/status` answers) at once and every `EVENT_INTERVAL_MS`, until the client goes.
+   * `/api/v1/status` answers) at once and every `EVENT_INTERVAL_MS`, until the client goes; with
+   * `?deltas=1`, `delta` events after the first (the operator UI's choice).
    */
   private streamEvents(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, {
@@ -135,7 +137,14 @@ export class LocalApi {
       'cache-control': 'no-cache',
       connection: 'keep-alive',
     });
-    const push = () => res.write(`event: status\ndata: ${JSON.stringify(this.agent.status())}\n\n`);
+    // `?deltas=1`: a full status first, then only what changed (see StatusDeltas).
+    const deltas =
+      new URL(req.url ?? '/', this.url).searchParams.get('deltas') === '1' ? new StatusDeltas() : undefined;
+    const push = () => {
+      const status = this.agent.status();
+      const { event, data } = deltas ? deltas.next(status) : { event: 'status', data: status };
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
     push();
     const timer = setInterval(push, EVENT_INTERVAL_MS);
     this.streams.add(res);

@@ -37,6 +37,51 @@ export function openApiDocument(serverUrl: string) {
           security: secured,
           responses: { 200: json('MachineSummary[]') },
         },
+        post: {
+          summary:
+            'Add a machine: {machine, password?}; kept in machines.local.json, the password in the secret store.',
+          security: secured,
+          responses: { 201: json('MachineConfig'), 400: json('invalid machine, fields named') },
+        },
+      },
+      '/api/v1/machines/{name}': {
+        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+        get: {
+          summary: 'Where the machine is defined, and its definition when it was added in the app.',
+          security: secured,
+          responses: { 200: json('{origin, machine?}'), 404: json('unknown machine') },
+        },
+        put: {
+          summary:
+            'Change a machine added in the app: {machine, password?} (no password keeps the stored one).',
+          security: secured,
+          responses: {
+            200: json('MachineConfig'),
+            400: json('invalid machine, fields named'),
+            409: json('defined in the config file or the cloud'),
+          },
+        },
+        delete: {
+          summary: 'Remove a machine added in the app.',
+          security: secured,
+          responses: { 204: { description: 'removed' }, 404: json('not a machine added in the app') },
+        },
+      },
+      '/api/v1/machines/{name}/captures': {
+        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+        get: {
+          summary: 'The machine’s recent captures and their sync state (?limit=, no content).',
+          security: secured,
+          responses: { 200: json('Capture[]') },
+        },
+      },
+      '/api/v1/machines/{name}/jobs': {
+        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+        get: {
+          summary: 'The jobs Echo saw on the machine, newest first (?limit=).',
+          security: secured,
+          responses: { 200: json('Job[]') },
+        },
       },
       '/api/v1/collectors': {
         get: {
@@ -76,7 +121,7 @@ export function openApiDocument(serverUrl: string) {
       '/api/v1/events': {
         get: {
           summary:
-            'Server-sent events: `event: status` (the /api/v1/status document) at once and every second.',
+            'Server-sent events: `event: status` (the /api/v1/status document) at once and every second; with ?deltas=1, `event: delta` ({…status without machines, seen: [name, lastSeenAt][], changed: MachineSummary[]}) after the first.',
           security: secured,
           responses: { 200: { description: 'text/event-stream' } },
         },

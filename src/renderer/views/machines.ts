@@ -24,7 +24,7 @@ export class MachinesView {
   private readonly empty = el('p', { class: 'empty', hidden: '' }, 'No machine matches.');
   private machines: MachineView[] = [];
   /** The tile of each machine and what it was drawn from: unchanged machines are not redrawn. */
-  private readonly drawn = new Map<string, { tile: HTMLLIElement; key: string }>();
+  private readonly drawn = new Map<string, { tile: HTMLLIElement; key: string; source: MachineView }>();
   readonly element: HTMLElement;
 
   constructor() {
@@ -89,10 +89,13 @@ export class MachinesView {
     for (const machine of shown) {
       // "seen 3 s ago" changes every second for every machine: it is kept out of the key and its
       // text alone is updated in place.
-      const text = tileText(machine);
-      const key = tileKey(machine, text);
       const previous = this.drawn.get(machine.name);
-      if (previous?.key === key) {
+      // The same object as last time (the event stream's deltas keep unchanged machines): only
+      // "seen … ago" can differ. Otherwise compare what the tile would display.
+      const text = previous?.source === machine ? undefined : tileText(machine);
+      const key = text ? tileKey(machine, text) : previous?.key;
+      if (previous && previous.key === key) {
+        previous.source = machine;
         const meta = previous.tile.children[1];
         const seen = metaText(machine, now);
         if (meta && meta.textContent !== seen) meta.textContent = seen;
@@ -101,7 +104,7 @@ export class MachinesView {
       }
       const tile = renderTile(machine, now, text);
       if (previous) previous.tile.replaceWith(tile);
-      this.drawn.set(machine.name, { tile, key });
+      this.drawn.set(machine.name, { tile, key: key ?? '', source: machine });
       tiles.push(tile);
     }
     const current = this.tiles.children;

@@ -1,5 +1,6 @@
 import { call } from '../api-client.ts';
 import { el, notice } from '../dom.ts';
+import type { SyncRate } from '../sync-rate.ts';
 
 interface DeadLetter {
   id: number;
@@ -9,23 +10,56 @@ interface DeadLetter {
   attempts: number;
 }
 
-/** Backlog per kind, dead-lettered captures with retry and discard, and the diagnostics bundle. */
+/** What the Sync screen shows live (a part of the status event). */
+export interface SyncStatus {
+  backlog: { captures: Record<string, number>; logs: Record<string, number> };
+  counters: Record<string, number>;
+  alerts: Array<{ id: number; kind: string; message: string; createdAt: string }>;
+}
+
+const perMinute = (value: number | undefined) =>
+  value === undefined ? 'measuring…' : `${value < 10 ? value.toFixed(1) : Math.round(value)} a minute`;
+
+/**
+ * Backlog per kind, how fast records leave, quarantines, dead-lettered captures with retry and
+ * discard, and the diagnostics bundle. `update` keeps the figures live with the event stream.
+ */
 export async function syncView(
   token: string,
-  backlog: { captures: Record<string, number>; logs: Record<string, number> },
-): Promise<HTMLElement> {
+  rate: SyncRate,
+): Promise<{ element: HTMLElement; update(status: SyncStatus): void }> {
   const section = el('section', { 'aria-labelledby': 'sync-title' }, el('h2', { id: 'sync-title' }, 'Sync'));
-  const rows = Object.entries(backlog.captures).map(([state, n]) =>
-    el('tr', {}, el('th', { scope: 'row' }, `captures ${state}`), el('td', {}, String(n))),
-  );
-  rows.push(
-    ...Object.entries(backlog.logs).map(([state, n]) =>
-      el('tr', {}, el('th', { scope: 'row' }, `log entries ${state}`), el('td', {}, String(n))),
-    ),
-  );
+  const counts = el('tbody');
+  const speed = el('tbody');
+  const quarantines = el('div');
   section.append(
-    el('table', { class: 'counts' }, el('caption', {}, 'What the store holds'), el('tbody', {}, ...rows)),
+    el('table', { class: 'counts' }, el('caption', {}, 'What the store holds'), counts),
+    el('table', { class: 'counts' }, el('caption', {}, 'Sent to the cloud (last minute)'), speed),
+    quarantines,
   );
+  const row = (label: string, value: string) =>
+    el('tr', {}, el('th', { scope: 'row' }, label), el('td', {}, value));
+  const update = (status: SyncStatus) => {
+    counts.replaceChildren(
+      ...Object.entries(status.backlog.captures).map(([state, n]) => row(`captures ${state}`, String(n))),
+      ...Object.entries(status.backlog.logs).map(([state, n]) => row(`log entries ${state}`, String(n))),
+    );
+    speed.replaceChildren(
+      row('captures', perMinute(rate.perMinute('captures_acknowledged'))),
+      row('log entries', perMinute(rate.perMinute('logs_sent'))),
+    );
+    const stored = status.alerts.filter((a) => a.kind === 'store_quarantine');
+    quarantines.replaceChildren(
+      ...(stored.length === 0
+        ? []
+        : [
+            el('h3', {}, 'Quarantines'),
+            ...stored.map((a) =>
+              notice(`${new Date(a.createdAt).toLocaleString()}: ${a.message}`, 'problem'),
+            ),
+          ]),
+    );
+  };
 
   const result = el('div');
   const list = el('div');
@@ -102,5 +136,5 @@ export async function syncView(
     );
   });
   section.append(list, el('p', {}, exportButton), result);
-  return section;
+  return { element: section, update };
 }
