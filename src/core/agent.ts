@@ -250,6 +250,12 @@ export class Agent implements AgentPort {
     }
   }
 
+  clearAlert(id: number): boolean {
+    const cleared = this.store.stats.clearAlert(id);
+    if (cleared) this.logger.info({ alert: id }, 'alert dismissed by the operator');
+    return cleared;
+  }
+
   /** The jobs Echo saw on a machine, newest first (the machine screen). */
   machineJobs(name: string, limit: number): JobRecord[] {
     const running = this.jobTracker.progress(name);

@@ -8,7 +8,14 @@ export interface MachineView {
   live?: {
     snapshot: {
       state: string;
-      job?: { name: string; progress?: number; remainingSeconds?: number; layer?: number; layers?: number };
+      job?: {
+        name: string;
+        progress?: number;
+        remainingSeconds?: number;
+        layer?: number;
+        layers?: number;
+        result?: string;
+      };
       gauges: Array<{ name: string; value: number; unit: string; target?: number }>;
       errors: string[];
     };
@@ -98,8 +105,11 @@ export function tileText(machine: MachineView): TileText {
   if (job) {
     const parts = [job.name];
     if (job.progress !== undefined) parts.push(`${job.progress.toFixed(0)} %`);
-    if (job.remainingSeconds !== undefined) parts.push(`${duration(job.remainingSeconds)} left`);
-    if (job.layer !== undefined && job.layers) parts.push(`layer ${job.layer}/${job.layers}`);
+    if (job.remainingSeconds !== undefined && !job.result)
+      parts.push(`${duration(job.remainingSeconds)} left`);
+    if (job.layer !== undefined && job.layers && !job.result) parts.push(`layer ${job.layer}/${job.layers}`);
+    // An ended job the machine still shows: say how it ended instead of a time left.
+    if (job.result) parts.push(job.result);
     text.job = parts.join(' · ');
     if (job.progress !== undefined) text.progress = Math.round(Math.min(100, Math.max(0, job.progress)));
   }

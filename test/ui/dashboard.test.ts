@@ -118,6 +118,10 @@ test('every screen: no serious accessibility violations (axe-core); a wrong toke
       await page.getByText(/database was damaged/).waitFor();
       await page.getByRole('table', { name: 'Sent to the cloud (last minute)' }).waitFor();
       await screenshot(page, 'ui-sync-quarantine');
+      // Dismissed: gone from the screen with the next status event (and from `status`).
+      await page.getByRole('button', { name: 'Dismiss' }).click();
+      await page.getByText('Alert dismissed.').waitFor();
+      await page.getByRole('heading', { name: 'Quarantines' }).waitFor({ state: 'detached' });
     }
     const result = (await page.evaluate(() =>
       (window as unknown as { axe: { run(): Promise<unknown> } }).axe.run(),

@@ -49,6 +49,10 @@ test('a whole job over MQTT/TLS: partial reports merged, idle → printing → p
   sim.resume();
   await waitFor(() => live().snapshot.state === 'printing', 5000, 'printing again');
   await waitFor(() => live().snapshot.state === 'idle', 20_000, 'finished');
+  // FINISH keeps the job on the printer: shown with its result, and in the job history.
+  assert.equal(live().snapshot.job?.result, 'finished');
+  const [job] = agent.machineJobs(agent.machines()[0]!.name, 5);
+  assert.deepEqual([job?.name, job?.outcome], ['benchy', 'finished']);
 
   const cloudStates = () =>
     new Set(
@@ -77,13 +81,18 @@ test('a whole job over MQTT/TLS: partial reports merged, idle → printing → p
 });
 
 test('a failed print is an error with its codes; cleared on the printer, idle again', async (t) => {
-  const { sim, live, modeler } = await setup(t);
+  const { sim, live, modeler, agent } = await setup(t);
   await waitFor(() => live().snapshot.state === 'idle', 10_000, 'idle');
   sim.startJob('bracket', 600);
   await waitFor(() => live().snapshot.state === 'printing', 10_000, 'printing');
   sim.fail();
   await waitFor(() => live().snapshot.state === 'error', 5000, 'error');
   assert.deepEqual(live().snapshot.errors, ['print error 0300_4000', 'HMS 0300_0100_0001_0001']);
+  assert.equal(live().snapshot.job?.result, 'failed');
+  assert.deepEqual(
+    agent.machineJobs(agent.machines()[0]!.name, 5).map((j) => [j.name, j.outcome]),
+    [['bracket', 'failed']],
+  );
   await waitFor(() => modeler().error === 'print error 0300_4000', 10_000, 'the cloud hears the error');
   sim.clearError();
   await waitFor(() => live().snapshot.state === 'idle', 5000, 'idle after clearing');

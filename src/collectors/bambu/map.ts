@@ -32,7 +32,20 @@ export function toSnapshot(
   now: number,
 ): MachineSnapshot {
   const state = stateOf(report);
-  const active = state === 'printing' || state === 'paused';
+  // FINISH and FAILED keep the last job on the printer (and in its reports) until the next one:
+  // shown as an ended job with its result. FAILED without an error code is a cancel.
+  const result =
+    report.gcode_state === 'FINISH'
+      ? 'finished'
+      : report.gcode_state === 'FAILED'
+        ? (report.print_error ?? 0) !== 0
+          ? 'failed'
+          : 'cancelled'
+        : undefined;
+  const showsJob =
+    state === 'printing' ||
+    state === 'paused' ||
+    (result !== undefined && Boolean(report.subtask_name || report.gcode_file));
   const started = Number(report.gcode_start_time ?? 0);
   const gauges: MachineSnapshot['gauges'] = [];
   const gauge = (name: string, value: number | undefined, target?: number) => {
@@ -53,7 +66,7 @@ export function toSnapshot(
   const ota = version?.module.find((m) => m.name === 'ota');
   return {
     state,
-    ...(active
+    ...(showsJob
       ? {
           job: {
             name: report.subtask_name || report.gcode_file || 'unnamed job',
@@ -64,6 +77,7 @@ export function toSnapshot(
               : {}),
             ...(started > 0 ? { elapsedSeconds: Math.max(0, Math.round(now / 1000 - started)) } : {}),
             ...(report.layer_num !== undefined ? { layer: Math.max(0, Math.trunc(report.layer_num)) } : {}),
+            ...(result ? { result } : {}),
             ...(report.total_layer_num !== undefined
               ? { layers: Math.max(0, Math.trunc(report.total_layer_num)) }
               : {}),

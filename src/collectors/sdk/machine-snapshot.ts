@@ -18,6 +18,11 @@ export const machineSnapshot = z.object({
       remainingSeconds: z.number().min(0).optional(),
       layer: z.number().int().min(0).optional(),
       layers: z.number().int().min(0).optional(),
+      /**
+       * How the job ended, for a machine that still shows an ended job (until its build plate
+       * is cleared). Unset while the job runs.
+       */
+      result: z.enum(['finished', 'failed', 'cancelled']).optional(),
     })
     .optional(),
   gauges: z.array(

@@ -3,6 +3,20 @@ import type { PrinterDoc, PrintJobDoc, SystemDoc } from './protocol.ts';
 
 const PAUSED = new Set(['pausing', 'paused']);
 
+const ENDED = new Set(['post_print', 'wait_cleanup']);
+
+/**
+ * An ended job the printer still shows (until the build plate is confirmed cleared) carries its
+ * `result`: "Finished", "Aborted" or "Failed" in the printers' API.
+ */
+function resultOf(job: PrintJobDoc): { result?: 'finished' | 'failed' | 'cancelled' } {
+  if (!ENDED.has(job.state) || !job.result) return {};
+  const result = job.result.toLowerCase();
+  if (result.startsWith('finish')) return { result: 'finished' };
+  if (result.startsWith('abort')) return { result: 'cancelled' };
+  return { result: 'failed' };
+}
+
 /** Ultimaker printer + print job documents → the normalized machine snapshot. */
 export function toSnapshot(
   printer: PrinterDoc,
@@ -51,6 +65,7 @@ export function toSnapshot(
             progress: Math.round(job.progress * 1000) / 10,
             elapsedSeconds: job.time_elapsed,
             remainingSeconds: Math.max(0, job.time_total - job.time_elapsed),
+            ...resultOf(job),
           },
         }
       : {}),

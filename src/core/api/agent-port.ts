@@ -68,6 +68,8 @@ export interface AgentPort {
   settings(): Record<string, unknown>;
   machineDefinition(name: string): { origin: MachineSummary['origin']; machine?: MachineConfig } | undefined;
   updateMachine(input: { machine: MachineConfig; password?: string }): Promise<MachineConfig>;
+  /** Dismisses an alert (it stays in the store, cleared); false when none such is active. */
+  clearAlert(id: number): boolean;
   /** The jobs Echo saw on a machine, newest first. */
   machineJobs(name: string, limit: number): JobRecord[];
   /** Settings changed in the app (`null` resets one); the core restarts to apply them. */

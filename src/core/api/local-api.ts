@@ -187,6 +187,14 @@ export class LocalApi {
       const limit = Math.min(Number(url.searchParams.get('limit') ?? 50) || 50, 1000);
       return send(res, 200, this.agent.machineCaptures(decodeURIComponent(capturesPath[1]!), limit));
     }
+    const alertPath = /^\/api\/v1\/alerts\/(\d+)$/.exec(url.pathname);
+    if (req.method === 'DELETE' && alertPath) {
+      if (!this.agent.clearAlert(Number(alertPath[1]))) {
+        throw new ApiProblem(404, 'not_found', 'no active alert with that id');
+      }
+      res.writeHead(204).end();
+      return;
+    }
     const jobsPath = /^\/api\/v1\/machines\/([^/]+)\/jobs$/.exec(url.pathname);
     if (req.method === 'GET' && jobsPath) {
       const limit = Math.min(Number(url.searchParams.get('limit') ?? 50) || 50, 500);

@@ -75,6 +75,14 @@ export function openApiDocument(serverUrl: string) {
           responses: { 200: json('Capture[]') },
         },
       },
+      '/api/v1/alerts/{id}': {
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+        delete: {
+          summary: 'Dismiss an alert (a quarantine…): it leaves status and the UI, and stays in the store.',
+          security: secured,
+          responses: { 204: { description: 'dismissed' }, 404: json('no active alert with that id') },
+        },
+      },
       '/api/v1/machines/{name}/jobs': {
         parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
         get: {

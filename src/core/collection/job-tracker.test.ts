@@ -85,3 +85,30 @@ test('a job gone between polls finished if its remaining time ran out, else it s
     ],
   );
 });
+
+test('the machine’s job id and reported result decide where it gives them', (t) => {
+  const store = openTestStore(tempDir(t));
+  t.after(() => store.close());
+  const tracker = new JobTracker(store.jobs);
+  const seen = (state: MachineSnapshot['state'], at: number, job?: NonNullable<MachineSnapshot['job']>) =>
+    tracker.observe('m3', { state, gauges: [], errors: [], ...(job ? { job } : {}) }, at);
+
+  // An ended job Echo never saw running is not invented.
+  seen('idle', 1, { name: 'old', id: 'j0', progress: 100, result: 'finished' });
+  // Same file twice: the id tells the runs apart even mid-way.
+  seen('printing', 2, { name: 'clip', id: 'j1', progress: 50 });
+  seen('printing', 3, { name: 'clip', id: 'j2', progress: 20 });
+  // Cancelled on the machine, which keeps showing the ended job for a while.
+  seen('idle', 4, { name: 'clip', id: 'j2', progress: 35, result: 'cancelled' });
+  seen('idle', 5, { name: 'clip', id: 'j2', progress: 35, result: 'cancelled' });
+  assert.deepEqual(
+    store.jobs
+      .recent('m3', 10)
+      .reverse()
+      .map((j) => [j.name, j.outcome, j.progress]),
+    [
+      ['clip', 'replaced', 50],
+      ['clip', 'cancelled', 35],
+    ],
+  );
+});

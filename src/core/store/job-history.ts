@@ -1,7 +1,7 @@
 import type { StoreHandle } from './handle.ts';
 
 /** How a job ended, as far as the machine's states tell. */
-export type JobOutcome = 'finished' | 'failed' | 'stopped' | 'replaced';
+export type JobOutcome = 'finished' | 'failed' | 'cancelled' | 'stopped' | 'replaced';
 
 /** A job Echo saw on a machine. */
 export interface JobRecord {

@@ -17,13 +17,14 @@ interface JobRow {
   name: string;
   startedAt: string;
   endedAt?: string;
-  outcome?: 'finished' | 'failed' | 'stopped' | 'replaced';
+  outcome?: 'finished' | 'failed' | 'cancelled' | 'stopped' | 'replaced';
   progress?: number;
 }
 
 const OUTCOME: Record<NonNullable<JobRow['outcome']>, string> = {
   finished: 'finished',
   failed: 'failed (machine error)',
+  cancelled: 'cancelled on the machine',
   stopped: 'stopped before the end',
   replaced: 'ended (another job started)',
 };

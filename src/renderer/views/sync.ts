@@ -32,6 +32,7 @@ export async function syncView(
   const counts = el('tbody');
   const speed = el('tbody');
   const quarantines = el('div');
+  const result = el('div', { 'aria-live': 'polite' });
   section.append(
     el('table', { class: 'counts' }, el('caption', {}, 'What the store holds'), counts),
     el('table', { class: 'counts' }, el('caption', {}, 'Sent to the cloud (last minute)'), speed),
@@ -54,14 +55,26 @@ export async function syncView(
         ? []
         : [
             el('h3', {}, 'Quarantines'),
-            ...stored.map((a) =>
-              notice(`${new Date(a.createdAt).toLocaleString()}: ${a.message}`, 'problem'),
-            ),
+            ...stored.map((a) => {
+              const dismiss = el('button', { type: 'button', class: 'secondary' }, 'Dismiss');
+              dismiss.addEventListener('click', async () => {
+                dismiss.disabled = true;
+                try {
+                  await call(token, 'DELETE', `/api/v1/alerts/${a.id}`);
+                  result.replaceChildren(notice('Alert dismissed.', 'ok'));
+                } catch (error) {
+                  dismiss.disabled = false;
+                  result.replaceChildren(notice(`Not dismissed: ${(error as Error).message}`, 'problem'));
+                }
+              });
+              const line = notice(`${new Date(a.createdAt).toLocaleString()}: ${a.message} `, 'problem');
+              line.append(dismiss);
+              return line;
+            }),
           ]),
     );
   };
 
-  const result = el('div');
   const list = el('div');
   const load = async () => {
     const dead = await call<DeadLetter[]>(token, 'GET', '/api/v1/dead-letters');

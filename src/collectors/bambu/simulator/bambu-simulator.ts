@@ -34,6 +34,8 @@ export class BambuSimulator {
   private readonly sockets = new Set<Socket>();
   private timer: NodeJS.Timeout | undefined;
   private job: Job | undefined;
+  /** The job that just ended: Bambu printers keep reporting its name after FINISH or FAILED. */
+  private ended: Job | undefined;
   private gcodeState = 'IDLE';
   private printError = 0;
   private hms: Array<{ attr: number; code: number }> = [];
@@ -98,6 +100,7 @@ export class BambuSimulator {
       layers,
     };
     this.gcodeState = 'PREPARE';
+    this.ended = undefined;
     this.printError = 0;
     this.hms = [];
   }
@@ -112,6 +115,7 @@ export class BambuSimulator {
 
   /** The job fails the way a nozzle clog does: FAILED, a print error and an HMS code. */
   fail(): void {
+    this.ended = this.job;
     this.job = undefined;
     this.gcodeState = 'FAILED';
     this.printError = 0x0300_4000;
@@ -121,6 +125,7 @@ export class BambuSimulator {
   /** The operator clears the error on the printer's screen. */
   clearError(): void {
     this.gcodeState = 'IDLE';
+    this.ended = undefined;
     this.printError = 0;
     this.hms = [];
   }
@@ -255,6 +260,7 @@ export class BambuSimulator {
     if (job && this.gcodeState === 'RUNNING') {
       job.elapsed = Math.min(job.total, job.elapsed + dt);
       if (job.elapsed >= job.total) {
+        this.ended = job;
         this.job = undefined;
         this.gcodeState = 'FINISH';
       }
@@ -288,9 +294,9 @@ export class BambuSimulator {
       gcode_start_time: job ? String(Math.floor(job.startedAt / 1000)) : '0',
       layer_num: job ? Math.floor((job.elapsed / job.total) * job.layers) : 0,
       total_layer_num: job?.layers ?? 0,
-      subtask_name: job?.name ?? '',
-      gcode_file: job ? `/data/Metadata/${job.name}.gcode` : '',
-      task_id: job?.taskId ?? '0',
+      subtask_name: (job ?? this.ended)?.name ?? '',
+      gcode_file: job || this.ended ? `/data/Metadata/${(job ?? this.ended)!.name}.gcode` : '',
+      task_id: (job ?? this.ended)?.taskId ?? '0',
       nozzle_temper: Math.round(this.nozzle * 10) / 10,
       nozzle_target_temper: job ? 220 : 0,
       bed_temper: Math.round(this.bed * 10) / 10,
