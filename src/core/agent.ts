@@ -9,7 +9,7 @@ import type { AgentPort, AgentStatus, DeadLetter, MachineSummary } from './api/a
 import { diagnosticsZip, settingsInEffect } from './api/diagnostics.ts';
 import { LocalApi } from './api/local-api.ts';
 import { type Clock, wallClock } from './clock.ts';
-import { forgetApiToken, loginForToken } from './cloud/credentials.ts';
+import { forgetApiToken, loginForToken, useApiToken } from './cloud/credentials.ts';
 import { CloudHttpClient } from './cloud/http-client.ts';
 import { followCloudMachines, readCloudMachines } from './collection/cloud-machines.ts';
 import { CollectionManager } from './collection/collection-manager.ts';
@@ -410,6 +410,14 @@ export class Agent implements AgentPort {
     const client = new CloudHttpClient(this.config.cloud.url, this.config.cloud.request_timeout_ms);
     await loginForToken(client, { ...request, workstationName: this.config.workstation_name }, this.secrets);
     this.logger.info({ username: request.username }, 'signed in; api token stored');
+    this.sync.credentialsChanged();
+  }
+
+  /** Signs in with an API token made in the cloud (checked first, then kept in the secret store). */
+  async useApiToken(token: { uuid: string; secret: string }): Promise<void> {
+    const client = new CloudHttpClient(this.config.cloud.url, this.config.cloud.request_timeout_ms);
+    await useApiToken(client, token, this.secrets);
+    this.logger.info({ token: token.uuid }, 'signed in with an api token; stored');
     this.sync.credentialsChanged();
   }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { UltimakerSimulator } from '../../src/collectors/ultimaker/simulator/ultimaker-simulator.ts';
 import { resolveConfig } from '../../src/core/config/load.ts';
-import { startAgentHost, startEmulator, tempDir } from '../helpers/harness.ts';
+import { SEED_TOKEN, startAgentHost, startEmulator, tempDir } from '../helpers/harness.ts';
 import { launchChromium, screenshot } from './browser.ts';
 
 test('operator flow in Chromium: sign in, machines live, add a machine (failing then passing test), a job, retry a dead letter, diagnostics, sign out', async (t) => {
@@ -205,5 +205,16 @@ test('operator flow in Chromium: sign in, machines live, add a machine (failing 
   await page.getByRole('link', { name: 'Account' }).click();
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByText('Echo is signed out.').waitFor({ timeout: 10_000 });
+
+  // Or with an API token made in the cloud: a wrong secret is refused in words, the right one works.
+  await page.getByText('Use an API token instead').click();
+  await page.getByLabel('Token ID').fill(SEED_TOKEN.uuid);
+  await page.getByLabel('Token secret').fill('not-the-secret');
+  await page.getByRole('button', { name: 'Use this token' }).click();
+  await page.getByText(/Token not accepted: .*refused this API token/).waitFor({ timeout: 10_000 });
+  await page.getByLabel('Token secret').fill(SEED_TOKEN.secret);
+  await page.getByRole('button', { name: 'Use this token' }).click();
+  await page.getByText('Signed in with the API token.').waitFor({ timeout: 10_000 });
+  await page.getByText('cloud reachable').waitFor({ timeout: 15_000 });
   assert.deepEqual(pageErrors, []);
 });

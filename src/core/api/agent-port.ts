@@ -51,6 +51,7 @@ export interface AgentPort {
   retryDeadLetters(kind: 'captures' | 'logs', ids?: number[]): number;
   discardDeadLetters(ids: number[]): number;
   signIn(request: { username: string; password: string; ldap: boolean }): Promise<void>;
+  useApiToken(token: { uuid: string; secret: string }): Promise<void>;
   signOut(): void;
   ready(): boolean;
   testMachine(machine: MachineConfig, password?: string): Promise<ConnectionTest>;

@@ -32,6 +32,11 @@ const signInBody = z.strictObject({
   logon_type: z.enum(['password', 'ldap']).default('password'),
 });
 
+/** "Use an API token": one made in the cloud, pasted by the operator. */
+const tokenSignInBody = z.strictObject({
+  api_token: z.strictObject({ uuid: z.string().trim().min(1), secret: z.string().trim().min(1) }),
+});
+
 class ApiProblem extends Error {
   constructor(
     readonly status: number,
@@ -322,16 +327,24 @@ export class LocalApi {
         return send(res, 200, { discarded: this.agent.discardDeadLetters(body.ids) });
       }
       case 'POST /api/v1/session': {
-        const body = await readJson(req, signInBody);
+        const body = await readJson(req, z.union([signInBody, tokenSignInBody]));
         try {
-          await this.agent.signIn({
-            username: body.username,
-            password: body.password,
-            ldap: body.logon_type === 'ldap',
-          });
+          if ('api_token' in body) await this.agent.useApiToken(body.api_token);
+          else
+            await this.agent.signIn({
+              username: body.username,
+              password: body.password,
+              ldap: body.logon_type === 'ldap',
+            });
         } catch (error) {
-          if (error instanceof CloudHttpError && error.status === 401) {
-            throw new ApiProblem(401, 'sign_in_refused', 'the cloud refused the username or password');
+          if (error instanceof CloudHttpError && (error.status === 401 || error.status === 403)) {
+            throw new ApiProblem(
+              401,
+              'sign_in_refused',
+              'api_token' in body
+                ? 'the cloud refused this API token (check its uuid and secret, and that it is still active)'
+                : 'the cloud refused the username or password',
+            );
           }
           throw new ApiProblem(502, 'sign_in_failed', `sign-in failed: ${describeError(error)}`);
         }

@@ -190,7 +190,8 @@ export function openApiDocument(serverUrl: string) {
       },
       '/api/v1/session': {
         post: {
-          summary: 'Sign in: {username, password, logon_type: "password"|"ldap"}; stores an api token.',
+          summary:
+            'Sign in: {username, password, logon_type: "password"|"ldap"}, or {api_token: {uuid, secret}} (checked with the cloud); stores an api token.',
           security: secured,
           responses: { 204: { description: 'signed in' }, 401: json('wrong credentials') },
         },

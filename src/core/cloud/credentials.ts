@@ -2,7 +2,7 @@ import type { EchoConfig } from '../../shared/config/schema.ts';
 import { EchoError } from '../../shared/errors.ts';
 import { resolveSecretRef, type SecretStore } from '../secrets/secret-store.ts';
 import type { CloudHttpClient } from './http-client.ts';
-import { apiTokenReply, sessionReply } from './replies.ts';
+import { apiTokenReply, bureauReply, listReply, sessionReply } from './replies.ts';
 
 /** The secret-store entry where `echo-agent login` keeps the api token. */
 export const TOKEN_SECRET_NAME = 'cloud.api_token';
@@ -63,6 +63,23 @@ export async function loginForToken(
   const stored: ApiToken = { uuid: token.uuid, secret: token.secret, userUuid: token.user_uuid ?? null };
   secrets.set(TOKEN_SECRET_NAME, JSON.stringify(stored));
   client.auth = { kind: 'token', uuid: stored.uuid, secret: stored.secret };
+  return stored;
+}
+
+/**
+ * "Use an API token": an operator pastes a token made in the cloud (uuid and secret). It is
+ * checked with one authenticated read (`GET /bureau/`, which registration needs anyway) before it
+ * is kept where `login` keeps its token: a wrong one is refused at once, not at the next sync.
+ */
+export async function useApiToken(
+  client: CloudHttpClient,
+  token: { uuid: string; secret: string },
+  secrets: SecretStore,
+): Promise<ApiToken> {
+  client.auth = { kind: 'token', uuid: token.uuid, secret: token.secret };
+  await client.json({ method: 'GET', url: 'bureau/' }, listReply(bureauReply));
+  const stored: ApiToken = { uuid: token.uuid, secret: token.secret, userUuid: null };
+  secrets.set(TOKEN_SECRET_NAME, JSON.stringify(stored));
   return stored;
 }
 

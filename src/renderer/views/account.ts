@@ -68,7 +68,54 @@ export function accountView(token: string, auth: string): HTMLElement {
         'Echo is signed out. It keeps collecting and stores everything locally; it is sent once you sign in. The password is used once to get an access token and is never stored.',
       ),
       form,
+      tokenForm(),
       result,
+    );
+  };
+
+  /** "Use an API token": for an account whose token was made in the cloud (no password here). */
+  const tokenForm = () => {
+    const form = el('form', { class: 'form' });
+    const uuid = el('input', { id: 'token-uuid', name: 'token-uuid', autocomplete: 'off', required: '' });
+    const secret = el('input', {
+      id: 'token-secret',
+      name: 'token-secret',
+      type: 'password',
+      autocomplete: 'off',
+      required: '',
+    });
+    const result = el('div', { 'aria-live': 'polite' });
+    form.append(
+      el('label', { for: 'token-uuid' }, 'Token ID'),
+      uuid,
+      el('label', { for: 'token-secret' }, 'Token secret'),
+      secret,
+      el('button', { type: 'submit' }, 'Use this token'),
+      result,
+    );
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      try {
+        await call(token, 'POST', '/api/v1/session', {
+          api_token: { uuid: uuid.value, secret: secret.value },
+        });
+        signedIn('Signed in with the API token. The data kept while signed out is being sent now.');
+      } catch (error) {
+        result.replaceChildren(notice(`Token not accepted: ${(error as Error).message}`, 'problem'));
+      } finally {
+        secret.value = '';
+      }
+    });
+    return el(
+      'details',
+      {},
+      el('summary', {}, 'Use an API token instead'),
+      el(
+        'p',
+        {},
+        'A token made for this workstation in the cloud (its ID and secret). It is checked with the cloud, then kept in the secret store.',
+      ),
+      form,
     );
   };
 
