@@ -1,5 +1,5 @@
 import { followEvents, takeToken } from './api-client.ts';
-import { type MachineView, stateOf } from './dashboard.ts';
+import { ago, type MachineView, stateOf } from './dashboard.ts';
 import { notice } from './dom.ts';
 import { GaugeHistory } from './gauge-history.ts';
 import { mergeDelta, type StatusDelta } from './status-stream.ts';
@@ -14,7 +14,13 @@ import { type SyncStatus, syncView } from './views/sync.ts';
 
 interface StatusEvent extends SyncStatus {
   collection: string;
-  cloud: { reachable: boolean; auth: string; enabled: boolean; health: { health: string } };
+  cloud: {
+    reachable: boolean;
+    auth: string;
+    enabled: boolean;
+    health: { health: string };
+    lastSyncAt?: string;
+  };
   machines: MachineView[];
 }
 
@@ -43,7 +49,7 @@ function summary(status: StatusEvent): string {
           ? 'cloud reachable'
           : 'cloud unreachable: data is kept and sent later';
   const running = status.machines.filter((m) => stateOf(m) === 'printing').length;
-  return `Health ${cloud.health.health} · ${cloudText} · ${pending} captures waiting · ${running} of ${status.machines.length} machines running`;
+  return `Health ${cloud.health.health} · ${cloudText} · last sync ${ago(cloud.lastSyncAt, Date.now())} · ${pending} captures waiting · ${running} of ${status.machines.length} machines running`;
 }
 
 /** Shows the screen the address names (`#/`, `#/add`, `#/sync`, `#/account`). */

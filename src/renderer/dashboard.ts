@@ -66,7 +66,7 @@ function duration(seconds: number): string {
   return h > 0 ? `${h} h ${m} min` : `${m} min`;
 }
 
-function ago(iso: string | undefined, now: number): string {
+export function ago(iso: string | undefined, now: number): string {
   if (!iso) return 'never';
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
   return s < 60 ? `${s} s ago` : `${Math.floor(s / 60)} min ago`;

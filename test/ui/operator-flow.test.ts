@@ -170,6 +170,11 @@ test('operator flow in Chromium: sign in, machines live, add a machine (failing 
   await page.locator('.logs tbody tr', { hasText: 'refused' }).first().waitFor({ timeout: 10_000 });
   await page.waitForFunction(() => document.querySelectorAll('.logs tbody tr').length === 1);
   await screenshot(page, 'ui-logs');
+  // The diagnostics bundle is on this screen too.
+  const again = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export diagnostics' }).click();
+  assert.match((await again).suggestedFilename(), /^echo-diagnostics-.*\.zip$/);
+  await page.getByText(/^Saved echo-diagnostics-/).waitFor();
 
   // A machine added in the app is removed from it (config-file machines are not).
   page.once('dialog', (dialog) => void dialog.accept());
@@ -215,6 +220,6 @@ test('operator flow in Chromium: sign in, machines live, add a machine (failing 
   await page.getByLabel('Token secret').fill(SEED_TOKEN.secret);
   await page.getByRole('button', { name: 'Use this token' }).click();
   await page.getByText('Signed in with the API token.').waitFor({ timeout: 10_000 });
-  await page.getByText('cloud reachable').waitFor({ timeout: 15_000 });
+  await page.getByText(/cloud reachable · last sync \d+ s ago/).waitFor({ timeout: 15_000 });
   assert.deepEqual(pageErrors, []);
 });

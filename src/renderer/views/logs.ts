@@ -1,5 +1,6 @@
 import { call } from '../api-client.ts';
 import { el } from '../dom.ts';
+import { diagnosticsButton } from './diagnostics-button.ts';
 
 interface LogEntry {
   id: number;
@@ -70,6 +71,7 @@ export function logsView(token: string, machines: readonly string[]): HTMLElemen
       el('label', { for: 'log-machine' }, 'Source '),
       machine,
     ),
+    diagnosticsButton(token),
     count,
     el(
       'table',

@@ -1,6 +1,7 @@
 import { call } from '../api-client.ts';
 import { el, notice } from '../dom.ts';
 import type { SyncRate } from '../sync-rate.ts';
+import { diagnosticsButton } from './diagnostics-button.ts';
 
 interface DeadLetter {
   id: number;
@@ -135,19 +136,6 @@ export async function syncView(
   };
   await load();
 
-  const exportButton = el('button', { type: 'button' }, 'Export diagnostics');
-  exportButton.addEventListener('click', async () => {
-    const response = await fetch('/api/v1/diagnostics', { headers: { authorization: `Bearer ${token}` } });
-    const blob = await response.blob();
-    const name =
-      /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ??
-      'echo-diagnostics.zip';
-    const link = el('a', { href: URL.createObjectURL(blob), download: name });
-    link.click();
-    result.replaceChildren(
-      notice(`Saved ${name} (status, machines, recent logs, configuration without secrets).`, 'ok'),
-    );
-  });
-  section.append(list, el('p', {}, exportButton), result);
+  section.append(list, result, diagnosticsButton(token));
   return { element: section, update };
 }
