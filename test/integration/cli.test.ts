@@ -43,6 +43,26 @@ test('validate-config: a bad file gives one line per problem and exit code 2', a
   const ok = await run(['validate-config', good]);
   assert.equal(ok.code, 0);
   assert.match(ok.stdout, /^OK/);
+
+  // What the agent will run with includes the settings changed in the app, checked as well.
+  const withData = join(dir, 'with-data.yml');
+  writeFileSync(withData, `cloud:\n  url: https://cloud.example/\ndata_dir: ${JSON.stringify(dir)}\n`);
+  writeFileSync(
+    join(dir, 'settings.local.json'),
+    '{"cloud": {"url": "https://app.example/"}, "intervals": {"health": 90}}',
+  );
+  const changed = await run(['validate-config', withData]);
+  assert.equal(changed.code, 0, changed.stderr);
+  assert.match(changed.stdout, /cloud https:\/\/app\.example\//);
+  assert.match(
+    changed.stdout,
+    /changed in the app \(.*settings\.local\.json\): cloud\.url, intervals\.health/,
+  );
+  writeFileSync(join(dir, 'settings.local.json'), '{"log": {"level": "loud"}}');
+  const damaged = await run(['validate-config', withData]);
+  assert.equal(damaged.code, 2);
+  assert.match(damaged.stderr, /settings\.local\.json/);
+  assert.match(damaged.stderr, /log\.level/);
 });
 
 test('unknown commands and flags are usage errors (exit 2)', async () => {
