@@ -11,6 +11,7 @@ import { LocalApi } from './api/local-api.ts';
 import { type Clock, wallClock } from './clock.ts';
 import { forgetApiToken, loginForToken, useApiToken } from './cloud/credentials.ts';
 import { CloudHttpClient } from './cloud/http-client.ts';
+import { AppMachines, type MachineInput } from './collection/app-machines.ts';
 import { followCloudMachines, readCloudMachines } from './collection/cloud-machines.ts';
 import { CollectionManager } from './collection/collection-manager.ts';
 import {
@@ -96,6 +97,7 @@ export class Agent implements AgentPort {
   private started = false;
   private readonly onRestart: ((reason: string) => void) | undefined;
   private readonly jobTracker: JobTracker;
+  private readonly appMachines: AppMachines;
 
   private constructor(options: AgentOptions) {
     const { config } = options;
@@ -156,6 +158,14 @@ export class Agent implements AgentPort {
       this.logger,
       config.cloud.machines_from_cloud,
     );
+    this.appMachines = new AppMachines({
+      machineSet: this.machineSet,
+      collectors: this.collectors,
+      secrets: this.secrets,
+      logger: this.logger,
+      apply: async () => this.collection?.reconcile(this.allMachines()),
+      removed: (name) => this.jobTracker.forget(name, this.clock.now()),
+    });
     this.pausedByOperator = this.store.stats.getValue(PAUSED_KEY) === '1';
     this.sync = new SyncEngine({
       config,
@@ -457,77 +467,21 @@ export class Agent implements AgentPort {
     return this.machineSet.all();
   }
 
-  /**
-   * Adds a machine from the operator UI: validated like a config entry (its collector's own
-   * schema), its password into the secret store (never a file), kept in `machines.local.json`
-   * (owner-only) and started at once.
-   */
-  async addMachine(input: { machine: MachineConfig; password?: string }): Promise<MachineConfig> {
-    let machine = input.machine;
-    if (this.machineSet.get(machine.name)) {
-      throw new ConfigError('ECHO_ERR_CONFIG_INVALID', 'Invalid machine', [
-        `name: a machine named "${machine.name}" exists already; choose another name`,
-      ]);
-    }
-    const problems = validateMachines([machine], this.collectors);
-    if (problems.length > 0) throw new ConfigError('ECHO_ERR_CONFIG_INVALID', 'Invalid machine', problems);
-    machine = this.withPassword(machine, input.password);
-    this.machineSet.addLocal(machine);
-    this.logger.info({ machine: machine.name, collector: machine.collector }, 'machine added');
-    await this.collection?.reconcile(this.allMachines());
-    return machine;
+  /** Machines added in the app: see AppMachines. */
+  addMachine(input: MachineInput): Promise<MachineConfig> {
+    return this.appMachines.add(input);
   }
 
-  /**
-   * A machine's definition for the edit form: only for machines added in the app (a config-file
-   * machine is edited in its file, a cloud one in the cloud). No secret values: passwords are
-   * references to the secret store.
-   */
   machineDefinition(name: string): { origin: MachineOrigin; machine?: MachineConfig } | undefined {
-    const origin = this.machineSet.origin(name);
-    if (!origin) return undefined;
-    return origin === 'ui' ? { origin, machine: this.machineSet.get(name)! } : { origin };
+    return this.appMachines.definition(name);
   }
 
-  /**
-   * Changes a machine added in the app: validated like a new one; a new password replaces the
-   * stored one, no password keeps it. The machine restarts with its new settings at once.
-   */
-  async updateMachine(input: { machine: MachineConfig; password?: string }): Promise<MachineConfig> {
-    const previous = this.machineSet.get(input.machine.name);
-    if (!previous || this.machineSet.origin(input.machine.name) !== 'ui') {
-      throw new ConfigError('ECHO_ERR_CONFIG_INVALID', 'Invalid machine', [
-        `name: "${input.machine.name}" is not a machine added in the app; change it where it is defined`,
-      ]);
-    }
-    const problems = validateMachines([input.machine], this.collectors);
-    if (problems.length > 0) throw new ConfigError('ECHO_ERR_CONFIG_INVALID', 'Invalid machine', problems);
-    const machine = this.withPassword(input.machine, input.password, previous.credentials?.password_ref);
-    this.machineSet.replaceLocal(machine);
-    this.logger.info({ machine: machine.name, collector: machine.collector }, 'machine changed');
-    await this.collection?.reconcile(this.allMachines());
-    return machine;
+  updateMachine(input: MachineInput): Promise<MachineConfig> {
+    return this.appMachines.update(input);
   }
 
-  /** A password goes to the secret store, the machine keeps a reference (or its previous one). */
-  private withPassword(machine: MachineConfig, password: string | undefined, keep?: string): MachineConfig {
-    if (password) {
-      const ref = `machine-${machine.name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
-      this.secrets.set(ref, password);
-      return { ...machine, credentials: { ...machine.credentials, password_ref: `store:${ref}` } };
-    }
-    if (keep && !machine.credentials?.password_ref) {
-      return { ...machine, credentials: { ...machine.credentials, password_ref: keep } };
-    }
-    return machine;
-  }
-
-  /** Removes a machine added in the UI (config-file and cloud machines are managed where they live). */
-  async removeMachine(name: string): Promise<boolean> {
-    if (!this.machineSet.removeLocal(name)) return false;
-    this.jobTracker.forget(name, this.clock.now());
-    await this.collection?.reconcile(this.allMachines());
-    return true;
+  removeMachine(name: string): Promise<boolean> {
+    return this.appMachines.remove(name);
   }
 
   /** The settings in effect (no secrets), for the settings screen. */

@@ -108,4 +108,13 @@ test('a machine added in the app is edited (password kept or replaced), others a
   assert.equal(job?.name, 'bracket');
   assert.equal(job?.outcome, 'finished');
   assert.ok(Date.parse(job.endedAt) >= Date.parse(job.startedAt));
+
+  // Removed: its stored password goes with it; the job history stays.
+  const removed = await fetch(`${url}/api/v1/machines/um-9`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(removed.status, 204);
+  assert.equal(agent.secrets.get(stored.credentials.password_ref.slice(6)), undefined);
+  assert.equal(agent.machineJobs('um-9', 5).length, 1);
 });

@@ -9,8 +9,10 @@ import { machineSchema } from '../../shared/config/schema.ts';
 import { CloudHttpError, ConfigError, describeError } from '../../shared/errors.ts';
 import { type LocalSettingsPatch, localSettingsPatchSchema } from '../config/local-settings.ts';
 import type { AgentPort } from './agent-port.ts';
+import { ApiProblem, noContent, optional, readJson, send } from './http-io.ts';
 import { renderMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
+import { handlePathRoute, machineRequest } from './path-routes.ts';
 import { StatusDeltas } from './status-deltas.ts';
 import { loadUiAssets, UI_CSP } from './ui-assets.ts';
 
@@ -37,30 +39,15 @@ const tokenSignInBody = z.strictObject({
   api_token: z.strictObject({ uuid: z.string().trim().min(1), secret: z.string().trim().min(1) }),
 });
 
-class ApiProblem extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+const discoverRequest = z.strictObject({ seconds: z.number().min(1).max(30).default(5) });
+
+const EVENT_INTERVAL_MS = 1000;
 
 /**
  * The core's local API: loopback only, every data endpoint behind a bearer token that is written
  * owner-only to `data_dir`. The Host header must name the loopback address, so a web page that
  * rebinds a DNS name to 127.0.0.1 cannot reach it either.
  */
-const addMachineRequest = z.strictObject({
-  machine: machineSchema,
-  password: z.string().min(1).optional(),
-});
-
-const discoverRequest = z.strictObject({ seconds: z.number().min(1).max(30).default(5) });
-
-const EVENT_INTERVAL_MS = 1000;
-
 export class LocalApi {
   readonly token: string;
   private server: Server | undefined;
@@ -187,64 +174,7 @@ export class LocalApi {
     }
     this.authorize(req);
     if (route === 'GET /api/v1/events') return this.streamEvents(req, res);
-    const capturesPath = /^\/api\/v1\/machines\/([^/]+)\/captures$/.exec(url.pathname);
-    if (req.method === 'GET' && capturesPath) {
-      const limit = Math.min(Number(url.searchParams.get('limit') ?? 50) || 50, 1000);
-      return send(res, 200, this.agent.machineCaptures(decodeURIComponent(capturesPath[1]!), limit));
-    }
-    const alertPath = /^\/api\/v1\/alerts\/(\d+)$/.exec(url.pathname);
-    if (req.method === 'DELETE' && alertPath) {
-      if (!this.agent.clearAlert(Number(alertPath[1]))) {
-        throw new ApiProblem(404, 'not_found', 'no active alert with that id');
-      }
-      res.writeHead(204).end();
-      return;
-    }
-    const jobsPath = /^\/api\/v1\/machines\/([^/]+)\/jobs$/.exec(url.pathname);
-    if (req.method === 'GET' && jobsPath) {
-      const limit = Math.min(Number(url.searchParams.get('limit') ?? 50) || 50, 500);
-      return send(res, 200, this.agent.machineJobs(decodeURIComponent(jobsPath[1]!), limit));
-    }
-    const machinePath = /^\/api\/v1\/machines\/([^/]+)$/.exec(url.pathname);
-    if (req.method === 'GET' && machinePath) {
-      const definition = this.agent.machineDefinition(decodeURIComponent(machinePath[1]!));
-      if (!definition) throw new ApiProblem(404, 'not_found', 'no machine of that name');
-      return send(res, 200, definition);
-    }
-    if (req.method === 'PUT' && machinePath) {
-      const name = decodeURIComponent(machinePath[1]!);
-      const input = await readJson(req, addMachineRequest);
-      if (input.machine.name !== name) {
-        throw new ApiProblem(
-          400,
-          'invalid_body',
-          `machine.name: must be "${name}" (a machine is renamed by adding it anew)`,
-        );
-      }
-      const definition = this.agent.machineDefinition(name);
-      if (!definition) throw new ApiProblem(404, 'not_found', 'no machine of that name');
-      if (definition.origin !== 'ui') {
-        throw new ApiProblem(
-          409,
-          'not_editable_here',
-          `${name} is defined in ${definition.origin === 'cloud' ? 'the cloud (its modeler)' : 'the configuration file'}: change it there`,
-        );
-      }
-      const machine = await this.agent.updateMachine({
-        machine: input.machine,
-        ...(input.password ? { password: input.password } : {}),
-      });
-      return send(res, 200, machine);
-    }
-    if (req.method === 'DELETE' && machinePath) {
-      const removed = await this.agent.removeMachine(decodeURIComponent(machinePath[1]!));
-      if (!removed) {
-        throw new ApiProblem(404, 'not_found', 'only machines added in the UI can be removed here');
-      }
-      res.writeHead(204);
-      res.end();
-      return;
-    }
+    if (await handlePathRoute(req, res, url, this.agent)) return;
     switch (route) {
       case 'GET /metrics': {
         const text = renderMetrics(this.agent.status());
@@ -260,7 +190,7 @@ export class LocalApi {
         return send(res, 200, this.agent.collectorList());
       case 'POST /api/v1/machines/test': {
         // A machines[] entry, or {machine, password} from the wizard (a password not yet stored).
-        const body = await readJson(req, z.union([addMachineRequest, machineSchema]));
+        const body = await readJson(req, z.union([machineRequest, machineSchema]));
         const test =
           'machine' in body
             ? await this.agent.testMachine(body.machine, body.password)
@@ -279,7 +209,7 @@ export class LocalApi {
         return send(res, 200, { collection: this.agent.status().collection });
       }
       case 'POST /api/v1/machines': {
-        const input = await readJson(req, addMachineRequest);
+        const input = await readJson(req, machineRequest);
         const machine = await this.agent.addMachine({
           machine: input.machine,
           ...(input.password ? { password: input.password } : {}),
@@ -348,12 +278,12 @@ export class LocalApi {
           }
           throw new ApiProblem(502, 'sign_in_failed', `sign-in failed: ${describeError(error)}`);
         }
-        res.writeHead(204).end();
+        noContent(res);
         return;
       }
       case 'DELETE /api/v1/session':
         this.agent.signOut();
-        res.writeHead(204).end();
+        noContent(res);
         return;
       default:
         throw new ApiProblem(
@@ -372,39 +302,4 @@ export class LocalApi {
       throw new ApiProblem(401, 'unauthorized', 'a bearer token is required (see <data_dir>/api.json)');
     }
   }
-}
-
-function optional<K extends string>(key: K, value: string | null): Partial<Record<K, string>> {
-  return value ? ({ [key]: value } as Record<K, string>) : {};
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(text);
-}
-
-async function readJson<T extends z.ZodType>(req: IncomingMessage, schema: T): Promise<z.infer<T>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > 1024 * 1024) throw new ApiProblem(413, 'too_large', 'the request body is larger than 1 MB');
-    chunks.push(chunk as Buffer);
-  }
-  let parsed: unknown;
-  try {
-    parsed = chunks.length === 0 ? {} : JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new ApiProblem(400, 'invalid_json', 'the request body is not JSON');
-  }
-  const result = schema.safeParse(parsed);
-  if (!result.success) {
-    throw new ApiProblem(
-      400,
-      'invalid_body',
-      result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
-    );
-  }
-  return result.data;
 }
