@@ -138,3 +138,54 @@ test('every screen: no serious accessibility violations (axe-core); a wrong toke
   await stranger.getByText('The access token was refused').waitFor({ timeout: 10_000 });
   await screenshot(stranger, 'ui-token-refused');
 });
+
+test('the keyboard alone: filters, a machine, a setting changed and saved, with a visible focus', async (t) => {
+  const { api } = await fleet(t);
+  const browser = await launchChromium(t);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  await page.goto(`${api.url}/ui/#token=${api.token}`);
+  await page.locator('.tile').nth(1).waitFor({ timeout: 15_000 });
+  /** Presses Tab until the focused element is the one wanted (at most 60 times). */
+  const tabTo = async (wanted: { tag: string; text?: string; id?: string }, what: string) => {
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const active = document.activeElement as HTMLElement;
+        return {
+          tag: active.tagName,
+          text: active.textContent?.trim() ?? '',
+          id: active.id,
+          outline: getComputedStyle(active).outlineStyle,
+        };
+      });
+      if (
+        focused.tag === wanted.tag &&
+        (wanted.text === undefined || focused.text === wanted.text) &&
+        (wanted.id === undefined || focused.id === wanted.id)
+      ) {
+        assert.notEqual(focused.outline, 'none', `${what} shows where the focus is`);
+        return;
+      }
+    }
+    assert.fail(`Tab never reached ${what}`);
+  };
+
+  await tabTo({ tag: 'BUTTON', text: 'Idle' }, 'the Idle filter');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.getByRole('button', { name: 'Idle' }).getAttribute('aria-pressed'), 'true');
+  await tabTo({ tag: 'A', text: 'um-s5-b' }, 'the tile of um-s5-b');
+  await page.keyboard.press('Enter');
+  await page.locator('#detail-title', { hasText: 'um-s5-b' }).waitFor();
+
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await tabTo({ tag: 'A', text: 'Settings' }, 'the Settings link');
+  await page.keyboard.press('Enter');
+  await page.locator('#settings-title').waitFor();
+  await tabTo({ tag: 'INPUT', id: 'f-intervals-health' }, 'the health interval');
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.type('45');
+  await tabTo({ tag: 'BUTTON', text: 'Save settings' }, 'Save settings');
+  await page.keyboard.press('Enter');
+  // This agent runs without a host that restarts it: the change waits for the next start.
+  await page.getByText('Saved. They apply when Echo starts next.').waitFor();
+});
