@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AgentHost } from '../../src/core/agent-host.ts';
@@ -70,4 +70,35 @@ test('settings changed through the API are kept and applied by a restart on the 
   await waitFor(() => host.restarts === 2, 10_000);
   assert.equal(host.agent.config.intervals.health, 5);
   assert.equal(host.agent.config.log.level, 'debug');
+});
+
+test('a restart keeps the running core when the configuration no longer loads, and reports a core that cannot start', async (t) => {
+  const { emulator, modelers } = await startEmulator(t, ['p1']);
+  const dir = tempDir(t);
+  const base = testConfig(dir, emulator.url, modelers);
+  let broken: 'load' | 'start' | undefined;
+  const failures: unknown[] = [];
+  writeFileSync(join(dir, 'a-file'), 'not a folder');
+  const host = await AgentHost.start(
+    () => {
+      if (broken === 'load') throw new Error('the file was edited into something invalid');
+      // A data folder that is a file: the store cannot open, the core cannot start.
+      return broken === 'start' ? { ...base, data_dir: join(dir, 'a-file') } : base;
+    },
+    { onFailed: (error) => failures.push(error) },
+  );
+  t.after(() => host.stop());
+  const first = host.agent;
+
+  broken = 'load';
+  await host.restart('test');
+  assert.equal(host.agent, first, 'still the same core');
+  assert.equal(host.restarts, 0);
+  assert.equal(host.agent.ready(), true);
+
+  broken = 'start';
+  await assert.rejects(host.restart('test'));
+  assert.equal(failures.length, 1, 'the shell is told (the CLI exits and is restarted by its supervisor)');
+  await host.restart('again'); // nothing more happens once failed
+  assert.equal(failures.length, 1);
 });
