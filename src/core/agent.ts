@@ -9,6 +9,7 @@ import type { AgentPort, AgentStatus, DeadLetter, MachineSummary } from './api/a
 import { diagnosticsZip, settingsInEffect } from './api/diagnostics.ts';
 import { LocalApi } from './api/local-api.ts';
 import { type Clock, wallClock } from './clock.ts';
+import { noteCloudUrl } from './cloud/cloud-switch.ts';
 import { forgetApiToken, loginForToken, useApiToken } from './cloud/credentials.ts';
 import { CloudHttpClient } from './cloud/http-client.ts';
 import { AppMachines, type MachineInput } from './collection/app-machines.ts';
@@ -149,6 +150,15 @@ export class Agent implements AgentPort {
         this.logger.error({ quarantine: report }, 'the local database was damaged: quarantined and salvaged'),
     });
     this.logging.storeSink.attach((entry) => this.store.ingestLog(entry));
+    const moved = noteCloudUrl(this.store, this.secrets, config.cloud.url);
+    if (moved) {
+      this.logger.warn(
+        moved,
+        moved.signInForgotten
+          ? 'the cloud URL changed: registering anew there; the sign-in was for the old cloud, sign in to the new one'
+          : 'the cloud URL changed: registering anew there; unsent records go to the new cloud',
+      );
+    }
     this.jobTracker = new JobTracker(this.store.jobs);
     this.machineSet = new MachineSet(
       config.machines,

@@ -13,6 +13,11 @@ export interface RegistrationInfo {
   now: () => number;
 }
 
+/** Forgets the installation's URI (another cloud: register there anew). */
+export function forgetRegistration(stats: StoreStats): void {
+  stats.setValue(ECCO_KEY, undefined);
+}
+
 /** What the agent reports as its OS, in the fields `/ecco/` expects. */
 export function osFields(): { os_name: string; os_version: string; os_architecture: string } {
   const names: Record<string, string> = { win32: 'Windows', darwin: 'macOS', linux: 'Linux' };

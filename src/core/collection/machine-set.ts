@@ -120,6 +120,11 @@ export class MachineSet {
   }
 }
 
+/** Forgets the saved list of the cloud's machines (another cloud: its own list comes). */
+export function forgetCloudMachines(stats: StoreStats): void {
+  stats.setValue(CLOUD_MACHINES_KEY, undefined);
+}
+
 function readLocalFile(path: string): string | undefined {
   return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
 }

@@ -129,6 +129,22 @@ export class CaptureQueue {
     );
   }
 
+  /**
+   * Another cloud: captures created or uploaded on the previous one start again from `pending`
+   * (their URIs point at the old server). Returns how many.
+   */
+  restartInFlight(): number {
+    return this.handle.guard(
+      () =>
+        this.handle
+          .stmt(
+            `UPDATE captures SET state = 'pending', capture_uri = NULL, upload_url = NULL, next_attempt_at = 0,
+             updated_at = ? WHERE state IN ('created', 'uploaded')`,
+          )
+          .run(this.now()).changes,
+    );
+  }
+
   /** The cloud refused the record itself (400): keep it aside, never block the machine's queue. */
   markDead(id: number, error: string): void {
     this.update(`state = 'dead', attempts = attempts + 1, last_error = ?`, [error], id);

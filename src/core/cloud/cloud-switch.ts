@@ -1,0 +1,44 @@
+import { forgetCloudMachines } from '../collection/machine-set.ts';
+import type { SecretStore } from '../secrets/secret-store.ts';
+import type { Store } from '../store/store.ts';
+import { forgetApiToken, TOKEN_SECRET_NAME } from './credentials.ts';
+import { forgetRegistration } from './registration.ts';
+
+/** The cloud this store last worked with (kv), to notice when the operator points Echo elsewhere. */
+const CLOUD_URL_KEY = 'cloud.url';
+
+/** What moving to another cloud did, for the log. */
+export interface CloudSwitch {
+  from: string;
+  to: string;
+  /** Captures created or uploaded on the old cloud, to be created again on the new one. */
+  capturesRestarted: number;
+  /** A sign-in (token from `login` or the app) was for the old cloud and is forgotten. */
+  signInForgotten: boolean;
+}
+
+function canonical(url: string): string {
+  const parsed = new URL(url);
+  return parsed.href.endsWith('/') ? parsed.href : `${parsed.href}/`;
+}
+
+/**
+ * Called at start, before anything talks to the cloud. When the cloud URL differs from the one
+ * this store worked with (changed in the file or in the app), nothing of the old cloud is carried
+ * over to the new one: its installation URI and machine list are forgotten (Echo registers anew),
+ * captures in flight start again, and a token the old cloud issued is forgotten rather than sent
+ * to another server (a token in the config file is the operator's explicit choice and stays).
+ * Nothing collected is lost: every record not acknowledged goes to the new cloud.
+ */
+export function noteCloudUrl(store: Store, secrets: SecretStore, url: string): CloudSwitch | undefined {
+  const current = canonical(url);
+  const previous = store.stats.getValue(CLOUD_URL_KEY);
+  store.stats.setValue(CLOUD_URL_KEY, current);
+  if (previous === undefined || previous === current) return undefined;
+  forgetRegistration(store.stats);
+  forgetCloudMachines(store.stats);
+  const capturesRestarted = store.captures.restartInFlight();
+  const signInForgotten = secrets.get(TOKEN_SECRET_NAME) !== undefined;
+  if (signInForgotten) forgetApiToken(secrets);
+  return { from: previous, to: current, capturesRestarted, signInForgotten };
+}
