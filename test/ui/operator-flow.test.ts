@@ -193,6 +193,12 @@ test('operator flow in Chromium: sign in, machines live, add a machine (failing 
   const health = page.getByLabel('Health', { exact: true });
   await health.waitFor();
   assert.equal(await health.inputValue(), '5');
+  // Editing the cloud URL says what moving to another cloud means (not saved here).
+  const url = page.getByLabel('URL', { exact: true });
+  await url.fill('https://other.example/');
+  await page.getByText('Another cloud: Echo registers there anew').waitFor();
+  await url.fill(emulator.url);
+  await page.getByText('Another cloud: Echo registers there anew').waitFor({ state: 'hidden' });
   await health.fill('0');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await page.getByText(/Not saved: .*intervals\.health/).waitFor();

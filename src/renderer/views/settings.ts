@@ -54,6 +54,23 @@ function editForm(token: string, settings: SettingsDocument, section: HTMLElemen
     }
     (input.nextElementSibling?.tagName === 'SMALL' ? input.nextElementSibling : input).after(note);
   }
+  // Another cloud is a move, not a tweak: say what it means before it is saved.
+  const cloudUrl = form.querySelector<HTMLInputElement>('[name="cloud.url"]');
+  if (cloudUrl) {
+    const warning = el(
+      'small',
+      { class: 'warning', id: 'cloud-url-warning', hidden: '' },
+      'Another cloud: Echo registers there anew and you sign in to it; data not yet sent goes there.',
+    );
+    cloudUrl.after(warning);
+    cloudUrl.setAttribute(
+      'aria-describedby',
+      `${cloudUrl.getAttribute('aria-describedby') ?? ''} cloud-url-warning`.trim(),
+    );
+    cloudUrl.addEventListener('input', () => {
+      warning.hidden = cloudUrl.value.trim() === String(values.cloud?.url ?? '');
+    });
+  }
   const save = async (changes: Record<string, unknown>) => {
     if (Object.keys(changes).length === 0) {
       result.replaceChildren(notice('Nothing changed.', 'ok'));
