@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectionTest, DiscoveredMachine } from '../collectors/sdk/collector.ts';
 import type { MachineSnapshot } from '../collectors/sdk/machine-snapshot.ts';
+import type { PastJob } from '../collectors/sdk/past-job.ts';
 import { CollectorRegistry } from '../collectors/sdk/registry.ts';
 import type { MachineConfig } from '../shared/config/schema.ts';
 import { ConfigError, describeError, EchoError } from '../shared/errors.ts';
@@ -266,6 +267,15 @@ export class Agent implements AgentPort {
     } catch (error) {
       // The history is a convenience: a store problem here must not fail the poll (the store's
       // own alerts report it); said once per occurrence at warn.
+      this.logger.warn({ err: error, machine }, 'job history not updated');
+    }
+  }
+
+  /** Finished jobs the machine reported: into the job history (a local view, never sent). */
+  recordPastJobs(machine: string, jobs: readonly PastJob[]): void {
+    try {
+      this.store.jobs.recordPast(machine, jobs);
+    } catch (error) {
       this.logger.warn({ err: error, machine }, 'job history not updated');
     }
   }

@@ -6,10 +6,11 @@ import type {
   PollResult,
 } from '../sdk/collector.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
+import { type PastJob, resultFromWord } from '../sdk/past-job.ts';
 import { getPinnedJson } from '../sdk/pinned-https.ts';
 import type { EosConnectV6Connection } from './config.ts';
 import { toSnapshot } from './map.ts';
-import { jobReference, jobsPage, machineDoc, parseReference } from './protocol.ts';
+import { type HistoricJobDoc, jobReference, jobsPage, machineDoc, parseReference } from './protocol.ts';
 
 /**
  * An EOS machine through the EOSCONNECT v6 web API, HTTPS with the machine's certificate pinned and
@@ -70,6 +71,7 @@ export class EosConnectV6Collector implements Collector {
           content: JSON.stringify({ jobs: page.jobs }),
           contentType: 'application/json',
           jobCount: page.jobs.length,
+          pastJobs: page.jobs.map(toPastJob),
           meta: {
             source: 'eosconnect-v6',
             jobs: page.jobs.length,
@@ -106,4 +108,17 @@ export class EosConnectV6Collector implements Collector {
       schema,
     );
   }
+}
+
+/** A job of the history page, for the machine screen's job history. */
+function toPastJob(job: HistoricJobDoc): PastJob {
+  const result = resultFromWord(job.state);
+  const started = job.startTime && !Number.isNaN(Date.parse(job.startTime)) ? job.startTime : undefined;
+  return {
+    id: job.id,
+    name: job.name,
+    endedAt: new Date(job.endTime).toISOString(),
+    ...(started ? { startedAt: new Date(started).toISOString() } : {}),
+    ...(result ? { result } : {}),
+  };
 }

@@ -135,6 +135,11 @@ test('history backfill: 10,000 past jobs, interrupted twice, each job uploaded o
   assert.deepEqual([...new Set(ids)].sort(), [...sim.historyIds].sort());
   // The agent records what it told the cloud once the PUT's reply is in.
   await waitFor(() => second.machines()[0]!.history?.cloudWatermark === newest, 10_000, 'recorded as sent');
+  // The machine screen's job history keeps the newest 500, newest first.
+  const jobs = second.machineJobs(second.machines()[0]!.name, 1000);
+  assert.equal(jobs.length, 500);
+  assert.equal(jobs[0]?.source, 'machine');
+  assert.ok(Date.parse(jobs[0]!.endedAt!) > Date.parse(jobs[499]!.endedAt!));
 });
 
 test('history starts after the cloud watermark; a finished build is collected at the next run', async (t) => {
@@ -159,4 +164,16 @@ test('history starts after the cloud watermark; a finished build is collected at
   await waitFor(() => cloudJobIds(emulator).includes('1001'), 30_000, 'the new build in the history');
   assert.equal(new Set(cloudJobIds(emulator)).size, cloudJobIds(emulator).length);
   assert.ok(agent.machines()[0]!.history!.watermark!.endsWith('#000000001001'));
+
+  // Job history: the 100 past jobs with the machine's results, and the build Echo saw running
+  // once (seen live, then completed by the machine's own record, not doubled).
+  const name = agent.machines()[0]!.name;
+  await waitFor(() => agent.machineJobs(name, 500).length === 101, 10_000, '101 jobs in the history');
+  const jobs = agent.machineJobs(name, 500);
+  const build = jobs.filter((j) => j.name === 'new-build.openjob');
+  assert.equal(build.length, 1);
+  assert.deepEqual([build[0]?.source, build[0]?.outcome], ['seen', 'finished']);
+  const outcomes = new Set(jobs.map((j) => j.outcome));
+  for (const outcome of ['finished', 'cancelled', 'failed'])
+    assert.ok(outcomes.has(outcome as never), outcome);
 });

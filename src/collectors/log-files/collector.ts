@@ -9,8 +9,9 @@ import type {
   PollResult,
 } from '../sdk/collector.ts';
 import { LogTail, readFolder, type TailChunk, wildcard } from '../sdk/log-tail.ts';
+import { type PastJob, resultFromWord } from '../sdk/past-job.ts';
 import type { LogFilesConnection } from './config.ts';
-import { JobTracker } from './job-tracker.ts';
+import { buildId, type FinishedBuild, JobTracker } from './job-tracker.ts';
 import { findEvent, levelOf } from './parsers/events.ts';
 import type { LogFormat } from './parsers/format.ts';
 import { logFormat } from './parsers/formats.ts';
@@ -136,8 +137,20 @@ export class LogFilesCollector implements Collector {
           contentType: 'application/json',
           meta: { source: 'log-files', format: this.format.id, file: chunk.file, build: finished.build },
           idempotencyKey: `build:${chunk.identity}:${linePosition}:${finished.build}:${finished.finished_at}`,
+          ...(finished.finished_at ? { pastJobs: [toPastJob(finished, finished.finished_at)] } : {}),
         });
       }
     }
   }
+}
+
+/** A build the log says is over, for the machine screen's job history. */
+function toPastJob(build: FinishedBuild, endedAt: string): PastJob {
+  const result = resultFromWord(build.result);
+  return {
+    name: build.build,
+    endedAt,
+    ...(build.started_at ? { id: buildId(build.build, build.started_at), startedAt: build.started_at } : {}),
+    ...(result ? { result } : {}),
+  };
 }

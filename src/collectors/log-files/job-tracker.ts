@@ -13,6 +13,14 @@ const trackedJob = z.object({
 
 export type TrackedJob = z.infer<typeof trackedJob>;
 
+/**
+ * A build's identity for the job history: a log has no job ids, but a build's name and start
+ * time are one build (the live snapshot and the finished record then meet in one row).
+ */
+export function buildId(name: string, startedAt: string): string {
+  return `${name}@${startedAt}`;
+}
+
 /** A finished build, as the historic capture sends it. */
 export interface FinishedBuild {
   build: string;
@@ -87,6 +95,7 @@ export class JobTracker {
         ? {
             job: {
               name: c.job,
+              ...(c.startedAt ? { id: buildId(c.job, c.startedAt) } : {}),
               ...(progress !== undefined ? { progress } : {}),
               ...(c.layer !== undefined ? { layer: c.layer } : {}),
               ...(c.layers !== undefined ? { layers: c.layers } : {}),

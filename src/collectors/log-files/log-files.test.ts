@@ -177,6 +177,17 @@ test('Renishaw: finished builds become historic captures; a restart resumes at t
     ],
   );
   assert.deepEqual(second.machines()[0]!.live!.snapshot.errors, ['Build failed: Laser 2 interlock open']);
+  // The machine screen's job history: each build once, with how the log says it ended.
+  assert.deepEqual(
+    second
+      .machineJobs(second.machines()[0]!.name, 10)
+      .map((j) => [j.name, j.outcome])
+      .sort(),
+    [
+      ['bracket-12', 'failed'],
+      ['impeller-07', 'finished'],
+    ],
+  );
 });
 
 test('EOS logs in Latin-1 are read as such; a folder without matching files fails the connection test', async (t) => {

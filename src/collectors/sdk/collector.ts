@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { CaptureTypeName, CloudLogLevel } from '../../shared/model/capture-types.ts';
 import type { MachineSnapshot } from './machine-snapshot.ts';
+import type { PastJob } from './past-job.ts';
 
 /** What a poll hands back: the normalized snapshot, captures to store, machine log lines. */
 export interface PollResult {
@@ -34,6 +35,8 @@ export interface CollectorCapture {
    * the offset, the re-read capture is recognised and not stored (nor sent) twice.
    */
   idempotencyKey?: string;
+  /** The finished jobs this capture stands for, normalized (the machine screen's job history). */
+  pastJobs?: PastJob[];
 }
 
 export interface MachineLogLine {
@@ -97,6 +100,8 @@ export interface HistoricJob {
   meta?: Record<string, unknown>;
   /** How many past jobs this capture holds (a `.jobs` capture may carry a page); default 1. */
   jobCount?: number;
+  /** Those jobs normalized, where the collector can (the machine screen's job history). */
+  pastJobs?: PastJob[];
 }
 
 export interface HistoryPage {

@@ -86,7 +86,8 @@ export function openApiDocument(serverUrl: string) {
       '/api/v1/machines/{name}/jobs': {
         parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
         get: {
-          summary: 'The jobs Echo saw on the machine, newest first (?limit=).',
+          summary:
+            'The machine’s jobs, newest first: seen running by Echo or reported by the machine (?limit=).',
           security: secured,
           responses: { 200: json('Job[]') },
         },

@@ -1,4 +1,5 @@
 import type { MachineSnapshot } from '../../collectors/sdk/machine-snapshot.ts';
+import type { PastJob } from '../../collectors/sdk/past-job.ts';
 import type { CaptureInput, LogInput, MachineStatusInput } from '../store/types.ts';
 
 /** Where collection writes: the agent (store first, then sync). */
@@ -14,4 +15,6 @@ export interface CollectionSink {
   historyAdvanced?(): void;
   /** Every successful poll's snapshot (the job history follows jobs from it). */
   observeSnapshot?(machine: string, snapshot: MachineSnapshot, at: number): void;
+  /** Finished jobs a machine reported (from its history or log), after their capture is stored. */
+  recordPastJobs?(machine: string, jobs: readonly PastJob[]): void;
 }

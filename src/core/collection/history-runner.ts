@@ -154,5 +154,6 @@ export class HistoryRunner {
       meta: { ...job.meta, historic_reference: job.reference },
       idempotencyKey: `history:${job.reference}`,
     });
+    if (job.pastJobs) this.sink.recordPastJobs?.(this.machine.name, job.pastJobs);
   }
 }

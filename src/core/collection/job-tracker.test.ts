@@ -47,7 +47,7 @@ test('jobs open when they run and close with how they ended; a restart picks ope
     .reverse()
     .map((j) => [
       j.name,
-      Date.parse(j.startedAt),
+      Date.parse(j.startedAt ?? ''),
       j.endedAt ? Date.parse(j.endedAt) : null,
       j.outcome ?? null,
       j.progress ?? null,

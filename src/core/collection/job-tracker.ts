@@ -40,7 +40,7 @@ export class JobTracker {
   constructor(private readonly jobs: JobHistory) {
     // After a restart, jobs left open are followed on (they may still be running).
     for (const job of jobs.open())
-      this.open.set(job.machine, { id: job.id, name: job.name, progress: job.progress });
+      this.open.set(job.machine, { id: job.id, name: job.name, jobId: job.jobId, progress: job.progress });
   }
 
   observe(machine: string, snapshot: MachineSnapshot, at: number): void {
@@ -77,7 +77,7 @@ export class JobTracker {
       }
       if (current) this.close(machine, current, at, rerun ? 'finished' : 'replaced');
       this.open.set(machine, {
-        id: this.jobs.start(machine, job.name, at),
+        id: this.jobs.start(machine, job.name, at, job.id),
         name: job.name,
         jobId: job.id,
         progress: job.progress,

@@ -208,6 +208,7 @@ export class MachineRunner {
         ...(capture.idempotencyKey ? { idempotencyKey: capture.idempotencyKey } : {}),
         capturedAt: now,
       });
+      if (capture.pastJobs) this.sink.recordPastJobs?.(this.machine.name, capture.pastJobs);
       this.live = { ...this.live, capturesStored: this.live.capturesStored + 1 };
     }
   }

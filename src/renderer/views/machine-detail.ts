@@ -15,7 +15,8 @@ interface CaptureRow {
 
 interface JobRow {
   name: string;
-  startedAt: string;
+  source: 'seen' | 'machine';
+  startedAt?: string;
   endedAt?: string;
   outcome?: 'finished' | 'failed' | 'cancelled' | 'stopped' | 'replaced';
   progress?: number;
@@ -235,13 +236,14 @@ export class MachineDetailView {
         ? el('p', {}, 'No job seen yet.')
         : dataTable(
             'Job history',
-            ['Job', 'Started', 'Ended', 'Outcome', 'Progress'],
+            ['Job', 'Started', 'Ended', 'Outcome', 'Progress', 'Known from'],
             jobs.map((j) => [
               j.name,
               when(j.startedAt),
               when(j.endedAt),
-              j.outcome ? OUTCOME[j.outcome] : 'running',
+              j.outcome ? OUTCOME[j.outcome] : j.endedAt ? 'ended' : 'running',
               j.progress !== undefined ? `${Math.round(j.progress)} %` : '',
+              j.source === 'machine' ? 'the machine’s history' : 'seen by Echo',
             ]),
           ),
     );
