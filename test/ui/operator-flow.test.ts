@@ -113,6 +113,17 @@ test('operator flow in Chromium: sign in, machines live, add a machine (failing 
     .first()
     .waitFor({ timeout: 10_000 });
   await page.locator('table', { hasText: 'housing-left' }).getByText('running').waitFor({ timeout: 10_000 });
+  // Its progress in the job history follows the live status.
+  const progressCell = page.locator('table', { hasText: 'housing-left' }).locator('tbody tr td').nth(4);
+  const shown = Number.parseInt((await progressCell.textContent()) ?? '0', 10);
+  await page.waitForFunction(
+    (before) =>
+      Array.from(document.querySelectorAll('table'))
+        .filter((t) => t.textContent?.includes('housing-left'))
+        .some((t) => Number.parseInt(t.tBodies[0]?.rows[0]?.cells[4]?.textContent ?? '0', 10) > before),
+    shown,
+    { timeout: 10_000 },
+  );
   await page.waitForTimeout(2500);
   await screenshot(page, 'ui-machine-detail');
   await page.getByRole('button', { name: 'Remove this machine' }).waitFor();

@@ -53,6 +53,7 @@ export class MachineDetailView {
   });
   private chart: uPlot | undefined;
   private readonly jobs = el('div');
+  private runningProgress: HTMLTableCellElement | undefined;
   /** The job and state last shown: the history is read again when they change. */
   private jobKey: string | undefined;
   private chartLabels = '';
@@ -113,6 +114,10 @@ export class MachineDetailView {
       void this.loadJobs().catch((error: Error) =>
         this.jobs.replaceChildren(notice(`Job history unavailable: ${error.message}`, 'problem')),
       );
+    }
+    const progress = machine?.live?.snapshot.job?.progress;
+    if (this.runningProgress && progress !== undefined) {
+      this.runningProgress.textContent = `${Math.round(progress)} %`;
     }
     if (!machine) {
       this.summary.replaceChildren(notice('This machine is not known to the agent (any more).', 'problem'));
@@ -231,9 +236,9 @@ export class MachineDetailView {
       `/api/v1/machines/${encodeURIComponent(this.name)}/jobs?limit=20`,
     );
     const when = (iso: string | undefined) => (iso ? new Date(iso).toLocaleString() : '');
-    this.jobs.replaceChildren(
+    const table =
       jobs.length === 0
-        ? el('p', {}, 'No job seen yet.')
+        ? undefined
         : dataTable(
             'Job history',
             ['Job', 'Started', 'Ended', 'Outcome', 'Progress', 'Known from'],
@@ -245,8 +250,11 @@ export class MachineDetailView {
               j.progress !== undefined ? `${Math.round(j.progress)} %` : '',
               j.source === 'machine' ? 'the machine’s history' : 'seen by Echo',
             ]),
-          ),
-    );
+          );
+    // The running job's progress follows the live status (the list is read when jobs change).
+    const running = jobs.findIndex((j) => j.endedAt === undefined && j.source === 'seen');
+    this.runningProgress = running >= 0 ? table?.tBodies[0]?.rows[running]?.cells[4] : undefined;
+    this.jobs.replaceChildren(table ?? el('p', {}, 'No job seen yet.'));
   }
 
   private async loadProblems(box: HTMLElement): Promise<void> {
