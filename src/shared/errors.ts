@@ -12,6 +12,7 @@ export type EchoErrorCode =
   | 'ECHO_ERR_STORE_FULL'
   | 'ECHO_ERR_STORE_CLOSED'
   | 'ECHO_ERR_STORE_CORRUPT'
+  | 'ECHO_ERR_STORE_TOO_NEW'
   // Cloud: HTTP replies and transport failures.
   | 'ECHO_ERR_CLOUD_HTTP'
   | 'ECHO_ERR_CLOUD_NETWORK'

@@ -1,7 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { describeError } from '../../shared/errors.ts';
+import { describeError, EchoError } from '../../shared/errors.ts';
 import { inspectDatabaseFiles } from './inspect-files.ts';
 import { applyMigrations } from './migrations/index.ts';
 import { type QuarantineReport, quarantineFiles, salvageInto } from './salvage.ts';
@@ -29,6 +29,7 @@ export function openStoreDatabase(path: string, options: OpenOptions): OpenedDat
     try {
       return { db: openHealthy(path, options.startupCheckMaxBytes) };
     } catch (error) {
+      if (error instanceof EchoError && error.code === 'ECHO_ERR_STORE_TOO_NEW') throw error;
       return recoverDatabase(path, describeError(error), now());
     }
   }

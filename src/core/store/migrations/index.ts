@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { EchoError } from '../../../shared/errors.ts';
 import { migrate as m0001 } from './0001-init.ts';
 import { migrate as m0002 } from './0002-job-history.ts';
 
@@ -13,8 +14,10 @@ export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [m0001, m0002];
 export function applyMigrations(db: Database): number[] {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
-    throw new Error(
-      `database schema version ${current} is newer than this Echo (${MIGRATIONS.length}); upgrade Echo`,
+    // Not damage: a newer Echo wrote it (a rollback). Refuse rather than quarantine and rebuild it.
+    throw new EchoError(
+      'ECHO_ERR_STORE_TOO_NEW',
+      `the local database was written by a newer Echo (schema ${current}, this one knows ${MIGRATIONS.length}): install that version again, or move echo.db away to start with an empty store`,
     );
   }
   const applied: number[] = [];

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { openTestStore } from '../../../../test/helpers/store.ts';
 import { tempDir } from '../../../../test/helpers/temp-dir.ts';
+import { EchoError } from '../../../shared/errors.ts';
 import { migrate as m0001 } from './0001-init.ts';
 import { MIGRATIONS } from './index.ts';
 
@@ -35,4 +37,20 @@ test('a store of the first schema is brought up to date at open, its rows kept',
   const version = new Database(join(dir, 'echo.db'), { readonly: true });
   t.after(() => version.close());
   assert.equal(version.pragma('user_version', { simple: true }), MIGRATIONS.length);
+});
+
+test('a database from a newer Echo (a rollback) is refused in words, not quarantined', (t) => {
+  const dir = tempDir(t);
+  const newer = new Database(join(dir, 'echo.db'));
+  newer.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+  newer.exec('CREATE TABLE future (x INTEGER)');
+  newer.close();
+  assert.throws(
+    () => openTestStore(dir),
+    (error: unknown) =>
+      error instanceof EchoError &&
+      error.code === 'ECHO_ERR_STORE_TOO_NEW' &&
+      /newer Echo .*install that version again/.test(error.message),
+  );
+  assert.equal(existsSync(join(dir, 'quarantine')), false, 'the file stays where it is, untouched');
 });
