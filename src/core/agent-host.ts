@@ -2,23 +2,26 @@ import { describeError } from '../shared/errors.ts';
 import { Agent, type AgentOptions } from './agent.ts';
 import type { ResolvedConfig } from './config/load.ts';
 
+type HostOptions = Omit<AgentOptions, 'config' | 'onRestart' | 'apiEndpoint'> & {
+  /**
+   * The core could not start again after a restart (the CLI exits and a service manager or the
+   * desktop app starts it anew). Required: such a failure must be someone's to handle.
+   */
+  onFailed: (error: unknown) => void;
+};
+
 /**
  * Runs the agent core for a shell (the CLI's `run` and `demo`, and so the desktop app's core
  * process) and restarts it in place when it asks to (settings changed in the app): the config
  * is loaded again, and the local API comes back on the same port with the same token, so an
  * open UI reconnects by itself and the desktop shell's endpoint stays valid.
  */
-type HostOptions = Omit<AgentOptions, 'config' | 'onRestart' | 'apiEndpoint'> & {
-  /** The core could not start again after a restart (the CLI exits, a supervisor restarts it). */
-  onFailed?: (error: unknown) => void;
-};
-
 export class AgentHost {
   private current: Agent;
   /** Restarts and stop run one after another, never interleaved. */
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
-  restarts = 0;
+  private restartCount = 0;
 
   private constructor(
     agent: Agent,
@@ -34,10 +37,15 @@ export class AgentHost {
     const agent = await Agent.start({
       ...agentOptions,
       config: load(),
-      onRestart: (reason) => void host?.restart(reason),
+      onRestart: (reason) => host?.requestRestart(reason),
     });
     host = new AgentHost(agent, load, options);
     return host;
+  }
+
+  /** How many restarts completed (tests and logs). */
+  get restarts(): number {
+    return this.restartCount;
   }
 
   /** The agent running now (a new object after each restart). */
@@ -71,17 +79,22 @@ export class AgentHost {
           ...agentOptions,
           config,
           ...(endpoint ? { apiEndpoint: endpoint } : {}),
-          onRestart: (next) => void this.restart(next),
+          onRestart: (next) => this.requestRestart(next),
         });
       } catch (error) {
         this.stopped = true;
-        onFailed?.(error);
+        onFailed(error);
         throw error;
       }
-      this.restarts += 1;
+      this.restartCount += 1;
     });
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** A restart the agent asked for: a failure is the shell's to handle (`onFailed`), not thrown. */
+  private requestRestart(reason: string): void {
+    this.restart(reason).catch(() => undefined);
   }
 
   async stop(): Promise<void> {

@@ -79,7 +79,10 @@ export async function startAgentWithCollectors(
  * app (the config is read again with `settings.local.json` on top).
  */
 export async function startAgentHost(t: TestContext, config: ResolvedConfig): Promise<AgentHost> {
-  const host = await AgentHost.start(() => withLocalSettings(config, {}), { collectors: allCollectors() });
+  const host = await AgentHost.start(() => withLocalSettings(config, {}), {
+    collectors: allCollectors(),
+    onFailed: (error) => t.diagnostic(`the core did not start again: ${String(error)}`),
+  });
   t.after(() => host.stop());
   return host;
 }

@@ -17,7 +17,10 @@ test('settings changed through the API are kept and applied by a restart on the 
   const { emulator, modelers } = await startEmulator(t, ['p1']);
   const dir = tempDir(t);
   const base = testConfig(dir, emulator.url, modelers);
-  const host = await AgentHost.start(() => withLocalSettings(base, {}), {});
+  const failures: unknown[] = [];
+  const host = await AgentHost.start(() => withLocalSettings(base, {}), {
+    onFailed: (error) => failures.push(error),
+  });
   t.after(() => host.stop());
   const first = host.agent;
   const { url, token } = JSON.parse(readFileSync(join(dir, 'api.json'), 'utf8')) as {
@@ -70,6 +73,7 @@ test('settings changed through the API are kept and applied by a restart on the 
   await waitFor(() => host.restarts === 2, 10_000);
   assert.equal(host.agent.config.intervals.health, 5);
   assert.equal(host.agent.config.log.level, 'debug');
+  assert.deepEqual(failures, []);
 });
 
 test('a restart keeps the running core when the configuration no longer loads, and reports a core that cannot start', async (t) => {
