@@ -76,7 +76,9 @@ function serialError(path: string, error: unknown): CollectorError {
       error,
     );
   }
-  if (/EBUSY|Resource busy|Access denied|locked/i.test(message)) {
+  // Linux/macOS: serialport's exclusive lock fails with "Resource temporarily unavailable Cannot
+  // lock port"; Windows: "Access denied".
+  if (/EBUSY|Resource busy|Access denied|locked|Cannot lock|temporarily unavailable/i.test(message)) {
     return new CollectorError(
       'unreachable',
       `serial port ${path} is busy: another program (a DNC or terminal) has it open; close it`,
