@@ -71,6 +71,7 @@ function editForm(token: string, settings: SettingsDocument, section: HTMLElemen
       warning.hidden = cloudUrl.value.trim() === String(values.cloud?.url ?? '');
     });
   }
+  const saveButton = el('button', { type: 'submit' }, 'Save settings');
   const save = async (changes: Record<string, unknown>) => {
     if (Object.keys(changes).length === 0) {
       result.replaceChildren(notice('Nothing changed.', 'ok'));
@@ -83,16 +84,32 @@ function editForm(token: string, settings: SettingsDocument, section: HTMLElemen
       patch[group][key] = value;
     }
     result.replaceChildren(notice('Saving…', 'ok'));
+    // One save at a time: a second click would reach a core that is restarting.
+    saveButton.disabled = true;
+    let answer: { restarting: boolean };
     try {
-      const answer = await call<{ restarting: boolean }>(token, 'PUT', '/api/v1/settings', patch);
-      if (!answer.restarting) {
-        result.replaceChildren(notice('Saved. They apply when Echo starts next.', 'ok'));
-        return;
-      }
-      result.replaceChildren(notice('Saved. Echo restarts its core to apply them…', 'ok'));
+      answer = await call<{ restarting: boolean }>(token, 'PUT', '/api/v1/settings', patch);
+    } catch (error) {
+      saveButton.disabled = false;
+      result.replaceChildren(notice(`Not saved: ${(error as Error).message}`, 'problem'));
+      return;
+    }
+    if (!answer.restarting) {
+      saveButton.disabled = false;
+      result.replaceChildren(notice('Saved. They apply when Echo starts next.', 'ok'));
+      return;
+    }
+    result.replaceChildren(notice('Saved. Echo restarts its core to apply them…', 'ok'));
+    try {
       section.replaceWith(await afterRestart(token));
     } catch (error) {
-      result.replaceChildren(notice(`Not saved: ${(error as Error).message}`, 'problem'));
+      saveButton.disabled = false;
+      result.replaceChildren(
+        notice(
+          `Saved, but Echo has not answered since its restart (${(error as Error).message}): see the tray or \`echo-agent status\`, then reload this page.`,
+          'problem',
+        ),
+      );
     }
   };
   form.addEventListener('submit', (event) => {
@@ -112,7 +129,7 @@ function editForm(token: string, settings: SettingsDocument, section: HTMLElemen
       {},
       'Saving restarts the agent core for a few seconds; nothing collected is lost (it is in the store).',
     ),
-    el('div', { class: 'actions' }, el('button', { type: 'submit' }, 'Save settings')),
+    el('div', { class: 'actions' }, saveButton),
     result,
   );
   return form;
