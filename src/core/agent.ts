@@ -529,6 +529,15 @@ export class Agent implements AgentPort {
     return { saved: true, restarting: restart !== undefined };
   }
 
+  /** The app's settings file for support; a damaged one is said, not thrown (the zip must come). */
+  private changedInApp(): unknown {
+    try {
+      return readLocalSettings(this.config.data_dir);
+    } catch (error) {
+      return { unreadable: describeError(error) };
+    }
+  }
+
   /** A zip for support: status, machines, recent logs, the config without secrets. */
   diagnostics(): Buffer {
     return diagnosticsZip({
@@ -538,6 +547,8 @@ export class Agent implements AgentPort {
       status: this.status(),
       machines: this.machines(),
       logs: this.logs({ limit: 5000 }),
+      jobs: Object.fromEntries(this.allMachines().map((m) => [m.name, this.machineJobs(m.name, 50)])),
+      changedInApp: this.changedInApp(),
     });
   }
 

@@ -13,6 +13,10 @@ export function diagnosticsZip(input: {
   status: unknown;
   machines: unknown;
   logs: readonly unknown[];
+  /** Each machine's recent jobs (the machine screen's job history). */
+  jobs: Record<string, readonly unknown[]>;
+  /** What the operator changed in the app (`settings.local.json`; no secrets in it). */
+  changedInApp: unknown;
 }): Buffer {
   const config = JSON.parse(JSON.stringify(input.config)) as { cloud: { api_token?: { secret?: string } } };
   if (config.cloud.api_token?.secret) config.cloud.api_token.secret = '[redacted]';
@@ -21,11 +25,13 @@ export function diagnosticsZip(input: {
   return zipFiles([
     {
       name: 'README.txt',
-      content: `Echo ${input.version} diagnostics, ${new Date(input.now).toISOString()}.\nstatus.json: what \`echo-agent status --json\` shows; machines.json: each machine's live state; logs.jsonl: recent log entries from the store; echo.log: the end of the log file; config.json: the configuration with secrets redacted (secret references only).\n`,
+      content: `Echo ${input.version} diagnostics, ${new Date(input.now).toISOString()}.\nstatus.json: what \`echo-agent status --json\` shows; machines.json: each machine's live state; logs.jsonl: recent log entries from the store; echo.log: the end of the log file; config.json: the configuration in effect with secrets redacted (secret references only); settings.local.json: what was changed in the app; jobs.json: each machine's recent jobs.\n`,
     },
     { name: 'status.json', content: JSON.stringify(input.status, null, 2) },
     { name: 'machines.json', content: JSON.stringify(input.machines, null, 2) },
     { name: 'config.json', content: JSON.stringify(config, null, 2) },
+    { name: 'settings.local.json', content: JSON.stringify(input.changedInApp, null, 2) },
+    { name: 'jobs.json', content: JSON.stringify(input.jobs, null, 2) },
     { name: 'logs.jsonl', content: input.logs.map((l) => JSON.stringify(l)).join('\n') },
     { name: 'echo.log', content: logTail },
   ]);
