@@ -115,6 +115,8 @@ export async function addMachineView(
     const problem = missing();
     if (problem) return result.replaceChildren(notice(problem, 'problem'));
     result.replaceChildren(notice('Testing…', 'ok'));
+    // One request at a time: a test can take the collector's whole timeout.
+    testButton.disabled = true;
     try {
       // A password not yet stored goes in this request only.
       const test = await call<TestResult>(token, 'POST', '/api/v1/machines/test', {
@@ -142,6 +144,8 @@ export async function addMachineView(
       result.replaceChildren(...nodes);
     } catch (error) {
       result.replaceChildren(notice(`Could not test: ${(error as Error).message}`, 'problem'));
+    } finally {
+      testButton.disabled = false;
     }
   });
 
@@ -149,6 +153,7 @@ export async function addMachineView(
     event.preventDefault();
     const problem = missing();
     if (problem) return result.replaceChildren(notice(problem, 'problem'));
+    saveButton.disabled = true;
     try {
       const body = { machine: machine(), ...(secret.value ? { password: secret.value } : {}) };
       if (editing) await call(token, 'PUT', `/api/v1/machines/${encodeURIComponent(editing)}`, body);
@@ -165,6 +170,8 @@ export async function addMachineView(
       done();
     } catch (error) {
       result.replaceChildren(notice(`Not saved: ${(error as Error).message}`, 'problem'));
+    } finally {
+      saveButton.disabled = false;
     }
   });
   // Discovery: machines announcing themselves on the network fill the form in one click.
