@@ -1,8 +1,7 @@
 import { cpus } from 'node:os';
 import { allCollectors } from '../src/collectors/all.ts';
 import { Agent } from '../src/core/agent.ts';
-import { resolveConfig } from '../src/core/config/load.ts';
-import { BENCH_TOKEN, SCALE, startChild, stopChild, workDir } from './shared.ts';
+import { type Fleet, fleetConfig, SCALE, startChild, stopChild, workDir } from './shared.ts';
 
 export interface FanoutFigure {
   machines: number;
@@ -17,11 +16,6 @@ export interface FanoutFigure {
 
 const WARMUP_MS = 4000 * Math.max(SCALE, 0.25);
 const WINDOW_MS = 15_000 * Math.max(SCALE, 0.25);
-
-interface Fleet {
-  url: string;
-  machines: Array<{ name: string; port: number; modeler: string }>;
-}
 
 /** CPU time of this process over `ms`, as a share of one core. */
 async function cpuShareOver(ms: number): Promise<number> {
@@ -74,23 +68,7 @@ async function agentPoller(
   fleet: Fleet,
   n: number,
 ): Promise<{ p99LagMs: number; cpuShare: number; polls: number }> {
-  const config = resolveConfig(
-    {
-      workstation_name: 'bench-fanout',
-      data_dir: workDir(`fanout-${n}`),
-      cloud: { url: fleet.url, api_token: BENCH_TOKEN },
-      log: { level: 'error', cloud_level: 'fatal' },
-      machines: fleet.machines.map((m) => ({
-        name: m.name,
-        collector: 'ultimaker',
-        connection: { host: '127.0.0.1', port: m.port },
-        modeler: m.modeler,
-        poll_interval: 1,
-        timeout: 5,
-      })),
-    },
-    {},
-  );
+  const config = fleetConfig(fleet, 'bench-fanout', workDir(`fanout-${n}`));
   const agent = await Agent.start({ config, collectors: allCollectors(), api: false });
   try {
     // Steady state first: every machine connected and polled, the first captures and status

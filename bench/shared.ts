@@ -35,6 +35,33 @@ export function benchConfig(dataDir: string, cloudUrl: string, modeler: string) 
  * Starts a child process and returns it with its first line of output: a TypeScript file of bench/
  * (through tsx), or a bundle in dist/ (`*.mjs`, plain node: what ships, with no loader overhead).
  */
+/** The simulated printers of `fleet-process.ts` and the emulator they are registered in. */
+export interface Fleet {
+  url: string;
+  machines: Array<{ name: string; port: number; modeler: string }>;
+}
+
+/** An agent polling every printer of the fleet each second with the real Ultimaker collector. */
+export function fleetConfig(fleet: Fleet, name: string, dataDir: string) {
+  return resolveConfig(
+    {
+      workstation_name: name,
+      data_dir: dataDir,
+      cloud: { url: fleet.url, api_token: BENCH_TOKEN },
+      log: { level: 'error', cloud_level: 'fatal' },
+      machines: fleet.machines.map((m) => ({
+        name: m.name,
+        collector: 'ultimaker',
+        connection: { host: '127.0.0.1', port: m.port },
+        modeler: m.modeler,
+        poll_interval: 1,
+        timeout: 5,
+      })),
+    },
+    {},
+  );
+}
+
 export async function startChild(
   file: string,
   args: string[] = [],

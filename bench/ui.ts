@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { allCollectors } from '../src/collectors/all.ts';
 import { Agent } from '../src/core/agent.ts';
-import { resolveConfig } from '../src/core/config/load.ts';
-import { BENCH_TOKEN, startChild, stopChild, workDir } from './shared.ts';
+import { type Fleet, fleetConfig, startChild, stopChild, workDir } from './shared.ts';
 
 export interface UiFigure {
   machines: number;
@@ -37,27 +36,9 @@ const WINDOW_MS = 10_000;
  */
 export async function benchUi(machines = 500): Promise<UiFigure> {
   const { child, first } = await startChild('fleet-process.ts', [String(machines)]);
-  const fleet = JSON.parse(first) as {
-    url: string;
-    machines: Array<{ name: string; port: number; modeler: string }>;
-  };
+  const fleet = JSON.parse(first) as Fleet;
   const dataDir = workDir('ui');
-  const config = resolveConfig(
-    {
-      workstation_name: 'bench-ui',
-      data_dir: dataDir,
-      cloud: { url: fleet.url, api_token: BENCH_TOKEN },
-      log: { level: 'error', cloud_level: 'fatal' },
-      machines: fleet.machines.map((m) => ({
-        name: m.name,
-        collector: 'ultimaker',
-        connection: { host: '127.0.0.1', port: m.port },
-        modeler: m.modeler,
-        poll_interval: 1,
-      })),
-    },
-    {},
-  );
+  const config = fleetConfig(fleet, 'bench-ui', dataDir);
   const agent = await Agent.start({ config, collectors: allCollectors() });
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',

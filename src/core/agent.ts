@@ -7,7 +7,7 @@ import { CollectorRegistry } from '../collectors/sdk/registry.ts';
 import type { MachineConfig } from '../shared/config/schema.ts';
 import { ConfigError, describeError, EchoError } from '../shared/errors.ts';
 import type { AgentPort, AgentStatus, DeadLetter, MachineSummary } from './api/agent-port.ts';
-import { diagnosticsZip, settingsInEffect } from './api/diagnostics.ts';
+import { diagnosticsZip } from './api/diagnostics.ts';
 import { LocalApi } from './api/local-api.ts';
 import { type Clock, wallClock } from './clock.ts';
 import { noteCloudUrl } from './cloud/cloud-switch.ts';
@@ -21,19 +21,13 @@ import {
   discoverMachines,
   serialPortsForWizard,
 } from './collection/collector-catalog.ts';
-import { JobTracker } from './collection/job-tracker.ts';
+import { JobHistoryFeed } from './collection/job-history-feed.ts';
 import { type MachineOrigin, MachineSet } from './collection/machine-set.ts';
 import type { PollLagStats } from './collection/poll-lag.ts';
 import { validateMachines } from './collection/validate-machines.ts';
+import { AppSettings } from './config/app-settings.ts';
 import type { ResolvedConfig } from './config/load.ts';
-import {
-  applyLocalSettings,
-  describeEditableSettings,
-  type LocalSettingsPatch,
-  mergeLocalSettings,
-  readLocalSettings,
-  writeLocalSettings,
-} from './config/local-settings.ts';
+import type { LocalSettingsPatch } from './config/local-settings.ts';
 import { type AgentLogging, createLogging, type Logger } from './logging/create-logger.ts';
 import { openSecretStore } from './secrets/encrypted-file-store.ts';
 import { resolveSecretRef, type SecretStore } from './secrets/secret-store.ts';
@@ -97,8 +91,8 @@ export class Agent implements AgentPort {
   private pausedByOperator = false;
   private stopping = false;
   private started = false;
-  private readonly onRestart: ((reason: string) => void) | undefined;
-  private readonly jobTracker: JobTracker;
+  private readonly jobHistory: JobHistoryFeed;
+  private readonly appSettings: AppSettings;
   private readonly appMachines: AppMachines;
 
   private constructor(options: AgentOptions) {
@@ -116,7 +110,6 @@ export class Agent implements AgentPort {
       }
     }
     this.clock = options.clock ?? wallClock;
-    this.onRestart = options.onRestart;
     this.startedAt = this.clock.now();
     mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
     this.secrets = options.secrets ?? openSecretStore(config.data_dir);
@@ -160,7 +153,8 @@ export class Agent implements AgentPort {
           : 'the cloud URL changed: registering anew there; unsent records go to the new cloud',
       );
     }
-    this.jobTracker = new JobTracker(this.store.jobs);
+    this.jobHistory = new JobHistoryFeed(this.store.jobs, this.logger);
+    this.appSettings = new AppSettings(config, this.logger, options.onRestart);
     this.machineSet = new MachineSet(
       config.machines,
       config.data_dir,
@@ -175,7 +169,7 @@ export class Agent implements AgentPort {
       secrets: this.secrets,
       logger: this.logger,
       apply: async () => this.collection?.reconcile(this.allMachines()),
-      removed: (name) => this.jobTracker.forget(name, this.clock.now()),
+      removed: (name) => this.jobHistory.forget(name, this.clock.now()),
     });
     this.pausedByOperator = this.store.stats.getValue(PAUSED_KEY) === '1';
     this.sync = new SyncEngine({
@@ -260,24 +254,13 @@ export class Agent implements AgentPort {
     await this.store.ingestLog(entry);
   }
 
-  /** A poll's snapshot: the job history follows the machine's jobs (a local view, never sent). */
+  /** A poll's snapshot and machine-reported jobs: the job history (see JobHistoryFeed). */
   observeSnapshot(machine: string, snapshot: MachineSnapshot, at: number): void {
-    try {
-      this.jobTracker.observe(machine, snapshot, at);
-    } catch (error) {
-      // The history is a convenience: a store problem here must not fail the poll (the store's
-      // own alerts report it); said once per occurrence at warn.
-      this.logger.warn({ err: error, machine }, 'job history not updated');
-    }
+    this.jobHistory.observe(machine, snapshot, at);
   }
 
-  /** Finished jobs the machine reported: into the job history (a local view, never sent). */
   recordPastJobs(machine: string, jobs: readonly PastJob[]): void {
-    try {
-      this.store.jobs.recordPast(machine, jobs);
-    } catch (error) {
-      this.logger.warn({ err: error, machine }, 'job history not updated');
-    }
+    this.jobHistory.recordPast(machine, jobs);
   }
 
   clearAlert(id: number): boolean {
@@ -286,16 +269,8 @@ export class Agent implements AgentPort {
     return cleared;
   }
 
-  /** The jobs Echo saw on a machine, newest first (the machine screen). */
   machineJobs(name: string, limit: number): JobRecord[] {
-    const running = this.jobTracker.progress(name);
-    return this.store.jobs
-      .recent(name, limit)
-      .map((job) =>
-        job.endedAt === undefined && job.progress === undefined && running !== undefined
-          ? { ...job, progress: running }
-          : job,
-      );
+    return this.jobHistory.recent(name, limit);
   }
 
   async recordMachineStatus(status: MachineStatusInput): Promise<void> {
@@ -504,38 +479,13 @@ export class Agent implements AgentPort {
     return this.appMachines.remove(name);
   }
 
-  /** The settings in effect (no secrets), for the settings screen. */
+  /** The settings screen: see AppSettings. */
   settings(): Record<string, unknown> {
-    return {
-      ...settingsInEffect(this.config, this.secrets.description),
-      editable: describeEditableSettings(this.config),
-      restartable: this.onRestart !== undefined,
-    };
+    return this.appSettings.describe(this.secrets.description);
   }
 
-  /**
-   * Keeps settings changed in the app in `data_dir/settings.local.json` (validated with the
-   * config as a whole first) and asks the shell to restart the core so that every part reads
-   * them. Without a shell that restarts (an embedding), they apply at the next start.
-   */
   updateSettings(patch: LocalSettingsPatch): { saved: true; restarting: boolean } {
-    const next = mergeLocalSettings(readLocalSettings(this.config.data_dir), patch);
-    applyLocalSettings(this.config, next);
-    writeLocalSettings(this.config.data_dir, next);
-    this.logger.info({ settings: next }, 'settings changed in the app');
-    const restart = this.onRestart;
-    // After the answer has left: the restart closes the local API's connections.
-    if (restart) setTimeout(() => restart('settings changed in the app'), 200);
-    return { saved: true, restarting: restart !== undefined };
-  }
-
-  /** The app's settings file for support; a damaged one is said, not thrown (the zip must come). */
-  private changedInApp(): unknown {
-    try {
-      return readLocalSettings(this.config.data_dir);
-    } catch (error) {
-      return { unreadable: describeError(error) };
-    }
+    return this.appSettings.update(patch);
   }
 
   /** A zip for support: status, machines, recent logs, the config without secrets. */
@@ -548,7 +498,7 @@ export class Agent implements AgentPort {
       machines: this.machines(),
       logs: this.logs({ limit: 5000 }),
       jobs: Object.fromEntries(this.allMachines().map((m) => [m.name, this.machineJobs(m.name, 50)])),
-      changedInApp: this.changedInApp(),
+      changedInApp: this.appSettings.changedInApp(),
     });
   }
 

@@ -15,13 +15,23 @@ export function notice(text: string, kind: 'ok' | 'problem'): HTMLParagraphEleme
   return el('p', { class: `notice ${kind}`, role: kind === 'problem' ? 'alert' : 'status' }, text);
 }
 
-/** A table of text cells with column headers and a caption for screen readers. */
-export function dataTable(caption: string, headers: string[], rows: string[][]): HTMLTableElement {
+/** A table around a body the caller fills (rows with actions, rows added later). */
+export function tableOf(
+  headers: string[],
+  body: HTMLTableSectionElement,
+  options: { caption: string; captionVisible?: boolean; class?: string },
+): HTMLTableElement {
   return el(
     'table',
-    {},
-    el('caption', { class: 'visually-hidden' }, caption),
+    options.class ? { class: options.class } : {},
+    el('caption', options.captionVisible ? {} : { class: 'visually-hidden' }, options.caption),
     el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', { scope: 'col' }, h)))),
-    el('tbody', {}, ...rows.map((cells) => el('tr', {}, ...cells.map((c) => el('td', {}, c))))),
+    body,
   );
+}
+
+/** A table of text cells with column headers and a caption for screen readers. */
+export function dataTable(caption: string, headers: string[], rows: string[][]): HTMLTableElement {
+  const body = el('tbody', {}, ...rows.map((cells) => el('tr', {}, ...cells.map((c) => el('td', {}, c)))));
+  return tableOf(headers, body, { caption });
 }

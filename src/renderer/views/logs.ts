@@ -1,5 +1,5 @@
 import { call } from '../api-client.ts';
-import { el } from '../dom.ts';
+import { el, tableOf } from '../dom.ts';
 import { diagnosticsButton } from './diagnostics-button.ts';
 
 interface LogEntry {
@@ -73,23 +73,9 @@ export function logsView(token: string, machines: readonly string[]): HTMLElemen
     ),
     diagnosticsButton(token),
     count,
-    el(
-      'table',
-      { class: 'logs' },
-      el('caption', { class: 'visually-hidden' }, 'Recent log entries, newest first'),
-      el(
-        'thead',
-        {},
-        el(
-          'tr',
-          {},
-          el('th', { scope: 'col' }, 'Time'),
-          el('th', { scope: 'col' }, 'Level'),
-          el('th', { scope: 'col' }, 'Source'),
-          el('th', { scope: 'col' }, 'Message'),
-        ),
-      ),
-      body,
-    ),
+    tableOf(['Time', 'Level', 'Source', 'Message'], body, {
+      caption: 'Recent log entries, newest first',
+      class: 'logs',
+    }),
   );
 }

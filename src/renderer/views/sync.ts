@@ -1,5 +1,5 @@
 import { call } from '../api-client.ts';
-import { el, notice } from '../dom.ts';
+import { el, notice, tableOf } from '../dom.ts';
 import type { SyncRate } from '../sync-rate.ts';
 import { diagnosticsButton } from './diagnostics-button.ts';
 
@@ -114,24 +114,11 @@ export async function syncView(
       );
     }
     list.replaceChildren(
-      el(
-        'table',
-        { class: 'dead' },
-        el('caption', {}, 'Set aside: the cloud refused these captures'),
-        el(
-          'thead',
-          {},
-          el(
-            'tr',
-            {},
-            el('th', { scope: 'col' }, 'Machine'),
-            el('th', { scope: 'col' }, 'Capture type'),
-            el('th', { scope: 'col' }, 'Why'),
-            el('th', { scope: 'col' }, 'Action'),
-          ),
-        ),
-        body,
-      ),
+      tableOf(['Machine', 'Capture type', 'Why', 'Action'], body, {
+        caption: 'Set aside: the cloud refused these captures',
+        captionVisible: true,
+        class: 'dead',
+      }),
     );
   };
   await load();
