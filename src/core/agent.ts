@@ -11,7 +11,7 @@ import { diagnosticsZip } from './api/diagnostics.ts';
 import { LocalApi } from './api/local-api.ts';
 import { type Clock, wallClock } from './clock.ts';
 import { noteCloudUrl } from './cloud/cloud-switch.ts';
-import { forgetApiToken, loginForToken, useApiToken } from './cloud/credentials.ts';
+import { forgetApiToken, loginForToken, useApiToken, withheldTokenReason } from './cloud/credentials.ts';
 import { CloudHttpClient } from './cloud/http-client.ts';
 import { AppMachines, type MachineInput } from './collection/app-machines.ts';
 import { followCloudMachines, readCloudMachines } from './collection/cloud-machines.ts';
@@ -22,15 +22,17 @@ import {
   serialPortsForWizard,
 } from './collection/collector-catalog.ts';
 import { JobHistoryFeed } from './collection/job-history-feed.ts';
-import { type MachineOrigin, MachineSet } from './collection/machine-set.ts';
+import { migrateMachineSecretNames } from './collection/machine-secret-migration.ts';
+import { localMachinesFile, type MachineOrigin, MachineSet } from './collection/machine-set.ts';
 import type { PollLagStats } from './collection/poll-lag.ts';
 import { validateMachines } from './collection/validate-machines.ts';
 import { AppSettings } from './config/app-settings.ts';
 import type { ResolvedConfig } from './config/load.ts';
 import type { LocalSettingsPatch } from './config/local-settings.ts';
 import { type AgentLogging, createLogging, type Logger } from './logging/create-logger.ts';
+import { restrictDataDir } from './owner-only.ts';
 import { openSecretStore } from './secrets/encrypted-file-store.ts';
-import { resolveSecretRef, type SecretStore } from './secrets/secret-store.ts';
+import { FileSecretStore, resolveSecretRef, type SecretStore } from './secrets/secret-store.ts';
 import type { JobRecord } from './store/job-history.ts';
 import { runStoreMaintenance } from './store/maintenance.ts';
 import { Store } from './store/store.ts';
@@ -112,6 +114,8 @@ export class Agent implements AgentPort {
     this.clock = options.clock ?? wallClock;
     this.startedAt = this.clock.now();
     mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
+    // The mode above applies only to a folder Echo creates; one that existed is restricted too.
+    const notOwnerOnly = restrictDataDir(config.data_dir);
     this.secrets = options.secrets ?? openSecretStore(config.data_dir);
     const sentryDsn = config.log.sentry_dsn_ref
       ? resolveSecretRef(config.log.sentry_dsn_ref, this.secrets)
@@ -128,6 +132,18 @@ export class Agent implements AgentPort {
       serverName: config.workstation_name,
     });
     this.logger = this.logging.logger;
+    if (notOwnerOnly.length > 0) {
+      this.logger.warn(
+        { paths: notOwnerOnly },
+        'data_dir could not be made readable by its owner only (a file system without modes?); check who can read it',
+      );
+    }
+    if (this.secrets instanceof FileSecretStore && this.secrets.unencryptedBecause) {
+      this.logger.warn(
+        { secrets: this.secrets.description },
+        'the desktop app could not encrypt the secret store: secrets are kept in an owner-only file',
+      );
+    }
     this.store = Store.open({
       dataDir: config.data_dir,
       maxSizeBytes: config.store.max_size_mb * 1024 * 1024,
@@ -153,8 +169,14 @@ export class Agent implements AgentPort {
           : 'the cloud URL changed: registering anew there; unsent records go to the new cloud',
       );
     }
+    if (config.withheldApiToken) {
+      // Once per start; `status` says it too (cloud.authError) while signed out.
+      this.logger.warn(config.withheldApiToken, withheldTokenReason(config.withheldApiToken));
+    }
     this.jobHistory = new JobHistoryFeed(this.store.jobs, this.logger);
     this.appSettings = new AppSettings(config, this.logger, options.onRestart);
+    // Before the list is read: it keeps only a machine's own secret-store entry as its reference.
+    migrateMachineSecretNames(localMachinesFile(config.data_dir), this.secrets, config.machines, this.logger);
     this.machineSet = new MachineSet(
       config.machines,
       config.data_dir,
@@ -361,7 +383,17 @@ export class Agent implements AgentPort {
       alerts: this.store.stats.activeAlerts(),
       machines: this.machines(),
       pollLag: this.pollLag()?.summary(),
+      eventLoop: this.collection?.watchdog.health(),
     };
+  }
+
+  /**
+   * The crash guard restarted this core after an exception nobody handled: an alert until the
+   * operator dismisses it, and a counter.
+   */
+  recordCoreRestart(message: string): void {
+    this.store.stats.increment('core_restarts');
+    this.store.stats.addAlert('core_restarted', message);
   }
 
   /** How late machine polls start against their schedule (undefined without collectors). */

@@ -8,6 +8,7 @@ import {
   app,
   BrowserWindow,
   dialog,
+  type IpcMainInvokeEvent,
   ipcMain,
   Menu,
   nativeImage,
@@ -18,11 +19,11 @@ import {
   utilityProcess,
 } from 'electron';
 import electronUpdater from 'electron-updater';
-import { SECRETS_KEY_ENV } from '../core/secrets/encrypted-file-store.ts';
-import { BOOTSTRAP_CHANNEL, NATIVE_ACTIONS } from '../preload/bridge.ts';
+import { BOOTSTRAP_CHANNEL, NATIVE_ACTIONS, type NativeAction } from '../preload/bridge.ts';
 import { CoreSupervisor } from './core-supervisor.ts';
+import { bootstrapReply, guardIpc } from './ipc-guard.ts';
 import { decideNavigation, decidePermission, decideWindowOpen } from './navigation.ts';
-import { loadOrCreateSecretsKey } from './secrets-key.ts';
+import { loadOrCreateSecretsKey, secretsEnv } from './secrets-key.ts';
 import { type OverallState, overallState, type TrayStatus } from './tray-state.ts';
 import { updateFeed } from './update-feed.ts';
 import { operatorWindowOptions, WINDOW_CSP } from './window-options.ts';
@@ -48,10 +49,15 @@ function readEndpoint(): { url: string; token: string } | undefined {
 const supervisor = new CoreSupervisor(
   () => {
     const args = existsSync(configFile) ? ['run', '--config', configFile] : ['run'];
-    const key = loadOrCreateSecretsKey(join(app.getPath('userData'), 'secrets.key'), safeStorage);
+    const secretsKey = loadOrCreateSecretsKey(
+      join(app.getPath('userData'), 'secrets.key'),
+      dataDir,
+      safeStorage,
+    );
     const child = utilityProcess.fork(join(import.meta.dirname, 'echo-agent.mjs'), args, {
-      // The core's secret store is encrypted with a key the OS keychain keeps (safeStorage).
-      env: { ...process.env, ECHO_DATA_DIR: dataDir, ...(key ? { [SECRETS_KEY_ENV]: key } : {}) },
+      // The core's secret store is encrypted with a key the OS keychain keeps (safeStorage), or
+      // the core is told why not (it says so in `status` and its log).
+      env: { ...process.env, ECHO_DATA_DIR: dataDir, ...secretsEnv(secretsKey) },
       stdio: 'pipe',
       serviceName: 'Echo agent',
     });
@@ -168,27 +174,36 @@ async function setPaused(paused: boolean): Promise<void> {
   });
 }
 
-/** Only the bridge's channels have handlers: a page asking for anything else gets no answer. */
+/**
+ * Only the bridge's channels have handlers (a page asking for anything else gets no answer), and
+ * each answers only the UI's own top-level frame (ipc-guard.ts): another frame gets no token and
+ * no native action.
+ */
 function registerIpc(): void {
+  const uiOrigin = () => (endpoint ? new URL(endpoint.url).origin : undefined);
   ipcMain.on(BOOTSTRAP_CHANNEL, (event) => {
-    event.returnValue = { apiUrl: endpoint?.url ?? '', token: endpoint?.token ?? '' };
+    event.returnValue = bootstrapReply(event.senderFrame, endpoint);
   });
-  ipcMain.handle(NATIVE_ACTIONS.openDataFolder, () => shell.openPath(dataDir));
-  ipcMain.handle(NATIVE_ACTIONS.openLogsFolder, () => shell.openPath(join(dataDir, 'logs')));
-  ipcMain.handle(NATIVE_ACTIONS.setStartAtLogin, (_event, enabled: unknown) =>
-    app.setLoginItemSettings({ openAtLogin: enabled === true }),
-  );
-  ipcMain.handle(NATIVE_ACTIONS.saveDiagnostics, async () => {
-    if (!endpoint) return undefined;
-    const target = await dialog.showSaveDialog({ defaultPath: 'echo-diagnostics.zip' });
-    if (target.canceled || !target.filePath) return undefined;
-    const response = await fetch(`${endpoint.url}/api/v1/diagnostics`, {
-      headers: { authorization: `Bearer ${endpoint.token}` },
-    });
-    const { writeFile } = await import('node:fs/promises');
-    await writeFile(target.filePath, Buffer.from(await response.arrayBuffer()));
-    return target.filePath;
-  });
+  const actions: Record<NativeAction, (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown> = {
+    openDataFolder: () => shell.openPath(dataDir),
+    openLogsFolder: () => shell.openPath(join(dataDir, 'logs')),
+    setStartAtLogin: (_event, enabled) => app.setLoginItemSettings({ openAtLogin: enabled === true }),
+    saveDiagnostics: async () => {
+      if (!endpoint) return undefined;
+      const target = await dialog.showSaveDialog({ defaultPath: 'echo-diagnostics.zip' });
+      if (target.canceled || !target.filePath) return undefined;
+      const response = await fetch(`${endpoint.url}/api/v1/diagnostics`, {
+        headers: { authorization: `Bearer ${endpoint.token}` },
+      });
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(target.filePath, Buffer.from(await response.arrayBuffer()));
+      return target.filePath;
+    },
+  };
+  for (const [action, handler] of Object.entries(actions)) {
+    const channel = NATIVE_ACTIONS[action as NativeAction];
+    ipcMain.handle(channel, guardIpc(channel, uiOrigin, handler));
+  }
 }
 
 app.on('second-instance', () => window?.show());

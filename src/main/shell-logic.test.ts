@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createBridge, isAllowedChannel, NATIVE_ACTIONS } from '../preload/bridge.ts';
+import { bootstrapReply, guardIpc, IpcRefusedError, isTrustedSender } from './ipc-guard.ts';
 import { decideNavigation, decidePermission, decideWindowOpen } from './navigation.ts';
 import { operatorWindowOptions, WINDOW_CSP } from './window-options.ts';
 
@@ -58,4 +59,54 @@ test('the preload exposes the address, the token and allow-listed native actions
   assert.deepEqual(calls, [['echo:set-start-at-login', true], ['echo:save-diagnostics']]);
   for (const [, args] of calls.entries()) assert.ok(isAllowedChannel(String(args[0])));
   assert.equal(isAllowedChannel('echo:run-shell'), false);
+});
+
+test('IPC answers only the UI’s own top-level frame, and only on the bridge’s channels', () => {
+  const api = 'http://127.0.0.1:41234';
+  const ui = { url: `${api}/ui/#machines`, parent: null };
+  assert.equal(isTrustedSender(ui, api), true);
+  assert.equal(isTrustedSender({ url: `${api}/ui/`, parent: ui }, api), false, 'an iframe');
+  assert.equal(isTrustedSender({ url: 'https://evil.example/ui/', parent: null }, api), false);
+  assert.equal(
+    isTrustedSender({ url: 'http://127.0.0.1:9999/ui/', parent: null }, api),
+    false,
+    'another port',
+  );
+  assert.equal(isTrustedSender({ url: `${api}/api/v1/status`, parent: null }, api), false, 'not the UI page');
+  assert.equal(isTrustedSender({ url: 'file:///tmp/page.html', parent: null }, api), false);
+  assert.equal(isTrustedSender(null, api), false, 'a frame gone');
+  assert.equal(isTrustedSender(ui, undefined), false, 'no core yet');
+
+  const endpoint = { url: api, token: 'tok' };
+  assert.deepEqual(bootstrapReply(ui, endpoint), { apiUrl: api, token: 'tok' });
+  assert.deepEqual(bootstrapReply({ url: 'https://evil.example/', parent: null }, endpoint), {
+    apiUrl: '',
+    token: '',
+  });
+  assert.deepEqual(bootstrapReply(ui, undefined), { apiUrl: '', token: '' });
+
+  const calls: unknown[] = [];
+  const handler = guardIpc(
+    NATIVE_ACTIONS.setStartAtLogin,
+    () => api,
+    (_event, enabled: unknown) => {
+      calls.push(enabled);
+      return 'done';
+    },
+  );
+  assert.equal(handler({ senderFrame: ui }, true), 'done');
+  assert.throws(
+    () => handler({ senderFrame: { url: 'https://evil.example/', parent: null } }, true),
+    (error: unknown) => error instanceof IpcRefusedError && error.code === 'ECHO_ERR_IPC_REFUSED',
+  );
+  assert.deepEqual(calls, [true], 'the refused message never reached the handler');
+  assert.throws(
+    () =>
+      guardIpc(
+        'echo:run-shell',
+        () => api,
+        () => undefined,
+      ),
+    IpcRefusedError,
+  );
 });

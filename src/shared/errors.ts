@@ -8,6 +8,8 @@ export type EchoErrorCode =
   | 'ECHO_ERR_CONFIG_NOT_FOUND'
   | 'ECHO_ERR_CONFIG_PARSE'
   | 'ECHO_ERR_SECRET_MISSING'
+  // A secret reference from the local API (the app) that is not the app's own secret-store entry.
+  | 'ECHO_ERR_SECRET_REF_NOT_ALLOWED'
   // Store: the durable SQLite store-and-forward.
   | 'ECHO_ERR_STORE_FULL'
   | 'ECHO_ERR_STORE_CLOSED'
@@ -18,6 +20,7 @@ export type EchoErrorCode =
   | 'ECHO_ERR_CLOUD_NETWORK'
   | 'ECHO_ERR_CLOUD_REPLY_INVALID'
   | 'ECHO_ERR_CLOUD_UNAUTHENTICATED'
+  | 'ECHO_ERR_CLOUD_FOREIGN_ORIGIN'
   // Machines: raised by collectors, mapped to the machine's state.
   | 'ECHO_ERR_MACHINE_UNREACHABLE'
   | 'ECHO_ERR_MACHINE_TIMEOUT'
@@ -26,7 +29,9 @@ export type EchoErrorCode =
   | 'ECHO_ERR_MACHINE_CERTIFICATE'
   // Local API and CLI.
   | 'ECHO_ERR_AGENT_NOT_RUNNING'
-  | 'ECHO_ERR_USAGE';
+  | 'ECHO_ERR_USAGE'
+  // Desktop shell: an IPC message from a frame that is not the operator UI, or off the allow-list.
+  | 'ECHO_ERR_IPC_REFUSED';
 
 /** Base class of every error Echo raises on purpose. */
 export class EchoError extends Error {
@@ -77,6 +82,19 @@ export class CloudNetworkError extends EchoError {
 export class CloudReplyError extends EchoError {
   constructor(message: string, cause?: unknown) {
     super('ECHO_ERR_CLOUD_REPLY_INVALID', message, { cause, retryable: true });
+  }
+}
+
+/**
+ * The cloud referred to a resource on another origin than its own (`cloud.url`, `cloud.events_url`):
+ * Echo does not send its credential there, nor follow it. Not retryable: the same URI is refused
+ * again; the cloud's configuration (its public URL) is what must change.
+ */
+export class CloudOriginError extends EchoError {
+  readonly origin: string;
+  constructor(origin: string, message: string) {
+    super('ECHO_ERR_CLOUD_FOREIGN_ORIGIN', message);
+    this.origin = origin;
   }
 }
 

@@ -65,6 +65,18 @@ test('validate-config: a bad file gives one line per problem and exit code 2', a
   assert.match(damaged.stderr, /log\.level/);
 });
 
+test('validate-config: an http:// cloud url off this PC is refused, naming the field and the fix', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'http.yml');
+  writeFileSync(file, 'cloud:\n  url: http://api.example.com/\n');
+  const refused = await run(['validate-config', file]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /cloud\.url: plain http:\/\/ would send the cloud credential/);
+  assert.match(refused.stderr, /use https:\/\/, or set cloud\.allow_insecure_http: true/);
+  writeFileSync(file, 'cloud:\n  url: http://api.example.com/\n  allow_insecure_http: true\n');
+  assert.equal((await run(['validate-config', file])).code, 0);
+});
+
 test('unknown commands and flags are usage errors (exit 2)', async () => {
   assert.equal((await run(['frobnicate'])).code, 2);
   const flag = await run(['status', '--frob']);

@@ -1,11 +1,14 @@
 import { MqttClient } from 'mqtt';
+import { tooLarge } from '../sdk/bounded-body.ts';
 import type { Collector, CollectorContext, ConnectionTest, PollResult } from '../sdk/collector.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
+import { parseMachineJson } from '../sdk/machine-json.ts';
+import { guardMqttPackets } from '../sdk/mqtt-packet-guard.ts';
 import { networkError } from '../sdk/network-error.ts';
 import { connectPinnedTls } from '../sdk/pinned-tls.ts';
 import type { BambuConnection } from './config.ts';
 import { toSnapshot } from './map.ts';
-import { mergeReport } from './merge.ts';
+import { DEFAULT_MERGE_LIMITS, mergeReport } from './merge.ts';
 import {
   getVersionRequest,
   type PrintReport,
@@ -28,7 +31,10 @@ export class BambuCollector implements Collector {
   private state: Record<string, unknown> = {};
   private version: VersionInfo | undefined;
   private lastMessageAt = 0;
-  private lastGarbage: string | undefined;
+  /** The last report could not be read; cleared by the next good one. */
+  private badReport: CollectorError | undefined;
+  /** Something broke that only a fresh connection mends (state over its cap, a listener that threw). */
+  private broken: CollectorError | undefined;
   private pushAllSentAt = 0;
   private sequence = 0;
   private disconnected: CollectorError | undefined;
@@ -72,6 +78,14 @@ export class BambuCollector implements Collector {
       connectTimeout: 10_000,
       clean: true,
     });
+    // A printer's broker can declare a 256 MB packet; the MQTT parser would buffer all of it.
+    guardMqttPackets(socket, this.ctx.limits.maxMessageBytes, (problem) => {
+      this.disconnected =
+        problem.kind === 'too_large'
+          ? tooLarge(this.where, this.ctx.limits.maxMessageBytes, `MQTT packet (${problem.size} bytes)`)
+          : new CollectorError('protocol', `${this.where}: an MQTT packet has a malformed length`);
+      socket.destroy();
+    });
     this.client = client;
     this.disconnected = undefined;
     try {
@@ -108,19 +122,16 @@ export class BambuCollector implements Collector {
     this.state = {};
     this.version = undefined;
     this.lastMessageAt = 0;
-    this.lastGarbage = undefined;
+    this.badReport = undefined;
+    this.broken = undefined;
     this.requestEverything();
     await this.waitForMessage(signal);
   }
 
   async poll(_signal: AbortSignal): Promise<PollResult> {
     if (this.disconnected) throw this.disconnected;
-    if (this.lastGarbage) {
-      throw new CollectorError(
-        'protocol',
-        `${this.where}: the printer sent a report that is not JSON (${this.lastGarbage})`,
-      );
-    }
+    if (this.broken) throw this.broken;
+    if (this.badReport) throw this.badReport;
     const staleMs = this.connection.stale_after * 1000;
     const now = Date.now();
     if (now - this.lastMessageAt > staleMs) {
@@ -175,12 +186,38 @@ export class BambuCollector implements Collector {
     }
   }
 
+  /**
+   * Runs inside the MQTT client's socket listener: whatever a report does, it must not throw there
+   * (that would be an uncaught exception for the whole agent). It fails this printer instead.
+   */
   private onMessage(payload: Buffer): void {
+    try {
+      this.readReport(payload);
+    } catch (error) {
+      this.broken ??=
+        error instanceof CollectorError
+          ? new CollectorError('protocol', `${this.where}: ${error.message}`, error)
+          : new CollectorError('protocol', `${this.where}: a report could not be handled`, error);
+    }
+  }
+
+  private readReport(payload: Buffer): void {
+    const limit = this.ctx.limits.maxMessageBytes;
+    if (payload.length > limit) {
+      this.badReport = tooLarge(this.where, limit, 'report');
+      return;
+    }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(payload.toString('utf8'));
-    } catch {
-      this.lastGarbage = payload.subarray(0, 32).toString('hex');
+      parsed = parseMachineJson(payload.toString('utf8'), this.where, DEFAULT_MERGE_LIMITS.maxDepth);
+    } catch (error) {
+      const tooDeep = error instanceof CollectorError && error.details.reason === 'too_deep';
+      const reason = tooDeep ? `nested deeper than ${DEFAULT_MERGE_LIMITS.maxDepth} levels` : 'not JSON';
+      this.badReport = new CollectorError(
+        'protocol',
+        `${this.where}: the printer sent a report that is ${reason} (${payload.subarray(0, 32).toString('hex')})`,
+        error,
+      );
       return;
     }
     const message = reportMessage.safeParse(parsed);
@@ -191,7 +228,7 @@ export class BambuCollector implements Collector {
       );
       return;
     }
-    this.lastGarbage = undefined;
+    this.badReport = undefined;
     this.lastMessageAt = Date.now();
     for (const wake of this.waiters.splice(0)) wake();
     if (message.data.print) {

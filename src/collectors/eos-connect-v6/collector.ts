@@ -104,6 +104,7 @@ export class EosConnectV6Collector implements Collector {
         trust: this.connection.tls,
         auth: { username, password },
         signal,
+        maxBodyBytes: this.ctx.limits.maxMessageBytes,
       },
       schema,
     );

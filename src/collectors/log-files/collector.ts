@@ -40,6 +40,7 @@ export class LogFilesCollector implements Collector {
       pattern: connection.pattern ?? this.format.defaultPattern,
       startAt: connection.start_at,
       maxChunkBytes: connection.max_read_bytes,
+      maxLineBytes: connection.max_line_bytes,
       encoding: connection.encoding ?? this.format.defaultEncoding,
     });
   }
@@ -54,6 +55,12 @@ export class LogFilesCollector implements Collector {
     const captures: CollectorCapture[] = [];
     const logs: MachineLogLine[] = [];
     for (const chunk of chunks) {
+      if (chunk.cutLines > 0) {
+        this.ctx.logger.warn(
+          { file: chunk.file, lines: chunk.cutLines, max_line_bytes: this.connection.max_line_bytes },
+          'cut log lines longer than connection.max_line_bytes (the rest of each was skipped)',
+        );
+      }
       captures.push(this.capture(chunk));
       this.parse(chunk, tracker, captures, logs);
     }

@@ -37,6 +37,15 @@ export const logFilesConnection = z.strictObject({
     .max(64 * 1024 * 1024)
     .default(1024 * 1024)
     .describe('Bytes read per poll at most (a backlog is caught up over several polls).'),
+  max_line_bytes: z
+    .number()
+    .int()
+    .min(256)
+    .max(16 * 1024 * 1024)
+    .default(64 * 1024)
+    .describe(
+      'A longer line is cut there, marked and passed on (the rest skipped up to its newline); it never blocks its file.',
+    ),
   forward_level: z
     .enum(CLOUD_LOG_LEVELS)
     .default('WARN')

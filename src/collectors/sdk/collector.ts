@@ -76,15 +76,25 @@ export interface CollectorContext {
   logger: CollectorLogger;
   credentials: { username?: string; password?: string };
   state: CollectorState;
-  /** A folder of this machine's own (certificates, caches). */
+  /**
+   * A folder of this machine's own, never shared with another machine (certificates it trusts,
+   * caches): `data_dir/machines/<name>-<hash of the exact name>`.
+   */
   dataDir: string;
   /**
-   * The installation's PKI folder (`data_dir/pki`): Echo's own OPC UA client certificate, made
-   * once and shared by every machine, and the trusted and rejected server certificates.
+   * Echo's own PKI folder (`data_dir/pki`): its OPC UA client certificate and key, made once and
+   * shared by every machine. The server certificates a machine trusts are in its `dataDir`.
    */
   pkiDir: string;
   /** Push-mode collectors call this when the machine sent news: the scheduler polls at once. */
   notify(): void;
+  /** What Echo accepts from this machine: every byte read is bounded before it is parsed. */
+  limits: MachineLimits;
+}
+
+export interface MachineLimits {
+  /** The largest HTTP body, MQTT message or frame (`machines[].max_message_mb`). */
+  maxMessageBytes: number;
 }
 
 /** A past job (or a batch of them in one capture), as a history reader hands it over. */

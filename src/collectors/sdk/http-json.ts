@@ -1,7 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { z } from 'zod';
+import { DEFAULT_MAX_MESSAGE_BYTES, readBoundedBody } from './bounded-body.ts';
 import { CollectorError } from './collector-error.ts';
+import { parseMachineJson } from './machine-json.ts';
 import { networkError } from './network-error.ts';
 
 export interface HttpJsonOptions {
@@ -9,6 +11,8 @@ export interface HttpJsonOptions {
   headers?: Record<string, string>;
   /** Statuses that mean "nothing there" rather than failure (e.g. 404 for "no print job"). */
   emptyOn?: readonly number[];
+  /** The largest body read (`CollectorContext.limits.maxMessageBytes`); default 16 MB. */
+  maxBodyBytes?: number;
 }
 
 /**
@@ -21,10 +25,13 @@ const pools = {
   'https:': new https.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 2, timeout: 60_000 }),
 };
 
-/** The body of a GET, as text; network failures mapped to `CollectorError` kinds. */
+/**
+ * The body of a GET, as text, read up to `maxBodyBytes` (the request is aborted past it); network
+ * failures mapped to `CollectorError` kinds.
+ */
 export function httpGet(
   url: string,
-  options: { signal: AbortSignal; headers?: Record<string, string> },
+  options: { signal: AbortSignal; headers?: Record<string, string>; maxBodyBytes?: number },
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
@@ -37,12 +44,10 @@ export function httpGet(
         signal: options.signal,
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        readBoundedBody(res, options.maxBodyBytes ?? DEFAULT_MAX_MESSAGE_BYTES, url).then(
+          (body) => resolve({ status: res.statusCode ?? 0, text: body.toString('utf8') }),
+          (error: unknown) => reject(networkError(url, error, options.signal)),
         );
-        res.on('error', (error) => reject(networkError(url, error, options.signal)));
       },
     );
     req.on('error', (error) => reject(networkError(url, error, options.signal)));
@@ -76,12 +81,7 @@ export function parseJsonReply<T extends z.ZodType>(
     throw new CollectorError('auth', `${url}: the machine refused the credentials (${status})`);
   }
   if (status < 200 || status >= 300) throw new CollectorError('protocol', `${url}: answered ${status}`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new CollectorError('protocol', `${url}: the answer is not JSON`, error);
-  }
+  const parsed = parseMachineJson(text, url);
   const result = schema.safeParse(parsed);
   if (!result.success) {
     const detail = result.error.issues

@@ -6,7 +6,14 @@ import { tempDir } from '../../../test/helpers/temp-dir.ts';
 import { LogTail } from './log-tail.ts';
 
 function tail(folder: string, startAt: 'beginning' | 'end' = 'beginning', maxChunkBytes = 1 << 20) {
-  return new LogTail({ folder, pattern: '*.log', startAt, maxChunkBytes, encoding: 'utf8' });
+  return new LogTail({
+    folder,
+    pattern: '*.log',
+    startAt,
+    maxChunkBytes,
+    maxLineBytes: 64 * 1024,
+    encoding: 'utf8',
+  });
 }
 
 test('marks not saved (a crash before the commit) mean the same chunk again, never a skipped one', async (t) => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs, type Stats } from 'node:fs';
 import { join } from 'node:path';
+import { boundedLines } from './bounded-lines.ts';
 import { CollectorError } from './collector-error.ts';
 
 /** Where reading a file stands; kept in the collector state between polls and restarts. */
@@ -10,6 +11,8 @@ interface FileMark {
   /** SHA-1 of the first `headLength` bytes: tells a new file from an old one on shares without inodes. */
   head: string;
   headLength: number;
+  /** Inside a line that was cut: skip to its newline first. */
+  skipping?: boolean;
 }
 
 /** New complete lines of one file, with the byte range they came from. */
@@ -20,6 +23,8 @@ export interface TailChunk {
   start: number;
   end: number;
   text: string;
+  /** Lines cut at `maxLineBytes` in this chunk. */
+  cutLines: number;
 }
 
 export interface LogTailOptions {
@@ -29,6 +34,8 @@ export interface LogTailOptions {
   /** For files present at the very first scan: read them whole, or only what comes after. */
   startAt: 'beginning' | 'end';
   maxChunkBytes: number;
+  /** Longer lines are cut, marked and passed on (the rest skipped), never held back. */
+  maxLineBytes: number;
   encoding: BufferEncoding;
 }
 
@@ -41,7 +48,8 @@ const HEAD_BYTES = 256;
  *   rotation (`x.log` renamed to `x.log.1`, a new `x.log`) finishes the old file, then reads the
  *   new one from its start;
  * - a file that shrank was truncated in place (copytruncate): it is read again from the start;
- * - only complete lines are returned; a line still being written waits for its newline.
+ * - only complete lines are returned; a line still being written waits for its newline, and a
+ *   line longer than `maxLineBytes` is cut there and passed on.
  * `read()` returns chunks and the marks to save; the caller saves them once the chunks are stored.
  */
 export class LogTail {
@@ -73,20 +81,35 @@ export class LogTail {
           ? stat.size
           : 0;
       let offset = startOffset;
+      // A file read again from its start (truncated, or new) is not inside a cut line.
+      let skipping = mark !== undefined && startOffset === mark.offset && mark.skipping === true;
       if (budget > 0 && stat.size > offset) {
-        const chunk = await readLines(
-          path,
-          offset,
-          Math.min(budget, stat.size - offset),
-          this.options.encoding,
-        );
+        const data = await readRange(path, offset, Math.min(budget, stat.size - offset));
+        const lineCap = Math.min(this.options.maxLineBytes, this.options.maxChunkBytes);
+        const chunk = boundedLines(data, this.options.encoding, lineCap, skipping);
+        skipping = chunk.skipping;
         if (chunk.bytes > 0) {
-          chunks.push({ file: name, identity, start: offset, end: offset + chunk.bytes, text: chunk.text });
+          if (chunk.text.length > 0) {
+            chunks.push({
+              file: name,
+              identity,
+              start: offset,
+              end: offset + chunk.bytes,
+              text: chunk.text,
+              cutLines: chunk.cut,
+            });
+          }
           offset += chunk.bytes;
           budget -= chunk.bytes;
         }
       }
-      next.set(identity, { name, offset, head: head.hash, headLength: head.bytes.length });
+      next.set(identity, {
+        name,
+        offset,
+        head: head.hash,
+        headLength: head.bytes.length,
+        ...(skipping ? { skipping } : {}),
+      });
     }
     return { chunks, marks: JSON.stringify(Object.fromEntries(next)) };
   }
@@ -151,35 +174,16 @@ async function readHead(path: string): Promise<{ bytes: Buffer; hash: string }> 
   }
 }
 
-/** Reads up to `length` bytes from `offset`, cut after the last newline (a lone overlong line is kept whole). */
-async function readLines(
-  path: string,
-  offset: number,
-  length: number,
-  encoding: BufferEncoding,
-): Promise<{ text: string; bytes: number }> {
+/** Up to `length` bytes of a file from `offset` (fewer at its end). */
+async function readRange(path: string, offset: number, length: number): Promise<Buffer> {
   const handle = await fs.open(path, 'r');
   try {
     const buffer = Buffer.alloc(length);
     const { bytesRead } = await handle.read(buffer, 0, length, offset);
-    const data = buffer.subarray(0, bytesRead);
-    const newline = encoding === 'utf16le' ? lastUtf16Newline(data) : data.lastIndexOf(0x0a);
-    if (newline < 0) {
-      // No newline in a whole chunk: a pathological line; pass it on rather than stall forever.
-      const stalled = bytesRead === length && length >= 64 * 1024;
-      return stalled ? { text: data.toString(encoding), bytes: bytesRead } : { text: '', bytes: 0 };
-    }
-    const end = newline + (encoding === 'utf16le' ? 2 : 1);
-    return { text: data.subarray(0, end).toString(encoding), bytes: end };
+    return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
-}
-
-function lastUtf16Newline(data: Buffer): number {
-  for (let i = data.length - 2 - (data.length % 2); i >= 0; i -= 2)
-    if (data[i] === 0x0a && data[i + 1] === 0) return i;
-  return -1;
 }
 
 function hash(bytes: Buffer): string {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   AttributeIds,
   type ClientSubscription,
@@ -99,6 +100,8 @@ export class OpcuaCollector implements Collector {
       security: this.config.security,
       ...(username && password ? { user: { username, password } } : {}),
       pkiDir: this.ctx.pkiDir,
+      // In the machine's own folder: a certificate pinned for one machine never passes for another.
+      trustDir: join(this.ctx.dataDir, 'pki'),
       applicationName: 'Echo edge agent',
       logger: this.ctx.logger,
       signal,

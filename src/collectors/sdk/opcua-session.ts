@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { OPCUACertificateManager } from 'node-opcua-certificate-manager';
+import type { OPCUACertificateManager } from 'node-opcua-certificate-manager';
 import {
   type ClientSession,
   MessageSecurityMode,
@@ -16,6 +15,7 @@ import { z } from 'zod';
 import type { CollectorLogger } from './collector.ts';
 import { CollectorError } from './collector-error.ts';
 import { networkError } from './network-error.ts';
+import { machineTrustStore, trustOnly } from './opcua-trust.ts';
 import { sha256Fingerprint } from './pinned-tls.ts';
 
 /** How a collector secures and trusts an OPC UA connection (`connection.security`). */
@@ -37,7 +37,10 @@ export interface OpcuaSessionOptions {
   endpointUrl: string;
   security: OpcuaSecurity;
   user?: { username: string; password: string };
+  /** Echo's own certificate and key, shared by every machine (`data_dir/pki`). */
   pkiDir: string;
+  /** This machine's trust folder: its pinned server certificate only. */
+  trustDir: string;
   applicationName: string;
   logger: CollectorLogger;
   signal: AbortSignal;
@@ -49,23 +52,6 @@ export interface OpcuaConnection {
   /** Set when the connection or session is lost; the next poll reports it. */
   lost: () => CollectorError | undefined;
   close(): Promise<void>;
-}
-
-const managers = new Map<string, Promise<OPCUACertificateManager>>();
-
-/** One certificate manager per PKI folder: Echo's client certificate is made once, then reused. */
-function certificateManager(pkiDir: string): Promise<OPCUACertificateManager> {
-  let manager = managers.get(pkiDir);
-  if (!manager) {
-    mkdirSync(pkiDir, { recursive: true, mode: 0o700 });
-    const created = new OPCUACertificateManager({
-      rootFolder: pkiDir,
-      automaticallyAcceptUnknownCertificate: false,
-    });
-    manager = created.initialize().then(() => created);
-    managers.set(pkiDir, manager);
-  }
-  return manager;
 }
 
 /**
@@ -91,16 +77,16 @@ export function fingerprintOf(der: Buffer): string {
  * Opens a secured OPC UA session. The server's certificate is checked first, over an unsecured
  * GetEndpoints call that carries no credential: unknown (not pinned yet) or changed, it is an
  * `untrusted_certificate` failure with its fingerprint, a clear state for the operator to accept,
- * never a silent retry loop; pinned, it is put in the trusted store, then the secure channel
- * and the session (user name and password, or anonymous) are opened. Echo's own client
- * certificate lives in `pkiDir`, made on first use.
+ * never a silent retry loop; pinned, it becomes the only certificate in the machine's own trust
+ * folder (`trustDir`), then the secure channel and the session (user name and password, or
+ * anonymous) are opened. Echo's own client certificate lives in `pkiDir`, made on first use.
  */
 export async function openOpcuaSession(options: OpcuaSessionOptions): Promise<OpcuaConnection> {
   routeLibraryLogging(options.logger);
   const { security, endpointUrl, signal } = options;
   const mode = MessageSecurityMode[security.mode];
   const policy = SecurityPolicy[security.policy];
-  const manager = await certificateManager(options.pkiDir);
+  const manager = await machineTrustStore(options.trustDir, options.pkiDir);
   if (security.mode !== 'None') await trustServer(options, manager);
 
   const client = OPCUAClient.create({
@@ -201,7 +187,7 @@ async function trustServer(options: OpcuaSessionOptions, manager: OPCUACertifica
       details,
     );
   }
-  await manager.trustCertificate(certificate);
+  await trustOnly(manager, certificate);
 }
 
 /** OPC UA status codes and socket errors → collector error kinds. */

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import type { z } from 'zod';
+import { DEFAULT_MAX_MESSAGE_BYTES, readBoundedBody } from './bounded-body.ts';
 import { parseJsonReply } from './http-json.ts';
 import { networkError } from './network-error.ts';
 import { connectPinnedTls, type TlsTrust } from './pinned-tls.ts';
@@ -13,6 +14,8 @@ export interface PinnedHttpsRequest {
   auth?: { username: string; password: string };
   signal: AbortSignal;
   emptyOn?: readonly number[];
+  /** The largest body read (`CollectorContext.limits.maxMessageBytes`); default 16 MB. */
+  maxBodyBytes?: number;
 }
 
 /**
@@ -49,12 +52,10 @@ export async function getPinnedJson<T extends z.ZodType>(
           signal: options.signal,
         },
         (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          readBoundedBody(res, options.maxBodyBytes ?? DEFAULT_MAX_MESSAGE_BYTES, url).then(
+            (body) => resolve({ status: res.statusCode ?? 0, text: body.toString('utf8') }),
+            reject,
           );
-          res.on('error', reject);
         },
       );
       req.on('error', reject);

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { readCertificate } from 'node-opcua-crypto';
 import { startMachine, waitFor } from '../../../test/helpers/harness.ts';
+import { fingerprintOf } from '../sdk/opcua-session.ts';
 import { SlmSimulator } from './simulator/slm-simulator.ts';
 
 async function setup(t: import('node:test').TestContext, pin = true, subscribe = true) {
@@ -91,4 +93,61 @@ test('with subscriptions off (or refused by the server) the same state is read o
   sim.build.start('polled', 2000);
   await waitFor(() => (live().snapshot.job?.layer ?? 0) > 10, 10_000, 'layers by reading');
   assert.equal(live().snapshot.state, 'printing');
+});
+
+/** The fingerprints in each machine's trust folder, by machine folder. */
+function trustedByMachine(dataDir: string): Record<string, string[]> {
+  const machines = join(dataDir, 'machines');
+  const out: Record<string, string[]> = {};
+  for (const folder of readdirSync(machines)) {
+    const trusted = join(machines, folder, 'pki', 'trusted', 'certs');
+    if (!existsSync(trusted)) continue;
+    out[folder] = readdirSync(trusted).map((f) => fingerprintOf(readCertificate(join(trusted, f))));
+  }
+  return out;
+}
+
+test('each machine trusts only its own pinned certificate; a re-pinned one replaces the old', async (t) => {
+  const { sim, live, agent, config } = await setup(t);
+  await waitFor(() => live().snapshot.state === 'idle', 20_000, 'idle');
+  assert.deepEqual(Object.values(trustedByMachine(config.data_dir)), [[sim.fingerprint]]);
+  const shared = join(config.data_dir, 'pki', 'trusted', 'certs');
+  assert.ok(!existsSync(shared) || readdirSync(shared).length === 0, 'nothing in a shared trust list');
+
+  // A second machine, whose name differs only by a space: a trust folder of its own.
+  const other = await SlmSimulator.start({ layersPerSecond: 100 });
+  t.after(() => other.close());
+  const first = config.machines[0]!;
+  const second = {
+    ...first,
+    name: first.name.replace('-', ' '),
+    connection: {
+      ...first.connection,
+      endpoint_url: other.endpointUrl,
+      security: { server_certificate_fingerprint: other.fingerprint },
+    },
+  };
+  assert.equal((await agent.testMachine(second)).ok, true);
+  assert.deepEqual(
+    Object.values(trustedByMachine(config.data_dir)).sort(),
+    [[other.fingerprint], [sim.fingerprint]].sort(),
+  );
+
+  const old = sim.fingerprint;
+  await sim.server.replaceCertificate();
+  await waitFor(
+    () => /certificate changed/.test(live().lastError ?? ''),
+    30_000,
+    'the new certificate refused',
+  );
+  const repinned = {
+    ...first,
+    connection: { ...first.connection, security: { server_certificate_fingerprint: sim.fingerprint } },
+  };
+  const tested = await agent.testMachine(repinned);
+  assert.equal(tested.ok, true, tested.message);
+  const after = Object.values(trustedByMachine(config.data_dir)).flat();
+  assert.ok(after.includes(sim.fingerprint), 'the new certificate is trusted');
+  assert.ok(!after.includes(old), 'the old one is gone');
+  assert.equal(after.length, 2, 'one per machine');
 });

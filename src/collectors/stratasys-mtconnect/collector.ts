@@ -117,7 +117,11 @@ export class StratasysCollector implements Collector {
 
   private async get(path: string, signal: AbortSignal) {
     const url = `${this.base}${path}`;
-    const { status, text } = await httpGet(url, { signal, headers: { accept: 'application/xml' } });
+    const { status, text } = await httpGet(url, {
+      signal,
+      headers: { accept: 'application/xml' },
+      maxBodyBytes: this.ctx.limits.maxMessageBytes,
+    });
     if (status === 401 || status === 403) throw new CollectorError('auth', `${url}: refused (${status})`);
     // MTConnect agents answer errors (an out-of-range `from`) with an MTConnectError document.
     if (status >= 500 || (status >= 300 && !text.includes('MTConnectError'))) {

@@ -28,6 +28,8 @@ export type StreamsHeader = z.infer<typeof header>;
 const CATEGORIES = ['Events', 'Samples', 'Condition'] as const;
 
 const parser = new XMLParser({
+  // An MTConnectStreams document is 8 levels deep; a deeper one is a hostile or broken agent.
+  maxNestedTags: 32,
   ignoreAttributes: false,
   attributeNamePrefix: '',
   parseTagValue: false,

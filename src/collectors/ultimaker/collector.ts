@@ -5,7 +5,7 @@ import type {
   MachineLogLine,
   PollResult,
 } from '../sdk/collector.ts';
-import { getJson } from '../sdk/http-json.ts';
+import { getJson, type HttpJsonOptions } from '../sdk/http-json.ts';
 import type { UltimakerConnection } from './config.ts';
 import { toSnapshot } from './map.ts';
 import { historyEventsDoc, printerDoc, printJobDoc, type SystemDoc, systemDoc } from './protocol.ts';
@@ -29,14 +29,17 @@ export class UltimakerCollector implements Collector {
   }
 
   async connect(signal: AbortSignal): Promise<void> {
-    this.system = await getJson(`${this.base}/system`, systemDoc, { signal });
+    this.system = await getJson(`${this.base}/system`, systemDoc, this.options(signal));
   }
 
   async poll(signal: AbortSignal): Promise<PollResult> {
-    const printer = (await getJson(`${this.base}/printer`, printerDoc, { signal }))!;
-    const job = await getJson(`${this.base}/print_job`, printJobDoc, { signal, emptyOn: [404] });
+    const printer = (await getJson(`${this.base}/printer`, printerDoc, this.options(signal)))!;
+    const job = await getJson(`${this.base}/print_job`, printJobDoc, {
+      ...this.options(signal),
+      emptyOn: [404],
+    });
     const events =
-      (await getJson(`${this.base}/history/events?count=50`, historyEventsDoc, { signal })) ?? [];
+      (await getJson(`${this.base}/history/events?count=50`, historyEventsDoc, this.options(signal))) ?? [];
     const document = { printer, print_job: job ?? null, system: this.system ?? null };
     return {
       snapshot: toSnapshot(printer, job, this.system),
@@ -70,12 +73,17 @@ export class UltimakerCollector implements Collector {
   }
 
   async testConnection(signal: AbortSignal): Promise<ConnectionTest> {
-    const system = await getJson(`${this.base}/system`, systemDoc, { signal });
+    const system = await getJson(`${this.base}/system`, systemDoc, this.options(signal));
     return {
       ok: true,
       message: `${system?.variant ?? 'Ultimaker'} "${system?.name ?? '?'}" answered (firmware ${system?.firmware ?? '?'})`,
       details: { ...system },
     };
+  }
+
+  /** Every GET to the printer: aborted with the poll, its body bounded by the machine's limit. */
+  private options(signal: AbortSignal): HttpJsonOptions {
+    return { signal, maxBodyBytes: this.ctx.limits.maxMessageBytes };
   }
 
   private newEvents(

@@ -1,6 +1,7 @@
 import type { ConnectionTest, DiscoveredMachine } from '../../collectors/sdk/collector.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
 import type { HistoryProgress } from '../collection/history-runner.ts';
+import type { LoopHealth } from '../collection/loop-watchdog.ts';
 import type { MachineLiveStatus } from '../collection/machine-runner.ts';
 import type { PollLagSummary } from '../collection/poll-lag.ts';
 import type { LocalSettingsPatch } from '../config/local-settings.ts';
@@ -24,6 +25,8 @@ export interface AgentStatus {
   machines: MachineSummary[];
   /** How late machine polls start against their schedule, over every machine. */
   pollLag: PollLagSummary | undefined;
+  /** Stalls of the event loop, and the machine that caused the last one when it is known. */
+  eventLoop: LoopHealth | undefined;
 }
 
 export interface MachineSummary {

@@ -27,13 +27,52 @@ export function optional<K extends string>(key: K, value: string | null): Partia
   return value ? ({ [key]: value } as Record<K, string>) : {};
 }
 
-/** `?limit=` within 1…max, `fallback` when absent or not a number. */
+/**
+ * `?limit=` as a whole number within 1…max, `fallback` when absent or not a number. Clamped, not
+ * refused: SQLite reads a negative LIMIT as "no limit", so `-1` must never reach a query.
+ */
 export function limitParam(url: URL, fallback: number, max: number): number {
-  return Math.min(Number(url.searchParams.get('limit') ?? fallback) || fallback, max);
+  const text = url.searchParams.get('limit')?.trim();
+  const given = text ? Number(text) : Number.NaN;
+  if (Number.isNaN(given)) return fallback;
+  return Math.min(Math.max(Math.trunc(given), 1), max);
 }
 
-/** The JSON body, at most 1 MB, validated: a bad one answers 400 naming every field. */
-export async function readJson<T extends z.ZodType>(req: IncomingMessage, schema: T): Promise<z.infer<T>> {
+/** The request's URL; a request target that is no URL at all (`//[`) answers 400, not 500. */
+export function requestUrl(target: string | undefined, base: string): URL {
+  try {
+    return new URL(target ?? '/', base);
+  } catch {
+    throw new ApiProblem(400, 'bad_path', 'the request target is not a valid URL path');
+  }
+}
+
+/**
+ * A `%`-escaped path segment (a machine's name), decoded. A malformed escape (`%E0%A4%A`) is the
+ * caller's mistake: 400 naming it, rather than the URIError of `decodeURIComponent` as a 500.
+ */
+export function pathSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ApiProblem(400, 'bad_path', `the path segment "${raw}" is not a valid %-escaped UTF-8 name`);
+  }
+}
+
+/**
+ * The JSON body, at most 1 MB, validated: a bad one answers 400 naming every field. `unknownKey`,
+ * when given, replaces zod's words for a key the schema does not have (the route knows the fix).
+ */
+export async function readJson<T extends z.ZodType>(
+  req: IncomingMessage,
+  schema: T,
+  unknownKey?: string,
+): Promise<z.infer<T>> {
+  return validBody(await readBody(req), schema, unknownKey);
+}
+
+/** The JSON body, at most 1 MB, not validated yet (a route that picks its schema by the body). */
+export async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -41,18 +80,27 @@ export async function readJson<T extends z.ZodType>(req: IncomingMessage, schema
     if (size > 1024 * 1024) throw new ApiProblem(413, 'too_large', 'the request body is larger than 1 MB');
     chunks.push(chunk as Buffer);
   }
-  let parsed: unknown;
   try {
-    parsed = chunks.length === 0 ? {} : JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return chunks.length === 0 ? {} : JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
     throw new ApiProblem(400, 'invalid_json', 'the request body is not JSON');
   }
-  const result = schema.safeParse(parsed);
+}
+
+/** `body` checked against `schema`, or a 400 naming every field (see `readJson`). */
+export function validBody<T extends z.ZodType>(body: unknown, schema: T, unknownKey?: string): z.infer<T> {
+  const result = schema.safeParse(body);
   if (!result.success) {
     throw new ApiProblem(
       400,
       'invalid_body',
-      result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+      result.error.issues
+        .flatMap((i) =>
+          i.code === 'unrecognized_keys' && unknownKey
+            ? i.keys.map((key) => `${[...i.path, key].join('.')}: ${unknownKey}`)
+            : [`${i.path.join('.') || '(body)'}: ${i.message}`],
+        )
+        .join('; '),
     );
   }
   return result.data;

@@ -108,3 +108,47 @@ test('metrics, logs, dead letters and retry through the API', async (t) => {
   assert.deepEqual(await retried.json(), { retried: 1 });
   await waitFor(() => emulator.state.uploadedCaptureIds().size === 1, 10_000, 'retried capture uploaded');
 });
+
+test('a malformed % escape in a path answers 400; ?limit= is clamped to 1…max', async (t) => {
+  const { agent, call } = await api(t);
+  for (let i = 0; i < 3; i++) {
+    await agent.ingestCapture({
+      machine: 'p1',
+      captureTypeName: 'ultimaker.modeler.log',
+      content: `{"i":${i}}`,
+      contentType: 'application/json',
+    });
+    await agent.ingestLog({
+      source: 'machine',
+      machine: 'p1',
+      level: 'INFO',
+      timestamp: new Date().toISOString(),
+      message: `line ${i}`,
+    });
+  }
+  for (const [method, path] of [
+    ['GET', '/api/v1/machines/%E0%A4%A'],
+    ['PUT', '/api/v1/machines/%E0%A4%A'],
+    ['DELETE', '/api/v1/machines/%'],
+    ['GET', '/api/v1/machines/%ZZ/captures'],
+    ['GET', '/api/v1/machines/%E0%A4%A/jobs'],
+  ] as const) {
+    const answer = await call(path, { method, ...(method === 'PUT' ? { body: '{}' } : {}) });
+    assert.equal(answer.status, 400, `${method} ${path}`);
+    const body = (await answer.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'bad_path');
+  }
+  assert.equal((await call('/healthz', {}, null)).status, 200, 'the agent is still up');
+
+  const captures = async (query: string) =>
+    ((await (await call(`/api/v1/machines/p1/captures${query}`)).json()) as unknown[]).length;
+  assert.equal(await captures(''), 3);
+  assert.equal(await captures('?limit=-1'), 1);
+  assert.equal(await captures('?limit=0'), 1);
+  assert.equal(await captures('?limit=2.9'), 2);
+  assert.equal(await captures('?limit=abc'), 3, 'not a number: the default');
+  const logs = async (query: string) =>
+    ((await (await call(`/api/v1/logs${query}`)).json()) as unknown[]).length;
+  assert.ok((await logs('')) >= 3);
+  assert.equal(await logs('?limit=-5'), 1);
+});

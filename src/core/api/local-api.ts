@@ -8,8 +8,19 @@ import { z } from 'zod';
 import { machineSchema } from '../../shared/config/schema.ts';
 import { CloudHttpError, ConfigError, describeError } from '../../shared/errors.ts';
 import { type LocalSettingsPatch, localSettingsPatchSchema } from '../config/local-settings.ts';
+import { refuseForeignSecretRefs } from '../secrets/app-secret-refs.ts';
 import type { AgentPort } from './agent-port.ts';
-import { ApiProblem, noContent, optional, readJson, send } from './http-io.ts';
+import {
+  ApiProblem,
+  limitParam,
+  noContent,
+  optional,
+  readBody,
+  readJson,
+  requestUrl,
+  send,
+  validBody,
+} from './http-io.ts';
 import { renderMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import { handlePathRoute, machineRequest } from './path-routes.ts';
@@ -43,6 +54,13 @@ const discoverRequest = z.strictObject({ seconds: z.number().min(1).max(30).defa
 
 const EVENT_INTERVAL_MS = 1000;
 
+/** Sign-in takes the secret itself, never a reference for Echo to read (docs/security.md). */
+const NOT_A_SIGN_IN_FIELD =
+  'unknown field; sign in with "username" and "password", or "api_token" with its "uuid" and "secret" themselves (secret references belong in the configuration file)';
+
+const NOT_A_SETTING =
+  'not a setting the app may change; set it in the configuration file (secret references, credentials, machines and the API address live there)';
+
 /**
  * The core's local API: loopback only, every data endpoint behind a bearer token that is written
  * owner-only to `data_dir`. The Host header must name the loopback address, so a web page that
@@ -75,7 +93,7 @@ export class LocalApi {
           error instanceof ApiProblem
             ? error
             : error instanceof ConfigError
-              ? new ApiProblem(400, 'invalid', [error.message, ...error.problems].join('; '))
+              ? new ApiProblem(400, apiCode(error), configProblem(error))
               : new ApiProblem(500, 'internal', 'internal error; see the agent log');
         if (!(error instanceof ApiProblem) && !(error instanceof ConfigError))
           this.logger.error({ err: error, path: req.url }, 'local API request failed');
@@ -158,7 +176,7 @@ export class LocalApi {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', this.url);
+    const url = requestUrl(req.url, this.url);
     const expectedHost = new URL(this.url).host;
     const hostHeader = req.headers.host ?? '';
     if (hostHeader !== expectedHost && hostHeader !== expectedHost.replace('127.0.0.1', 'localhost')) {
@@ -191,6 +209,9 @@ export class LocalApi {
       case 'POST /api/v1/machines/test': {
         // A machines[] entry, or {machine, password} from the wizard (a password not yet stored).
         const body = await readJson(req, z.union([machineRequest, machineSchema]));
+        // Checked before anything connects: the host is the caller's to choose.
+        if ('machine' in body) refuseForeignSecretRefs(body.machine, 'machine');
+        else refuseForeignSecretRefs(body, '');
         const test =
           'machine' in body
             ? await this.agent.testMachine(body.machine, body.password)
@@ -200,7 +221,9 @@ export class LocalApi {
       case 'GET /api/v1/settings':
         return send(res, 200, this.agent.settings());
       case 'PUT /api/v1/settings': {
-        const patch = await readJson(req, localSettingsPatchSchema);
+        // Secret references (log.sentry_dsn_ref, cloud.api_token) and credentials are not settings
+        // of the app: they stay in the configuration file, which the PC's administrator writes.
+        const patch = await readJson(req, localSettingsPatchSchema, NOT_A_SETTING);
         return send(res, 200, this.agent.updateSettings(patch as LocalSettingsPatch));
       }
       case 'PUT /api/v1/collection': {
@@ -240,7 +263,7 @@ export class LocalApi {
           res,
           200,
           this.agent.logs({
-            limit: Math.min(Number(url.searchParams.get('limit') ?? 200) || 200, 5000),
+            limit: limitParam(url, 200, 5000),
             ...optional('level', url.searchParams.get('level')),
             ...optional('machine', url.searchParams.get('machine')),
             ...optional('search', url.searchParams.get('search')),
@@ -257,7 +280,12 @@ export class LocalApi {
         return send(res, 200, { discarded: this.agent.discardDeadLetters(body.ids) });
       }
       case 'POST /api/v1/session': {
-        const body = await readJson(req, z.union([signInBody, tokenSignInBody]));
+        // The body's shape picks the schema, so that a refusal names the field rather than "invalid input".
+        const raw = await readBody(req);
+        const body =
+          typeof raw === 'object' && raw !== null && 'api_token' in raw
+            ? validBody(raw, tokenSignInBody, NOT_A_SIGN_IN_FIELD)
+            : validBody(raw, signInBody, NOT_A_SIGN_IN_FIELD);
         try {
           if ('api_token' in body) await this.agent.useApiToken(body.api_token);
           else
@@ -302,4 +330,14 @@ export class LocalApi {
       throw new ApiProblem(401, 'unauthorized', 'a bearer token is required (see <data_dir>/api.json)');
     }
   }
+}
+
+/** The API's code for a refused configuration: scripts branch on it (the catalogue's code, in words). */
+function apiCode(error: ConfigError): string {
+  return error.code === 'ECHO_ERR_SECRET_REF_NOT_ALLOWED' ? 'secret_ref_not_allowed' : 'invalid';
+}
+
+/** One line: the headline, then each problem once (a ConfigError's message lists them already). */
+function configProblem(error: ConfigError): string {
+  return [error.message.split('\n')[0], ...error.problems].join('; ');
 }

@@ -41,7 +41,10 @@ export function openApiDocument(serverUrl: string) {
           summary:
             'Add a machine: {machine, password?}; kept in machines.local.json, the password in the secret store.',
           security: secured,
-          responses: { 201: json('MachineConfig'), 400: json('invalid machine, fields named') },
+          responses: {
+            201: json('MachineConfig'),
+            400: json('invalid machine, or a password_ref other than its own store: entry; fields named'),
+          },
         },
       },
       '/api/v1/machines/{name}': {
@@ -57,7 +60,7 @@ export function openApiDocument(serverUrl: string) {
           security: secured,
           responses: {
             200: json('MachineConfig'),
-            400: json('invalid machine, fields named'),
+            400: json('invalid machine, or a password_ref other than its own store: entry; fields named'),
             409: json('defined in the config file or the cloud'),
           },
         },
@@ -103,7 +106,10 @@ export function openApiDocument(serverUrl: string) {
         post: {
           summary: 'Test a machine configuration (machines[] entry) without saving it.',
           security: secured,
-          responses: { 200: json('{ok, message, details?}'), 400: json('invalid machine') },
+          responses: {
+            200: json('{ok, message, details?}'),
+            400: json('invalid machine, or a password_ref other than its own store: entry'),
+          },
         },
       },
       '/api/v1/settings': {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { machineSchema } from '../../shared/config/schema.ts';
 import type { AgentPort } from './agent-port.ts';
-import { ApiProblem, limitParam, noContent, readJson, send } from './http-io.ts';
+import { ApiProblem, limitParam, noContent, pathSegment, readJson, send } from './http-io.ts';
 
 /** A machine and the password typed with it (`POST /api/v1/machines`, `PUT …/<name>`). */
 export const machineRequest = z.strictObject({
@@ -26,7 +26,7 @@ export async function handlePathRoute(
 ): Promise<boolean> {
   const part = MACHINE_PART.exec(url.pathname);
   if (req.method === 'GET' && part) {
-    const name = decodeURIComponent(part[1]!);
+    const name = pathSegment(part[1]!);
     if (part[2] === 'captures') send(res, 200, agent.machineCaptures(name, limitParam(url, 50, 1000)));
     else send(res, 200, agent.machineJobs(name, limitParam(url, 50, 500)));
     return true;
@@ -40,7 +40,7 @@ export async function handlePathRoute(
   }
   const machine = MACHINE.exec(url.pathname);
   if (!machine) return false;
-  const name = decodeURIComponent(machine[1]!);
+  const name = pathSegment(machine[1]!);
   switch (req.method) {
     case 'GET': {
       const definition = agent.machineDefinition(name);

@@ -5,7 +5,7 @@ import { allCollectors } from '../../collectors/all.ts';
 import { AgentHost } from '../agent-host.ts';
 import { resolveConfig } from '../config/load.ts';
 import { withLocalSettings } from '../config/local-settings.ts';
-import { exitAfterFailedRestart, waitForSignal } from './cmd-run.ts';
+import { exitAfterFailedRestart, guardHost, waitForSignal } from './cmd-run.ts';
 import { out } from './output.ts';
 
 const DEMO_TOKEN = { uuid: '00000000-0000-4000-8000-00000000d3e0', secret: 'demo-secret' };
@@ -52,6 +52,7 @@ export async function demoCommand(flags: { 'data-dir'?: string; 'cloud-port'?: s
     collectors,
     onFailed: exitAfterFailedRestart,
   });
+  guardHost(host);
   const { agent } = host;
   out('Echo demo is running.');
   out(`  cloud emulator   ${emulator.url}  (what it stored: ${emulator.url}_emulator/state)`);

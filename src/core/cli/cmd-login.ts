@@ -1,6 +1,7 @@
 import { loginForToken } from '../cloud/credentials.ts';
 import { CloudHttpClient } from '../cloud/http-client.ts';
 import { loadConfigFile } from '../config/load.ts';
+import { withLocalSettings } from '../config/local-settings.ts';
 import { openSecretStore } from '../secrets/encrypted-file-store.ts';
 import { configPath } from './config-arg.ts';
 import { out } from './output.ts';
@@ -17,7 +18,8 @@ export async function loginCommand(flags: {
   ldap?: boolean;
   'password-stdin'?: boolean;
 }): Promise<number> {
-  const config = loadConfigFile(configPath(flags.config));
+  // The cloud the agent works with (the app may have changed cloud.url): a token is for its origin only.
+  const config = withLocalSettings(loadConfigFile(configPath(flags.config)));
   const username = flags.username ?? (await prompt(flags.ldap ? 'LDAP username: ' : 'Username: '));
   const password = flags['password-stdin'] ? await readStdin() : await prompt('Password: ', true);
   const client = new CloudHttpClient(config.cloud.url, config.cloud.request_timeout_ms);

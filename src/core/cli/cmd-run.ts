@@ -3,6 +3,7 @@ import { describeError } from '../../shared/errors.ts';
 import { AgentHost } from '../agent-host.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { withLocalSettings } from '../config/local-settings.ts';
+import { installCrashGuard } from '../crash-guard.ts';
 import { configPath } from './config-arg.ts';
 import { err } from './output.ts';
 
@@ -15,7 +16,20 @@ export async function runCommand(flags: { config?: string }): Promise<number> {
     collectors: allCollectors(),
     onFailed: exitAfterFailedRestart,
   });
+  guardHost(host);
   return waitForSignal(host);
+}
+
+/**
+ * The last resort for the shells: an exception nobody handled fails its machine, or restarts the
+ * core in place (see crash-guard.ts); it never ends the process silently.
+ */
+export function guardHost(host: AgentHost): () => void {
+  return installCrashGuard({
+    logger: () => host.agent.logger,
+    restartCore: (reason) => host.restart(reason),
+    recordRestart: (message) => host.agent.recordCoreRestart(message),
+  });
 }
 
 /** A core that cannot start again ends the process (a service manager or the desktop app restarts it). */

@@ -109,6 +109,12 @@ function printLive(s: AgentStatus): void {
     `Store: ${mb(s.store.usedBytes)} of ${mb(s.store.maxBytes)} in ${s.store.path}; secrets in ${s.store.secretStore}`,
   );
   printAlerts(s.alerts);
+  const stall = s.eventLoop?.lastStall;
+  if (stall) {
+    out(
+      `Event loop: ${s.eventLoop!.stalls} stall(s); the last ${stall.at}, ${stall.ms} ms${stall.machine ? `, caused by machine ${stall.machine}` : ''}`,
+    );
+  }
   if (c.waitingForModeler.length > 0) out(`Waiting for a modeler URI: ${c.waitingForModeler.join(', ')}`);
   out('Machines:');
   if (s.machines.length === 0) out('  (none configured)');
@@ -123,6 +129,12 @@ function printLive(s: AgentStatus): void {
     out(
       `  ${m.name.padEnd(24)} ${state.padEnd(12)} ${m.live?.connected === false || m.status?.connected === false ? 'disconnected' : 'connected   '} backlog ${m.backlog}${job}${error ? `  ${error}` : ''}`,
     );
+    const blocked = m.live?.loopBlocked;
+    if (blocked) {
+      out(
+        `  ${''.padEnd(24)} held the event loop ${blocked.count} time(s), up to ${blocked.longestMs} ms (last ${blocked.lastAt})`,
+      );
+    }
   }
 }
 

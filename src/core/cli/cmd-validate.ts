@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { allCollectors } from '../../collectors/all.ts';
 import { ConfigError } from '../../shared/errors.ts';
+import { withheldTokenReason } from '../cloud/credentials.ts';
 import { validateMachines } from '../collection/validate-machines.ts';
 import { loadConfigFile } from '../config/load.ts';
 import { LOCAL_SETTINGS_FILE, readLocalSettings, withLocalSettings } from '../config/local-settings.ts';
@@ -24,6 +25,7 @@ export function validateCommand(path: string | undefined): number {
   );
   if (keys.length > 0)
     out(`  changed in the app (${join(config.data_dir, LOCAL_SETTINGS_FILE)}): ${keys.join(', ')}`);
+  if (effective.withheldApiToken) out(`  warning: ${withheldTokenReason(effective.withheldApiToken)}`);
   if (config.cloud.api_token?.secret) {
     out(
       '  warning: cloud.api_token.secret is written in plain text; prefer secret_ref (env:, store: or file:)',

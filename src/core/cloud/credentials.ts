@@ -29,6 +29,17 @@ export function loadApiToken(config: Pick<EchoConfig, 'cloud'>, secrets: SecretS
   return { uuid: configured.uuid, secret, userUuid: null };
 }
 
+/**
+ * Why the config file's api token is not used (the app's settings point `cloud.url` at another
+ * origin, see `applyLocalSettings`): for the log and `status` (`cloud.authError`).
+ */
+export function withheldTokenReason(withheld: { configuredFor: string; cloud: string }): string {
+  return (
+    `the api token in the config file is for ${withheld.configuredFor}, not ${withheld.cloud} (the cloud URL set in the app), ` +
+    'so it is not sent there: sign in to that cloud, or set cloud.url in the config file'
+  );
+}
+
 export interface LoginRequest {
   username: string;
   password: string;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { CloudHttpError, CloudNetworkError, CloudReplyError } from '../../shared/errors.ts';
+import { CredentialOrigins } from './credential-origins.ts';
 import { errorBody } from './replies.ts';
 
 /** How the agent authenticates: an api token (Basic uuid:secret) or an operator's session cookie. */
@@ -17,8 +18,11 @@ export interface CloudRequest {
   contentType?: string;
   contentLength?: number;
   headers?: Record<string, string>;
-  /** Send no Authorization header (presigned upload URLs). */
-  anonymous?: boolean;
+  /**
+   * An upload URL the cloud handed out: on another origin (a presigned object-store URL) it is
+   * sent without the credential. Any other request to another origin is refused (`CredentialOrigins`).
+   */
+  presigned?: boolean;
 }
 
 export interface CloudResponse {
@@ -35,9 +39,11 @@ export interface CloudResponse {
 export class CloudHttpClient {
   auth: CloudAuth = { kind: 'none' };
 
+  /** `origins`: where the credential may go; by default the base URL's origin only. */
   constructor(
     readonly baseUrl: string,
     private readonly timeoutMs: number,
+    private readonly origins: CredentialOrigins = new CredentialOrigins([baseUrl]),
   ) {}
 
   resolve(url: string): string {
@@ -45,8 +51,12 @@ export class CloudHttpClient {
   }
 
   async send(request: CloudRequest): Promise<CloudResponse> {
+    const url = this.resolve(request.url);
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
-    if (!request.anonymous) Object.assign(headers, authHeaders(this.auth));
+    if (this.origins.trusts(url)) Object.assign(headers, authHeaders(this.auth));
+    else if (request.presigned) this.origins.anonymous(url);
+    else throw this.origins.refuse(request.method, url);
+    // fetch drops Authorization and Cookie itself on a redirect to another origin (the Fetch spec).
     let body: RequestInit['body'];
     if (request.json !== undefined) {
       headers['content-type'] = 'application/json';
@@ -56,7 +66,6 @@ export class CloudHttpClient {
       if (request.contentLength !== undefined) headers['content-length'] = String(request.contentLength);
       body = request.body as RequestInit['body'];
     }
-    const url = this.resolve(request.url);
     let response: Response;
     let text: string;
     try {

@@ -1,5 +1,5 @@
 import { arch, platform, release, type } from 'node:os';
-import { CloudHttpError } from '../../shared/errors.ts';
+import { CloudHttpError, CloudOriginError } from '../../shared/errors.ts';
 import type { StoreStats } from '../store/store-stats.ts';
 import type { CloudHttpClient } from './http-client.ts';
 import { bureauReply, type EccoReply, eccoReply, listReply } from './replies.ts';
@@ -42,7 +42,9 @@ export async function ensureRegistered(
     try {
       return { uri: known, ecco: await client.json({ method: 'GET', url: known }, eccoReply) };
     } catch (error) {
-      if (!(error instanceof CloudHttpError && error.status === 404)) throw error;
+      // Gone (404), or kept by an older Echo on another origin than the cloud's: register anew.
+      const gone = error instanceof CloudHttpError && error.status === 404;
+      if (!gone && !(error instanceof CloudOriginError)) throw error;
     }
   }
   const bureau = info.bureau ?? (await firstBureau(client));

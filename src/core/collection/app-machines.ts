@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
 import { ConfigError } from '../../shared/errors.ts';
+import { refuseForeignSecretRefs, machineSecretName as secretName } from '../secrets/app-secret-refs.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import type { MachineOrigin, MachineSet } from './machine-set.ts';
 import { validateMachines } from './validate-machines.ts';
@@ -26,8 +27,9 @@ export interface MachineInput {
 /**
  * The machines an operator adds, edits and removes in the app (`machines.local.json`). Each is
  * validated like a config entry, with its collector's own schema; a password goes to the secret
- * store and the machine keeps a reference to it. Config-file machines are changed in their file
- * and cloud machines in the cloud: they are refused here, naming where.
+ * store and the machine keeps a reference to it, the only one it may carry (app-secret-refs.ts).
+ * Config-file machines are changed in their file and cloud machines in the cloud: they are
+ * refused here, naming where.
  */
 export class AppMachines {
   constructor(private readonly deps: AppMachinesDeps) {}
@@ -79,6 +81,8 @@ export class AppMachines {
   }
 
   private validate(machine: MachineConfig): void {
+    // Before anything runs: a machine from the app never reads env:, file: or another secret.
+    refuseForeignSecretRefs(machine, 'machine');
     const problems = validateMachines([machine], this.deps.collectors);
     if (problems.length > 0) throw new ConfigError('ECHO_ERR_CONFIG_INVALID', 'Invalid machine', problems);
   }
@@ -97,11 +101,6 @@ export class AppMachines {
     }
     return machine;
   }
-}
-
-/** The secret-store entry of a machine's password. */
-function secretName(machine: string): string {
-  return `machine-${machine.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 }
 
 function invalid(problem: string): ConfigError {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
 import { type MachineConfig, machineSchema } from '../../shared/config/schema.ts';
+import { CloudOriginError } from '../../shared/errors.ts';
 import type { Clock } from '../clock.ts';
 import type { CloudHttpClient } from '../cloud/http-client.ts';
 import { listReply } from '../cloud/replies.ts';
@@ -63,7 +64,17 @@ export async function readCloudMachines(
     }
     let captureTypes = types.get(modeler.type);
     if (!captureTypes) {
-      captureTypes = (await client.json({ method: 'GET', url: modeler.type }, modelerType)).capture_types;
+      try {
+        captureTypes = (await client.json({ method: 'GET', url: modeler.type }, modelerType)).capture_types;
+      } catch (error) {
+        // A type on another origin is not fetched (the credential stays home): this machine only.
+        if (!(error instanceof CloudOriginError)) throw error;
+        result.skipped.push({
+          name: modeler.name,
+          reason: `its modeler type is on ${error.origin}, not the cloud's origin`,
+        });
+        continue;
+      }
       types.set(modeler.type, captureTypes);
     }
     const machine = toMachine(modeler, captureTypes, registry, secrets);

@@ -10,7 +10,10 @@ import { resolveSecretRef, type SecretStore } from '../secrets/secret-store.ts';
 import type { StoreStats } from '../store/store-stats.ts';
 import type { CollectionSink } from './collection-sink.ts';
 import { type HistoryProgress, HistoryRunner } from './history-runner.ts';
+import { LoopWatchdog } from './loop-watchdog.ts';
+import { machineFolderName } from './machine-folder.ts';
 import { type MachineLiveStatus, MachineRunner } from './machine-runner.ts';
+import { inMachineScope } from './machine-scope.ts';
 import { PollLagStats } from './poll-lag.ts';
 import { StagedState } from './staged-state.ts';
 import { withTimeout } from './with-timeout.ts';
@@ -35,13 +38,22 @@ export class CollectionManager {
   private readonly histories = new Map<string, HistoryRunner>();
   /** How late polls start, over every machine (the scheduler's own health). */
   readonly pollLag = new PollLagStats();
+  /** Notices a stalled event loop and names the machine behind it. */
+  readonly watchdog: LoopWatchdog;
+  private watching = false;
 
-  constructor(private readonly deps: CollectionDeps) {}
+  constructor(private readonly deps: CollectionDeps) {
+    this.watchdog = new LoopWatchdog(deps.logger);
+  }
 
   /** What each running machine was started with, to tell a changed machine from the same one. */
   private readonly running = new Map<string, string>();
 
   start(machines: readonly MachineConfig[]): void {
+    if (!this.watching) {
+      this.watching = true;
+      this.watchdog.start();
+    }
     for (const machine of machines) {
       if (!machine.enabled) continue;
       this.running.set(machine.name, JSON.stringify(machine));
@@ -73,12 +85,14 @@ export class CollectionManager {
           logger.child({ history: true }),
         );
         this.histories.set(machine.name, history);
-        history.start();
+        // The same collector, so the same scope: a fault while reading history fails this machine.
+        inMachineScope(runner.scope, () => history.start());
       }
     }
   }
 
   async stop(): Promise<void> {
+    this.watchdog.stop();
     await Promise.allSettled([
       ...[...this.histories.values()].map((history) => history.stop()),
       ...[...this.runners.values()].map((runner) => runner.stop()),
@@ -175,7 +189,7 @@ export class CollectionManager {
     passwordOverride?: string,
   ): CollectorContext {
     const { secrets, dataDir } = this.deps;
-    const folder = join(dataDir, 'machines', machine.name.replace(/[^A-Za-z0-9._-]/g, '_'));
+    const folder = join(dataDir, 'machines', machineFolderName(machine.name));
     mkdirSync(folder, { recursive: true, mode: 0o700 });
     // The wizard tests a password before it is stored: it is used for this test only.
     const password = passwordOverride
@@ -194,6 +208,7 @@ export class CollectionManager {
       dataDir: folder,
       pkiDir: join(dataDir, 'pki'),
       notify,
+      limits: { maxMessageBytes: Math.round(machine.max_message_mb * 1024 * 1024) },
     };
   }
 }

@@ -8,6 +8,7 @@ import { type Clock, Wakeup } from '../clock.ts';
 import { backoffDelay } from '../sync/backoff.ts';
 import { CaptureFilter } from './capture-filter.ts';
 import type { CollectionSink } from './collection-sink.ts';
+import { inMachineScope, type MachineScope } from './machine-scope.ts';
 import type { PollLagStats } from './poll-lag.ts';
 import type { StagedState } from './staged-state.ts';
 import { withTimeout } from './with-timeout.ts';
@@ -26,6 +27,10 @@ export interface MachineLiveStatus {
   polls: number;
   failures: number;
   capturesStored: number;
+  /** Times this machine's code held the event loop (seen while the watchdog was timing callbacks). */
+  loopBlocked?: { count: number; longestMs: number; lastAt: string };
+  /** Errors that escaped the collector outside a poll (a listener, a timer) and failed the machine. */
+  faults?: number;
 }
 
 /**
@@ -39,6 +44,10 @@ export class MachineRunner {
   private readonly wakeup = new Wakeup();
   private readonly filter: CaptureFilter;
   private loop: Promise<void> | undefined;
+  /** An error that escaped the collector between polls: the loop fails the machine with it. */
+  private pendingFault: CollectorError | undefined;
+  /** The scope this machine's loop and everything it starts run in (machine-scope.ts). */
+  readonly scope: MachineScope;
   private connected = false;
   private lastStatusKey: string | undefined;
   private live: MachineLiveStatus = {
@@ -62,10 +71,48 @@ export class MachineRunner {
     private readonly pollLag?: PollLagStats,
   ) {
     this.filter = new CaptureFilter(machine.unchanged_capture_interval * 1000);
+    this.scope = {
+      machine: machine.name,
+      fault: (error) => this.fault(error),
+      blocked: (ms) => this.blocked(ms),
+    };
   }
 
   start(): void {
-    this.loop = this.run(this.controller.signal);
+    this.loop = inMachineScope(this.scope, () => this.run(this.controller.signal));
+  }
+
+  /**
+   * An error escaped the collector outside a poll (the crash guard traced it here): the machine
+   * fails with a protocol error at once, backs off and reconnects; no other machine notices.
+   */
+  private fault(error: unknown): void {
+    this.live = { ...this.live, faults: (this.live.faults ?? 0) + 1 };
+    this.pendingFault ??= new CollectorError(
+      'protocol',
+      `the collector failed outside a poll: ${describeError(error)}`,
+      error,
+    );
+    this.wakeup.poke();
+  }
+
+  private blocked(ms: number): void {
+    const previous = this.live.loopBlocked;
+    this.live = {
+      ...this.live,
+      loopBlocked: {
+        count: (previous?.count ?? 0) + 1,
+        longestMs: Math.max(previous?.longestMs ?? 0, Math.round(ms)),
+        lastAt: new Date(this.clock.now()).toISOString(),
+      },
+    };
+  }
+
+  /** Throws the fault that escaped the collector since the last check, once. */
+  private takeFault(): void {
+    const fault = this.pendingFault;
+    this.pendingFault = undefined;
+    if (fault) throw fault;
   }
 
   /** Poll now (a push-mode collector heard from its machine). */
@@ -95,6 +142,7 @@ export class MachineRunner {
         continue;
       }
       try {
+        this.takeFault();
         if (!this.connected) {
           await withTimeout(
             (s) => this.collector.connect(s),
@@ -114,6 +162,7 @@ export class MachineRunner {
           this.clock,
           signal,
         );
+        this.takeFault(); // what a poll returns after its collector broke is not trusted
         const snapshot = machineSnapshot.parse(result.snapshot);
         await this.recordSuccess(snapshot);
         await this.storeCaptures(result.captures);

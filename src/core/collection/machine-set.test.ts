@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
 import { openTestStore } from '../../../test/helpers/store.ts';
@@ -39,4 +41,18 @@ test('machines from the config, the UI and the cloud: one index, the config wins
   assert.equal(reopened.removeLocal('cfg'), false, 'config machines are not removed here');
   assert.equal(reopened.removeLocal('ui-1'), true);
   assert.equal(reopened.get('ui-1'), undefined);
+});
+
+test('a machine saved by the app with a reference other than its own store entry loses that reference', (t) => {
+  const dir = tempDir(t);
+  const store = openTestStore(dir);
+  t.after(() => store.close());
+  const saved = [
+    { ...machine('leaky'), credentials: { username: 'u', password_ref: 'file:/etc/hostname' } },
+    { ...machine('own'), credentials: { password_ref: 'store:machine-own' } },
+  ];
+  writeFileSync(join(dir, 'machines.local.json'), JSON.stringify(saved));
+  const set = new MachineSet([], dir, store.stats, allCollectors(), pino({ level: 'silent' }), false);
+  assert.deepEqual(set.get('leaky')?.credentials, { username: 'u' });
+  assert.equal(set.get('own')?.credentials?.password_ref, 'store:machine-own');
 });

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
 import { type MachineConfig, machineSchema } from '../../shared/config/schema.ts';
+import { hasOnlyAppSecretRefs } from '../secrets/app-secret-refs.ts';
 import type { StoreStats } from '../store/store-stats.ts';
 
 const CLOUD_MACHINES_KEY = 'cloud_machines';
@@ -32,7 +33,9 @@ export class MachineSet {
     const known = (m: MachineConfig) =>
       registry?.get(m.collector) !== undefined && !configured.some((c) => c.name === m.name);
     this.local = registry
-      ? this.readList(readLocalFile(this.localFile()), 'machines added in the UI').filter(known)
+      ? this.readList(readLocalFile(this.localFile()), 'machines added in the UI')
+          .filter(known)
+          .map((m) => this.withoutForeignRef(m))
       : [];
     this.cloud =
       registry && withCloud
@@ -91,7 +94,7 @@ export class MachineSet {
   }
 
   private localFile(): string {
-    return join(this.dataDir, 'machines.local.json');
+    return localMachinesFile(this.dataDir);
   }
 
   private saveLocal(): void {
@@ -111,6 +114,21 @@ export class MachineSet {
     this.index = index;
   }
 
+  /**
+   * A machine from the app refers only to its own secret-store entry; one saved with another
+   * reference (through the local API of an older Echo) loses it rather than have Echo read that
+   * file or variable for whoever saved it. The operator types the password again.
+   */
+  private withoutForeignRef(machine: MachineConfig): MachineConfig {
+    if (hasOnlyAppSecretRefs(machine)) return machine;
+    this.logger.warn(
+      { machine: machine.name, password_ref: machine.credentials?.password_ref },
+      'a machine added in the app referred to a secret outside its own store entry; the reference is ignored: type its password again in the app',
+    );
+    const { password_ref: _ignored, ...credentials } = machine.credentials ?? {};
+    return { ...machine, credentials };
+  }
+
   private readList(text: string | undefined, what: string): MachineConfig[] {
     if (!text) return [];
     const parsed = z.array(machineSchema).safeParse(JSON.parse(text));
@@ -118,6 +136,11 @@ export class MachineSet {
     this.logger.warn({ what }, `${what} could not be read; it is ignored`);
     return [];
   }
+}
+
+/** Where the machines added in the app are kept (owner-only). */
+export function localMachinesFile(dataDir: string): string {
+  return join(dataDir, 'machines.local.json');
 }
 
 /** Forgets the saved list of the cloud's machines (another cloud: its own list comes). */

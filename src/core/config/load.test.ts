@@ -74,6 +74,34 @@ test('the api token needs exactly one of secret or secret_ref, and refs have a k
   assert.match(badRef[0]!, /cloud\.api_token\.secret_ref: must be "env:VARIABLE"/);
 });
 
+test('an http:// cloud url or events_url off this PC is refused unless cloud.allow_insecure_http', () => {
+  const [url, events] = problemsOf(() =>
+    resolveConfig({ cloud: { url: 'http://api.example/', events_url: 'http://events.example/' } }, {}),
+  );
+  assert.match(
+    url!,
+    /^cloud\.url: plain http:\/\/ .*use https:\/\/, or set cloud\.allow_insecure_http: true/,
+  );
+  assert.match(url!, /got "http:\/\/api\.example\/"$/);
+  assert.match(events!, /^cloud\.events_url: plain http:\/\//);
+  // ECHO_CLOUD_URL goes through the same check.
+  assert.match(
+    problemsOf(() => resolveConfig({ cloud: { url: 'https://c/' } }, { ECHO_CLOUD_URL: 'http://lab/' }))[0]!,
+    /^cloud\.url: plain http/,
+  );
+  const lab = resolveConfig({ cloud: { url: 'http://lab.local/', allow_insecure_http: true } }, {});
+  assert.equal(lab.cloud.url, 'http://lab.local/');
+  assert.equal(resolveConfig({ cloud: { url: 'https://c/' } }, {}).cloud.allow_insecure_http, false);
+  // Loopback never leaves the PC (the emulator, the demo and the tests): no flag needed.
+  for (const loopback of [
+    'http://127.0.0.1:8080/',
+    'http://127.9.9.9/',
+    'http://localhost/',
+    'http://[::1]:1/',
+  ])
+    assert.equal(resolveConfig({ cloud: { url: loopback, events_url: loopback } }, {}).cloud.url, loopback);
+});
+
 test('duplicate machine names are refused', () => {
   const problems = problemsOf(() =>
     resolveConfig(

@@ -12,6 +12,12 @@ export interface ResolvedConfig extends EchoConfig {
   data_dir: string;
   /** Where it was read from, for messages; undefined when built in code. */
   source?: string;
+  /**
+   * Set when the app's settings point `cloud.url` at another origin than the config file's (or
+   * `ECHO_CLOUD_URL`'s): the file's `cloud.api_token` was for that origin and is left out of this
+   * config (docs/security.md, "Network"). Origins only, for the log and the status.
+   */
+  withheldApiToken?: { configuredFor: string; cloud: string };
 }
 
 /** The environment variables that override the file (documented in docs/configuration.md). */

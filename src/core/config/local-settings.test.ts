@@ -87,3 +87,41 @@ test('bad values are refused naming the field; a damaged file names itself and t
   assert.throws(() => readLocalSettings(dir), /not valid JSON/);
   assert.match(readFileSync(join(dir, LOCAL_SETTINGS_FILE), 'utf8'), /not json/);
 });
+
+test('the config file’s api token is left out when the app points cloud.url at another origin; the environment is trusted like the file', (t) => {
+  const dir = tempDir(t);
+  const file = (env: { ECHO_CLOUD_URL?: string } = {}) =>
+    resolveConfig(
+      {
+        data_dir: dir,
+        cloud: {
+          url: 'https://file.example/api/',
+          events_url: 'https://events.file.example/',
+          api_token: { uuid: 'u', secret: 's' },
+        },
+      },
+      env,
+    );
+
+  const elsewhere = applyLocalSettings(file(), { cloud: { url: 'https://app.example/' } }, {});
+  assert.equal(elsewhere.cloud.url, 'https://app.example/');
+  assert.equal(elsewhere.cloud.api_token, undefined);
+  assert.equal(elsewhere.cloud.events_url, undefined, 'the file cloud’s events_url goes with it');
+  assert.deepEqual(elsewhere.withheldApiToken, {
+    configuredFor: 'https://file.example',
+    cloud: 'https://app.example',
+  });
+  // Applying a change on top of that (the settings screen validates so) still loads.
+  applyLocalSettings(elsewhere, { cloud: { url: 'https://other.example/' } }, {});
+
+  const sameOrigin = applyLocalSettings(file(), { cloud: { url: 'https://file.example/v2/' } }, {});
+  assert.deepEqual(sameOrigin.cloud.api_token, { uuid: 'u', secret: 's' });
+  assert.equal(sameOrigin.cloud.events_url, 'https://events.file.example/');
+  assert.equal(sameOrigin.withheldApiToken, undefined);
+
+  const env = { ECHO_CLOUD_URL: 'https://env.example/' };
+  const pinned = applyLocalSettings(file(env), { cloud: { url: 'https://app.example/' } }, env);
+  assert.equal(pinned.cloud.url, 'https://env.example/');
+  assert.deepEqual(pinned.cloud.api_token, { uuid: 'u', secret: 's' }, 'the administrator set both');
+  assert.equal(pinned.withheldApiToken, undefined);
+});

@@ -128,21 +128,31 @@ export function mergeLocalSettings(current: LocalSettings, patch: LocalSettingsP
 /**
  * The config with the app's settings on top; the environment still wins for the keys it sets
  * (a service pinned to a cloud URL stays pinned). Validated again as a whole.
+ *
+ * A credential goes only to the origin it was configured for: when the app points `cloud.url` at
+ * another origin than the file's (or `ECHO_CLOUD_URL`'s, which the administrator sets like the
+ * file), the file's `cloud.api_token` is left out, and its `events_url` unless on the app cloud's
+ * origin: Echo is signed out there and asks to sign in (`withheldApiToken` says why).
  */
 export function applyLocalSettings(
   config: ResolvedConfig,
   settings: LocalSettings,
   env: ConfigEnv = process.env,
 ): ResolvedConfig {
-  const { source, ...document } = config;
+  const { source, withheldApiToken: _previous, ...document } = config;
   const next: Record<string, unknown> = { ...document };
+  let withheldApiToken: ResolvedConfig['withheldApiToken'];
   for (const section of Object.keys(settings) as Section[]) {
     const values = { ...settings[section] } as Record<string, unknown>;
     for (const key of Object.keys(values)) {
       const variable = ENV_PINNED[`${section}.${key}`];
       if (variable && env[variable]) delete values[key];
     }
-    next[section] = { ...(document[section] as object), ...values };
+    const merged: Record<string, unknown> = { ...(document[section] as object), ...values };
+    if (section === 'cloud' && typeof values.url === 'string') {
+      withheldApiToken = withholdFileCredential(document.cloud, values.url, merged);
+    }
+    next[section] = merged;
   }
   const parsed = configSchema.safeParse(next);
   if (!parsed.success) {
@@ -157,7 +167,34 @@ export function applyLocalSettings(
     workstation_name: config.workstation_name,
     data_dir: config.data_dir,
     ...(source ? { source } : {}),
+    ...(withheldApiToken ? { withheldApiToken } : {}),
   };
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined; // not a URL: the schema refuses it, naming the field
+  }
+}
+
+/**
+ * The app's `cloud.url` on another origin than the file's: the file's token (and an `events_url`
+ * on another origin than the app's cloud) is removed from `merged`. Returns what was withheld.
+ */
+function withholdFileCredential(
+  file: ResolvedConfig['cloud'],
+  appUrl: string,
+  merged: Record<string, unknown>,
+): ResolvedConfig['withheldApiToken'] {
+  const configuredFor = originOf(file.url);
+  const cloud = originOf(appUrl);
+  if (configuredFor === undefined || cloud === undefined || configuredFor === cloud) return undefined;
+  if (file.events_url !== undefined && originOf(file.events_url) !== cloud) delete merged.events_url;
+  if (file.api_token === undefined) return undefined;
+  delete merged.api_token;
+  return { configuredFor, cloud };
 }
 
 /** The config file's config with what the operator changed in the app (the shells load this). */

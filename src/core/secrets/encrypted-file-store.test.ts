@@ -3,8 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { startEmulator, testConfig, waitFor } from '../../../test/helpers/harness.ts';
 import { tempDir } from '../../../test/helpers/temp-dir.ts';
-import { openSecretStore, SECRETS_KEY_ENV } from './encrypted-file-store.ts';
+import { Agent } from '../agent.ts';
+import { openSecretStore, SECRETS_KEY_ENV, SECRETS_UNENCRYPTED_ENV } from './encrypted-file-store.ts';
 
 test('with the desktop app key, secrets are encrypted at rest, owner-only, and move over from the plain file', (t) => {
   const dir = tempDir(t);
@@ -25,4 +27,22 @@ test('with the desktop app key, secrets are encrypted at rest, owner-only, and m
   const wrong = openSecretStore(dir, { [SECRETS_KEY_ENV]: randomBytes(32).toString('hex') });
   assert.throws(() => wrong.get('cloud.api_token'), /cannot be opened with this key/);
   assert.throws(() => openSecretStore(dir, { [SECRETS_KEY_ENV]: 'short' }), /must be 64 hex characters/);
+});
+
+test('without a key from the desktop app, status and the log say why the secret store is not encrypted', async (t) => {
+  const { emulator, modelers } = await startEmulator(t);
+  const dir = tempDir(t);
+  const reason = 'no keyring in this Linux session (Electron would use its built-in basic_text password)';
+  const secrets = openSecretStore(dir, { [SECRETS_UNENCRYPTED_ENV]: reason });
+  const agent = await Agent.start({ config: testConfig(dir, emulator.url, modelers), secrets });
+  t.after(() => agent.stop());
+  assert.equal(
+    agent.status().store.secretStore,
+    `owner-only file ${join(dir, 'secrets.json')}, not encrypted: ${reason}`,
+  );
+  await waitFor(
+    () => readFileSync(join(dir, 'logs', 'echo.log'), 'utf8').includes('could not encrypt the secret store'),
+    5000,
+    'the warning in the log',
+  );
 });

@@ -1,11 +1,17 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EchoError } from '../../shared/errors.ts';
 import { FileSecretStore, MapFileSecretStore, type SecretStore } from './secret-store.ts';
 
 /** The variable through which the desktop app hands the core the key of its secret store. */
 export const SECRETS_KEY_ENV = 'ECHO_SECRETS_KEY';
+
+/**
+ * Set by the desktop app instead of a key when the OS keeps none for it (no keychain, or Linux's
+ * `basic_text`): why, in words, for `status` and the log to say next to the owner-only file.
+ */
+export const SECRETS_UNENCRYPTED_ENV = 'ECHO_SECRETS_UNENCRYPTED';
 
 interface Sealed {
   v: 1;
@@ -69,17 +75,32 @@ export class EncryptedFileSecretStore extends MapFileSecretStore {
  * app took over move into the encrypted file once (and the plain file is removed).
  */
 export function openSecretStore(dataDir: string, env: NodeJS.ProcessEnv = process.env): SecretStore {
-  const plain = FileSecretStore.inDataDir(dataDir);
   const key = env[SECRETS_KEY_ENV];
-  if (!key) return plain;
+  if (!key) return FileSecretStore.inDataDir(dataDir, env[SECRETS_UNENCRYPTED_ENV] || undefined);
   const encrypted = new EncryptedFileSecretStore(join(dataDir, 'secrets.enc'), key);
-  const plainPath = join(dataDir, 'secrets.json');
-  if (existsSync(plainPath)) {
-    const old = JSON.parse(readFileSync(plainPath, 'utf8')) as Record<string, string>;
-    for (const [name, value] of Object.entries(old)) {
-      if (encrypted.get(name) === undefined) encrypted.set(name, value);
-    }
-    rmSync(plainPath);
-  }
+  moveSecrets(FileSecretStore.inDataDir(dataDir), join(dataDir, 'secrets.json'), encrypted);
   return encrypted;
+}
+
+/**
+ * The way back: the encrypted file's secrets into the owner-only file (which keeps any entry it
+ * has), and the encrypted file removed. For a key that turned out to be no protection (sealed by
+ * Linux's `basic_text`, a password built into Electron): the desktop app stops pretending.
+ */
+export function unsealSecretStore(dataDir: string, keyHex: string): void {
+  const sealedPath = join(dataDir, 'secrets.enc');
+  moveSecrets(
+    new EncryptedFileSecretStore(sealedPath, keyHex),
+    sealedPath,
+    FileSecretStore.inDataDir(dataDir),
+  );
+}
+
+/** Every entry of `from` that `to` lacks goes to `to`; then the file of `from` is removed. */
+function moveSecrets(from: MapFileSecretStore, fromPath: string, to: SecretStore): void {
+  if (!existsSync(fromPath)) return;
+  for (const [name, value] of Object.entries(from.entries())) {
+    if (to.get(name) === undefined) to.set(name, value);
+  }
+  rmSync(fromPath);
 }

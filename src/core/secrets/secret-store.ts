@@ -33,6 +33,11 @@ export abstract class MapFileSecretStore implements SecretStore {
     this.write(all);
   }
 
+  /** Every entry (to move them to another store). */
+  entries(): Record<string, string> {
+    return this.read();
+  }
+
   protected abstract decode(text: string): Record<string, string>;
   protected abstract encode(all: Record<string, string>): string;
 
@@ -42,7 +47,8 @@ export abstract class MapFileSecretStore implements SecretStore {
   }
 
   private write(all: Record<string, string>): void {
-    mkdirSync(dirname(this.path), { recursive: true });
+    // `echo-agent login` may run before the agent ever made data_dir: owner-only from the start.
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const temp = `${this.path}.tmp`;
     writeFileSync(temp, this.encode(all), { mode: 0o600 });
     chmodSync(temp, 0o600);
@@ -57,13 +63,19 @@ export abstract class MapFileSecretStore implements SecretStore {
 export class FileSecretStore extends MapFileSecretStore {
   readonly description: string;
 
-  constructor(path: string) {
+  /** `unencryptedBecause`: why the desktop app could not encrypt it (`status` and the log say so). */
+  constructor(
+    path: string,
+    readonly unencryptedBecause?: string,
+  ) {
     super(path);
-    this.description = `owner-only file ${path}`;
+    this.description = unencryptedBecause
+      ? `owner-only file ${path}, not encrypted: ${unencryptedBecause}`
+      : `owner-only file ${path}`;
   }
 
-  static inDataDir(dataDir: string): FileSecretStore {
-    return new FileSecretStore(join(dataDir, 'secrets.json'));
+  static inDataDir(dataDir: string, unencryptedBecause?: string): FileSecretStore {
+    return new FileSecretStore(join(dataDir, 'secrets.json'), unencryptedBecause);
   }
 
   protected decode(text: string): Record<string, string> {

@@ -122,8 +122,6 @@ export class CaptureSync {
   private async upload(capture: StoredCapture): Promise<void> {
     const { client } = this.ctx;
     const url = capture.uploadUrl ?? (await this.fetchUploadUrl(capture.captureUri!));
-    // Credentials go only to the cloud's own origin, never to a presigned object-store URL.
-    const anonymous = new URL(url).origin !== new URL(client.baseUrl).origin;
     const body =
       capture.content ??
       (Readable.toWeb(createReadStream(capture.contentPath!)) as ReadableStream<Uint8Array>);
@@ -133,7 +131,8 @@ export class CaptureSync {
       body,
       contentType: capture.contentType,
       contentLength: capture.contentSize,
-      anonymous,
+      // On another origin (a presigned object-store URL) it goes without the credential.
+      presigned: true,
     });
   }
 

@@ -1,6 +1,7 @@
 import {
   CloudHttpError,
   CloudNetworkError,
+  CloudOriginError,
   CloudReplyError,
   describeError,
   StoreError,
@@ -46,6 +47,8 @@ export function classifyError(error: unknown, ctx: SyncContext): Outcome {
     }
     return { kind: 'dead', reason };
   }
+  // A URI on another origin is refused for good: the record that holds it is set aside.
+  if (error instanceof CloudOriginError) return { kind: 'dead', reason };
   if (error instanceof CloudNetworkError || error instanceof CloudReplyError) {
     ctx.gate.failed(reason);
     return { kind: 'retry', at: ctx.gate.closedUntil, reason };

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { CloudHttpError, describeError } from '../../shared/errors.ts';
 import { type Clock, Wakeup } from '../clock.ts';
-import { type ApiToken, loadApiToken } from '../cloud/credentials.ts';
+import { CredentialOrigins } from '../cloud/credential-origins.ts';
+import { type ApiToken, loadApiToken, withheldTokenReason } from '../cloud/credentials.ts';
 import { CloudHttpClient } from '../cloud/http-client.ts';
 import { ensureRegistered } from '../cloud/registration.ts';
 import { aboutReply, eccoReply, modelerReply } from '../cloud/replies.ts';
@@ -76,7 +77,9 @@ export class SyncEngine {
 
   constructor(private readonly options: SyncEngineOptions) {
     const { config, clock } = options;
-    this.client = new CloudHttpClient(config.cloud.url, config.cloud.request_timeout_ms);
+    // The credential goes to the cloud's own origins only (docs/security.md, "Network").
+    const origins = new CredentialOrigins([config.cloud.url, config.cloud.events_url], options.logger);
+    this.client = new CloudHttpClient(config.cloud.url, config.cloud.request_timeout_ms, origins);
     this.gate = new CloudGate(clock, config.sync.backoff_initial_ms, config.sync.backoff_max_ms);
     const ctx: SyncContext = {
       client: this.client,
@@ -189,10 +192,12 @@ export class SyncEngine {
     while (!signal.aborted) {
       if (this.auth !== 'signed_in') {
         let token: ApiToken | undefined;
+        let unreadable = false;
         try {
           token = loadApiToken(config, secrets);
         } catch (error) {
           this.authError = describeError(error);
+          unreadable = true;
         }
         const rejected =
           this.auth === 'needs_sign_in' &&
@@ -205,6 +210,9 @@ export class SyncEngine {
           this.authError = undefined;
         } else {
           if (!token) this.auth = 'signed_out';
+          // The config file's token is for another cloud than the app's cloud.url: say so.
+          if (!token && !unreadable && config.withheldApiToken)
+            this.authError = withheldTokenReason(config.withheldApiToken);
           await this.connectWakeup.wait(clock, CREDENTIAL_RECHECK_MS, signal);
           continue;
         }
@@ -227,7 +235,10 @@ export class SyncEngine {
           this.logs.wakeup.poke();
           this.statuses.wakeup.poke();
         } catch (error) {
-          classifyError(error, this.ctx);
+          const outcome = classifyError(error, this.ctx);
+          // A refusal that will not change by itself (a 4xx, a URI on another origin): back off
+          // like an outage rather than ask again at once.
+          if (outcome.kind === 'dead' || outcome.kind === 'not_found') this.gate.failed(outcome.reason);
           continue;
         }
       }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INSECURE_HTTP_MESSAGE, isInsecureRemoteHttp } from './insecure-http.ts';
 
 /**
  * The one source of Echo's configuration: the TypeScript type, the defaults and the validation all
@@ -26,7 +27,7 @@ export const apiTokenSchema = z
   })
   .describe('Credential for headless installs; `echo-agent login` stores one in the secret store instead.');
 
-export const cloudSchema = z.strictObject({
+const cloudFields = z.strictObject({
   url: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.example.com/' })
     .describe('Base URL of the cloud MES API.'),
@@ -51,6 +52,25 @@ export const cloudSchema = z.strictObject({
     .boolean()
     .default(true)
     .describe("Also collect from the cloud's machines (GET /modeler/); config machines win on a match."),
+  allow_insecure_http: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Allow an http:// url or events_url on another host (a lab only); loopback http needs no flag.',
+    ),
+});
+
+/**
+ * The token travels in every request: it is not sent in clear text beyond this PC unless the
+ * administrator allows it in the file (the app's settings cannot change `allow_insecure_http`).
+ */
+export const cloudSchema = cloudFields.superRefine((cloud, ctx) => {
+  if (cloud.allow_insecure_http) return;
+  for (const key of ['url', 'events_url'] as const) {
+    const value = cloud[key];
+    if (value !== undefined && isInsecureRemoteHttp(value))
+      ctx.addIssue({ code: 'custom', path: [key], message: INSECURE_HTTP_MESSAGE, input: value });
+  }
 });
 
 export const intervalsSchema = z.strictObject({
@@ -210,6 +230,14 @@ export const machineSchema = z.strictObject({
     .max(86_400)
     .default(300)
     .describe('Seconds after which an unchanged status capture is stored again.'),
+  max_message_mb: z
+    .number()
+    .min(0.01)
+    .max(1024)
+    .default(16)
+    .describe(
+      'Largest answer, message or frame (MB) Echo reads from this machine; a bigger one is cut off and fails the poll.',
+    ),
   modeler: z.url().optional().describe('The /modeler/<uuid>/ URI this machine reports as.'),
   history: z
     .strictObject({
