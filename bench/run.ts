@@ -3,6 +3,7 @@
 import { cpus, totalmem } from 'node:os';
 import { benchDrain } from './drain.ts';
 import { benchFanout } from './fanout.ts';
+import { benchFlood } from './flood.ts';
 import { benchIngest } from './ingest.ts';
 import { benchReady } from './ready.ts';
 import { fmt, SCALE } from './shared.ts';
@@ -38,6 +39,7 @@ const ready = want('ready')
 
 const fanout = want('fanout') ? await benchFanout() : [];
 const ui = want('ui') ? await benchUi() : undefined;
+const flood = want('flood') ? await benchFlood() : undefined;
 
 const rows: string[][] = [];
 if (want('ingest'))
@@ -80,6 +82,15 @@ for (const f of fanout) {
     `bare timers + fetch: p99 lag ${fmt(f.rawP99LagMs, 1)} ms, ${fmt(f.rawCpuShare * 100, 1)} % of one core`,
     `${fmt(f.cpuShare / f.rawCpuShare, 2)}× CPU`,
     f.machines === 500 ? 'p99 ≤ 100 ms, ≤ 50 % of a core' : '',
+  ]);
+}
+if (flood) {
+  rows.push([
+    `one machine floods beside ${flood.machines} healthy ones (HTTP bodies past the cap, MQTT at the socket's rate, a log at 10 MB/s)`,
+    `p99 poll lag ${fmt(flood.floodP99LagMs, 1)} ms (${fmt(flood.floodPolls)} polls); flooders: ${flood.floodStates.join('; ')}`,
+    `the same ${flood.machines} machines without the flood: p99 ${fmt(flood.quietP99LagMs, 1)} ms (${fmt(flood.quietPolls)} polls)`,
+    `${fmt(flood.floodP99LagMs / Math.max(flood.quietP99LagMs, 1), 2)}×`,
+    '≤ 2×',
   ]);
 }
 if (ui) {

@@ -19,6 +19,9 @@ import {
   versionInfo,
 } from './protocol.ts';
 
+/** Far above a real printer (one or two a second, a burst after `pushall`). */
+const MAX_REPORTS_PER_SECOND = 200;
+
 /**
  * A Bambu Lab printer in LAN mode: MQTT over TLS to the printer's own broker, user `bblp`, the
  * LAN access code as password. Push mode: Echo subscribes to `device/<serial>/report`, asks once
@@ -84,6 +87,7 @@ export class BambuCollector implements Collector {
         problem.kind === 'too_large'
           ? tooLarge(this.where, this.ctx.limits.maxMessageBytes, `MQTT packet (${problem.size} bytes)`)
           : new CollectorError('protocol', `${this.where}: an MQTT packet has a malformed length`);
+      this.wake(this.disconnected);
       socket.destroy();
     });
     this.client = client;
@@ -191,6 +195,18 @@ export class BambuCollector implements Collector {
    * (that would be an uncaught exception for the whole agent). It fails this printer instead.
    */
   private onMessage(payload: Buffer): void {
+    if (this.broken) return;
+    if (this.overRate()) {
+      // A printer sends one or two reports a second; thousands are a fault that would take the
+      // CPU from every other machine. Stop reading: the poll fails it and the scheduler backs off.
+      this.broken = new CollectorError(
+        'protocol',
+        `${this.where}: the printer sent more than ${MAX_REPORTS_PER_SECOND} reports in a second; Echo stopped reading them`,
+      );
+      this.wake(this.broken);
+      this.client?.end(true);
+      return;
+    }
     try {
       this.readReport(payload);
     } catch (error) {
@@ -198,7 +214,10 @@ export class BambuCollector implements Collector {
         error instanceof CollectorError
           ? new CollectorError('protocol', `${this.where}: ${error.message}`, error)
           : new CollectorError('protocol', `${this.where}: a report could not be handled`, error);
+      this.wake(this.broken);
     }
+    // A bad report ends a wait for the first one in its own words, not as silence.
+    if (this.badReport) this.wake(this.badReport);
   }
 
   private readReport(payload: Buffer): void {
@@ -230,7 +249,7 @@ export class BambuCollector implements Collector {
     }
     this.badReport = undefined;
     this.lastMessageAt = Date.now();
-    for (const wake of this.waiters.splice(0)) wake();
+    this.wake();
     if (message.data.print) {
       const before = (this.state as PrintReport).gcode_state;
       this.state = mergeReport(this.state, message.data.print);
@@ -240,7 +259,24 @@ export class BambuCollector implements Collector {
     if (info.success) this.version = info.data;
   }
 
-  private readonly waiters: Array<() => void> = [];
+  private rateWindowStart = 0;
+  private rateCount = 0;
+
+  private overRate(): boolean {
+    const now = Date.now();
+    if (now - this.rateWindowStart >= 1000) {
+      this.rateWindowStart = now;
+      this.rateCount = 0;
+    }
+    return ++this.rateCount > MAX_REPORTS_PER_SECOND;
+  }
+
+  /** Those waiting for the first report: woken by a good one, or failed by a bad one. */
+  private readonly waiters: Array<(error?: CollectorError) => void> = [];
+
+  private wake(error?: CollectorError): void {
+    for (const wake of this.waiters.splice(0)) wake(error);
+  }
 
   /** Waits for a report, at most `stale_after` (or until the scheduler's timeout aborts). */
   private waitForMessage(signal: AbortSignal): Promise<void> {
@@ -256,7 +292,7 @@ export class BambuCollector implements Collector {
       };
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(() => finish());
+      this.waiters.push((error) => finish(error));
     });
   }
 

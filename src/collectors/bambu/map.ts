@@ -72,14 +72,14 @@ export function toSnapshot(
             name: report.subtask_name || report.gcode_file || 'unnamed job',
             ...(report.task_id !== undefined ? { id: String(report.task_id) } : {}),
             ...(report.mc_percent !== undefined ? { progress: clamp(report.mc_percent) } : {}),
-            ...(report.mc_remaining_time !== undefined
-              ? { remainingSeconds: Math.max(0, report.mc_remaining_time * 60) }
+            ...(count(minutes(report.mc_remaining_time)) !== undefined
+              ? { remainingSeconds: count(minutes(report.mc_remaining_time))! }
               : {}),
             ...(started > 0 ? { elapsedSeconds: Math.max(0, Math.round(now / 1000 - started)) } : {}),
-            ...(report.layer_num !== undefined ? { layer: Math.max(0, Math.trunc(report.layer_num)) } : {}),
+            ...(count(report.layer_num) !== undefined ? { layer: count(report.layer_num)! } : {}),
             ...(result ? { result } : {}),
-            ...(report.total_layer_num !== undefined
-              ? { layers: Math.max(0, Math.trunc(report.total_layer_num)) }
+            ...(count(report.total_layer_num) !== undefined
+              ? { layers: count(report.total_layer_num)! }
               : {}),
           },
         }
@@ -93,4 +93,19 @@ export function toSnapshot(
 
 function clamp(percent: number): number {
   return Math.min(100, Math.max(0, percent));
+}
+
+/**
+ * A count or duration a printer reported, as a whole number the snapshot can hold: negative is 0;
+ * not a number, infinite or past 2^53 (a broken firmware's value) is left out rather than failing
+ * the printer's status.
+ */
+function minutes(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : value * 60;
+}
+
+function count(value: number | undefined): number | undefined {
+  if (value === undefined || !Number.isFinite(value)) return undefined;
+  const whole = Math.max(0, Math.trunc(value));
+  return Number.isSafeInteger(whole) ? whole : undefined;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import fc from 'fast-check';
+import { fuzzRuns } from '../../../test/helpers/fuzz-runs.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
 import { measure, mergeReport } from './merge.ts';
 
@@ -58,7 +59,7 @@ test('property: merging is what a recursive merge gives, for any reports', () =>
       const [x, y] = [clean(a), clean(b)];
       assert.deepEqual(mergeReport(x, y), recursive(x, y));
     }),
-    { numRuns: 500 },
+    { numRuns: fuzzRuns(500) },
   );
   assert.deepEqual(measure({ a: [1, 2, { b: 3 }] }, 100), { fields: 5, depth: 3 });
 });

@@ -116,7 +116,10 @@ export function parseQ500(answer: string): { program?: string; status: string; p
     return {
       program: fields[1],
       status: fields[2] ?? 'UNKNOWN',
-      ...(parts >= 0 && fields[parts + 1] !== undefined ? { parts: Number(fields[parts + 1]) } : {}),
+      // A part count that is not a whole number (line noise, another firmware) is left out.
+      ...(parts >= 0 && /^\d{1,15}$/.test(fields[parts + 1] ?? '')
+        ? { parts: Number(fields[parts + 1]) }
+        : {}),
     };
   }
   return { status: 'UNKNOWN' };

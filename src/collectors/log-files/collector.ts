@@ -17,6 +17,8 @@ import type { LogFormat } from './parsers/format.ts';
 import { logFormat } from './parsers/formats.ts';
 
 const FILES_KEY = 'files';
+const YIELD_EVERY_LINES = 500;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const JOB_KEY = 'job';
 
 /**
@@ -62,7 +64,7 @@ export class LogFilesCollector implements Collector {
         );
       }
       captures.push(this.capture(chunk));
-      this.parse(chunk, tracker, captures, logs);
+      await this.parse(chunk, tracker, captures, logs);
     }
     this.ctx.state.set(FILES_KEY, marks);
     this.ctx.state.set(JOB_KEY, tracker.save());
@@ -108,16 +110,20 @@ export class LogFilesCollector implements Collector {
     };
   }
 
-  private parse(
+  private async parse(
     chunk: TailChunk,
     tracker: JobTracker,
     captures: CollectorCapture[],
     logs: MachineLogLine[],
-  ): void {
+  ): Promise<void> {
     const forwardFrom = CLOUD_LOG_LEVELS.indexOf(this.connection.forward_level);
     // The position of a line in the decoded chunk: deterministic, so a re-read gives the same key.
     let position = chunk.start;
+    let count = 0;
     for (const raw of chunk.text.split('\n')) {
+      // A megabyte of lines is tens of milliseconds of parsing: let the other machines, the sync
+      // and the local API run in between, so a log that floods delays nobody else's poll.
+      if (++count % YIELD_EVERY_LINES === 0) await yieldToEventLoop();
       const linePosition = position;
       position += raw.length + 1;
       const line = raw.replace(/\r$/, '');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import test from 'node:test';
 import fc from 'fast-check';
+import { fuzzRuns } from '../../../test/helpers/fuzz-runs.ts';
 import { boundedLines, cutMarker } from './bounded-lines.ts';
 import { CollectorError } from './collector-error.ts';
 import { jsonDepth, parseMachineJson } from './machine-json.ts';
@@ -45,7 +46,7 @@ test('property: log lines are bounded, linear, and lose no complete short line',
         if (Buffer.byteLength(line) <= cap) assert.ok(result.text.includes(`${line}\n`));
       }
     }),
-    { numRuns: 2000 },
+    { numRuns: fuzzRuns(2000) },
   );
 });
 
@@ -74,7 +75,7 @@ test('property: jsonDepth agrees with the parsed document for any JSON value', (
     fc.property(fc.jsonValue({ maxDepth: 8 }), (value) => {
       assert.equal(jsonDepth(JSON.stringify(value)), depthOf(value));
     }),
-    { numRuns: 1000 },
+    { numRuns: fuzzRuns(1000) },
   );
 });
 
@@ -125,6 +126,6 @@ test('property: MQTT packets split at any byte are tracked the same', () => {
         );
       },
     ),
-    { numRuns: 300 },
+    { numRuns: fuzzRuns(300) },
   );
 });

@@ -105,6 +105,7 @@ export class OpcuaCollector implements Collector {
       applicationName: 'Echo edge agent',
       logger: this.ctx.logger,
       signal,
+      maxMessageBytes: this.ctx.limits.maxMessageBytes,
     });
     await this.readAll();
     this.subscribed = false;

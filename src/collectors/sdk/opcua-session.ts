@@ -44,6 +44,8 @@ export interface OpcuaSessionOptions {
   applicationName: string;
   logger: CollectorLogger;
   signal: AbortSignal;
+  /** The largest message the server may send (`CollectorContext.limits.maxMessageBytes`). */
+  maxMessageBytes: number;
 }
 
 export interface OpcuaConnection {
@@ -97,6 +99,8 @@ export async function openOpcuaSession(options: OpcuaSessionOptions): Promise<Op
     keepSessionAlive: true,
     requestedSessionTimeout: 60_000,
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
+    // Told to the server in HEL and enforced by the transport: a bigger message ends the channel.
+    transportSettings: { maxMessageSize: options.maxMessageBytes, maxChunkCount: 0 },
     clientCertificateManager: manager,
     certificateFile: join(options.pkiDir, 'own', 'certs', 'echo-client.pem'),
     privateKeyFile: join(options.pkiDir, 'own', 'private', 'private_key.pem'),

@@ -92,12 +92,18 @@ export class UltimakerCollector implements Collector {
     const last = this.ctx.state.get(EVENTS_KEY) ?? '';
     const fresh = events.filter((e) => e.time > last).sort((a, b) => a.time.localeCompare(b.time));
     if (fresh.length > 0) this.ctx.state.set(EVENTS_KEY, fresh[fresh.length - 1]!.time);
-    return fresh.map((e) => ({
-      // Event ids are grouped by their high digit: 0x1xxxx are errors, 0x2xxxx print-job events.
-      level: e.type_id >= 0x10000 && e.type_id < 0x20000 ? 'ERROR' : 'INFO',
-      timestamp: new Date(e.time).toISOString(),
-      message: e.message,
-      context: { type_id: e.type_id },
-    }));
+    return fresh.map((e) => {
+      // An event whose time the printer wrote in a way Echo cannot read keeps its text: it is
+      // timed when Echo saw it, rather than failing the printer until it leaves the last 50.
+      const at = new Date(e.time);
+      const readable = !Number.isNaN(at.getTime());
+      return {
+        // Event ids are grouped by their high digit: 0x1xxxx are errors, 0x2xxxx print-job events.
+        level: e.type_id >= 0x10000 && e.type_id < 0x20000 ? 'ERROR' : 'INFO',
+        timestamp: (readable ? at : new Date()).toISOString(),
+        message: e.message,
+        context: readable ? { type_id: e.type_id } : { type_id: e.type_id, machine_time: e.time },
+      };
+    });
   }
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import fc from 'fast-check';
+import { fuzzRuns } from '../../../../test/helpers/fuzz-runs.ts';
 import { findEvent, MAX_JOB_NAME } from './events.ts';
 
 /**
@@ -105,7 +106,7 @@ test('property: agrees with the reference regular expressions on short lines', (
       if (expected?.kind === 'job_started' && !/\w/.test(expected.job ?? '')) return;
       assert.deepEqual(findEvent(message), expected);
     }),
-    { numRuns: 3000 },
+    { numRuns: fuzzRuns(3000) },
   );
 });
 
@@ -124,6 +125,6 @@ test('property: any line of 100 KB is read within a time budget (a quadratic par
       const took = performance.now() - started;
       assert.ok(took < BUDGET_MS, `${took.toFixed(0)} ms for a ${message.length}-character line`);
     }),
-    { numRuns: 40 },
+    { numRuns: fuzzRuns(40) },
   );
 });

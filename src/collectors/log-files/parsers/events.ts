@@ -20,6 +20,8 @@ export const MAX_JOB_NAME = 256;
 /** `layer 12 of 40`, `Layer 12/40`: linear (one literal word, then bounded runs). */
 const LAYER = /\blayer\s+(\d+)\s*(?:of|\/)\s*(\d+)/i;
 const WORD = /\w+/g;
+/** A literal search (linear): a line without these words holds no job start or end. */
+const SUBJECT_HINT = /build|job|print/i;
 const SPACE = /\s/;
 const LINE_BREAK = /[\n\r\u2028\u2029]/;
 
@@ -31,6 +33,11 @@ interface Word {
 
 /** The job markers shared by the log formats Echo reads (a build or job that starts, layers, ends). */
 export function findEvent(message: string): JobEvent | undefined {
+  // Most lines name no build, job or print: only a layer count can be in them.
+  if (!SUBJECT_HINT.test(message)) {
+    const layer = LAYER.exec(message);
+    return layer ? { kind: 'layer', layer: Number(layer[1]), layers: Number(layer[2]) } : undefined;
+  }
   const words = wordsOf(message);
   if (words.length === 0) return undefined;
   const started = findStarted(message, words);
