@@ -20,6 +20,7 @@ import {
   type SelfSignedCertificate,
   selfSignedCertificate,
 } from '../../src/collectors/sdk/simulator/self-signed-certificate.ts';
+import { remainingLength } from '../helpers/mqtt-wire.ts';
 
 export const MB = 1024 * 1024;
 
@@ -372,18 +373,6 @@ export const BAMBU_EXPECTED: Record<Exclude<BambuHostility, 'healthy'>, Expectat
   'ever-new-keys': { error: /grew past 10000 fields/, state: /^error$/, recurring: true },
   'not-json': { error: /not JSON/, state: /^error$/ },
 };
-
-function remainingLength(length: number): Buffer {
-  const bytes: number[] = [];
-  let rest = length;
-  do {
-    let byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    if (rest > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (rest > 0);
-  return Buffer.from(bytes);
-}
 
 /** A QoS 0 PUBLISH packet's fixed and variable header, for a payload of `payloadLength` bytes. */
 function publishHeader(topic: string, payloadLength: number): Buffer {

@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import test from 'node:test';
 import fc from 'fast-check';
 import { fuzzRuns } from '../../../test/helpers/fuzz-runs.ts';
+import { remainingLength } from '../../../test/helpers/mqtt-wire.ts';
 import { boundedLines, cutMarker } from './bounded-lines.ts';
 import { CollectorError } from './collector-error.ts';
 import { jsonDepth, parseMachineJson } from './machine-json.ts';
@@ -79,17 +80,9 @@ test('property: jsonDepth agrees with the parsed document for any JSON value', (
   );
 });
 
-/** An MQTT fixed header: packet type byte and the remaining length as a variable-length integer. */
+/** An MQTT fixed header: a PUBLISH type byte and the remaining length. */
 function header(length: number): Buffer {
-  const bytes = [0x30];
-  let rest = length;
-  do {
-    let byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    if (rest > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (rest > 0);
-  return Buffer.from(bytes);
+  return Buffer.concat([Buffer.from([0x30]), remainingLength(length)]);
 }
 
 test('MQTT packets: one over the limit is reported from its header, before its body arrives', () => {
