@@ -19,7 +19,7 @@ const http = await HostileJsonMachine.start(ultimakerRoutes);
 http.mode = 'oversized-stream';
 const cert = await certificate('01P00A000000001');
 const broker = await HostileBambuBroker.start(cert, '01P00A000000001');
-broker.flood = true;
+broker.mode = 'flood';
 mkdirSync(folder, { recursive: true });
 const file = join(folder, 'machine.log');
 writeFileSync(file, '');

@@ -1,13 +1,13 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { allCollectors } from '../src/collectors/all.ts';
 import { Agent } from '../src/core/agent.ts';
-import { resolveConfig } from '../src/core/config/load.ts';
-import { BENCH_TOKEN, type Fleet, SCALE, startChild, stopChild, workDir } from './shared.ts';
+import type { ConfigInput } from '../src/shared/config/schema.ts';
+import { type Fleet, fleetConfig, SCALE, startChild, stopChild, workDir } from './shared.ts';
 
 export interface FloodFigure {
   machines: number;
-  /** p99 poll lag of the healthy machines, ms: with the flood, and without it (same run). */
+  /** p99 poll lag over every machine polled (the flooders included), ms: with the flood, and without it (same run). */
   floodP99LagMs: number;
   quietP99LagMs: number;
   floodPolls: number;
@@ -26,61 +26,37 @@ interface Flooders {
   folder: string;
 }
 
-function config(fleet: Fleet, dataDir: string, flooders: Flooders | undefined) {
-  const healthy = fleet.machines.map((m) => ({
-    name: m.name,
-    collector: 'ultimaker',
-    connection: { host: '127.0.0.1', port: m.port },
-    modeler: m.modeler,
-    poll_interval: 1,
-    timeout: 5,
-  }));
-  const flood = flooders
-    ? (() => {
-        const accessCode = join(dataDir, 'access-code');
-        mkdirSync(dataDir, { recursive: true });
-        writeFileSync(accessCode, '12345678', { mode: 0o600 });
-        return [
-          {
-            name: 'flood-http',
-            collector: 'ultimaker',
-            connection: { host: '127.0.0.1', port: flooders.httpPort },
-            poll_interval: 1,
-            timeout: 5,
-          },
-          {
-            name: 'flood-mqtt',
-            collector: 'bambu',
-            connection: {
-              host: '127.0.0.1',
-              port: flooders.bambu.port,
-              serial: flooders.bambu.serial,
-              tls: { fingerprint: flooders.bambu.fingerprint },
-            },
-            credentials: { password_ref: `file:${accessCode}` },
-            poll_interval: 1,
-            timeout: 5,
-          },
-          {
-            name: 'flood-log',
-            collector: 'log-files',
-            connection: { format: 'eos', folder: flooders.folder, start_at: 'end' },
-            poll_interval: 1,
-            timeout: 5,
-          },
-        ];
-      })()
-    : [];
-  return resolveConfig(
+/** The three flooding machines, polled each second like the fleet. */
+function floodMachines(flooders: Flooders, dataDir: string): NonNullable<ConfigInput['machines']> {
+  const accessCode = join(dataDir, 'access-code');
+  writeFileSync(accessCode, '12345678', { mode: 0o600 });
+  const polled = { poll_interval: 1, timeout: 5 };
+  return [
     {
-      workstation_name: 'bench-flood',
-      data_dir: dataDir,
-      cloud: { url: fleet.url, api_token: BENCH_TOKEN },
-      log: { level: 'error', cloud_level: 'fatal' },
-      machines: [...healthy, ...flood],
+      name: 'flood-http',
+      collector: 'ultimaker',
+      connection: { host: '127.0.0.1', port: flooders.httpPort },
+      ...polled,
     },
-    {},
-  );
+    {
+      name: 'flood-mqtt',
+      collector: 'bambu',
+      connection: {
+        host: '127.0.0.1',
+        port: flooders.bambu.port,
+        serial: flooders.bambu.serial,
+        tls: { fingerprint: flooders.bambu.fingerprint },
+      },
+      credentials: { password_ref: `file:${accessCode}` },
+      ...polled,
+    },
+    {
+      name: 'flood-log',
+      collector: 'log-files',
+      connection: { format: 'eos', folder: flooders.folder, start_at: 'end' },
+      ...polled,
+    },
+  ];
 }
 
 /** Polls the fleet for a window and returns the p99 lag of the healthy machines' polls. */
@@ -89,8 +65,9 @@ async function measure(
   name: string,
   flooders: Flooders | undefined,
 ): Promise<{ p99: number; polls: number; states: string[] }> {
+  const dataDir = workDir(name);
   const agent = await Agent.start({
-    config: config(fleet, workDir(name), flooders),
+    config: fleetConfig(fleet, name, dataDir, flooders ? floodMachines(flooders, dataDir) : []),
     collectors: allCollectors(),
     api: false,
   });

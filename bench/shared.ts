@@ -4,6 +4,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../src/core/config/load.ts';
 import { AGENT_NODE_FLAGS } from '../src/core/runtime-flags.ts';
+import type { ConfigInput } from '../src/shared/config/schema.ts';
 
 export const BENCH_TOKEN = { uuid: '00000000-0000-4000-8000-00000000be4c', secret: 'bench-secret' };
 
@@ -41,22 +42,33 @@ export interface Fleet {
   machines: Array<{ name: string; port: number; modeler: string }>;
 }
 
-/** An agent polling every printer of the fleet each second with the real Ultimaker collector. */
-export function fleetConfig(fleet: Fleet, name: string, dataDir: string) {
+/**
+ * An agent polling every printer of the fleet each second with the real Ultimaker collector, and
+ * `others` beside them.
+ */
+export function fleetConfig(
+  fleet: Fleet,
+  name: string,
+  dataDir: string,
+  others: NonNullable<ConfigInput['machines']> = [],
+) {
   return resolveConfig(
     {
       workstation_name: name,
       data_dir: dataDir,
       cloud: { url: fleet.url, api_token: BENCH_TOKEN },
       log: { level: 'error', cloud_level: 'fatal' },
-      machines: fleet.machines.map((m) => ({
-        name: m.name,
-        collector: 'ultimaker',
-        connection: { host: '127.0.0.1', port: m.port },
-        modeler: m.modeler,
-        poll_interval: 1,
-        timeout: 5,
-      })),
+      machines: [
+        ...fleet.machines.map((m) => ({
+          name: m.name,
+          collector: 'ultimaker',
+          connection: { host: '127.0.0.1', port: m.port },
+          modeler: m.modeler,
+          poll_interval: 1,
+          timeout: 5,
+        })),
+        ...others,
+      ],
     },
     {},
   );

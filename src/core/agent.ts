@@ -11,7 +11,7 @@ import { diagnosticsZip } from './api/diagnostics.ts';
 import { LocalApi } from './api/local-api.ts';
 import { type Clock, wallClock } from './clock.ts';
 import { noteCloudUrl } from './cloud/cloud-switch.ts';
-import { forgetApiToken, loginForToken, useApiToken, withheldTokenReason } from './cloud/credentials.ts';
+import { forgetApiToken, loginForToken, useApiToken } from './cloud/credentials.ts';
 import { CloudHttpClient } from './cloud/http-client.ts';
 import { AppMachines, type MachineInput } from './collection/app-machines.ts';
 import { followCloudMachines, readCloudMachines } from './collection/cloud-machines.ts';
@@ -32,7 +32,8 @@ import type { LocalSettingsPatch } from './config/local-settings.ts';
 import { type AgentLogging, createLogging, type Logger } from './logging/create-logger.ts';
 import { restrictDataDir } from './owner-only.ts';
 import { openSecretStore } from './secrets/encrypted-file-store.ts';
-import { FileSecretStore, resolveSecretRef, type SecretStore } from './secrets/secret-store.ts';
+import { resolveSecretRef, type SecretStore } from './secrets/secret-store.ts';
+import { logStartNotices } from './start-notices.ts';
 import type { JobRecord } from './store/job-history.ts';
 import { runStoreMaintenance } from './store/maintenance.ts';
 import { Store } from './store/store.ts';
@@ -92,6 +93,7 @@ export class Agent implements AgentPort {
   /** The operator paused collection (tray or UI); kept in the store across restarts. */
   private pausedByOperator = false;
   private stopping = false;
+  private stopped: Promise<void> | undefined;
   private started = false;
   private readonly jobHistory: JobHistoryFeed;
   private readonly appSettings: AppSettings;
@@ -132,18 +134,6 @@ export class Agent implements AgentPort {
       serverName: config.workstation_name,
     });
     this.logger = this.logging.logger;
-    if (notOwnerOnly.length > 0) {
-      this.logger.warn(
-        { paths: notOwnerOnly },
-        'data_dir could not be made readable by its owner only (a file system without modes?); check who can read it',
-      );
-    }
-    if (this.secrets instanceof FileSecretStore && this.secrets.unencryptedBecause) {
-      this.logger.warn(
-        { secrets: this.secrets.description },
-        'the desktop app could not encrypt the secret store: secrets are kept in an owner-only file',
-      );
-    }
     this.store = Store.open({
       dataDir: config.data_dir,
       maxSizeBytes: config.store.max_size_mb * 1024 * 1024,
@@ -160,19 +150,12 @@ export class Agent implements AgentPort {
         this.logger.error({ quarantine: report }, 'the local database was damaged: quarantined and salvaged'),
     });
     this.logging.storeSink.attach((entry) => this.store.ingestLog(entry));
-    const moved = noteCloudUrl(this.store, this.secrets, config.cloud.url);
-    if (moved) {
-      this.logger.warn(
-        moved,
-        moved.signInForgotten
-          ? 'the cloud URL changed: registering anew there; the sign-in was for the old cloud, sign in to the new one'
-          : 'the cloud URL changed: registering anew there; unsent records go to the new cloud',
-      );
-    }
-    if (config.withheldApiToken) {
-      // Once per start; `status` says it too (cloud.authError) while signed out.
-      this.logger.warn(config.withheldApiToken, withheldTokenReason(config.withheldApiToken));
-    }
+    logStartNotices(this.logger, {
+      notOwnerOnly,
+      secrets: this.secrets,
+      cloudMoved: noteCloudUrl(this.store, this.secrets, config.cloud.url),
+      withheldApiToken: config.withheldApiToken,
+    });
     this.jobHistory = new JobHistoryFeed(this.store.jobs, this.logger);
     this.appSettings = new AppSettings(config, this.logger, options.onRestart);
     // Before the list is read: it keeps only a machine's own secret-store entry as its reference.
@@ -464,9 +447,16 @@ export class Agent implements AgentPort {
     this.sync.credentialsChanged();
   }
 
-  /** Drains and closes within the deadline: refuse new work, commit what is queued, stop workers. */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  /**
+   * Drains and closes within the deadline: refuse new work, commit what is queued, stop workers.
+   * A second call waits for the first one's end (a shell and a crash restart may both stop it).
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.drainAndClose();
+    return this.stopped;
+  }
+
+  private async drainAndClose(): Promise<void> {
     this.stopping = true;
     this.logger.info('Echo agent stopping');
     this.maintenance.abort();

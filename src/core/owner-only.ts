@@ -1,5 +1,6 @@
-import { chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DATABASE_FILE } from './store/database-file.ts';
 
 /**
  * The files of `data_dir` that hold the store or a secret. A mode given when a file is created
@@ -8,9 +9,9 @@ import { join } from 'node:path';
  * every start.
  */
 const PRIVATE_FILES = [
-  'echo.db',
-  'echo.db-wal',
-  'echo.db-shm',
+  DATABASE_FILE,
+  `${DATABASE_FILE}-wal`,
+  `${DATABASE_FILE}-shm`,
   'secrets.json',
   'secrets.enc',
   'api.json',
@@ -25,25 +26,25 @@ export interface OwnerOnlyProblem {
 }
 
 /**
- * `chmod`, where modes mean something. False on Windows (chmod there only toggles read-only; the
- * folder's ACL under the user's profile or the service account's is what protects it) and for a
- * path that does not exist. A file system without modes (a FAT or SMB mount) is reported, not
- * fatal: the agent must still start.
+ * `chmod`, where modes mean something. Nothing to report on Windows (chmod there only toggles
+ * read-only; the folder's ACL under the user's profile or the service account's is what protects
+ * it) nor for a path that does not exist. Any other failure (a file system without modes, a FAT or
+ * SMB mount, a FUSE one that answers EINVAL, a file of another user) is reported, never thrown:
+ * the agent logs it and must still start.
  */
 export function restrictToOwner(
   path: string,
   mode: 0o700 | 0o600,
   platform: NodeJS.Platform = process.platform,
-): boolean | OwnerOnlyProblem {
-  if (platform === 'win32') return false;
+): OwnerOnlyProblem | undefined {
+  if (platform === 'win32') return undefined;
   try {
     chmodSync(path, mode);
-    return true;
+    return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return false;
-    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EROFS') return { path, reason: String(code) };
-    throw error;
+    if (code === 'ENOENT') return undefined;
+    return { path, reason: code ?? String(error) };
   }
 }
 
@@ -55,13 +56,36 @@ export function restrictDataDir(
   return [
     restrictToOwner(dataDir, 0o700, platform),
     ...PRIVATE_FILES.map((name) => restrictToOwner(join(dataDir, name), 0o600, platform)),
-  ].filter((result): result is OwnerOnlyProblem => typeof result === 'object');
+  ].filter((problem): problem is OwnerOnlyProblem => problem !== undefined);
 }
 
 /**
- * The database and its WAL and shared-memory files 0600. Called before SQLite writes: the WAL and
- * SHM files it makes later take the database file's mode, so they are owner-only from birth.
+ * Replaces the file at `path` with `text`, readable by its owner only, atomically: the text goes
+ * to a temporary file beside it, made 0600 (a temporary file a crash left behind is removed first,
+ * whatever its mode), flushed to disk, then renamed over `path`, and the rename flushed with its
+ * folder. A crash or power cut leaves the old file or the new one, never a half-written one.
  */
-export function restrictDatabaseFiles(path: string, platform: NodeJS.Platform = process.platform): void {
-  for (const file of [path, `${path}-wal`, `${path}-shm`]) restrictToOwner(file, 0o600, platform);
+export function writeOwnerOnlyAtomic(path: string, text: string): void {
+  const temporary = `${path}.tmp`;
+  rmSync(temporary, { force: true });
+  const fd = openSync(temporary, 'wx', 0o600);
+  try {
+    writeFileSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+  syncFolder(dirname(path));
+}
+
+function syncFolder(dir: string): void {
+  // Folders cannot be opened for fsync on Windows; NTFS journals the entry itself.
+  if (process.platform === 'win32') return;
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -17,6 +17,20 @@ import { tempDir } from './temp-dir.ts';
 
 export const SEED_TOKEN = { uuid: '00000000-0000-4000-8000-000000000001', secret: 'test-secret' };
 
+/**
+ * What a test started against its emulator, stopped before the emulator closes: `after` hooks run
+ * in the order they were added, so the emulator (started first) would close under an agent whose
+ * request is still in flight, and node may end the file with that request never settled.
+ */
+const stopBeforeCloud = new WeakMap<TestContext, Array<() => Promise<void>>>();
+
+function stopWithTest(t: TestContext, stop: () => Promise<void>): void {
+  const stops = stopBeforeCloud.get(t) ?? [];
+  stops.push(stop);
+  stopBeforeCloud.set(t, stops);
+  t.after(stop);
+}
+
 /** An emulator that knows the seed token and has one modeler per name given. */
 export async function startEmulator(
   t: TestContext,
@@ -24,7 +38,10 @@ export async function startEmulator(
   options: EmulatorOptions = {},
 ): Promise<{ emulator: CloudEmulator; modelers: Record<string, string> }> {
   const emulator = await startCloudEmulator({ seedToken: SEED_TOKEN, ...options });
-  t.after(() => emulator.close());
+  t.after(async () => {
+    for (const stop of stopBeforeCloud.get(t) ?? []) await stop();
+    await emulator.close();
+  });
   const modelers: Record<string, string> = {};
   for (const name of machines) modelers[name] = emulator.state.addModeler({ name }).uri;
   return { emulator, modelers };
@@ -59,7 +76,7 @@ export async function startAgent(
   clock: Clock = scaledClock(1),
 ): Promise<Agent> {
   const agent = await Agent.start({ config, clock });
-  t.after(() => agent.stop());
+  stopWithTest(t, () => agent.stop());
   return agent;
 }
 
@@ -70,7 +87,7 @@ export async function startAgentWithCollectors(
   clock: Clock = scaledClock(1),
 ): Promise<Agent> {
   const agent = await Agent.start({ config, clock, collectors: allCollectors() });
-  t.after(() => agent.stop());
+  stopWithTest(t, () => agent.stop());
   return agent;
 }
 
@@ -83,7 +100,7 @@ export async function startAgentHost(t: TestContext, config: ResolvedConfig): Pr
     collectors: allCollectors(),
     onFailed: (error) => t.diagnostic(`the core did not start again: ${String(error)}`),
   });
-  t.after(() => host.stop());
+  stopWithTest(t, () => host.stop());
   return host;
 }
 
@@ -111,6 +128,7 @@ export async function startMachine(
     username?: string;
     poll_interval?: number;
     timeout?: number;
+    max_message_mb?: number;
   },
 ) {
   const { emulator, modelers } = await startEmulator(t, ['machine-1']);
@@ -134,6 +152,7 @@ export async function startMachine(
       ...(credentials ? { credentials } : {}),
       poll_interval: machine.poll_interval ?? 0.2,
       timeout: machine.timeout ?? 2,
+      ...(machine.max_message_mb !== undefined ? { max_message_mb: machine.max_message_mb } : {}),
     })),
   };
   const agent = await startAgentWithCollectors(t, config);

@@ -274,3 +274,105 @@ export function assertNoMachineHeldTheLoop(t: TestContext, watch: StatusWatch): 
     `the event loop stalled in a machine's code: ${JSON.stringify(stall)}`,
   );
 }
+
+/** A window of the test: performance time for the probe's gaps, wall time for the cloud's records. */
+export interface AttackWindow {
+  from: number;
+  to: number;
+  fromWall: number;
+  toWall: number;
+}
+
+/**
+ * The baseline phase: every machine polled without an error, then the healthy machine's rhythm
+ * measured for `ms` while every machine still behaves.
+ */
+export async function measureBaseline(
+  agent: RealAgent,
+  names: string[],
+  ms: number,
+): Promise<{ baseline: { from: number; to: number }; rssBefore: number }> {
+  await waitForStatus(agent, allHealthy(names), 60_000, 'every machine healthy');
+  const from = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return { baseline: { from, to: performance.now() }, rssBefore: agent.maxRss };
+}
+
+export function startAttack(): AttackWindow {
+  return { from: performance.now(), to: 0, fromWall: Date.now(), toWall: 0 };
+}
+
+/**
+ * The end of an attack, as both suites judge it: the local API answered throughout, the healthy
+ * machine kept its schedule, never failed, kept printing and its captures reached the cloud, no
+ * machine held the event loop, the hostile machines really sent tens of MB, and the agent's memory
+ * stayed bounded.
+ */
+export function assertHealthyThroughAttack(
+  st: TestContext,
+  run: {
+    agent: RealAgent;
+    watch: StatusWatch;
+    healthy: { probe: PollProbe; testLoop: IntervalHistogram };
+    emulator: CloudEmulator;
+    modeler: string;
+    baseline: { from: number; to: number };
+    attack: AttackWindow;
+    sentBytes: number;
+    rssBefore: number;
+  },
+): void {
+  const { agent, watch, attack } = run;
+  const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+  st.diagnostic(`hostile machines sent ${mb(run.sentBytes)} MB during the attack`);
+  st.diagnostic(`agent RSS: ${mb(run.rssBefore)} MB before the attack, at most ${mb(agent.maxRss)} MB`);
+  st.diagnostic(`local API status latency under attack: max ${Math.max(...watch.latencies).toFixed(0)} ms`);
+  st.diagnostic(`event loop: ${JSON.stringify(watch.eventLoop)}`);
+  assert.deepEqual(watch.problems, [], 'the local API answered every status call');
+  assertOnTime(st, run.healthy, run.baseline, attack);
+  assertNoMachineHeldTheLoop(st, watch);
+  const healthyLive = watch.last.find((m) => m.name === HEALTHY)?.live;
+  assert.equal(healthyLive?.lastError, undefined, 'the healthy machine never failed');
+  assert.equal(healthyLive?.failures, 0);
+  assert.equal(healthyLive?.snapshot.state, 'printing');
+  assertCapturesFlowed(st, run.emulator, run.modeler, attack);
+  assert.ok(
+    run.sentBytes > 40 * 1024 * 1024,
+    `the hostile machines sent tens of MB (${mb(run.sentBytes)} MB)`,
+  );
+  assert.ok(
+    agent.maxRss < RSS_BOUND,
+    `the agent's RSS stayed under ${mb(RSS_BOUND)} MB (max ${mb(agent.maxRss)} MB)`,
+  );
+}
+
+/** One hostile machine per mode, each closed when the test ends. */
+export async function startPerMode<M extends string, T extends { close(): Promise<void> }>(
+  t: TestContext,
+  modes: readonly M[],
+  start: (mode: M) => Promise<T>,
+): Promise<Map<string, T>> {
+  const machines = new Map<string, T>();
+  for (const mode of modes) {
+    const machine = await start(mode);
+    t.after(() => machine.close());
+    machines.set(mode, machine);
+  }
+  return machines;
+}
+
+/** Waits until machine `name` shows an error matching `error` in the local API. */
+export function waitForError(
+  agent: RealAgent,
+  name: string,
+  error: RegExp,
+  timeoutMs: number,
+  what: string,
+): Promise<MachineSummary[]> {
+  return waitForStatus(
+    agent,
+    (machines) => error.test(machines.find((m) => m.name === name)?.live?.lastError ?? ''),
+    timeoutMs,
+    what,
+  );
+}

@@ -363,7 +363,14 @@ export class HostileMtconnect {
 // a packet it never sends whole.
 // ---------------------------------------------------------------------------------------------
 
-export type BambuHostility = 'healthy' | 'deep-report' | 'huge-packet' | 'ever-new-keys' | 'not-json';
+export type BambuHostility =
+  | 'healthy'
+  | 'deep-report'
+  | 'huge-packet'
+  | 'ever-new-keys'
+  | 'not-json'
+  /** Healthy reports as fast as the socket takes them (thousands a second). */
+  | 'flood';
 
 export const BAMBU_EXPECTED: Record<Exclude<BambuHostility, 'healthy'>, Expectation> = {
   'deep-report': { error: /nested deeper than 32 levels/, state: /^error$/ },
@@ -372,6 +379,8 @@ export const BAMBU_EXPECTED: Record<Exclude<BambuHostility, 'healthy'>, Expectat
   // fails again and again, and between two failures it is connected.
   'ever-new-keys': { error: /grew past 10000 fields/, state: /^error$/, recurring: true },
   'not-json': { error: /not JSON/, state: /^error$/ },
+  // Reconnected after its backoff, it floods again: failed again each time.
+  flood: { error: /more than 200 reports in a second/, state: /^error$/, recurring: true },
 };
 
 /** A QoS 0 PUBLISH packet's fixed and variable header, for a payload of `payloadLength` bytes. */
@@ -399,8 +408,6 @@ interface MqttSession {
  */
 export class HostileBambuBroker {
   mode: BambuHostility = 'healthy';
-  /** Healthy reports as fast as each socket takes them, every tick (the flood benchmark). */
-  flood = false;
   bytesSent = 0;
   connections = 0;
   private readonly sessions = new Set<MqttSession>();
@@ -579,7 +586,7 @@ export class HostileBambuBroker {
 
   private tick(): void {
     this.ticks++;
-    if (this.flood) {
+    if (this.mode === 'flood') {
       for (const session of this.sessions) if (session.subscribed) this.floodSession(session);
       return;
     }

@@ -10,16 +10,16 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startEmulator, tempDir } from '../helpers/harness.ts';
 import {
-  allHealthy,
-  assertCapturesFlowed,
   assertClearErrors,
-  assertNoMachineHeldTheLoop,
-  assertOnTime,
+  assertHealthyThroughAttack,
   HEALTHY,
+  measureBaseline,
   RSS_BOUND,
   StatusWatch,
+  startAttack,
   startHealthyMachine,
-  waitForStatus,
+  startPerMode,
+  waitForError,
 } from './attack.ts';
 import {
   certificate,
@@ -52,25 +52,12 @@ test('hostile HTTP machines against the real agent: each fails alone, the health
   const { emulator, modelers } = await startEmulator(t, [HEALTHY, ...hostileNames]);
   const healthy = await startHealthyMachine(t);
 
-  const ultimakers = new Map<string, HostileJsonMachine>();
-  for (const mode of UM_MODES) {
-    const machine = await HostileJsonMachine.start(ultimakerRoutes);
-    t.after(() => machine.close());
-    ultimakers.set(mode, machine);
-  }
-  const mtconnects = new Map<string, HostileMtconnect>();
-  for (const mode of MT_MODES) {
-    const machine = await HostileMtconnect.start();
-    t.after(() => machine.close());
-    mtconnects.set(mode, machine);
-  }
+  const ultimakers = await startPerMode(t, UM_MODES, () => HostileJsonMachine.start(ultimakerRoutes));
+  const mtconnects = await startPerMode(t, MT_MODES, () => HostileMtconnect.start());
   const eosCertificate = await certificate('si2381');
-  const eosMachines = new Map<string, HostileJsonMachine>();
-  for (const mode of EOS_MODES) {
-    const machine = await HostileJsonMachine.start(eosV6Routes, eosCertificate);
-    t.after(() => machine.close());
-    eosMachines.set(mode, machine);
-  }
+  const eosMachines = await startPerMode(t, EOS_MODES, () =>
+    HostileJsonMachine.start(eosV6Routes, eosCertificate),
+  );
   const secret = join(tempDir(t), 'eos-password');
   writeFileSync(secret, 'hostile', { mode: 0o600 });
 
@@ -107,14 +94,10 @@ test('hostile HTTP machines against the real agent: each fails alone, the health
   const agent = await RealAgent.start(t, { cloudUrl: emulator.url, modelers, machines });
 
   // Baseline: every machine behaves, the healthy one's rhythm is measured.
-  await waitForStatus(agent, allHealthy([HEALTHY, ...hostileNames]), 60_000, 'every machine healthy');
-  const baseline = { from: performance.now(), to: 0 };
-  await sleep(BASELINE_MS);
-  baseline.to = performance.now();
-  const rssBefore = agent.maxRss;
+  const { baseline, rssBefore } = await measureBaseline(agent, [HEALTHY, ...hostileNames], BASELINE_MS);
 
   // The attack: every hostile machine turns at once.
-  const attack = { from: performance.now(), to: 0, fromWall: Date.now(), toWall: 0 };
+  const attack = startAttack();
   for (const [mode, machine] of ultimakers) machine.mode = mode as HttpHostility;
   for (const [mode, machine] of mtconnects) machine.mode = mode as MtconnectHostility;
   for (const [mode, machine] of eosMachines) machine.mode = mode as HttpHostility;
@@ -130,12 +113,10 @@ test('hostile HTTP machines against the real agent: each fails alone, the health
     'issue 9 reproduction: a 700 MB answer is refused from its header (the agent died of ERR_STRING_TOO_LONG)',
     async (st) => {
       const huge = ultimakers.get('huge-declared')!;
-      await waitForStatus(
+      await waitForError(
         agent,
-        (ms) =>
-          HTTP_EXPECTED['huge-declared'].error.test(
-            ms.find((m) => m.name === 'um-huge-declared')?.live?.lastError ?? '',
-          ),
+        'um-huge-declared',
+        HTTP_EXPECTED['huge-declared'].error,
         30_000,
         'the 700 MB answer refused',
       );
@@ -191,27 +172,17 @@ test('hostile HTTP machines against the real agent: each fails alone, the health
       attack.toWall = Date.now();
       await watch.stop();
       agent.assertAlive('at the end of the attack');
-      st.diagnostic(`hostile machines sent ${(sent() / MB).toFixed(0)} MB during the attack`);
-      st.diagnostic(
-        `agent RSS: ${(rssBefore / MB).toFixed(0)} MB before the attack, at most ${(agent.maxRss / MB).toFixed(0)} MB`,
-      );
-      st.diagnostic(
-        `local API status latency under attack: max ${Math.max(...watch.latencies).toFixed(0)} ms`,
-      );
-      st.diagnostic(`event loop: ${JSON.stringify(watch.eventLoop)}`);
-      assert.deepEqual(watch.problems, [], 'the local API answered every status call');
-      assertOnTime(st, healthy, baseline, attack);
-      assertNoMachineHeldTheLoop(st, watch);
-      const healthyLive = watch.last.find((m) => m.name === HEALTHY)?.live;
-      assert.equal(healthyLive?.lastError, undefined, 'the healthy machine never failed');
-      assert.equal(healthyLive?.failures, 0);
-      assert.equal(healthyLive?.snapshot.state, 'printing');
-      assertCapturesFlowed(st, emulator, modelers[HEALTHY]!, attack);
-      assert.ok(sent() > 40 * MB, `the hostile machines sent tens of MB (${(sent() / MB).toFixed(0)} MB)`);
-      assert.ok(
-        agent.maxRss < RSS_BOUND,
-        `the agent's RSS stayed under ${RSS_BOUND / MB} MB (max ${(agent.maxRss / MB).toFixed(0)} MB)`,
-      );
+      assertHealthyThroughAttack(st, {
+        agent,
+        watch,
+        healthy,
+        emulator,
+        modeler: modelers[HEALTHY]!,
+        baseline,
+        attack,
+        sentBytes: sent(),
+        rssBefore,
+      });
     },
   );
 

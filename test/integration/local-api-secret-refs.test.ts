@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EosConnectSimulator } from '../../src/collectors/eos-connect-v6/simulator/eos-connect-simulator.ts';
+import { FileSecretStore } from '../../src/core/secrets/secret-store.ts';
 import { startAgentWithCollectors, startEmulator, tempDir, testConfig } from '../helpers/harness.ts';
 
 type Answer = { status: number; body: { ok?: boolean; error?: { code: string; message: string } } };
@@ -114,4 +115,59 @@ test('settings and sign-in take no secret references; an http:// cloud url off t
   const http = await call('PUT', '/api/v1/settings', { cloud: { url: 'http://cloud.example/' } });
   assert.equal(http.status, 400);
   assert.match(http.body.error?.message ?? '', /cloud\.url: plain http:\/\/ .*allow_insecure_http/);
+});
+
+test('machines/test refuses even "its own" store entry for a name of the configuration file (the administrator’s password)', async (t) => {
+  const secret = 'the-administrators-password';
+  const sim = await EosConnectSimulator.start({ password: secret });
+  t.after(() => sim.close());
+  const { emulator } = await startEmulator(t, []);
+  const dir = tempDir(t);
+  // The administrator's machine: its password_ref names an entry of Echo's secret store.
+  FileSecretStore.inDataDir(dir).set('machine-press', secret);
+  const connection = { host: sim.host, port: sim.port, tls: { fingerprint: sim.fingerprint } };
+  await startAgentWithCollectors(
+    t,
+    testConfig(
+      dir,
+      emulator.url,
+      {},
+      {
+        machines: [
+          {
+            name: 'press',
+            collector: 'eos-connect-v6',
+            connection,
+            credentials: { username: sim.username, password_ref: 'store:machine-press' },
+          },
+        ],
+      },
+    ),
+  );
+  const { url, token } = JSON.parse(readFileSync(join(dir, 'api.json'), 'utf8')) as {
+    url: string;
+    token: string;
+  };
+  // The caller's host would do: the simulator stands in for it and says whether the password came.
+  const answer = await fetch(`${url}/api/v1/machines/test`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      machine: {
+        name: 'press',
+        collector: 'eos-connect-v6',
+        connection,
+        timeout: 5,
+        credentials: { username: sim.username, password_ref: 'store:machine-press' },
+      },
+    }),
+  });
+  const body = (await answer.json()) as Answer['body'];
+  assert.equal(answer.status, 400, JSON.stringify(body));
+  assert.equal(body.error?.code, 'secret_ref_not_allowed');
+  assert.match(
+    body.error?.message ?? '',
+    /machine\.credentials\.password_ref: "press" is a machine of the configuration file/,
+  );
+  assert.match(body.error?.message ?? '', /send the password itself/);
 });

@@ -133,8 +133,9 @@ export class BambuCollector implements Collector {
   }
 
   async poll(_signal: AbortSignal): Promise<PollResult> {
-    if (this.disconnected) throw this.disconnected;
+    // What broke first is the cause: closing a flooding printer's connection also drops it.
     if (this.broken) throw this.broken;
+    if (this.disconnected) throw this.disconnected;
     if (this.badReport) throw this.badReport;
     const staleMs = this.connection.stale_after * 1000;
     const now = Date.now();

@@ -17,7 +17,7 @@ import type { LogFormat } from './parsers/format.ts';
 import { logFormat } from './parsers/formats.ts';
 
 const FILES_KEY = 'files';
-const YIELD_EVERY_LINES = 500;
+const YIELD_EVERY_LINES = 200;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const JOB_KEY = 'job';
 

@@ -29,39 +29,38 @@ export function boundedLines(
 ): BoundedLines {
   const wide = encoding === 'utf16le';
   const step = wide ? 2 : 1;
+  const whole = data.length - (wide ? data.length % 2 : 0);
   const parts: string[] = [];
   let position = 0;
   let cut = 0;
   if (skipping) {
     const newline = nextNewline(data, 0, wide);
-    if (newline < 0)
-      return { text: '', bytes: data.length - (wide ? data.length % 2 : 0), skipping: true, cut };
+    if (newline < 0) return { text: '', bytes: whole, skipping: true, cut };
     position = newline + step;
   }
+  // Lines within the cap are decoded together, a run at a time (one string per read, as a
+  // plain read would), so bounding costs nothing on an ordinary log.
+  let run = position;
+  const flushRun = (to: number) => {
+    if (to > run) parts.push(data.subarray(run, to).toString(encoding));
+  };
   while (position < data.length) {
     const newline = nextNewline(data, position, wide);
-    const end = newline < 0 ? data.length : newline;
-    const length = end - position;
+    const length = (newline < 0 ? data.length : newline) - position;
     // A line without its newline that already fills the cap can only get longer: cut it now.
     if (length > maxLineBytes || (newline < 0 && length >= maxLineBytes)) {
+      flushRun(position);
       const keep = charBoundary(data, position, position + maxLineBytes, wide);
       parts.push(`${data.subarray(position, keep).toString(encoding)}${cutMarker(maxLineBytes)}\n`);
       cut++;
-      if (newline < 0) {
-        return {
-          text: parts.join(''),
-          bytes: data.length - (wide ? data.length % 2 : 0),
-          skipping: true,
-          cut,
-        };
-      }
+      if (newline < 0) return { text: parts.join(''), bytes: whole, skipping: true, cut };
+      run = newline + step;
     } else if (newline < 0) {
       break; // a line still being written: wait for its newline
-    } else {
-      parts.push(data.subarray(position, newline + step).toString(encoding));
     }
     position = newline + step;
   }
+  flushRun(position);
   return { text: parts.join(''), bytes: position, skipping: false, cut };
 }
 

@@ -7,7 +7,12 @@ import { startMachine, waitFor } from '../../../test/helpers/harness.ts';
 import { fingerprintOf } from '../sdk/opcua-session.ts';
 import { SlmSimulator } from './simulator/slm-simulator.ts';
 
-async function setup(t: import('node:test').TestContext, pin = true, subscribe = true) {
+async function setup(
+  t: import('node:test').TestContext,
+  pin = true,
+  subscribe = true,
+  maxMessageMb?: number,
+) {
   const sim = await SlmSimulator.start({ layersPerSecond: 100 });
   t.after(() => sim.close());
   const machine = await startMachine(t, {
@@ -20,6 +25,7 @@ async function setup(t: import('node:test').TestContext, pin = true, subscribe =
     },
     poll_interval: 0.5,
     timeout: 10,
+    ...(maxMessageMb !== undefined ? { max_message_mb: maxMessageMb } : {}),
   });
   return { sim, ...machine };
 }
@@ -150,4 +156,18 @@ test('each machine trusts only its own pinned certificate; a re-pinned one repla
   assert.ok(after.includes(sim.fingerprint), 'the new certificate is trusted');
   assert.ok(!after.includes(old), 'the old one is gone');
   assert.equal(after.length, 2, 'one per machine');
+});
+
+test('a hostile OPC UA server: a value over max_message_mb ends its channel, the machine fails alone and comes back', async (t) => {
+  const { sim, live } = await setup(t, true, false, 1);
+  await waitFor(() => live().snapshot.state === 'idle', 20_000, 'idle');
+  // A job name of 4 MB: the read answer is four times the limit the client told the server.
+  sim.build.start('x'.repeat(4 * 1024 * 1024), 1000);
+  await waitFor(() => live().lastError !== undefined, 20_000, 'the oversized answer refused');
+  assert.match(live().snapshot.state, /^(error|offline)$/);
+  assert.doesNotMatch(live().lastError!, /x{1000}/, 'the error does not carry the payload');
+  sim.build.clear();
+  sim.build.start('impeller.slm', 1000);
+  await waitFor(() => live().snapshot.state === 'printing', 30_000, 'back once the server behaves');
+  assert.equal(live().snapshot.job?.name, 'impeller.slm');
 });

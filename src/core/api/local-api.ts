@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { machineSchema } from '../../shared/config/schema.ts';
 import { CloudHttpError, ConfigError, describeError } from '../../shared/errors.ts';
 import { type LocalSettingsPatch, localSettingsPatchSchema } from '../config/local-settings.ts';
-import { refuseForeignSecretRefs } from '../secrets/app-secret-refs.ts';
+import { refuseForeignSecretRefs, refuseStoredPasswordOfOthers } from '../secrets/app-secret-refs.ts';
 import type { AgentPort } from './agent-port.ts';
 import {
   ApiProblem,
@@ -210,8 +210,9 @@ export class LocalApi {
         // A machines[] entry, or {machine, password} from the wizard (a password not yet stored).
         const body = await readJson(req, z.union([machineRequest, machineSchema]));
         // Checked before anything connects: the host is the caller's to choose.
-        if ('machine' in body) refuseForeignSecretRefs(body.machine, 'machine');
-        else refuseForeignSecretRefs(body, '');
+        const [machine, field] = 'machine' in body ? [body.machine, 'machine'] : [body, ''];
+        refuseForeignSecretRefs(machine, field);
+        refuseStoredPasswordOfOthers(machine, field, this.agent.machineDefinition(machine.name)?.origin);
         const test =
           'machine' in body
             ? await this.agent.testMachine(body.machine, body.password)

@@ -108,7 +108,9 @@ export function openApiDocument(serverUrl: string) {
           security: secured,
           responses: {
             200: json('{ok, message, details?}'),
-            400: json('invalid machine, or a password_ref other than its own store: entry'),
+            400: json(
+              'invalid machine, or a password_ref other than its own store: entry (none at all for a name of the config file or the cloud)',
+            ),
           },
         },
       },

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { AgentStatus } from '../api/agent-port.ts';
 import type { ApiEndpointFile } from '../api/local-api.ts';
 import { defaultDataDir, loadConfigFile } from '../config/load.ts';
+import { DATABASE_FILE } from '../store/database-file.ts';
 import { Store } from '../store/store.ts';
 import { out } from './output.ts';
 
@@ -31,7 +32,7 @@ export async function statusCommand(flags: {
     else printLive(live);
     return 0;
   }
-  if (!existsSync(join(dataDir, 'echo.db'))) {
+  if (!existsSync(join(dataDir, DATABASE_FILE))) {
     out(`No Echo data in ${dataDir}: the agent has never run with this data_dir.`);
     return 3;
   }

@@ -1,5 +1,10 @@
 import type { z } from 'zod';
-import { CloudHttpError, CloudNetworkError, CloudReplyError } from '../../shared/errors.ts';
+import {
+  CloudHttpError,
+  CloudNetworkError,
+  type CloudOriginError,
+  CloudReplyError,
+} from '../../shared/errors.ts';
 import { CredentialOrigins } from './credential-origins.ts';
 import { errorBody } from './replies.ts';
 
@@ -48,6 +53,16 @@ export class CloudHttpClient {
 
   resolve(url: string): string {
     return new URL(url, this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`).toString();
+  }
+
+  /** True when `url` (absolute, or relative to the base URL) is on one of the cloud's own origins. */
+  trusts(url: string): boolean {
+    return this.origins.trusts(this.resolve(url));
+  }
+
+  /** The error for a resource on another origin, which is not fetched (logged once per origin). */
+  refuse(method: CloudRequest['method'], url: string): CloudOriginError {
+    return this.origins.refuse(method, this.resolve(url));
   }
 
   async send(request: CloudRequest): Promise<CloudResponse> {

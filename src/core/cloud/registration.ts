@@ -1,5 +1,5 @@
 import { arch, platform, release, type } from 'node:os';
-import { CloudHttpError, CloudOriginError } from '../../shared/errors.ts';
+import { CloudHttpError } from '../../shared/errors.ts';
 import type { StoreStats } from '../store/store-stats.ts';
 import type { CloudHttpClient } from './http-client.ts';
 import { bureauReply, type EccoReply, eccoReply, listReply } from './replies.ts';
@@ -30,21 +30,28 @@ export function osFields(): { os_name: string; os_version: string; os_architectu
 
 /**
  * Registers this installation once (`POST /ecco/`) and remembers its URI; on later starts the URI
- * is checked with a GET and registration happens again only on 404.
+ * is checked with a GET and registration happens again only on 404. A `Location` on another origin
+ * than the cloud's is neither saved nor fetched: `CloudOriginError`, which the connect loop answers
+ * by holding off long (registering again at once would make a new installation each time).
  */
 export async function ensureRegistered(
   client: CloudHttpClient,
   stats: StoreStats,
   info: RegistrationInfo,
 ): Promise<{ uri: string; ecco: EccoReply }> {
-  const known = stats.getValue(ECCO_KEY);
+  let known = stats.getValue(ECCO_KEY);
+  if (known && !client.trusts(known)) {
+    // Saved by an older Echo, which kept any Location: not fetched; registered anew, and the new
+    // Location is checked before it is saved.
+    forgetRegistration(stats);
+    known = undefined;
+  }
   if (known) {
     try {
       return { uri: known, ecco: await client.json({ method: 'GET', url: known }, eccoReply) };
     } catch (error) {
-      // Gone (404), or kept by an older Echo on another origin than the cloud's: register anew.
-      const gone = error instanceof CloudHttpError && error.status === 404;
-      if (!gone && !(error instanceof CloudOriginError)) throw error;
+      // Gone (404): register anew.
+      if (!(error instanceof CloudHttpError && error.status === 404)) throw error;
     }
   }
   const bureau = info.bureau ?? (await firstBureau(client));
@@ -55,6 +62,7 @@ export async function ensureRegistered(
     health: info.health,
     health_check_on: new Date(info.now()).toISOString(),
   });
+  if (!client.trusts(location)) throw client.refuse('GET', location);
   stats.setValue(ECCO_KEY, location);
   return { uri: location, ecco: await client.json({ method: 'GET', url: location }, eccoReply) };
 }

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
 import { ConfigError } from '../../shared/errors.ts';
-import { refuseForeignSecretRefs, machineSecretName as secretName } from '../secrets/app-secret-refs.ts';
+import { refuseForeignSecretRefs } from '../secrets/app-secret-refs.ts';
+import { machineSecretName } from '../secrets/machine-secret-name.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import type { MachineOrigin, MachineSet } from './machine-set.ts';
 import { validateMachines } from './validate-machines.ts';
@@ -73,7 +74,7 @@ export class AppMachines {
     const machine = this.deps.machineSet.get(name);
     if (!machine || !this.deps.machineSet.removeLocal(name)) return false;
     const stored = machine.credentials?.password_ref;
-    if (stored === `store:${secretName(name)}`) this.deps.secrets.delete(secretName(name));
+    if (stored === `store:${machineSecretName(name)}`) this.deps.secrets.delete(machineSecretName(name));
     this.deps.removed(name);
     this.deps.logger.info({ machine: name }, 'machine removed');
     await this.deps.apply();
@@ -90,10 +91,10 @@ export class AppMachines {
   /** A password goes to the secret store, the machine keeps a reference (or its previous one). */
   private withPassword(machine: MachineConfig, password: string | undefined, keep?: string): MachineConfig {
     if (password) {
-      this.deps.secrets.set(secretName(machine.name), password);
+      this.deps.secrets.set(machineSecretName(machine.name), password);
       return {
         ...machine,
-        credentials: { ...machine.credentials, password_ref: `store:${secretName(machine.name)}` },
+        credentials: { ...machine.credentials, password_ref: `store:${machineSecretName(machine.name)}` },
       };
     }
     if (keep && !machine.credentials?.password_ref) {

@@ -162,13 +162,25 @@ export class CollectionManager {
       return { ok: false, message: describeError(error) };
     }
     const collector = definition.create(parsed.data, ctx);
+    // In a scope of its own, like a running machine: what escapes the collector during the test
+    // (a listener that throws) fails the test, not the core.
+    let faulted: (error: unknown) => void = () => {};
+    const fault = new Promise<never>((_, reject) => {
+      faulted = reject;
+    });
+    const scope = { machine: `${machine.name} (connection test)`, fault: faulted, blocked: () => {} };
     try {
-      return await withTimeout(
-        (s) => collector.testConnection(s),
-        machine.timeout * 1000,
-        machine.name,
-        this.deps.clock,
-        signal,
+      return await inMachineScope(scope, () =>
+        Promise.race([
+          withTimeout(
+            (s) => collector.testConnection(s),
+            machine.timeout * 1000,
+            machine.name,
+            this.deps.clock,
+            signal,
+          ),
+          fault,
+        ]),
       );
     } catch (error) {
       return { ok: false, message: describeError(error) };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { NOT_KEPT_IN_NAMES } from '../secrets/machine-secret-name.ts';
 
 /**
  * The folder of a machine's own files under `data_dir/machines/` (its OPC UA trust folder among
@@ -8,7 +9,7 @@ import { createHash } from 'node:crypto';
  * name Windows reserves (CON, NUL) is never a folder name by itself.
  */
 export function machineFolderName(name: string): string {
-  const readable = name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40);
+  const readable = name.replace(NOT_KEPT_IN_NAMES, '_').slice(0, 40);
   // UTF-16 code units as they are: every string, even one with a lone surrogate, hashes apart.
   const hash = createHash('sha256').update(Buffer.from(name, 'utf16le')).digest('hex').slice(0, 16);
   return `${readable}-${hash}`;

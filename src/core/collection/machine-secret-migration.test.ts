@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { Logger } from 'pino';
 import {
   startAgentWithCollectors,
   startEmulator,
@@ -10,6 +11,8 @@ import {
 } from '../../../test/helpers/harness.ts';
 import { machineSchema } from '../../shared/config/schema.ts';
 import { legacyMachineSecretName, machineSecretName } from '../secrets/machine-secret-name.ts';
+import { FileSecretStore } from '../secrets/secret-store.ts';
+import { migrateMachineSecretNames } from './machine-secret-migration.ts';
 
 const machine = (name: string) =>
   machineSchema.parse({
@@ -77,4 +80,33 @@ test('a password stored by an earlier Echo under the shared entry moves to the m
   await agent.addMachine({ machine: machine('printer_1'), password: 'new' });
   assert.equal(agent.secrets.get('machine-printer%00201'), 'old', 'the new machine took nothing');
   assert.equal(agent.secrets.get('machine-printer_1'), 'new');
+});
+
+test('two machines that shared one old entry ("printer 1", "printer#1") are warned about, even once it is removed', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'machines.local.json');
+  const shared = { username: 'echo', password_ref: 'store:machine-printer_1' };
+  writeFileSync(
+    file,
+    JSON.stringify([
+      { ...machine('printer 1'), credentials: shared },
+      { ...machine('printer#1'), credentials: shared },
+    ]),
+    { mode: 0o600 },
+  );
+  const secrets = FileSecretStore.inDataDir(dir);
+  secrets.set('machine-printer_1', 'one of them');
+  const said: Array<{ level: string; fields: unknown }> = [];
+  const logger = {
+    info: (fields: unknown) => said.push({ level: 'info', fields }),
+    warn: (fields: unknown) => said.push({ level: 'warn', fields }),
+  } as unknown as Logger;
+
+  migrateMachineSecretNames(file, secrets, [], logger);
+  assert.equal(secrets.get('machine-printer%00201'), 'one of them');
+  assert.equal(secrets.get('machine-printer%00231'), 'one of them');
+  assert.equal(secrets.get('machine-printer_1'), undefined, 'nothing refers to the old entry any more');
+  assert.deepEqual(said, [
+    { level: 'warn', fields: { machines: ['printer 1', 'printer#1'], shared_entry: 'machine-printer_1' } },
+  ]);
 });

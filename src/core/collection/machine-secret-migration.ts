@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { MachineConfig } from '../../shared/config/schema.ts';
+import { writeOwnerOnlyAtomic } from '../owner-only.ts';
 import { legacyMachineSecretName, machineSecretName } from '../secrets/machine-secret-name.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 
@@ -47,15 +48,17 @@ export function migrateMachineSecretNames(
   if (moved.size === 0) return;
   // Written before an old entry is removed: a crash in between leaves an unused entry, never a
   // machine without its password.
-  const temporary = `${file}.tmp`;
-  writeFileSync(temporary, JSON.stringify(saved, null, 2), { mode: 0o600 });
-  renameSync(temporary, file);
-  const stillUsed = new Set(
+  writeOwnerOnlyAtomic(file, JSON.stringify(saved, null, 2));
+  const referenced = new Set(
     [...(saved as SavedMachine[]), ...configured].map((m) => m.credentials?.password_ref),
   );
   for (const [legacy, machines] of moved) {
-    if (!stillUsed.has(`store:${legacy}`)) {
-      secrets.delete(legacy);
+    const stillUsed = referenced.has(`store:${legacy}`);
+    if (!stillUsed) secrets.delete(legacy);
+    // One machine alone on its old entry: its own password moved. Two or more ("printer 1" and
+    // "printer#1"), or a config-file machine still on it: one password for several machines, which
+    // may be right for one of them only.
+    if (machines.length === 1 && !stillUsed) {
       logger.info({ machines }, "a machine's stored password moved to its own secret-store entry");
     } else {
       logger.warn(

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import pino from 'pino';
 import { openTestStore } from '../../../test/helpers/store.ts';
 import { tempDir } from '../../../test/helpers/temp-dir.ts';
@@ -55,4 +56,55 @@ test('a machine saved by the app with a reference other than its own store entry
   const set = new MachineSet([], dir, store.stats, allCollectors(), pino({ level: 'silent' }), false);
   assert.deepEqual(set.get('leaky')?.credentials, { username: 'u' });
   assert.equal(set.get('own')?.credentials?.password_ref, 'store:machine-own');
+});
+
+test('a foreign reference dropped at start is dropped from machines.local.json too: warned about once, not at every start', (t) => {
+  const dir = tempDir(t);
+  const store = openTestStore(dir);
+  t.after(() => store.close());
+  const file = join(dir, 'machines.local.json');
+  const saved = [
+    { ...machine('leaky'), credentials: { username: 'u', password_ref: 'env:HOME' } },
+    // A collector this build lacks: not run, and not lost from the file either.
+    { ...machine('elsewhere'), collector: 'not-in-this-build' },
+  ];
+  writeFileSync(file, JSON.stringify(saved), { mode: 0o600 });
+  const warnings: string[] = [];
+  const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) });
+  const open = () => new MachineSet([], dir, store.stats, allCollectors(), logger, false);
+
+  assert.deepEqual(open().get('leaky')?.credentials, { username: 'u' });
+  const file1 = JSON.parse(readFileSync(file, 'utf8')) as Array<{ name: string; credentials?: object }>;
+  assert.deepEqual(
+    file1.map((m) => m.name),
+    ['leaky', 'elsewhere'],
+  );
+  assert.deepEqual(file1[0]?.credentials, { username: 'u' }, 'saved without the reference');
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(warnings.filter((w) => w.includes('outside its own store entry')).length, 1);
+
+  assert.deepEqual(open().get('leaky')?.credentials, { username: 'u' });
+  assert.equal(warnings.filter((w) => w.includes('outside its own store entry')).length, 1, 'not again');
+});
+
+test('saving the app machines is atomic: a save that fails before its data is on disk leaves the old list whole', (t) => {
+  const dir = tempDir(t);
+  const store = openTestStore(dir);
+  t.after(() => store.close());
+  const set = new MachineSet([], dir, store.stats, allCollectors(), pino({ level: 'silent' }), false);
+  set.addLocal(machine('ui-1'));
+  const before = readFileSync(join(dir, 'machines.local.json'), 'utf8');
+
+  // The disk fails while the new list is written (EIO, a full disk, the power).
+  const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+  const failing = mock.method(fs, 'fsyncSync', () => {
+    throw Object.assign(new Error('EIO: simulated'), { code: 'EIO' });
+  });
+  syncBuiltinESMExports();
+  t.after(() => {
+    failing.mock.restore();
+    syncBuiltinESMExports();
+  });
+  assert.throws(() => set.addLocal(machine('ui-2')), /EIO/);
+  assert.equal(readFileSync(join(dir, 'machines.local.json'), 'utf8'), before);
 });

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
 import { type MachineConfig, machineSchema } from '../../shared/config/schema.ts';
+import { writeOwnerOnlyAtomic } from '../owner-only.ts';
 import { hasOnlyAppSecretRefs } from '../secrets/app-secret-refs.ts';
 import type { StoreStats } from '../store/store-stats.ts';
 
@@ -32,11 +33,7 @@ export class MachineSet {
   ) {
     const known = (m: MachineConfig) =>
       registry?.get(m.collector) !== undefined && !configured.some((c) => c.name === m.name);
-    this.local = registry
-      ? this.readList(readLocalFile(this.localFile()), 'machines added in the UI')
-          .filter(known)
-          .map((m) => this.withoutForeignRef(m))
-      : [];
+    this.local = registry ? this.readLocal().filter(known) : [];
     this.cloud =
       registry && withCloud
         ? this.readList(stats.getValue(CLOUD_MACHINES_KEY), 'the saved cloud machine list').filter(known)
@@ -98,8 +95,21 @@ export class MachineSet {
   }
 
   private saveLocal(): void {
-    writeFileSync(this.localFile(), JSON.stringify(this.local, null, 2), { mode: 0o600 });
+    writeLocalList(this.localFile(), this.local);
     this.reindex();
+  }
+
+  /**
+   * The machines of `machines.local.json`, each without a foreign secret reference. When one was
+   * dropped the file is saved so, once: the warning is not repeated at every start, and the
+   * reference is never read. The whole list is saved, machines of a collector this build lacks
+   * and names the config file took included: they stay in the file as they were.
+   */
+  private readLocal(): MachineConfig[] {
+    const saved = this.readList(readLocalFile(this.localFile()), 'machines added in the UI');
+    const kept = saved.map((m) => this.withoutForeignRef(m));
+    if (kept.some((m, i) => m !== saved[i])) writeLocalList(this.localFile(), kept);
+    return kept;
   }
 
   private reindex(): void {
@@ -146,6 +156,11 @@ export function localMachinesFile(dataDir: string): string {
 /** Forgets the saved list of the cloud's machines (another cloud: its own list comes). */
 export function forgetCloudMachines(stats: StoreStats): void {
   stats.setValue(CLOUD_MACHINES_KEY, undefined);
+}
+
+/** Atomic and owner-only: a crash while saving leaves the old list or the new one, never a part. */
+function writeLocalList(path: string, machines: readonly MachineConfig[]): void {
+  writeOwnerOnlyAtomic(path, JSON.stringify(machines, null, 2));
 }
 
 function readLocalFile(path: string): string | undefined {

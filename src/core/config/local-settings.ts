@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import {
@@ -9,6 +9,7 @@ import {
   storeSchema,
 } from '../../shared/config/schema.ts';
 import { ConfigError } from '../../shared/errors.ts';
+import { writeOwnerOnlyAtomic } from '../owner-only.ts';
 import { formatIssues } from './format-issues.ts';
 import type { ConfigEnv, ResolvedConfig } from './load.ts';
 
@@ -105,10 +106,7 @@ export function readLocalSettings(dataDir: string): LocalSettings {
 
 /** Writes the settings atomically (a crash leaves the old file or the new one), owner-only. */
 export function writeLocalSettings(dataDir: string, settings: LocalSettings): void {
-  const file = join(dataDir, LOCAL_SETTINGS_FILE);
-  const temporary = `${file}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(settings, null, 2)}\n`, { mode: 0o600 });
-  renameSync(temporary, file);
+  writeOwnerOnlyAtomic(join(dataDir, LOCAL_SETTINGS_FILE), `${JSON.stringify(settings, null, 2)}\n`);
 }
 
 /** The current settings with a patch applied (`null` removes a value; empty sections go). */

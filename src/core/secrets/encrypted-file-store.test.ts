@@ -6,7 +6,12 @@ import { test } from 'node:test';
 import { startEmulator, testConfig, waitFor } from '../../../test/helpers/harness.ts';
 import { tempDir } from '../../../test/helpers/temp-dir.ts';
 import { Agent } from '../agent.ts';
-import { openSecretStore, SECRETS_KEY_ENV, SECRETS_UNENCRYPTED_ENV } from './encrypted-file-store.ts';
+import {
+  openSecretStore,
+  SECRETS_KEY_ENV,
+  SECRETS_UNENCRYPTED_ENV,
+  unsealSecretStore,
+} from './encrypted-file-store.ts';
 
 test('with the desktop app key, secrets are encrypted at rest, owner-only, and move over from the plain file', (t) => {
   const dir = tempDir(t);
@@ -45,4 +50,27 @@ test('without a key from the desktop app, status and the log say why the secret 
     5000,
     'the warning in the log',
   );
+});
+
+test('a plain secrets.json found next to secrets.enc is newer (a session without keyring, a CLI login): its entries win', (t) => {
+  const dir = tempDir(t);
+  const key = randomBytes(32).toString('hex');
+  const desktop = openSecretStore(dir, { [SECRETS_KEY_ENV]: key });
+  desktop.set('cloud.api_token', 'uuid:old-token');
+  desktop.set('machine-eos', 'eos-password');
+  // `echo-agent login` (no key in its environment) after the desktop app ran.
+  openSecretStore(dir, {}).set('cloud.api_token', 'uuid:new-token');
+
+  const reopened = openSecretStore(dir, { [SECRETS_KEY_ENV]: key });
+  assert.equal(reopened.get('cloud.api_token'), 'uuid:new-token', 'the later sign-in');
+  assert.equal(reopened.get('machine-eos'), 'eos-password', 'the rest kept');
+  assert.ok(!existsSync(join(dir, 'secrets.json')));
+
+  // The way back (a basic_text key retired): there the plain file is the newer one, and keeps its.
+  openSecretStore(dir, {}).set('cloud.api_token', 'uuid:newest-token');
+  unsealSecretStore(dir, key);
+  const plain = openSecretStore(dir, {});
+  assert.equal(plain.get('cloud.api_token'), 'uuid:newest-token');
+  assert.equal(plain.get('machine-eos'), 'eos-password');
+  assert.ok(!existsSync(join(dir, 'secrets.enc')));
 });

@@ -78,14 +78,18 @@ export function openSecretStore(dataDir: string, env: NodeJS.ProcessEnv = proces
   const key = env[SECRETS_KEY_ENV];
   if (!key) return FileSecretStore.inDataDir(dataDir, env[SECRETS_UNENCRYPTED_ENV] || undefined);
   const encrypted = new EncryptedFileSecretStore(join(dataDir, 'secrets.enc'), key);
-  moveSecrets(FileSecretStore.inDataDir(dataDir), join(dataDir, 'secrets.json'), encrypted);
+  // Each start with a key empties the plain file into the encrypted one, so a plain file found here
+  // was written since (a session without a keyring, `echo-agent login`): its entries are newer.
+  moveSecrets(FileSecretStore.inDataDir(dataDir), join(dataDir, 'secrets.json'), encrypted, 'from');
   return encrypted;
 }
 
 /**
- * The way back: the encrypted file's secrets into the owner-only file (which keeps any entry it
- * has), and the encrypted file removed. For a key that turned out to be no protection (sealed by
- * Linux's `basic_text`, a password built into Electron): the desktop app stops pretending.
+ * The way back: the encrypted file's secrets into the owner-only file, and the encrypted file
+ * removed. For a key that turned out to be no protection (sealed by Linux's `basic_text`, a
+ * password built into Electron): the desktop app stops pretending. Here the owner-only file is the
+ * newer one (every start with the key emptied it into the encrypted file; one found now was
+ * written since, by `echo-agent login` or a session without the key), so it keeps its entries.
  */
 export function unsealSecretStore(dataDir: string, keyHex: string): void {
   const sealedPath = join(dataDir, 'secrets.enc');
@@ -93,14 +97,26 @@ export function unsealSecretStore(dataDir: string, keyHex: string): void {
     new EncryptedFileSecretStore(sealedPath, keyHex),
     sealedPath,
     FileSecretStore.inDataDir(dataDir),
+    'to',
   );
 }
 
-/** Every entry of `from` that `to` lacks goes to `to`; then the file of `from` is removed. */
-function moveSecrets(from: MapFileSecretStore, fromPath: string, to: SecretStore): void {
+/**
+ * The entries of `from` go to `to` in one write, then the file of `from` is removed. On a name both
+ * hold, `newer` (the store written last) keeps its value.
+ */
+function moveSecrets(
+  from: MapFileSecretStore,
+  fromPath: string,
+  to: MapFileSecretStore,
+  newer: 'from' | 'to',
+): void {
   if (!existsSync(fromPath)) return;
-  for (const [name, value] of Object.entries(from.entries())) {
-    if (to.get(name) === undefined) to.set(name, value);
+  const moving = from.entries();
+  if (newer === 'to') {
+    const kept = to.entries();
+    for (const name of Object.keys(kept)) delete moving[name];
   }
+  if (Object.keys(moving).length > 0) to.setAll(moving);
   rmSync(fromPath);
 }

@@ -1,4 +1,9 @@
-const KEPT = /^[A-Za-z0-9._-]$/;
+/**
+ * A character of a machine's name that its secret-store entry and its folder (machine-folder.ts)
+ * do not keep as it is: anything but ASCII letters, digits, ".", "_" and "-", one UTF-16 unit at a
+ * time. Global, for `replace` (which starts from the beginning whatever `lastIndex` says).
+ */
+export const NOT_KEPT_IN_NAMES = /[^A-Za-z0-9._-]/g;
 
 /**
  * The secret-store entry of the password of a machine added in the app, one per name: the name
@@ -8,13 +13,10 @@ const KEPT = /^[A-Za-z0-9._-]$/;
  * kept characters has the entry it always had.
  */
 export function machineSecretName(machine: string): string {
-  let escaped = '';
-  for (let i = 0; i < machine.length; i++) {
-    const unit = machine[i]!;
-    escaped += KEPT.test(unit)
-      ? unit
-      : `%${machine.charCodeAt(i).toString(16).toUpperCase().padStart(4, '0')}`;
-  }
+  const escaped = machine.replace(
+    NOT_KEPT_IN_NAMES,
+    (unit) => `%${unit.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`,
+  );
   return `machine-${escaped}`;
 }
 
@@ -23,5 +25,5 @@ export function machineSecretName(machine: string): string {
  * "printer_1" shared one password. Read only to move such passwords to their own entry.
  */
 export function legacyMachineSecretName(machine: string): string {
-  return `machine-${machine.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+  return `machine-${machine.replace(NOT_KEPT_IN_NAMES, '_')}`;
 }

@@ -1,6 +1,7 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { EchoError } from '../../shared/errors.ts';
+import { writeOwnerOnlyAtomic } from '../owner-only.ts';
 
 /** Where Echo keeps secrets: the cloud api token, machine passwords. */
 export interface SecretStore {
@@ -27,6 +28,11 @@ export abstract class MapFileSecretStore implements SecretStore {
     this.write({ ...this.read(), [name]: value });
   }
 
+  /** Sets every entry of `entries` (replacing those of the same name) in one write of the file. */
+  setAll(entries: Readonly<Record<string, string>>): void {
+    this.write({ ...this.read(), ...entries });
+  }
+
   delete(name: string): void {
     const all = this.read();
     delete all[name];
@@ -49,10 +55,7 @@ export abstract class MapFileSecretStore implements SecretStore {
   private write(all: Record<string, string>): void {
     // `echo-agent login` may run before the agent ever made data_dir: owner-only from the start.
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const temp = `${this.path}.tmp`;
-    writeFileSync(temp, this.encode(all), { mode: 0o600 });
-    chmodSync(temp, 0o600);
-    renameSync(temp, this.path);
+    writeOwnerOnlyAtomic(this.path, this.encode(all));
   }
 }
 

@@ -2,7 +2,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { describeError, EchoError } from '../../shared/errors.ts';
-import { restrictDatabaseFiles } from '../owner-only.ts';
+import { restrictToOwner } from '../owner-only.ts';
 import { inspectDatabaseFiles } from './inspect-files.ts';
 import { applyMigrations } from './migrations/index.ts';
 import { type QuarantineReport, quarantineFiles, salvageInto } from './salvage.ts';
@@ -77,8 +77,10 @@ function openHealthy(path: string, startupCheckMaxBytes: number): Database.Datab
  * so that a record a collector was told is stored survives power loss too.
  */
 function configure(db: Database.Database): Database.Database {
-  // Before the first write: the WAL and SHM files SQLite makes take the database file's mode.
-  restrictDatabaseFiles(db.name);
+  // Before the first write: the WAL and SHM files SQLite makes take the database file's mode, so
+  // the database file alone is set (restrictDataDir did the rest of data_dir at start). A file
+  // system without modes was reported then; the store opens all the same.
+  restrictToOwner(db.name, 0o600);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');

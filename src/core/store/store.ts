@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { StoreError } from '../../shared/errors.ts';
 import { BlobFiles } from './blob-files.ts';
 import { CaptureQueue } from './capture-queue.ts';
+import { DATABASE_FILE } from './database-file.ts';
 import { GroupCommit } from './group-commit.ts';
 import { StoreHandle } from './handle.ts';
 import { JobHistory } from './job-history.ts';
@@ -83,7 +84,7 @@ export class Store {
 
   /** Opens the store in `dataDir`, quarantining and salvaging a damaged database. */
   static open(options: StoreOptions): Store {
-    const path = join(options.dataDir, 'echo.db');
+    const path = join(options.dataDir, DATABASE_FILE);
     const opened = openStoreDatabase(path, {
       startupCheckMaxBytes: options.startupCheckMaxBytes,
       now: () => new Date((options.now ?? Date.now)()),

@@ -16,7 +16,7 @@ export type Outcome =
   | { kind: 'unauthenticated'; reason: string };
 
 /** A 403 means "not allowed / feature disabled" for the whole bureau: ask again in a while. */
-const FORBIDDEN_HOLD_MS = 5 * 60_000;
+export const FORBIDDEN_HOLD_MS = 5 * 60_000;
 
 /**
  * One place that maps a failure to what happens next (Telegraf's rule: retry the batch on 429, 5xx

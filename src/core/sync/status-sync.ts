@@ -1,3 +1,4 @@
+import { CloudOriginError } from '../../shared/errors.ts';
 import { Wakeup } from '../clock.ts';
 import { historyKeys } from '../collection/history-runner.ts';
 import { classifyError } from './classify-error.ts';
@@ -46,7 +47,8 @@ export class StatusSync {
       } catch (error) {
         const outcome = classifyError(error, this.ctx);
         if (outcome.kind === 'dead' || outcome.kind === 'not_found') {
-          this.ctx.logger.warn({ machine: name, reason: outcome.reason }, 'watermark update refused');
+          if (!(error instanceof CloudOriginError))
+            this.ctx.logger.warn({ machine: name, reason: outcome.reason }, 'watermark update refused');
           store.stats.setValue(keys.sent, pending);
           continue;
         }
@@ -76,11 +78,14 @@ export class StatusSync {
       } catch (error) {
         const outcome = classifyError(error, this.ctx);
         if (outcome.kind === 'dead' || outcome.kind === 'not_found') {
-          // The cloud refuses this report; a newer change will be tried, this one is dropped.
-          this.ctx.logger.warn(
-            { machine: status.machine, reason: outcome.reason },
-            'machine status report refused',
-          );
+          // The cloud refuses this report; a newer change will be tried, this one is dropped. A
+          // modeler on another origin was logged once, when it was first refused (CredentialOrigins).
+          if (!(error instanceof CloudOriginError)) {
+            this.ctx.logger.warn(
+              { machine: status.machine, reason: outcome.reason },
+              'machine status report refused',
+            );
+          }
           store.status.markReported(status.machine, status.id);
           continue;
         }

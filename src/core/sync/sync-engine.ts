@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { CloudHttpError, describeError } from '../../shared/errors.ts';
+import { CloudHttpError, CloudOriginError, describeError } from '../../shared/errors.ts';
 import { type Clock, Wakeup } from '../clock.ts';
 import { CredentialOrigins } from '../cloud/credential-origins.ts';
 import { type ApiToken, loadApiToken, withheldTokenReason } from '../cloud/credentials.ts';
@@ -11,7 +11,7 @@ import type { SecretStore } from '../secrets/secret-store.ts';
 import type { Store } from '../store/store.ts';
 import { ECHO_VERSION } from '../version.ts';
 import { CaptureSync } from './capture-sync.ts';
-import { classifyError } from './classify-error.ts';
+import { classifyError, FORBIDDEN_HOLD_MS } from './classify-error.ts';
 import { CloudGate } from './cloud-gate.ts';
 import { type HealthAssessment, HealthAssessor } from './health.ts';
 import { LogSync } from './log-sync.ts';
@@ -236,9 +236,16 @@ export class SyncEngine {
           this.statuses.wakeup.poke();
         } catch (error) {
           const outcome = classifyError(error, this.ctx);
-          // A refusal that will not change by itself (a 4xx, a URI on another origin): back off
-          // like an outage rather than ask again at once.
-          if (outcome.kind === 'dead' || outcome.kind === 'not_found') this.gate.failed(outcome.reason);
+          if (error instanceof CloudOriginError) {
+            // The cloud named the new installation on another origin (its public URL?): it was not
+            // saved, and each new POST would register another installation. Ask again in a long
+            // while, as for a 403.
+            this.gate.holdFor(FORBIDDEN_HOLD_MS, outcome.reason);
+          } else if (outcome.kind === 'dead' || outcome.kind === 'not_found') {
+            // A refusal that will not change by itself (a 4xx): back off like an outage rather
+            // than ask again at once.
+            this.gate.failed(outcome.reason);
+          }
           continue;
         }
       }

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { EchoError } from '../../../shared/errors.ts';
+import { DATABASE_FILE } from '../database-file.ts';
 import { migrate as m0001 } from './0001-init.ts';
 import { migrate as m0002 } from './0002-job-history.ts';
 
@@ -17,7 +18,7 @@ export function applyMigrations(db: Database): number[] {
     // Not damage: a newer Echo wrote it (a rollback). Refuse rather than quarantine and rebuild it.
     throw new EchoError(
       'ECHO_ERR_STORE_TOO_NEW',
-      `the local database was written by a newer Echo (schema ${current}, this one knows ${MIGRATIONS.length}): install that version again, or move echo.db away to start with an empty store`,
+      `the local database was written by a newer Echo (schema ${current}, this one knows ${MIGRATIONS.length}): install that version again, or move ${DATABASE_FILE} away to start with an empty store`,
     );
   }
   const applied: number[] = [];
