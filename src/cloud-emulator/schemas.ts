@@ -24,6 +24,9 @@ export const eccoCreate = z.strictObject({
   os_architecture: z.string().min(1),
   health: z.enum(['healthy', 'degraded', 'unknown']),
   health_check_on: iso,
+  // Not in the contract: Echo sends it (cloud.adopt_installation_by_name) to find its installation
+  // again in GET /ecco/ after losing its URI; kept and listed, filterable as filter[workstation_name].
+  workstation_name: z.string().min(1).max(200).optional(),
 });
 
 export const eccoUpdate = z.strictObject({

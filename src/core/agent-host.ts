@@ -1,6 +1,7 @@
 import { describeError } from '../shared/errors.ts';
 import { Agent, type AgentOptions } from './agent.ts';
 import type { ResolvedConfig } from './config/load.ts';
+import { startWhenStoreOpens } from './start-when-store-opens.ts';
 
 type HostOptions = Omit<AgentOptions, 'config' | 'onRestart' | 'apiEndpoint'> & {
   /**
@@ -8,6 +9,8 @@ type HostOptions = Omit<AgentOptions, 'config' | 'onRestart' | 'apiEndpoint'> & 
    * desktop app starts it anew). Required: such a failure must be someone's to handle.
    */
   onFailed: (error: unknown) => void;
+  /** The store could not be opened at start: the waiting local API's address (see startWhenStoreOpens). */
+  onWaiting?: (api: { url: string; token: string; message: string }) => void;
 };
 
 /**
@@ -31,14 +34,31 @@ export class AgentHost {
     this.current = agent;
   }
 
+  /**
+   * Starts the core; a store that cannot be opened (disk full, read-only or missing folder) keeps
+   * the local API up with a core that says why, and is tried again until it opens (see
+   * startWhenStoreOpens).
+   */
   static async start(load: () => ResolvedConfig, options: HostOptions): Promise<AgentHost> {
     let host: AgentHost | undefined;
-    const { onFailed: _onFailed, ...agentOptions } = options;
-    const agent = await Agent.start({
-      ...agentOptions,
-      config: load(),
-      onRestart: (reason) => host?.requestRestart(reason),
-    });
+    const { onFailed: _onFailed, onWaiting, ...agentOptions } = options;
+    const config = load();
+    const agent = await startWhenStoreOpens(
+      (endpoint) =>
+        Agent.start({
+          ...agentOptions,
+          // Read again at each try: the operator may fix the config while Echo waits.
+          config: endpoint ? load() : config,
+          ...(endpoint ? { apiEndpoint: endpoint } : {}),
+          onRestart: (reason) => host?.requestRestart(reason),
+        }),
+      config,
+      {
+        api: options.api !== false,
+        stdoutLogs: options.stdoutLogs ?? false,
+        ...(onWaiting ? { onWaiting } : {}),
+      },
+    );
     host = new AgentHost(agent, load, options);
     return host;
   }
@@ -73,7 +93,7 @@ export class AgentHost {
       }
       previous.logger.info({ reason }, 'restarting the agent core');
       await previous.stop();
-      const { onFailed, ...agentOptions } = this.options;
+      const { onFailed, onWaiting: _onWaiting, ...agentOptions } = this.options;
       try {
         this.current = await Agent.start({
           ...agentOptions,

@@ -29,14 +29,17 @@ import { validateMachines } from './collection/validate-machines.ts';
 import { AppSettings } from './config/app-settings.ts';
 import type { ResolvedConfig } from './config/load.ts';
 import type { LocalSettingsPatch } from './config/local-settings.ts';
+import { HostTime } from './host/host-time.ts';
 import { type AgentLogging, createLogging, type Logger } from './logging/create-logger.ts';
 import { restrictDataDir } from './owner-only.ts';
 import { openSecretStore } from './secrets/encrypted-file-store.ts';
 import { resolveSecretRef, type SecretStore } from './secrets/secret-store.ts';
 import { logStartNotices } from './start-notices.ts';
+import { conditionAlert, followStoreCondition } from './store/condition-notices.ts';
 import type { JobRecord } from './store/job-history.ts';
 import { runStoreMaintenance } from './store/maintenance.ts';
 import { Store } from './store/store.ts';
+import type { StoreAlert } from './store/store-stats.ts';
 import type { CaptureInput, LogInput, MachineStatusInput, StoredLog } from './store/types.ts';
 import { SyncEngine } from './sync/sync-engine.ts';
 import { ECHO_VERSION } from './version.ts';
@@ -98,6 +101,8 @@ export class Agent implements AgentPort {
   private readonly jobHistory: JobHistoryFeed;
   private readonly appSettings: AppSettings;
   private readonly appMachines: AppMachines;
+  /** Clock jumps and sleeps of the host (docs/architecture.md, "Time"). */
+  readonly hostTime: HostTime;
 
   private constructor(options: AgentOptions) {
     const { config } = options;
@@ -134,21 +139,8 @@ export class Agent implements AgentPort {
       serverName: config.workstation_name,
     });
     this.logger = this.logging.logger;
-    this.store = Store.open({
-      dataDir: config.data_dir,
-      maxSizeBytes: config.store.max_size_mb * 1024 * 1024,
-      whenFull: config.store.when_full,
-      retentionMs: config.store.retention_hours * 3600_000,
-      inlineMaxBytes: config.store.inline_content_max_kb * 1024,
-      startupCheckMaxBytes: config.store.startup_check_max_mb * 1024 * 1024,
-      groupCommit: {
-        maxRecords: config.store.group_commit_max_records,
-        maxWaitMs: config.store.group_commit_max_wait_ms,
-      },
-      now: this.clock.now,
-      onQuarantine: (report) =>
-        this.logger.error({ quarantine: report }, 'the local database was damaged: quarantined and salvaged'),
-    });
+    this.store = this.openStore(config);
+    followStoreCondition(this.store, this.logger.child({ component: 'store' }));
     this.logging.storeSink.attach((entry) => this.store.ingestLog(entry));
     logStartNotices(this.logger, {
       notOwnerOnly,
@@ -177,6 +169,16 @@ export class Agent implements AgentPort {
       removed: (name) => this.jobHistory.forget(name, this.clock.now()),
     });
     this.pausedByOperator = this.store.stats.getValue(PAUSED_KEY) === '1';
+    this.hostTime = new HostTime({
+      clock: this.clock,
+      logger: this.logger.child({ component: 'host' }),
+      stats: this.store.stats,
+      asleepAfterMs: config.intervals.asleep_after * 1000,
+      resumed: (gap) => {
+        this.collection?.resume();
+        this.sync.resumed(gap.unseenMs);
+      },
+    });
     this.sync = new SyncEngine({
       config,
       store: this.store,
@@ -198,6 +200,7 @@ export class Agent implements AgentPort {
           stats: this.store.stats,
           secrets: this.secrets,
           dataDir: config.data_dir,
+          sleep: this.hostTime.witness,
         })
       : undefined;
     this.api =
@@ -209,6 +212,38 @@ export class Agent implements AgentPort {
             dataDir: config.data_dir,
             ...(options.apiEndpoint ? { token: options.apiEndpoint.token } : {}),
           });
+  }
+
+  /**
+   * The store, or the failure to open it with this core's log file closed (a core that waits for
+   * its store tries again, and must not leave a file open each time).
+   */
+  private openStore(config: ResolvedConfig): Store {
+    try {
+      return Store.open({
+        dataDir: config.data_dir,
+        maxSizeBytes: config.store.max_size_mb * 1024 * 1024,
+        whenFull: config.store.when_full,
+        retentionMs: config.store.retention_hours * 3600_000,
+        inlineMaxBytes: config.store.inline_content_max_kb * 1024,
+        startupCheckMaxBytes: config.store.startup_check_max_mb * 1024 * 1024,
+        minFreeBytes: config.store.min_free_mb * 1024 * 1024,
+        reserveBytes: config.store.reserve_mb * 1024 * 1024,
+        groupCommit: {
+          maxRecords: config.store.group_commit_max_records,
+          maxWaitMs: config.store.group_commit_max_wait_ms,
+        },
+        now: this.clock.now,
+        onQuarantine: (report) =>
+          this.logger.error(
+            { quarantine: report },
+            'the local database was damaged: quarantined and salvaged',
+          ),
+      });
+    } catch (error) {
+      this.logging.close();
+      throw error;
+    }
   }
 
   /** Opens the store, starts sync and the local API. Ready when it resolves. */
@@ -229,6 +264,7 @@ export class Agent implements AgentPort {
     if (agent.collection && options.config.cloud.machines_from_cloud) {
       agent.cloudMachinesLoop = agent.followCloudMachines(agent.maintenance.signal);
     }
+    agent.hostTime.start();
     agent.maintenanceLoop = runStoreMaintenance({
       store: agent.store,
       clock: agent.clock,
@@ -285,7 +321,12 @@ export class Agent implements AgentPort {
 
   /** The collection sink's switch: false while the cloud disabled this installation or on stop. */
   collecting(): boolean {
-    return this.collectionEnabled && !this.pausedByOperator && !this.stopping;
+    return (
+      this.collectionEnabled &&
+      !this.pausedByOperator &&
+      !this.stopping &&
+      !this.store.condition.collectionPaused
+    );
   }
 
   /**
@@ -353,7 +394,9 @@ export class Agent implements AgentPort {
         ? 'paused_by_cloud'
         : this.pausedByOperator
           ? 'paused_by_operator'
-          : 'running',
+          : this.store.condition.collectionPaused
+            ? 'paused_store_full'
+            : 'running',
       cloud: { ...this.sync.status(), url: this.config.cloud.url },
       backlog: counts,
       counters: this.store.stats.counters(),
@@ -362,12 +405,27 @@ export class Agent implements AgentPort {
         maxBytes: this.store.maxSizeBytes,
         path: this.store.path,
         secretStore: this.secrets.description,
+        condition: this.store.conditionReport,
+        refusedWhileFull: this.store.refusedWhileFull,
       },
-      alerts: this.store.stats.activeAlerts(),
+      alerts: this.alerts(),
       machines: this.machines(),
       pollLag: this.pollLag()?.summary(),
       eventLoop: this.collection?.watchdog.health(),
     };
+  }
+
+  /** The condition of the store while it lasts (not stored: see conditionAlert), then the stored ones. */
+  private alerts(): StoreAlert[] {
+    const live = conditionAlert(this.store.conditionReport);
+    let stored: StoreAlert[] = [];
+    try {
+      stored = this.store.stats.activeAlerts();
+    } catch (error) {
+      // An unreadable store must not take the status page with it: the condition says why.
+      if (!live) throw error;
+    }
+    return live ? [live, ...stored] : stored;
   }
 
   /**
@@ -386,6 +444,8 @@ export class Agent implements AgentPort {
 
   machines(): MachineSummary[] {
     const statuses = new Map(this.store.status.latest().map((s) => [s.machine, s]));
+    // Echo's sleeps, in every machine's history: a gap in collection, not the machine's downtime.
+    const asleep = this.hostTime.sleeps();
     return this.allMachines().map((m) => ({
       name: m.name,
       collector: m.collector,
@@ -395,6 +455,7 @@ export class Agent implements AgentPort {
       live: this.collection?.live(m.name),
       history: this.collection?.history(m.name),
       backlog: this.store.captures.backlogFor(m.name),
+      asleep,
     }));
   }
 
@@ -460,6 +521,7 @@ export class Agent implements AgentPort {
     this.stopping = true;
     this.logger.info('Echo agent stopping');
     this.maintenance.abort();
+    this.hostTime.stop();
     const deadline = new Promise((resolve) => setTimeout(resolve, STOP_DEADLINE_MS).unref());
     // Machines stop first, so that their last records are in the store before sync drains.
     await Promise.race([

@@ -2,9 +2,17 @@
  * Time as the agent sees it. Production uses the wall clock; tests use a scaled clock so that "the
  * cloud is down for two minutes" or "Retry-After: 30" play out in a fraction of the real time while
  * every component (backoff, intervals, Retry-After) keeps its real proportions.
+ *
+ * Two readings, for two jobs. `now()` is wall time (epoch ms): for timestamps, what is stored and
+ * sent. It can step forwards or backwards at any moment (NTP, a user setting the time), so no
+ * interval or deadline is ever computed from it: those use `monotonic()`, which only moves forwards
+ * at the rate of real time (it says nothing of the date; only differences between readings mean
+ * something). `sleep` is a timer, monotonic too.
  */
 export interface Clock {
   now(): number;
+  /** Milliseconds on a clock no one can set (performance.now()), scaled like `now()`. */
+  monotonic(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
@@ -13,7 +21,27 @@ export function scaledClock(scale = 1): Clock {
   const origin = Date.now();
   return {
     now: () => (scale === 1 ? Date.now() : origin + (Date.now() - origin) * scale),
+    monotonic: () => performance.now() * scale,
     sleep: (ms, signal) => sleep(ms / scale, signal),
+  };
+}
+
+/** A scaled clock whose wall time can be stepped, as NTP or a user would (the tests' seam). */
+export interface SteppableClock extends Clock {
+  /** Moves the wall time by `ms` (negative: backwards); monotonic time and timers do not notice. */
+  jump(ms: number): void;
+}
+
+export function steppableClock(scale = 1): SteppableClock {
+  const base = scaledClock(scale);
+  let offset = 0;
+  return {
+    now: () => base.now() + offset,
+    monotonic: base.monotonic,
+    sleep: base.sleep,
+    jump: (ms) => {
+      offset += ms;
+    },
   };
 }
 

@@ -22,6 +22,8 @@ interface StatusEvent extends SyncStatus {
     lastSyncAt?: string;
   };
   machines: MachineView[];
+  /** The store's condition: a full disk or an unwritable store is said above every screen. */
+  store?: { condition?: { state: string; message?: string } };
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -43,13 +45,24 @@ function summary(status: StatusEvent): string {
     ? 'collection paused by the cloud'
     : status.collection === 'paused_by_operator'
       ? 'collection paused (tray menu or API); stored data is still sent'
-      : cloud.auth !== 'signed_in'
-        ? 'signed out: collecting and keeping data until you sign in'
-        : cloud.reachable
-          ? 'cloud reachable'
-          : 'cloud unreachable: data is kept and sent later';
+      : status.collection === 'paused_store_full'
+        ? 'collection paused: the store cannot take new records (see above); stored data is still sent'
+        : cloud.auth !== 'signed_in'
+          ? 'signed out: collecting and keeping data until you sign in'
+          : cloud.reachable
+            ? 'cloud reachable'
+            : 'cloud unreachable: data is kept and sent later';
   const running = status.machines.filter((m) => stateOf(m) === 'printing').length;
   return `Health ${cloud.health.health} · ${cloudText} · last sync ${ago(cloud.lastSyncAt, Date.now())} · ${pending} captures waiting · ${running} of ${status.machines.length} machines running`;
+}
+
+/** A full disk or an unwritable store, in the agent's own words, until it is over. */
+function showStoreCondition(status: StatusEvent): void {
+  const banner = $('store-condition');
+  const condition = status.store?.condition;
+  const problem = condition && condition.state !== 'ok';
+  banner.hidden = !problem;
+  banner.textContent = problem ? (condition.message ?? condition.state) : '';
 }
 
 /** Shows the screen the address names (`#/`, `#/add`, `#/sync`, `#/account`). */
@@ -117,6 +130,7 @@ function start(): void {
           ? mergeDelta(latest, data as StatusDelta<StatusEvent, MachineView>)
           : (data as StatusEvent);
       $('agent').textContent = summary(latest);
+      showStoreCondition(latest);
       machines.update(latest.machines);
       if (first) performance.mark('echo:first-render');
       history.add(latest.machines);

@@ -32,6 +32,8 @@ export interface MachineView {
     lastError?: string;
   };
   backlog: number;
+  /** When Echo was asleep (newest first): gaps in the history that are not the machine's downtime. */
+  asleep?: Array<{ from: string; to: string; seconds: number }>;
 }
 
 /** The filter buttons: every normalized state, as the collectors report them. */

@@ -15,6 +15,10 @@ export type EchoErrorCode =
   | 'ECHO_ERR_STORE_CLOSED'
   | 'ECHO_ERR_STORE_CORRUPT'
   | 'ECHO_ERR_STORE_TOO_NEW'
+  // The disk under data_dir is full (SQLITE_FULL, ENOSPC): a state the store leaves by itself.
+  | 'ECHO_ERR_DISK_FULL'
+  // The store cannot be opened or written (read-only folder, permissions, a share gone).
+  | 'ECHO_ERR_STORE_UNWRITABLE'
   // Cloud: HTTP replies and transport failures.
   | 'ECHO_ERR_CLOUD_HTTP'
   | 'ECHO_ERR_CLOUD_NETWORK'
@@ -54,7 +58,7 @@ export class ConfigError extends EchoError {
   }
 }
 
-/** The store refused a write (full with `stop_collecting`, closed, or corrupt). */
+/** The store refused a write (full, disk full, unwritable, closed, or corrupt). */
 export class StoreError extends EchoError {}
 
 /** A reply from the cloud with a non-success status. */

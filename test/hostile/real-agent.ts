@@ -61,10 +61,19 @@ export class RealAgent {
    */
   static async start(
     t: TestContext,
-    options: { cloudUrl: string; modelers: Record<string, string>; machines: MachineEntry[] },
+    options: {
+      cloudUrl: string;
+      modelers: Record<string, string>;
+      machines: MachineEntry[];
+      /** Where the agent keeps its data (default: a temp folder's `data`). */
+      dataDir?: string;
+      /** Sections merged over the test config's (`store`, `sync`, `log` ...). */
+      config?: Record<string, Record<string, unknown>>;
+    },
   ): Promise<RealAgent> {
     const dir = tempDir(t, 'echo-hostile-');
-    const dataDir = join(dir, 'data');
+    const dataDir = options.dataDir ?? join(dir, 'data');
+    const extra = options.config ?? {};
     const configFile = join(dir, 'echo.yml');
     writeFileSync(
       configFile,
@@ -76,9 +85,10 @@ export class RealAgent {
           api_token: { uuid: SEED_TOKEN.uuid, secret_ref: 'env:ECHO_HOSTILE_TOKEN_SECRET' },
           request_timeout_ms: 5000,
         },
-        intervals: { health: 5, logs_flush: 1, status_report: 1, command_poll: 5 },
-        sync: { backoff_initial_ms: 200, backoff_max_ms: 5000 },
-        log: { level: 'warn' },
+        intervals: { health: 5, logs_flush: 1, status_report: 1, command_poll: 5, ...extra.intervals },
+        sync: { backoff_initial_ms: 200, backoff_max_ms: 5000, ...extra.sync },
+        log: { level: 'warn', ...extra.log },
+        ...(extra.store ? { store: extra.store } : {}),
         machines: options.machines.map((m) => ({ ...m, modeler: options.modelers[m.name] })),
       }),
     );

@@ -33,12 +33,17 @@ export class BambuCollector implements Collector {
   private client: MqttClient | undefined;
   private state: Record<string, unknown> = {};
   private version: VersionInfo | undefined;
-  private lastMessageAt = 0;
+  /**
+   * When the last report and the last pushall came, on the monotonic clock (performance.now()):
+   * these are intervals (stale_after), which a step of the wall clock must neither end nor stretch.
+   * Never yet: minus infinity (performance.now() starts near 0 with the process).
+   */
+  private lastMessageAt = Number.NEGATIVE_INFINITY;
   /** The last report could not be read; cleared by the next good one. */
   private badReport: CollectorError | undefined;
   /** Something broke that only a fresh connection mends (state over its cap, a listener that threw). */
   private broken: CollectorError | undefined;
-  private pushAllSentAt = 0;
+  private pushAllSentAt = Number.NEGATIVE_INFINITY;
   private sequence = 0;
   private disconnected: CollectorError | undefined;
   private readonly where: string;
@@ -125,7 +130,7 @@ export class BambuCollector implements Collector {
     }
     this.state = {};
     this.version = undefined;
-    this.lastMessageAt = 0;
+    this.lastMessageAt = Number.NEGATIVE_INFINITY;
     this.badReport = undefined;
     this.broken = undefined;
     this.requestEverything();
@@ -138,7 +143,7 @@ export class BambuCollector implements Collector {
     if (this.disconnected) throw this.disconnected;
     if (this.badReport) throw this.badReport;
     const staleMs = this.connection.stale_after * 1000;
-    const now = Date.now();
+    const now = performance.now();
     if (now - this.lastMessageAt > staleMs) {
       // Quiet for a while: ask for everything once; no answer within another stale_after is silence.
       if (this.pushAllSentAt <= this.lastMessageAt) this.requestEverything();
@@ -249,7 +254,7 @@ export class BambuCollector implements Collector {
       return;
     }
     this.badReport = undefined;
-    this.lastMessageAt = Date.now();
+    this.lastMessageAt = performance.now();
     this.wake();
     if (message.data.print) {
       const before = (this.state as PrintReport).gcode_state;
@@ -260,11 +265,11 @@ export class BambuCollector implements Collector {
     if (info.success) this.version = info.data;
   }
 
-  private rateWindowStart = 0;
+  private rateWindowStart = Number.NEGATIVE_INFINITY;
   private rateCount = 0;
 
   private overRate(): boolean {
-    const now = Date.now();
+    const now = performance.now();
     if (now - this.rateWindowStart >= 1000) {
       this.rateWindowStart = now;
       this.rateCount = 0;
@@ -281,7 +286,8 @@ export class BambuCollector implements Collector {
 
   /** Waits for a report, at most `stale_after` (or until the scheduler's timeout aborts). */
   private waitForMessage(signal: AbortSignal): Promise<void> {
-    if (Date.now() - this.lastMessageAt <= this.connection.stale_after * 1000) return Promise.resolve();
+    if (performance.now() - this.lastMessageAt <= this.connection.stale_after * 1000)
+      return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => finish(this.silent()), this.connection.stale_after * 1000);
       const onAbort = () => finish(this.silent());
@@ -306,7 +312,7 @@ export class BambuCollector implements Collector {
 
   private requestEverything(): void {
     const topic = `device/${this.connection.serial}/request`;
-    this.pushAllSentAt = Date.now();
+    this.pushAllSentAt = performance.now();
     this.client?.publish(topic, pushAllRequest(this.sequence++));
     this.client?.publish(topic, getVersionRequest(this.sequence++));
   }

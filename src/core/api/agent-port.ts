@@ -5,7 +5,9 @@ import type { LoopHealth } from '../collection/loop-watchdog.ts';
 import type { MachineLiveStatus } from '../collection/machine-runner.ts';
 import type { PollLagSummary } from '../collection/poll-lag.ts';
 import type { LocalSettingsPatch } from '../config/local-settings.ts';
+import type { SleepGapView } from '../host/sleep-gaps.ts';
 import type { JobRecord } from '../store/job-history.ts';
+import type { StoreConditionReport } from '../store/store-condition.ts';
 import type { StoreAlert } from '../store/store-stats.ts';
 import type { BacklogCounts, StoredCapture, StoredLog, StoredMachineStatus } from '../store/types.ts';
 import type { SyncStatus } from '../sync/sync-engine.ts';
@@ -20,7 +22,16 @@ export interface AgentStatus {
   cloud: SyncStatus & { url: string };
   backlog: BacklogCounts;
   counters: Record<string, number>;
-  store: { usedBytes: number; maxBytes: number; path: string; secretStore: string };
+  store: {
+    usedBytes: number;
+    maxBytes: number;
+    path: string;
+    secretStore: string;
+    /** Ok, disk full or unwritable, with the free space and what Echo does meanwhile. */
+    condition: StoreConditionReport;
+    /** Records refused during the current condition (counted in `counters` once it ends). */
+    refusedWhileFull: { captures: number; logs: number; statuses: number };
+  };
   alerts: StoreAlert[];
   machines: MachineSummary[];
   /** How late machine polls start against their schedule, over every machine. */
@@ -41,6 +52,11 @@ export interface MachineSummary {
   /** Historic-job collection, for collectors that read past jobs. */
   history: HistoryProgress | undefined;
   backlog: number;
+  /**
+   * When Echo was asleep (process paused, PC suspended), newest first, the last 20: a gap in this
+   * machine's history that is not its downtime (polls failed across it were not counted).
+   */
+  asleep?: SleepGapView[];
 }
 
 export type DeadLetter = Omit<StoredCapture, 'content'>;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { machineSchema } from '../../shared/config/schema.ts';
-import { CloudHttpError, ConfigError, describeError } from '../../shared/errors.ts';
+import { CloudHttpError, ConfigError, describeError, StoreError } from '../../shared/errors.ts';
 import { type LocalSettingsPatch, localSettingsPatchSchema } from '../config/local-settings.ts';
 import { refuseForeignSecretRefs, refuseStoredPasswordOfOthers } from '../secrets/app-secret-refs.ts';
 import type { AgentPort } from './agent-port.ts';
@@ -94,8 +94,14 @@ export class LocalApi {
             ? error
             : error instanceof ConfigError
               ? new ApiProblem(400, apiCode(error), configProblem(error))
-              : new ApiProblem(500, 'internal', 'internal error; see the agent log');
-        if (!(error instanceof ApiProblem) && !(error instanceof ConfigError))
+              : error instanceof StoreError && error.retryable
+                ? storeProblem(error)
+                : new ApiProblem(500, 'internal', 'internal error; see the agent log');
+        if (
+          !(error instanceof ApiProblem) &&
+          !(error instanceof ConfigError) &&
+          !(error instanceof StoreError)
+        )
           this.logger.error({ err: error, path: req.url }, 'local API request failed');
         send(res, problem.status, { error: { code: problem.code, message: problem.message } });
       });
@@ -109,7 +115,15 @@ export class LocalApi {
     const host = this.options.host === '::1' ? '[::1]' : this.options.host;
     this.url = `http://${host}:${port}`;
     const endpoint: ApiEndpointFile = { url: this.url, pid: process.pid, token: this.token };
-    writeFileSync(join(this.options.dataDir, 'api.json'), JSON.stringify(endpoint, null, 2), { mode: 0o600 });
+    try {
+      writeFileSync(join(this.options.dataDir, 'api.json'), JSON.stringify(endpoint, null, 2), {
+        mode: 0o600,
+      });
+    } catch (error) {
+      // A data folder that cannot be written (full, read-only, gone) must not keep the API down:
+      // the desktop shell knows the address from its own start, `status` says it cannot find it.
+      this.logger.warn({ err: error }, 'the local API address could not be written to api.json');
+    }
     return this.url;
   }
 
@@ -168,7 +182,11 @@ export class LocalApi {
     for (const stream of this.streams) stream.end();
     const server = this.server;
     if (!server) return;
-    rmSync(join(this.options.dataDir, 'api.json'), { force: true });
+    try {
+      rmSync(join(this.options.dataDir, 'api.json'), { force: true });
+    } catch {
+      // Not there or not removable (a read-only folder): a stale file names a closed port.
+    }
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
@@ -341,4 +359,13 @@ function apiCode(error: ConfigError): string {
 /** One line: the headline, then each problem once (a ConfigError's message lists them already). */
 function configProblem(error: ConfigError): string {
   return [error.message.split('\n')[0], ...error.problems].join('; ');
+}
+
+/**
+ * A store that refuses for now (disk full: 507 Insufficient Storage; unwritable or damaged and
+ * recovering: 503), with the store's own words, which name the folder and what Echo does.
+ */
+function storeProblem(error: StoreError): ApiProblem {
+  if (error.code === 'ECHO_ERR_DISK_FULL') return new ApiProblem(507, 'disk_full', error.message);
+  return new ApiProblem(503, 'store_unavailable', error.message);
 }

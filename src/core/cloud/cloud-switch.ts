@@ -1,8 +1,10 @@
+import { dirname } from 'node:path';
 import { forgetCloudMachines } from '../collection/machine-set.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import type { Store } from '../store/store.ts';
 import { forgetApiToken, TOKEN_SECRET_NAME } from './credentials.ts';
-import { forgetRegistration } from './registration.ts';
+import { canonicalCloudUrl, InstallationIdentityFile } from './installation-identity.ts';
+import { ECCO_URI_KEY } from './installation-memory.ts';
 
 /** The cloud this store last worked with (kv), to notice when the operator points Echo elsewhere. */
 const CLOUD_URL_KEY = 'cloud.url';
@@ -15,11 +17,11 @@ export interface CloudSwitch {
   capturesRestarted: number;
   /** A sign-in (token from `login` or the app) was for the old cloud and is forgotten. */
   signInForgotten: boolean;
-}
-
-function canonical(url: string): string {
-  const parsed = new URL(url);
-  return parsed.href.endsWith('/') ? parsed.href : `${parsed.href}/`;
+  /**
+   * Why `installation.json` (the old cloud's installation) could not be removed, if it could not;
+   * harmless, since a file naming another cloud is ignored, but said in the log.
+   */
+  installationFileKept?: string;
 }
 
 /**
@@ -31,14 +33,22 @@ function canonical(url: string): string {
  * Nothing collected is lost: every record not acknowledged goes to the new cloud.
  */
 export function noteCloudUrl(store: Store, secrets: SecretStore, url: string): CloudSwitch | undefined {
-  const current = canonical(url);
+  const current = canonicalCloudUrl(url);
   const previous = store.stats.getValue(CLOUD_URL_KEY);
   store.stats.setValue(CLOUD_URL_KEY, current);
   if (previous === undefined || previous === current) return undefined;
-  forgetRegistration(store.stats);
+  store.stats.setValue(ECCO_URI_KEY, undefined);
+  // The identity file lives beside the database.
+  const installationFileKept = new InstallationIdentityFile(dirname(store.path)).clear();
   forgetCloudMachines(store.stats);
   const capturesRestarted = store.captures.restartInFlight();
   const signInForgotten = secrets.get(TOKEN_SECRET_NAME) !== undefined;
   if (signInForgotten) forgetApiToken(secrets);
-  return { from: previous, to: current, capturesRestarted, signInForgotten };
+  return {
+    from: previous,
+    to: current,
+    capturesRestarted,
+    signInForgotten,
+    ...(installationFileKept ? { installationFileKept } : {}),
+  };
 }

@@ -6,11 +6,12 @@ import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
 import { describeError } from '../../shared/errors.ts';
 import type { Clock } from '../clock.ts';
+import type { SleepWitness } from '../host/host-clock-monitor.ts';
 import { resolveSecretRef, type SecretStore } from '../secrets/secret-store.ts';
 import type { StoreStats } from '../store/store-stats.ts';
 import type { CollectionSink } from './collection-sink.ts';
 import { type HistoryProgress, HistoryRunner } from './history-runner.ts';
-import { LoopWatchdog } from './loop-watchdog.ts';
+import { DEFAULT_WATCHDOG, LoopWatchdog } from './loop-watchdog.ts';
 import { machineFolderName } from './machine-folder.ts';
 import { type MachineLiveStatus, MachineRunner } from './machine-runner.ts';
 import { inMachineScope } from './machine-scope.ts';
@@ -26,6 +27,8 @@ export interface CollectionDeps {
   stats: StoreStats;
   secrets: SecretStore;
   dataDir: string;
+  /** Whether Echo slept (paused, PC suspended): a poll failed across a sleep is not a failure. */
+  sleep?: SleepWitness;
 }
 
 /**
@@ -43,7 +46,7 @@ export class CollectionManager {
   private watching = false;
 
   constructor(private readonly deps: CollectionDeps) {
-    this.watchdog = new LoopWatchdog(deps.logger);
+    this.watchdog = new LoopWatchdog(deps.logger, DEFAULT_WATCHDOG, deps.sleep);
   }
 
   /** What each running machine was started with, to tell a changed machine from the same one. */
@@ -71,6 +74,7 @@ export class CollectionManager {
         logger,
         state,
         this.pollLag,
+        this.deps.sleep,
       );
       this.runners.set(machine.name, runner);
       runner.start();
@@ -128,6 +132,11 @@ export class CollectionManager {
     this.histories.delete(name);
     this.running.delete(name);
     await Promise.allSettled([history?.stop(), runner?.stop()]);
+  }
+
+  /** Echo runs again after a sleep: every machine is polled at once, on a new connection. */
+  resume(): void {
+    for (const runner of this.runners.values()) runner.resume();
   }
 
   history(machine: string): HistoryProgress | undefined {

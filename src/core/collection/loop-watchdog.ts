@@ -1,5 +1,6 @@
 import { createHook } from 'node:async_hooks';
 import type { Logger } from 'pino';
+import type { SleepWitness } from '../host/host-clock-monitor.ts';
 import { currentMachineScope } from './machine-scope.ts';
 
 export interface LoopWatchdogOptions {
@@ -70,6 +71,8 @@ export class LoopWatchdog {
   constructor(
     private readonly logger: Logger,
     private readonly options: LoopWatchdogOptions = DEFAULT_WATCHDOG,
+    /** A late tick because Echo was asleep (paused, PC suspended) is no stall: no code held the loop. */
+    private readonly sleep?: Pick<SleepWitness, 'sleptWithin'>,
   ) {}
 
   start(): void {
@@ -94,6 +97,7 @@ export class LoopWatchdog {
     this.expected = now + this.options.tickMs;
     const slowest = this.slowest;
     this.slowest = undefined;
+    if (late >= this.options.stallMs && this.sleep?.sleptWithin(late + this.options.tickMs)) return;
     if (late >= this.options.stallMs) {
       this.stallCount++;
       this.last = { at: new Date().toISOString(), ms: Math.round(late), machine: slowest?.machine };

@@ -3,8 +3,9 @@ import type { Collector, CollectorCapture } from '../../collectors/sdk/collector
 import { CollectorError } from '../../collectors/sdk/collector-error.ts';
 import { type MachineSnapshot, machineSnapshot } from '../../collectors/sdk/machine-snapshot.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
-import { describeError } from '../../shared/errors.ts';
+import { describeError, StoreError } from '../../shared/errors.ts';
 import { type Clock, Wakeup } from '../clock.ts';
+import type { SleepWitness } from '../host/host-clock-monitor.ts';
 import { backoffDelay } from '../sync/backoff.ts';
 import { CaptureFilter } from './capture-filter.ts';
 import type { CollectionSink } from './collection-sink.ts';
@@ -16,6 +17,8 @@ import { withTimeout } from './with-timeout.ts';
 const RECONNECT_INITIAL_MS = 1000;
 const RECONNECT_MAX_MS = 60_000;
 const JITTER = 0.1;
+/** A poll later than this asks whether Echo slept (a sleep is no lateness of the scheduler). */
+const LATE_POLL_MS = 1000;
 
 /** What the local API shows of a machine's collection. */
 export interface MachineLiveStatus {
@@ -31,6 +34,11 @@ export interface MachineLiveStatus {
   loopBlocked?: { count: number; longestMs: number; lastAt: string };
   /** Errors that escaped the collector outside a poll (a listener, a timer) and failed the machine. */
   faults?: number;
+  /**
+   * Records of this machine the store refused (disk full, store unwritable): the machine was read
+   * fine, so they are not machine failures. Absent until the first refusal.
+   */
+  storeRefused?: number;
 }
 
 /**
@@ -49,6 +57,8 @@ export class MachineRunner {
   /** The scope this machine's loop and everything it starts run in (machine-scope.ts). */
   readonly scope: MachineScope;
   private connected = false;
+  /** Set on resume after a sleep: the next attempt closes, connects again and polls at once. */
+  private replaceConnection = false;
   private lastStatusKey: string | undefined;
   private live: MachineLiveStatus = {
     snapshot: { state: 'unknown', gauges: [], errors: [] },
@@ -69,6 +79,8 @@ export class MachineRunner {
     private readonly logger: Logger,
     private readonly state: StagedState,
     private readonly pollLag?: PollLagStats,
+    /** Tells whether Echo slept during a poll (host/host-clock-monitor.ts). */
+    private readonly witness?: SleepWitness,
   ) {
     this.filter = new CaptureFilter(machine.unchanged_capture_interval * 1000);
     this.scope = {
@@ -115,6 +127,15 @@ export class MachineRunner {
     if (fault) throw fault;
   }
 
+  /**
+   * Echo runs again after a sleep: poll now, on a new connection (the old socket may be dead on
+   * either side; a machine polled through it would look offline for a timeout).
+   */
+  resume(): void {
+    this.replaceConnection = true;
+    this.wakeup.poke();
+  }
+
   /** Poll now (a push-mode collector heard from its machine). */
   notify(): void {
     this.wakeup.poke();
@@ -134,13 +155,22 @@ export class MachineRunner {
   private async run(signal: AbortSignal): Promise<void> {
     const timeoutMs = this.machine.timeout * 1000;
     let attempt = 0;
-    /** When the next poll is due (clock time); undefined after a failure or an early wake-up. */
+    /** When the next poll is due (monotonic); undefined after a failure or an early wake-up. */
     let dueAt: number | undefined;
+    /** Taken before the wait for `dueAt`: a sleep in that wait is not poll lag. */
+    let waitMark: number | undefined;
     while (!signal.aborted) {
       if (!this.sink.collecting()) {
         await this.wakeup.wait(this.clock, 1000, signal);
         continue;
       }
+      if (this.replaceConnection) {
+        this.replaceConnection = false;
+        this.connected = false;
+        dueAt = undefined;
+        await this.closeCollector();
+      }
+      const attemptMark = this.witness?.mark();
       try {
         this.takeFault();
         if (!this.connected) {
@@ -153,7 +183,11 @@ export class MachineRunner {
           );
           this.connected = true;
         }
-        if (dueAt !== undefined) this.pollLag?.record(this.clock.now() - dueAt);
+        if (dueAt !== undefined) {
+          const lag = this.clock.monotonic() - dueAt;
+          const slept = lag > LATE_POLL_MS && waitMark !== undefined && this.witness?.sleptSince(waitMark);
+          if (!slept) this.pollLag?.record(lag);
+        }
         dueAt = undefined;
         const result = await withTimeout(
           (s) => this.collector.poll(s),
@@ -164,28 +198,46 @@ export class MachineRunner {
         );
         this.takeFault(); // what a poll returns after its collector broke is not trusted
         const snapshot = machineSnapshot.parse(result.snapshot);
-        await this.recordSuccess(snapshot);
-        await this.storeCaptures(result.captures);
-        for (const line of result.logs ?? []) {
-          await this.sink.ingestLog({ source: 'machine', machine: this.machine.name, ...line });
+        try {
+          await this.recordSuccess(snapshot);
+          await this.storeCaptures(result.captures);
+          for (const line of result.logs ?? []) {
+            await this.sink.ingestLog({ source: 'machine', machine: this.machine.name, ...line });
+          }
+        } catch (error) {
+          // The machine answered; the store could not keep it. Not a machine failure: the machine
+          // stays connected and is polled again (the store's own state says why and what it does).
+          if (!(error instanceof StoreError)) throw error;
+          this.storeRefused(error);
         }
         this.state.commit();
         attempt = 0;
       } catch (error) {
         this.state.discard();
         if (signal.aborted) break;
+        // Asked now, at the failure, not left to whichever timer fires first: after a SIGCONT every
+        // expired timeout fires at once. The machine was not given its time: not a failure, and
+        // not downtime; polled again at once on a new connection.
+        if (attemptMark !== undefined && this.witness?.sleptSince(attemptMark)) {
+          this.logger.debug({ reason: describeError(error) }, 'a poll failed across a sleep of Echo; again');
+          this.replaceConnection = true;
+          continue;
+        }
         await this.recordFailure(error);
         const delay = backoffDelay(attempt++, RECONNECT_INITIAL_MS, RECONNECT_MAX_MS);
-        await this.wakeup.wait(this.clock, Math.min(delay, this.machine.poll_interval * 1000 * 4), signal);
+        if (!this.replaceConnection)
+          await this.wakeup.wait(this.clock, Math.min(delay, this.machine.poll_interval * 1000 * 4), signal);
         continue;
       }
       const jitter = 1 + (Math.random() * 2 - 1) * JITTER;
       const waitMs = this.machine.poll_interval * 1000 * jitter;
-      const due = this.clock.now() + waitMs;
-      await this.wakeup.wait(this.clock, waitMs, signal);
+      const due = this.clock.monotonic() + waitMs;
+      waitMark = this.witness?.mark();
+      // A resume that came during the poll polls again now (its poke found no one waiting).
+      if (!this.replaceConnection) await this.wakeup.wait(this.clock, waitMs, signal);
       // Woken early (a push collector's news) is not a scheduled poll: no lag to count. (The
-      // millisecond clock may read just under a fractional due time: 2 ms of tolerance.)
-      dueAt = this.clock.now() >= due - 2 ? due : undefined;
+      // clock may read just under a fractional due time: 2 ms of tolerance.)
+      dueAt = this.clock.monotonic() >= due - 2 ? due : undefined;
     }
   }
 
@@ -227,7 +279,12 @@ export class MachineRunner {
       failingSince: this.live.failingSince ?? new Date(now).toISOString(),
       failures: this.live.failures + 1,
     };
-    await this.reportStatus(state, false, message);
+    try {
+      await this.reportStatus(state, false, message);
+    } catch (refused) {
+      if (!(refused instanceof StoreError)) throw refused;
+      this.storeRefused(refused);
+    }
   }
 
   /** Records a status change at once (the sync engine sends it to `/modeler/`). */
@@ -237,15 +294,30 @@ export class MachineRunner {
     this.lastStatusKey = key;
     if (!connected) this.logger.warn({ state, error }, 'machine unreachable or failing');
     else this.logger.info({ state }, 'machine state changed');
-    await this.sink.recordMachineStatus({ machine: this.machine.name, state, connected, error });
+    try {
+      await this.sink.recordMachineStatus({ machine: this.machine.name, state, connected, error });
+    } catch (failure) {
+      // Not stored: reported again at the next poll, once the store takes it.
+      this.lastStatusKey = undefined;
+      throw failure;
+    }
+  }
+
+  /** The store refused what a poll read: counted here, said once per episode by the store. */
+  private storeRefused(error: StoreError): void {
+    this.live = { ...this.live, storeRefused: (this.live.storeRefused ?? 0) + 1 };
+    this.logger.debug({ code: error.code }, 'the store refused what this poll read');
   }
 
   private async storeCaptures(captures: readonly CollectorCapture[]): Promise<void> {
     const now = this.clock.now();
+    // The unchanged interval is an interval: monotonic, so that a clock step neither stops nor
+    // forces captures. `capturedAt` is a timestamp: wall time.
+    const since = this.clock.monotonic();
     for (const capture of captures) {
       if (
         capture.dedupeKey &&
-        !this.filter.shouldStore(capture.dedupeKey, capture.significant ?? capture.content, now)
+        !this.filter.shouldStore(capture.dedupeKey, capture.significant ?? capture.content, since)
       )
         continue;
       await this.sink.ingestCapture({

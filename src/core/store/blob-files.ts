@@ -29,6 +29,18 @@ export class BlobFiles {
     return path;
   }
 
+  /**
+   * Removes what a failed write left of a capture's file. Never throws: it runs while another
+   * failure is being handled (a full disk, a folder gone), which is the one to report.
+   */
+  discard(echoCaptureId: string): void {
+    try {
+      rmSync(this.pathFor(echoCaptureId), { force: true });
+    } catch {
+      // The folder itself is unusable; nothing was left in it either.
+    }
+  }
+
   /** Deletes blob files that no row names (left by a crash between the write and the commit). */
   removeOrphans(isReferenced: (path: string) => boolean): number {
     let removed = 0;

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { StoreError } from '../../shared/errors.ts';
-import { isCorruptionError } from './inspect-files.ts';
+import { describeError, StoreError } from '../../shared/errors.ts';
+import { classifyStoreFailure } from './store-failure.ts';
 
 /**
  * The one connection of the store and its prepared statements. The repositories (captures, logs,
@@ -13,8 +13,14 @@ export class StoreHandle {
   private closed = false;
   /** Called with the reason when an operation hits a damaged file; set by the Store. */
   onCorruption: ((reason: string) => void) | undefined;
+  /** Told when a write meets a full disk or a folder it cannot write; set by the Store. */
+  onHostFailure: ((kind: 'disk_full' | 'unwritable', error: unknown) => void) | undefined;
 
-  constructor(db: Database.Database) {
+  /** `dataDir` is where the store lives: looked at to tell a full disk from damage. */
+  constructor(
+    db: Database.Database,
+    private readonly dataDir: string,
+  ) {
     this.database = db;
   }
 
@@ -34,26 +40,50 @@ export class StoreHandle {
   }
 
   /**
-   * Runs `fn`; a corruption or I/O error triggers recovery (quarantine and salvage) and is rethrown
-   * as a retryable StoreError, so callers retry against the salvaged file.
+   * Runs `fn`. A failure is sorted (store-failure.ts): damage triggers recovery (quarantine and
+   * salvage) and is rethrown as a retryable StoreError, so callers retry against the salvaged file;
+   * a full disk or an unwritable folder is reported to the Store (its condition) and rethrown as a
+   * retryable StoreError naming it; anything else is thrown as it is (a bug).
    */
   guard<T>(fn: () => T): T {
     try {
       return fn();
     } catch (error) {
-      if (isCorruptionError(error) && this.onCorruption) {
-        this.onCorruption(error instanceof Error ? error.message : String(error));
-        throw new StoreError(
-          'ECHO_ERR_STORE_CORRUPT',
-          'the store was damaged and has been recovered; retry',
-          {
-            cause: error,
-            retryable: true,
-          },
-        );
-      }
-      throw error;
+      throw this.translate(error);
     }
+  }
+
+  /** The StoreError a failure stands for (see `guard`), or the failure itself. */
+  translate(error: unknown): unknown {
+    if (error instanceof StoreError) return error;
+    const kind = classifyStoreFailure(error, this.dataDir);
+    const reason = describeError(error);
+    if (kind === 'corrupt' && this.onCorruption) {
+      this.onCorruption(reason);
+      return new StoreError('ECHO_ERR_STORE_CORRUPT', 'the store was damaged and has been recovered; retry', {
+        cause: error,
+        retryable: true,
+      });
+    }
+    if (kind === 'disk_full') {
+      this.onHostFailure?.('disk_full', error);
+      return new StoreError('ECHO_ERR_DISK_FULL', `the disk under ${this.dataDir} is full (${reason})`, {
+        cause: error,
+        retryable: true,
+      });
+    }
+    if (kind === 'unwritable') {
+      this.onHostFailure?.('unwritable', error);
+      return new StoreError(
+        'ECHO_ERR_STORE_UNWRITABLE',
+        `the store in ${this.dataDir} cannot be written (${reason})`,
+        {
+          cause: error,
+          retryable: true,
+        },
+      );
+    }
+    return error;
   }
 
   /**

@@ -45,10 +45,3 @@ function readHead(path: string, bytes: number): Buffer {
     closeSync(fd);
   }
 }
-
-/** True for SQLite errors that mean the file itself is damaged or unreadable. */
-export function isCorruptionError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string') return false;
-  return code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_IOERR');
-}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../../shared/errors.ts';
 import { BlobFiles } from './blob-files.ts';
@@ -10,8 +10,11 @@ import { StoreHandle } from './handle.ts';
 import { JobHistory } from './job-history.ts';
 import { LogQueue } from './log-queue.ts';
 import { openStoreDatabase, recoverDatabase } from './open-database.ts';
+import { ReserveFile } from './reserve-file.ts';
 import type { QuarantineReport } from './salvage.ts';
 import { StatusQueue } from './status-queue.ts';
+import { StoreCondition, type StoreConditionReport } from './store-condition.ts';
+import { freeBytes } from './store-failure.ts';
 import { StoreStats } from './store-stats.ts';
 import type { CaptureInput, LogInput, MachineStatusInput } from './types.ts';
 import { uuidFromKey } from './uuid-from-key.ts';
@@ -23,6 +26,17 @@ export interface StoreOptions {
   retentionMs: number;
   inlineMaxBytes: number;
   startupCheckMaxBytes: number;
+  /**
+   * Free space the store leaves on its disk (`store.min_free_mb`): below it the store behaves as
+   * on a full disk, before SQLite or the OS refuse anything, so the PC and other programs keep room.
+   * Default 0: only a refused write counts.
+   */
+  minFreeBytes?: number;
+  /**
+   * Size of the ballast file kept beside the database (`store.reserve_mb`), given back to the
+   * disk when it fills so that sending (which frees space) can go on. Default 0: none.
+   */
+  reserveBytes?: number;
   groupCommit: { maxRecords: number; maxWaitMs: number };
   now?: () => number;
   /** Told about every quarantine (at open and at run time), to log and alert. */
@@ -37,6 +51,12 @@ type Pending =
 /** Row overhead beyond content, used by the size estimate. */
 const ROW_OVERHEAD = 160;
 const SIZE_REFRESH_MS = 1000;
+/** SQLite's default: checkpoint when the WAL reaches 1000 pages. */
+const NORMAL_AUTOCHECKPOINT_PAGES = 1000;
+/** On a full disk: checkpoint early, so the WAL is reused from its start rather than grown. */
+const DISK_FULL_AUTOCHECKPOINT_PAGES = 32;
+/** The ballast beside the database (see ReserveFile). */
+export const RESERVE_FILE = 'echo.reserve';
 
 /**
  * Echo's durable store-and-forward: the single writer of the SQLite database. Collectors ingest
@@ -57,7 +77,18 @@ export class Store {
   private usedBytesEstimate = 0;
   private sizeCheckedAt = 0;
   private droppedSinceReport = { captures: 0, logs: 0, rejected: 0 };
+  /**
+   * Records refused while the disk was full or the store unwritable, by kind: kept in memory (the
+   * counters live in the database that just refused a write) and added to the counters once the
+   * store writes again.
+   */
+  private refused = { captures: 0, logs: 0, statuses: 0 };
   private readonly quarantines: QuarantineReport[] = [];
+  /** The store's condition: ok, disk full, unwritable (see StoreCondition). */
+  readonly condition: StoreCondition;
+  private readonly reserve: ReserveFile;
+  /** Bytes the ballast gave back when the disk last filled (status). */
+  releasedReserveBytes = 0;
 
   private constructor(
     private readonly options: StoreOptions,
@@ -66,8 +97,15 @@ export class Store {
   ) {
     this.path = path;
     this.now = options.now ?? Date.now;
-    this.handle = new StoreHandle(opened.db);
+    this.condition = new StoreCondition(options.dataDir, options.whenFull, this.now);
+    this.handle = new StoreHandle(opened.db, options.dataDir);
     this.handle.onCorruption = (reason) => this.recover(reason);
+    this.handle.onHostFailure = (kind, error) =>
+      kind === 'disk_full' ? this.condition.diskFull(error) : this.condition.unwritable(error);
+    this.reserve = new ReserveFile(join(options.dataDir, RESERVE_FILE), options.reserveBytes ?? 0);
+    this.condition.onChange((report) => {
+      if (report.state === 'disk_full') this.enterDiskFull();
+    });
     this.blobs = new BlobFiles(join(options.dataDir, 'blobs'));
     this.captures = new CaptureQueue(this.handle, this.now);
     this.logs = new LogQueue(this.handle, this.now);
@@ -80,6 +118,7 @@ export class Store {
     });
     if (opened.quarantine) this.noteQuarantine(opened.quarantine);
     this.refreshSize();
+    if (this.condition.state === 'ok') this.reserve.ensure();
   }
 
   /** Opens the store in `dataDir`, quarantining and salvaging a damaged database. */
@@ -101,7 +140,7 @@ export class Store {
     const content = typeof input.content === 'string' ? Buffer.from(input.content) : input.content;
     const meta = { ...input.meta, echo_capture_id: echoCaptureId };
     const inline = content.length <= this.options.inlineMaxBytes;
-    const contentPath = inline ? null : this.blobs.writeDurably(echoCaptureId, content);
+    const contentPath = inline ? null : this.writeBlob(echoCaptureId, content);
     const now = this.now();
     const row = [
       echoCaptureId,
@@ -122,6 +161,7 @@ export class Store {
 
   /** Stores a log entry (machine or agent); resolves once durable. */
   async ingestLog(entry: LogInput): Promise<void> {
+    this.refuseWhilePaused('logs');
     // The context sent to /logs/ says where the line came from; it is stored ready to send.
     const context = JSON.stringify({
       ...entry.context,
@@ -146,6 +186,7 @@ export class Store {
 
   /** Records a machine status change; resolves once durable. */
   async recordMachineStatus(status: MachineStatusInput): Promise<void> {
+    this.refuseWhilePaused('statuses');
     const row = [
       status.machine,
       status.state,
@@ -227,7 +268,146 @@ export class Store {
     this.handle.close();
   }
 
+  /**
+   * Looks again at a full disk or an unwritable store (called at `store.recheck_interval_s`): when
+   * there is room above `store.min_free_mb` and a probe write to the database and the blob folder
+   * succeeds, the store is ok again, the refusals are counted and the caller is told (true).
+   */
+  recheck(): boolean {
+    if (this.condition.state === 'ok') return false;
+    const free = freeBytes(this.options.dataDir);
+    // Room for the ballast again and, beyond it, the minimum and as much again as the ballast: a
+    // disk that only got the ballast's own bytes back is still full (no flapping).
+    const reserve = this.options.reserveBytes ?? 0;
+    const needed = (this.options.minFreeBytes ?? 0) + 2 * reserve - this.reserve.size;
+    if (this.condition.state === 'disk_full' && free !== undefined && free < needed) return false;
+    try {
+      this.handle.guard(() => {
+        this.handle.durably(() =>
+          this.stats.setValue('store.last_write_probe', new Date(this.now()).toISOString()),
+        );
+        const probe = join(this.options.dataDir, 'blobs', '.write-probe');
+        writeFileSync(probe, 'probe', { mode: 0o600 });
+        unlinkSync(probe);
+      });
+    } catch (error) {
+      if (error instanceof StoreError && error.retryable) return false;
+      throw error;
+    }
+    this.reserve.ensure();
+    this.setAutoCheckpoint(NORMAL_AUTOCHECKPOINT_PAGES);
+    const refused = this.refused;
+    this.refused = { captures: 0, logs: 0, statuses: 0 };
+    this.condition.recovered();
+    try {
+      this.handle.guard(() =>
+        this.handle.db.transaction(() => {
+          if (refused.captures > 0) this.stats.increment('captures_refused_disk_full', refused.captures);
+          if (refused.logs > 0) this.stats.increment('logs_refused_disk_full', refused.logs);
+          if (refused.statuses > 0) this.stats.increment('statuses_refused_disk_full', refused.statuses);
+        })(),
+      );
+    } catch (error) {
+      // Space went again between the probe and now: the next recheck counts them.
+      this.refused = refused;
+      if (!(error instanceof StoreError && error.retryable)) throw error;
+    }
+    return true;
+  }
+
+  /**
+   * The disk just filled: the ballast goes back to the disk, and the WAL is checkpointed often so
+   * that it is rewritten from its start instead of growing (a WAL that must grow cannot, now).
+   */
+  private enterDiskFull(): void {
+    this.releasedReserveBytes = this.reserve.release();
+    this.setAutoCheckpoint(DISK_FULL_AUTOCHECKPOINT_PAGES);
+    // Not inside the write that failed (it may hold a transaction): right after it.
+    setImmediate(() => {
+      try {
+        if (!this.handle.isClosed) this.handle.db.pragma('wal_checkpoint(PASSIVE)');
+      } catch {
+        // A checkpoint that cannot complete now is retried by the next commit's autocheckpoint.
+      }
+    });
+  }
+
+  private setAutoCheckpoint(pages: number): void {
+    try {
+      if (!this.handle.isClosed) this.handle.db.pragma(`wal_autocheckpoint = ${pages}`);
+    } catch {
+      // Only a tuning: the default checkpointing goes on.
+    }
+  }
+
+  /** Records refused while the disk is full or the store unwritable, not yet in the counters. */
+  get refusedWhileFull(): { captures: number; logs: number; statuses: number } {
+    return { ...this.refused };
+  }
+
+  get conditionReport(): StoreConditionReport {
+    return this.condition.current;
+  }
+
+  /**
+   * While the disk is full with `stop_collecting`, or the store cannot be written, new records are
+   * refused at the door (counted), before any work is spent on them.
+   */
+  private refuseWhilePaused(kind: 'captures' | 'logs' | 'statuses'): void {
+    if (!this.condition.collectionPaused) return;
+    this.refused[kind]++;
+    const report = this.condition.current;
+    throw new StoreError(
+      report.state === 'disk_full' ? 'ECHO_ERR_DISK_FULL' : 'ECHO_ERR_STORE_UNWRITABLE',
+      report.message ?? 'the store cannot take new records now',
+      { retryable: true },
+    );
+  }
+
+  /**
+   * Writes a capture's content file. On a full disk with `drop_oldest_captures` the oldest unsent
+   * captures make room for it (their files are what frees the disk) and it is written once more.
+   */
+  private writeBlob(echoCaptureId: string, content: Buffer): string {
+    try {
+      return this.handle.guard(() => this.blobs.writeDurably(echoCaptureId, content));
+    } catch (error) {
+      this.blobs.discard(echoCaptureId);
+      if (!this.canMakeRoom(error)) {
+        if (error instanceof StoreError && error.retryable) this.refused.captures++;
+        throw error;
+      }
+      try {
+        this.handle.guard(() => this.freeForDiskFull(content.length));
+        return this.handle.guard(() => this.blobs.writeDurably(echoCaptureId, content));
+      } catch (again) {
+        this.blobs.discard(echoCaptureId);
+        this.refused.captures++;
+        throw again;
+      }
+    }
+  }
+
+  /** True for a full disk under `drop_oldest_captures`: dropping the oldest may make room. */
+  private canMakeRoom(error: unknown): boolean {
+    return (
+      error instanceof StoreError &&
+      error.code === 'ECHO_ERR_DISK_FULL' &&
+      this.options.whenFull === 'drop_oldest_captures'
+    );
+  }
+
+  /** Drops the oldest unsent captures worth about `bytes` (at least 256 KB), in one transaction. */
+  private freeForDiskFull(bytes: number): void {
+    const freed: string[] = [];
+    this.handle.db.transaction(() => {
+      freed.push(...this.makeRoom(Math.max(bytes * 2, 256 * 1024)));
+    })();
+    for (const path of freed) rmSync(path, { force: true });
+  }
+
   private refuseWhenFull(): void {
+    this.refuseWhilePaused('captures');
     if (this.options.whenFull !== 'stop_collecting') return;
     this.refreshSize();
     if (this.usedBytesEstimate < this.options.maxSizeBytes) return;
@@ -245,9 +425,26 @@ export class Store {
     try {
       this.handle.guard(run);
     } catch (error) {
-      // After a recovery the batch is written once more into the salvaged database.
-      if (error instanceof StoreError && error.code === 'ECHO_ERR_STORE_CORRUPT') this.handle.guard(run);
-      else throw error;
+      try {
+        // After a recovery the batch is written once more into the salvaged database; on a full
+        // disk with drop_oldest_captures, once more after the oldest captures made room.
+        if (error instanceof StoreError && error.code === 'ECHO_ERR_STORE_CORRUPT') this.handle.guard(run);
+        else if (this.canMakeRoom(error)) {
+          this.handle.guard(() => this.freeForDiskFull(items.reduce((sum, item) => sum + item.bytes, 0)));
+          this.handle.guard(run);
+        } else throw error;
+      } catch (failure) {
+        if (failure instanceof StoreError && failure.retryable) this.countRefused(items);
+        throw failure;
+      }
+    }
+  }
+
+  private countRefused(items: readonly Pending[]): void {
+    for (const item of items) {
+      if (item.kind === 'capture') this.refused.captures++;
+      else if (item.kind === 'log') this.refused.logs++;
+      else this.refused.statuses++;
     }
   }
 
@@ -273,6 +470,10 @@ export class Store {
         freedBlobs.push(
           ...this.makeRoom(this.usedBytesEstimate + incoming - this.options.maxSizeBytes * 0.95),
         );
+      } else if (this.condition.state === 'disk_full') {
+        // The disk is full: the database must not grow. Rows deleted now leave pages that the
+        // inserts below reuse, and dropped captures' files give the disk back.
+        freedBlobs.push(...this.makeRoom(incoming));
       }
       for (const item of items) {
         if (item.kind === 'capture') {
@@ -352,6 +553,16 @@ export class Store {
     const now = this.now();
     if (!force && now - this.sizeCheckedAt < SIZE_REFRESH_MS) return;
     this.sizeCheckedAt = now;
+    if (this.condition.state === 'ok') {
+      const free = freeBytes(this.options.dataDir);
+      if (free !== undefined && free < (this.options.minFreeBytes ?? 0)) {
+        this.condition.diskFull(
+          new Error(
+            `${(free / 1e6).toFixed(1)} MB free, below store.min_free_mb (${Math.round((this.options.minFreeBytes ?? 0) / 1e6)} MB)`,
+          ),
+        );
+      }
+    }
     this.handle.guard(() => {
       const db = this.handle.db;
       const pages =

@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { CloudReplyError } from '../../shared/errors.ts';
+import { CloudReplyError, StoreError } from '../../shared/errors.ts';
 import { Wakeup } from '../clock.ts';
 import { captureReply } from '../cloud/replies.ts';
 import type { StoredCapture } from '../store/types.ts';
 import { classifyError } from './classify-error.ts';
+import { retryAtToStore, retryDueAt } from './retry-due.ts';
 import type { SyncContext } from './sync-context.ts';
 
 const IDLE_RECHECK_MS = 5000;
@@ -39,8 +40,9 @@ export class CaptureSync {
         if (this.inFlight.has(machine)) continue;
         const head = store.captures.head(machine);
         if (!head) continue;
-        if (head.nextAttemptAt > now) {
-          nextDue = Math.min(nextDue, head.nextAttemptAt);
+        const due = retryDueAt(head.nextAttemptAt, now, this.ctx.config.sync.backoff_max_ms);
+        if (due > now) {
+          nextDue = Math.min(nextDue, due);
           continue;
         }
         if (!this.ctx.modelerFor(machine)) {
@@ -49,11 +51,13 @@ export class CaptureSync {
         }
         this.waitingForModeler.delete(machine);
         this.inFlight.add(machine);
-        const work = this.drainMachine(machine, signal, active).finally(() => {
-          this.inFlight.delete(machine);
-          running.delete(work);
-          this.wakeup.poke();
-        });
+        const work = this.drainMachine(machine, signal, active)
+          .catch((error: unknown) => this.drainFailed(machine, error))
+          .finally(() => {
+            this.inFlight.delete(machine);
+            running.delete(work);
+            this.wakeup.poke();
+          });
         running.add(work);
       }
       await this.wakeup.wait(clock, Math.max(5, nextDue - now), signal);
@@ -65,7 +69,8 @@ export class CaptureSync {
     const { store, gate, clock } = this.ctx;
     while (!signal.aborted && active()) {
       const head = store.captures.head(machine);
-      if (!head || head.nextAttemptAt > clock.now()) return;
+      const now = clock.now();
+      if (!head || retryDueAt(head.nextAttemptAt, now, this.ctx.config.sync.backoff_max_ms) > now) return;
       await gate.pass(signal);
       if (signal.aborted) return;
       try {
@@ -76,6 +81,21 @@ export class CaptureSync {
         return;
       }
     }
+  }
+
+  /**
+   * A machine's drain stopped on something other than a request (the store refused to record a
+   * step: disk full, unwritable). The step is redone from the stored state later: every step is
+   * idempotent (the cloud drops a capture it has by echo_capture_id).
+   */
+  private drainFailed(machine: string, error: unknown): void {
+    if (error instanceof StoreError && error.retryable)
+      this.ctx.logger.debug(
+        { machine, code: error.code },
+        'a capture step could not be recorded; redone later',
+      );
+    else
+      this.ctx.logger.error({ machine, err: error }, 'sending captures failed unexpectedly; retried later');
   }
 
   private async step(capture: StoredCapture): Promise<void> {
@@ -142,7 +162,11 @@ export class CaptureSync {
     const where = { machine: capture.machine, echo_capture_id: capture.echoCaptureId, state: capture.state };
     switch (outcome.kind) {
       case 'retry':
-        store.captures.markRetry(capture.id, outcome.reason, outcome.at);
+        store.captures.markRetry(
+          capture.id,
+          outcome.reason,
+          retryAtToStore(outcome.at, this.ctx.clock.now(), this.ctx.config.sync.backoff_max_ms),
+        );
         logger.debug({ ...where, reason: outcome.reason }, 'capture will be retried');
         return;
       case 'not_found':

@@ -7,6 +7,7 @@ import { backoffDelay } from './backoff.ts';
  * knocking. A success opens it and resets the failure count.
  */
 export class CloudGate {
+  /** When the gate opens, on the monotonic clock: a step of the wall clock neither holds nor opens it. */
   private openAt = 0;
   private failures = 0;
   lastError: string | undefined;
@@ -21,7 +22,7 @@ export class CloudGate {
   /** Waits until the gate is open (or `signal` aborts). */
   async pass(signal?: AbortSignal): Promise<void> {
     while (!signal?.aborted) {
-      const wait = this.openAt - this.clock.now();
+      const wait = this.openAt - this.clock.monotonic();
       if (wait <= 0) return;
       await this.clock.sleep(wait, signal);
     }
@@ -29,7 +30,7 @@ export class CloudGate {
 
   /** The server asked for `ms` of quiet (Retry-After). */
   holdFor(ms: number, reason: string): void {
-    this.openAt = Math.max(this.openAt, this.clock.now() + ms);
+    this.openAt = Math.max(this.openAt, this.clock.monotonic() + ms);
     this.lastError = reason;
   }
 
@@ -50,7 +51,17 @@ export class CloudGate {
     return this.failures === 0;
   }
 
+  /**
+   * The PC was suspended for `ms`: time passed that the monotonic clock did not see (it stops
+   * during a suspend). A hold counts it as passed, as the server that asked for it does.
+   */
+  suspendedFor(ms: number): void {
+    this.openAt -= ms;
+  }
+
+  /** When the gate opens, as wall time (epoch ms; now when open): for status and stored retry times. */
   get closedUntil(): number {
-    return this.openAt;
+    const now = this.clock.now();
+    return now + Math.max(0, this.openAt - this.clock.monotonic());
   }
 }

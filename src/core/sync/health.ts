@@ -27,6 +27,8 @@ export class HealthAssessor {
 
   assess(): HealthAssessment {
     const reasons: string[] = [];
+    const condition = this.store.conditionReport;
+    if (condition.state !== 'ok') reasons.push(condition.message ?? condition.state);
     const backlog = this.store.stats.captureBacklog();
     this.samples = [...this.samples, backlog].slice(-GROWTH_SAMPLES);
     if (backlog >= this.options.backlogDegradedRecords) reasons.push(`capture backlog of ${backlog} records`);

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
-import { CloudHttpError, CloudOriginError, describeError } from '../../shared/errors.ts';
+import { CloudHttpError, CloudOriginError, describeError, StoreError } from '../../shared/errors.ts';
 import { type Clock, Wakeup } from '../clock.ts';
 import { CredentialOrigins } from '../cloud/credential-origins.ts';
 import { type ApiToken, loadApiToken, withheldTokenReason } from '../cloud/credentials.ts';
 import { CloudHttpClient } from '../cloud/http-client.ts';
+import { InstallationIdentityFile } from '../cloud/installation-identity.ts';
+import { InstallationMemory } from '../cloud/installation-memory.ts';
 import { ensureRegistered } from '../cloud/registration.ts';
 import { aboutReply, eccoReply, modelerReply } from '../cloud/replies.ts';
 import type { ResolvedConfig } from '../config/load.ts';
@@ -16,6 +18,7 @@ import { CloudGate } from './cloud-gate.ts';
 import { type HealthAssessment, HealthAssessor } from './health.ts';
 import { LogSync } from './log-sync.ts';
 import { StatusSync } from './status-sync.ts';
+import { supervise } from './supervise.ts';
 import type { SyncContext } from './sync-context.ts';
 
 /** Where the agent stands with the cloud. */
@@ -50,6 +53,8 @@ export interface SyncEngineOptions {
 }
 
 const CREDENTIAL_RECHECK_MS = 5000;
+/** Health checks retried soon after a resume before the loop keeps its interval again. */
+const RESUME_CHECKS = 3;
 
 /**
  * The sync engine: signs in with the stored credential, registers the installation, reports health
@@ -64,7 +69,16 @@ export class SyncEngine {
   private readonly statuses: StatusSync;
   private readonly assessor: HealthAssessor;
   private readonly ctx: SyncContext;
+  /** The installation's URI, in the store and in `installation.json` (which outlives a quarantine). */
+  private readonly installation: InstallationMemory;
   private readonly connectWakeup = new Wakeup();
+  /** Wakes the health loop before its interval (after a sleep: is the session still good?). */
+  private readonly healthWakeup = new Wakeup();
+  /**
+   * Health checks still to retry soon after a resume: the first request after a sleep may meet a
+   * keep-alive socket the cloud closed meanwhile, which says nothing of the session.
+   */
+  private resumeChecks = 0;
   private readonly controller = new AbortController();
   private loops: Promise<void>[] = [];
   private auth: AuthState = 'signed_out';
@@ -94,6 +108,15 @@ export class SyncEngine {
       userUuid: () => this.token?.userUuid ?? null,
     };
     this.ctx = ctx;
+    this.installation = new InstallationMemory({
+      stats: options.store.stats,
+      file: new InstallationIdentityFile(config.data_dir),
+      cloudUrl: config.cloud.url,
+      workstationName: config.workstation_name,
+      trusts: (uri) => this.client.trusts(uri),
+      now: clock.now,
+      logger: options.logger,
+    });
     this.captures = new CaptureSync(ctx);
     this.logs = new LogSync(ctx);
     this.statuses = new StatusSync(ctx);
@@ -107,12 +130,13 @@ export class SyncEngine {
   start(): void {
     const signal = this.controller.signal;
     const active = () => this.auth === 'signed_in' && this.eccoUri !== undefined && this.enabled;
+    const deps = { signal, clock: this.options.clock, logger: this.options.logger };
     this.loops = [
-      this.connectLoop(signal),
-      this.healthLoop(signal),
-      this.captures.run(signal, active),
-      this.logs.run(signal, active),
-      this.statuses.run(signal, active),
+      supervise('connect', (s) => this.connectLoop(s), deps),
+      supervise('health', (s) => this.healthLoop(s), deps),
+      supervise('captures', (s) => this.captures.run(s, active), deps),
+      supervise('logs', (s) => this.logs.run(s, active), deps),
+      supervise('statuses', (s) => this.statuses.run(s, active), deps),
     ];
   }
 
@@ -141,6 +165,21 @@ export class SyncEngine {
   async modelerWatermark(modeler: string): Promise<string | undefined> {
     const reply = await this.client.json({ method: 'GET', url: modeler }, modelerReply);
     return reply.watermark ?? undefined;
+  }
+
+  /**
+   * Echo ran again after a sleep (host/host-time.ts): the session is checked at once (the health
+   * loop's PUT and GET of the installation; the connect loop if it was not registered), every
+   * worker looks at its queue, and a suspend's time counts towards the gate's hold.
+   */
+  resumed(suspendedMs: number): void {
+    if (suspendedMs > 0) this.gate.suspendedFor(suspendedMs);
+    this.resumeChecks = RESUME_CHECKS;
+    this.healthWakeup.poke();
+    this.connectWakeup.poke();
+    this.captures.wakeup.poke();
+    this.logs.wakeup.poke();
+    this.statuses.wakeup.poke();
   }
 
   /** Sends pending logs now (e.g. after a burst of machine logs). */
@@ -188,7 +227,7 @@ export class SyncEngine {
 
   /** Picks up a credential, probes the cloud and registers; again after every loss. */
   private async connectLoop(signal: AbortSignal): Promise<void> {
-    const { clock, logger, store, config, secrets } = this.options;
+    const { clock, logger, config, secrets } = this.options;
     while (!signal.aborted) {
       if (this.auth !== 'signed_in') {
         let token: ApiToken | undefined;
@@ -221,11 +260,14 @@ export class SyncEngine {
         await this.gate.pass(signal);
         try {
           await this.client.json({ method: 'GET', url: 'about/' }, aboutReply);
-          const registered = await ensureRegistered(this.client, store.stats, {
+          const registered = await ensureRegistered(this.client, this.installation, {
             version: ECHO_VERSION,
             bureau: config.cloud.bureau,
             health: this.lastHealth.health,
+            workstationName: config.workstation_name,
+            adoptByName: config.cloud.adopt_installation_by_name,
             now: clock.now,
+            logger,
           });
           this.gate.succeeded();
           this.eccoUri = registered.uri;
@@ -258,32 +300,54 @@ export class SyncEngine {
     const { clock, config } = this.options;
     while (!signal.aborted) {
       this.lastHealth = this.assessor.assess();
+      let retrySoon = false;
       if (this.auth === 'signed_in' && this.eccoUri) {
         await this.gate.pass(signal);
         const checkedAt = new Date(clock.now()).toISOString();
         const stats = this.options.store.stats;
-        const reportId = stats.recordHealth(this.lastHealth.health, this.lastHealth.reasons, checkedAt);
+        const reportId = this.recordHealthLocally(checkedAt);
         try {
           await this.client.send({
             method: 'PUT',
             url: this.eccoUri,
             json: { health: this.lastHealth.health, health_check_on: checkedAt, version: ECHO_VERSION },
           });
-          stats.markHealthSent(reportId);
+          if (reportId !== undefined) stats.markHealthSent(reportId);
           this.lastHealthReportAt = clock.now();
           const ecco = await this.client.json({ method: 'GET', url: this.eccoUri }, eccoReply);
           this.gate.succeeded();
           this.setEnabled(ecco.enabled);
+          this.resumeChecks = 0;
         } catch (error) {
           if (error instanceof CloudHttpError && error.status === 404) {
             // The installation was deleted in the cloud: register again.
-            this.options.store.stats.setValue('cloud.ecco_uri', undefined);
+            this.installation.forget();
             this.eccoUri = undefined;
             this.connectWakeup.poke();
           } else classifyError(error, this.ctx);
+          // Again as soon as the gate opens (it spaces the attempts), a few times at most.
+          retrySoon = this.resumeChecks > 0;
+          if (retrySoon) this.resumeChecks--;
         }
       }
-      await clock.sleep(config.intervals.health * 1000, signal);
+      await this.healthWakeup.wait(clock, retrySoon ? 0 : config.intervals.health * 1000, signal);
+    }
+  }
+
+  /**
+   * Keeps the health report in the store; on a full disk or an unwritable store it is sent all the
+   * same (that is when the cloud most needs to hear "degraded"), just not kept.
+   */
+  private recordHealthLocally(checkedAt: string): number | undefined {
+    try {
+      return this.options.store.stats.recordHealth(
+        this.lastHealth.health,
+        this.lastHealth.reasons,
+        checkedAt,
+      );
+    } catch (error) {
+      if (error instanceof StoreError && error.retryable) return undefined;
+      throw error;
     }
   }
 

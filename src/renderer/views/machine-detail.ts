@@ -53,6 +53,9 @@ export class MachineDetailView {
   });
   private chart: uPlot | undefined;
   private readonly jobs = el('div');
+  /** Echo's sleeps, in the history: a gap, not the machine's downtime. */
+  private readonly asleep = el('div');
+  private asleepKey = '';
   private runningProgress: HTMLTableCellElement | undefined;
   /** The job and state last shown: the history is read again when they change. */
   private jobKey: string | undefined;
@@ -75,6 +78,7 @@ export class MachineDetailView {
       this.chartBox,
       el('h3', {}, 'Job history'),
       this.jobs,
+      this.asleep,
       el('h3', {}, 'Recent captures'),
       captures,
       el('h3', {}, 'Recent warnings and errors'),
@@ -115,6 +119,7 @@ export class MachineDetailView {
         this.jobs.replaceChildren(notice(`Job history unavailable: ${error.message}`, 'problem')),
       );
     }
+    this.showAsleep(machine?.asleep ?? []);
     const progress = machine?.live?.snapshot.job?.progress;
     if (this.runningProgress && progress !== undefined) {
       this.runningProgress.textContent = `${Math.round(progress)} %`;
@@ -179,6 +184,31 @@ export class MachineDetailView {
       ),
     );
     this.drawChart();
+  }
+
+  /** "Echo was asleep from … to …": the machine was not polled then, it was not down. */
+  private showAsleep(gaps: NonNullable<MachineView['asleep']>): void {
+    const key = gaps.map((g) => g.from).join();
+    if (key === this.asleepKey) return;
+    this.asleepKey = key;
+    const when = (iso: string) => new Date(iso).toLocaleString();
+    this.asleep.replaceChildren(
+      ...(gaps.length === 0
+        ? []
+        : [
+            el(
+              'ul',
+              { class: 'asleep', 'aria-label': 'Gaps in the history' },
+              ...gaps.map((g) =>
+                el(
+                  'li',
+                  {},
+                  `Echo was asleep from ${when(g.from)} to ${when(g.to)} (${g.seconds} s): the machine was not polled then; this is not machine downtime.`,
+                ),
+              ),
+            ),
+          ]),
+    );
   }
 
   private drawChart(): void {

@@ -52,6 +52,12 @@ const cloudFields = z.strictObject({
     .boolean()
     .default(true)
     .describe("Also collect from the cloud's machines (GET /modeler/); config machines win on a match."),
+  adopt_installation_by_name: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Send workstation_name with POST /ecco/ and, when the installation URI is lost (store and installation.json), adopt the bureau’s one installation of that name instead of registering another.',
+    ),
   allow_insecure_http: z
     .boolean()
     .default(false)
@@ -81,6 +87,9 @@ export const intervalsSchema = z.strictObject({
   command_poll: seconds(30).describe(
     'Seconds between polls of /modeler-command/ besides the event stream (used by remote commands).',
   ),
+  asleep_after: seconds(5).describe(
+    'Seconds Echo may not run (its process paused, the PC asleep) before it counts as asleep: every machine is polled again on a new connection, polls that failed across the gap are not machine failures, and the gap shows in the machines’ history. Keep it below the machines’ timeout.',
+  ),
 });
 
 export const storeSchema = z.strictObject({
@@ -93,7 +102,33 @@ export const storeSchema = z.strictObject({
   when_full: z
     .enum(['drop_oldest_captures', 'stop_collecting'])
     .default('drop_oldest_captures')
-    .describe('At the cap: drop the oldest unsent captures, or refuse new ones until the backlog drains.'),
+    .describe(
+      'At the cap or on a full disk: drop the oldest unsent captures, or refuse new ones (collection pauses) until there is room.',
+    ),
+  min_free_mb: z
+    .number()
+    .min(0)
+    .max(1_048_576)
+    .default(64)
+    .describe(
+      'Free space Echo leaves on the data folder’s disk: below it the store behaves as on a full disk (store.when_full), before the OS refuses a write.',
+    ),
+  reserve_mb: z
+    .number()
+    .min(0)
+    .max(4096)
+    .default(32)
+    .describe(
+      'Ballast file kept beside the database and deleted when the disk fills, so that sending (which frees space) can go on.',
+    ),
+  recheck_interval_s: z
+    .number()
+    .min(1)
+    .max(3600)
+    .default(10)
+    .describe(
+      'While the disk is full or the store cannot be written, how often Echo looks whether it can write again.',
+    ),
   retention_hours: z
     .number()
     .min(0)

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { CloudHttpError, CloudReplyError, describeError } from '../../shared/errors.ts';
+import type { CloudHttpClient } from './http-client.ts';
+import { type EccoReply, eccoReply, listReply } from './replies.ts';
+
+/**
+ * An entry of `GET /ecco/` as the lookup reads it: the contract's fields, and `workstation_name`,
+ * which Echo sends with `POST /ecco/` although the contract does not list it (a cloud that drops it
+ * simply never matches).
+ */
+const listedEcco = eccoReply.extend({
+  bureau: z.string().optional(),
+  workstation_name: z.string().nullable().optional(),
+});
+
+/** What the bureau's list says about this workstation's installation. */
+export type InstallationLookup =
+  | { kind: 'found'; uri: string; ecco: EccoReply }
+  | { kind: 'none'; foreign: string[] }
+  | { kind: 'several'; uris: string[]; foreign: string[] }
+  /** The cloud cannot list installations so (a refusal that will not change by itself). */
+  | { kind: 'unavailable'; reason: string };
+
+export interface WantedInstallation {
+  bureau: string;
+  workstationName: string;
+}
+
+/**
+ * Statuses that mean "this cloud does not list or filter installations for this account", not
+ * "try later": Echo then registers as it did before the lookup existed. Anything else (a network
+ * failure, 401, 429, 5xx) is thrown, and registration waits, since a new installation made
+ * because of an outage would be the duplicate the lookup is there to prevent.
+ */
+const UNSUPPORTED = new Set([400, 403, 404, 405]);
+
+/** A cloud that ignores the filters or the offset could page forever: this many pages at most. */
+const MAX_PAGES = 20;
+
+/**
+ * Finds this workstation's installation in the bureau's `GET /ecco/`: exactly one entry of the
+ * same bureau whose `workstation_name` equals this one, on the cloud's own origin. A disabled one
+ * counts (adopting it keeps the cloud's switch in force; a new one would bypass it). The list is
+ * asked with `filter[bureau]` and `filter[workstation_name]` and checked here as well, entry by
+ * entry, for a cloud that ignores the filters; an entry that does not match the contract is skipped.
+ */
+export async function findOwnInstallation(
+  client: CloudHttpClient,
+  wanted: WantedInstallation,
+): Promise<InstallationLookup> {
+  let entries: Map<string, z.infer<typeof listedEcco>>;
+  try {
+    entries = await listInstallations(client, wanted);
+  } catch (error) {
+    const unsupported =
+      error instanceof CloudReplyError || (error instanceof CloudHttpError && UNSUPPORTED.has(error.status));
+    if (unsupported) return { kind: 'unavailable', reason: describeError(error) };
+    throw error;
+  }
+  const bureau = client.resolve(wanted.bureau);
+  const named = [...entries.values()].filter(
+    (entry) =>
+      entry.workstation_name === wanted.workstationName &&
+      entry.bureau !== undefined &&
+      client.resolve(entry.bureau) === bureau,
+  );
+  // The contract's URIs are the cloud's own; one elsewhere is never adopted (nor fetched).
+  const foreign = named.filter((entry) => !client.trusts(entry.uri)).map((entry) => entry.uri);
+  const mine = named.filter((entry) => client.trusts(entry.uri));
+  const [only] = mine;
+  if (only && mine.length === 1) return { kind: 'found', uri: only.uri, ecco: only };
+  if (mine.length === 0) return { kind: 'none', foreign };
+  return { kind: 'several', uris: mine.map((entry) => entry.uri), foreign };
+}
+
+/** Every entry of the filtered list, by URI, following `page[offset]` while `total_count` says more. */
+async function listInstallations(
+  client: CloudHttpClient,
+  wanted: WantedInstallation,
+): Promise<Map<string, z.infer<typeof listedEcco>>> {
+  const entries = new Map<string, z.infer<typeof listedEcco>>();
+  let listed = 0;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const query = new URLSearchParams({
+      'filter[bureau]': wanted.bureau,
+      'filter[workstation_name]': wanted.workstationName,
+    });
+    if (page > 0) query.set('page[offset]', String(listed));
+    const list = await client.json({ method: 'GET', url: `ecco/?${query}` }, listReply(z.unknown()));
+    const before = entries.size;
+    listed += list.resources.length;
+    for (const item of list.resources) {
+      const entry = listedEcco.safeParse(item);
+      if (entry.success) entries.set(client.resolve(entry.data.uri), entry.data);
+    }
+    const complete = list.total_count === undefined || listed >= list.total_count;
+    // No new entry: an empty page, or a cloud that ignores the offset and answers the same page.
+    if (complete || entries.size === before) break;
+  }
+  return entries;
+}

@@ -1,0 +1,286 @@
+/**
+ * Issue 14, "the host fails too": Echo's data folder on a 24 MB disk, 40 printers polled every
+ * second, and another program filling the disk until a few hundred KB remain, against the agent as
+ * it ships (`echo-agent run` in a child process). Before, the group commit's timer threw
+ * SQLITE_FULL and the process died; now a full disk is a state: the agent stays up, counts what it
+ * drops or refuses, says so in `status`, keeps sending (which frees space) and resumes by itself.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { UltimakerSimulator } from '../../src/collectors/ultimaker/simulator/ultimaker-simulator.ts';
+import type { AgentStatus } from '../../src/core/api/agent-port.ts';
+import { startEmulator } from '../helpers/harness.ts';
+import { mountSmallDisk } from '../helpers/small-disk.ts';
+import { type MachineEntry, RealAgent } from '../hostile/real-agent.ts';
+
+const PRINTERS = 40;
+const SIMULATORS = 4;
+const LEAVE_BYTES = 300 * 1024;
+
+/** 40 printing Ultimakers (ten per simulator), each storing a capture at every 1 s poll. */
+async function printers(t: TestContext): Promise<MachineEntry[]> {
+  const sims: UltimakerSimulator[] = [];
+  for (let i = 0; i < SIMULATORS; i++) {
+    const sim = await UltimakerSimulator.start({ name: `sim-${i}` });
+    t.after(() => sim.close());
+    sim.startJob(`long-job-${i}`, 24 * 3600);
+    sims.push(sim);
+  }
+  return Array.from({ length: PRINTERS }, (_, i) => ({
+    name: `printer-${String(i).padStart(2, '0')}`,
+    collector: 'ultimaker',
+    connection: { host: sims[i % SIMULATORS]!.host, port: sims[i % SIMULATORS]!.port },
+    poll_interval: 1,
+    timeout: 5,
+    unchanged_capture_interval: 0,
+  }));
+}
+
+/** The ids of every capture in the store now (a second, read-only connection: WAL allows it). */
+function storedCaptureIds(dataDir: string): Set<string> {
+  const db = new Database(join(dataDir, 'echo.db'), { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT echo_capture_id AS id FROM captures').all() as { id: string }[];
+    return new Set(rows.map((r) => r.id));
+  } finally {
+    db.close();
+  }
+}
+
+/** Every second: no machine may show as failing because of the disk (the machines are fine). */
+function watchMachines(agent: RealAgent): { stop(): void; problems: string[] } {
+  const problems: string[] = [];
+  const timer = setInterval(() => {
+    agent
+      .status(5000)
+      .then((status) => {
+        for (const m of status.machines) {
+          if (m.live && (m.live.snapshot.state === 'error' || !m.live.connected))
+            problems.push(`${m.name}: ${m.live.snapshot.state} (${m.live.lastError ?? ''})`);
+        }
+      })
+      .catch(() => undefined); // the process-alive assertions say more than a missed sample
+  }, 1000);
+  return { stop: () => clearInterval(timer), problems };
+}
+
+let current: RealAgent | undefined;
+
+/**
+ * Waits until `check` holds, asking every 250 ms (a real agent is asked over HTTP); a timeout says
+ * what the agent showed and logged last.
+ */
+async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) {
+      const status = await current?.status().catch((error: Error) => error.message);
+      const shown =
+        typeof status === 'object'
+          ? JSON.stringify({
+              store: status.store,
+              backlog: status.backlog,
+              cloud: status.cloud,
+              counters: status.counters,
+            })
+          : status;
+      throw new Error(
+        `timed out waiting for ${what}; status: ${shown}\noutput:\n${current?.output.slice(-6000)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function conditionOf(status: AgentStatus) {
+  return status.store.condition;
+}
+
+test('the disk fills while polling with the cloud down (stop_collecting): the agent stays up, pauses, sends what it stored, and resumes by itself', async (t) => {
+  const disk = mountSmallDisk(t, 24);
+  const machines = await printers(t);
+  const { emulator, modelers } = await startEmulator(
+    t,
+    machines.map((m) => m.name),
+  );
+  const dataDir = join(disk.path, 'echo');
+  const agent = await RealAgent.start(t, {
+    cloudUrl: emulator.url,
+    modelers,
+    machines,
+    dataDir,
+    config: { store: { when_full: 'stop_collecting', min_free_mb: 0, reserve_mb: 2, recheck_interval_s: 1 } },
+  });
+  current = agent;
+  await waitFor(async () => (await agent.status()).cloud.registered, 30_000, 'registration');
+  await emulator.setFaults({ down: true });
+  await waitFor(
+    async () => (await agent.status()).backlog.captures.pending >= 200,
+    60_000,
+    'a backlog of captures while the cloud is down',
+  );
+  const watch = watchMachines(agent);
+  t.after(() => watch.stop());
+
+  // Another program fills the disk; the agent keeps polling into what is left.
+  const before = storedCaptureIds(dataDir);
+  disk.fill(LEAVE_BYTES);
+  await waitFor(
+    async () => conditionOf(await agent.status()).state === 'disk_full',
+    30_000,
+    'the agent to notice the full disk',
+  );
+  // Well after the disk filled: the process lives, says why it does what it does, and refuses
+  // (counting) rather than dies.
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  agent.assertAlive('with the disk full');
+  const full = await agent.status();
+  assert.equal(full.collection, 'paused_store_full');
+  assert.match(conditionOf(full).message ?? '', /^Disk full: \d+\.\d MB free in .*collection is paused/i);
+  assert.ok(
+    full.alerts.some((a) => a.kind === 'disk_full'),
+    'a disk_full alert is raised while it lasts',
+  );
+  // The health is assessed at each health interval (5 s here): it says so by the next one.
+  await waitFor(
+    async () => (await agent.status()).cloud.health.reasons.some((r) => r.startsWith('Disk full')),
+    15_000,
+    'the health report to say the disk is full',
+  );
+
+  // The cloud comes back while the disk is still full: sending goes on (and frees space).
+  await emulator.setFaults({ down: false });
+  await waitFor(
+    () => [...before].every((id) => emulator.state.uploadedCaptureIds().has(id)),
+    120_000,
+    'every capture stored before the disk filled to reach the cloud',
+  );
+  for (const id of before)
+    assert.equal(emulator.state.uploadedCaptureIds().get(id), 1, `capture ${id} arrived exactly once`);
+  agent.assertAlive('after draining on a full disk');
+
+  // The other program deletes its file: Echo resumes by itself and the alert clears.
+  disk.free();
+  await waitFor(
+    async () => {
+      const status = await agent.status();
+      return status.store.condition.state === 'ok' && status.collection === 'running';
+    },
+    30_000,
+    'the store to resume by itself',
+  );
+  const resumed = await agent.status();
+  assert.equal(
+    resumed.alerts.some((a) => a.kind === 'disk_full'),
+    false,
+    'the alert cleared',
+  );
+  const storedAfter = resumed.machines.reduce((sum, m) => sum + (m.live?.capturesStored ?? 0), 0);
+  await waitFor(
+    async () =>
+      (await agent.status()).machines.reduce((sum, m) => sum + (m.live?.capturesStored ?? 0), 0) >
+      storedAfter + PRINTERS,
+    30_000,
+    'collection to store again',
+  );
+  watch.stop();
+  assert.deepEqual(watch.problems, [], 'no machine was shown failing because of the disk');
+  const refused = (await agent.status()).counters;
+  assert.ok(
+    (refused.captures_refused_disk_full ?? 0) + (refused.statuses_refused_disk_full ?? 0) > 0,
+    `what was refused while full is counted: ${JSON.stringify(refused)}`,
+  );
+  await agent.stop();
+  assert.equal(agent.exited?.code, 0, `a clean exit after all that:\n${agent.output.slice(-4000)}`);
+});
+
+test('the disk fills while draining (drop_oldest_captures): the agent stays up, drops the oldest counted, and resumes', async (t) => {
+  const disk = mountSmallDisk(t, 24);
+  const machines = await printers(t);
+  const { emulator, modelers } = await startEmulator(
+    t,
+    machines.map((m) => m.name),
+  );
+  const dataDir = join(disk.path, 'echo');
+  const agent = await RealAgent.start(t, {
+    cloudUrl: emulator.url,
+    modelers,
+    machines,
+    dataDir,
+    config: {
+      store: { when_full: 'drop_oldest_captures', min_free_mb: 0, reserve_mb: 2, recheck_interval_s: 1 },
+    },
+  });
+  current = agent;
+  await waitFor(async () => (await agent.status()).cloud.registered, 30_000, 'registration');
+  await emulator.setFaults({ down: true });
+  await waitFor(
+    async () => (await agent.status()).backlog.captures.pending >= 300,
+    60_000,
+    'a backlog of captures while the cloud is down',
+  );
+  const watch = watchMachines(agent);
+  t.after(() => watch.stop());
+
+  // The cloud is back but slow, so the backlog drains for a while, and the disk fills meanwhile.
+  const before = storedCaptureIds(dataDir);
+  await emulator.setFaults({ down: false, slow_ms: 40 });
+  disk.fill(LEAVE_BYTES);
+  await waitFor(
+    async () => conditionOf(await agent.status()).state === 'disk_full',
+    30_000,
+    'the agent to notice the full disk',
+  );
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  agent.assertAlive('with the disk full while draining');
+  const full = await agent.status();
+  assert.equal(full.collection, 'running', 'drop_oldest_captures keeps collecting');
+  assert.match(conditionOf(full).message ?? '', /oldest unsent captures/);
+
+  await emulator.setFaults({ slow_ms: 0 });
+  await waitFor(
+    async () => (await agent.status()).backlog.captures.pending < 50,
+    120_000,
+    'the backlog to drain',
+  );
+  disk.free();
+  await waitFor(
+    async () => (await agent.status()).store.condition.state === 'ok',
+    30_000,
+    'the store to resume by itself',
+  );
+  // Each capture stored before the fill either reaches the cloud or was dropped, and counted.
+  const account = async () => {
+    const status = await agent.status();
+    const cloud = emulator.state.uploadedCaptureIds();
+    const missing = [...before].filter((id) => !cloud.has(id)).length;
+    return { status, cloud, missing, dropped: status.counters.captures_dropped_store_full ?? 0 };
+  };
+  await waitFor(
+    async () => {
+      const { missing, dropped } = await account();
+      return missing <= dropped;
+    },
+    120_000,
+    'every capture stored before the fill to reach the cloud or be counted as dropped',
+  );
+  const { status, cloud, missing, dropped } = await account();
+  assert.ok(dropped > 0, 'the full disk made room by dropping the oldest captures, counted');
+  assert.ok(missing <= dropped, `${missing} missing, ${dropped} dropped`);
+  for (const [id, times] of cloud) assert.equal(times, 1, `capture ${id} arrived once`);
+  assert.equal(
+    status.alerts.some((a) => a.kind === 'disk_full'),
+    false,
+    'the alert cleared',
+  );
+  watch.stop();
+  assert.deepEqual(watch.problems, [], 'no machine was shown failing because of the disk');
+  await agent.stop();
+  assert.equal(agent.exited?.code, 0, `a clean exit after all that:\n${agent.output.slice(-4000)}`);
+});
