@@ -102,7 +102,16 @@ function conditionOf(status: AgentStatus) {
   return status.store.condition;
 }
 
-test('the disk fills while polling with the cloud down (stop_collecting): the agent stays up, pauses, sends what it stored, and resumes by itself', async (t) => {
+/**
+ * A 24 MB disk holding the agent's data, 40 printers, the emulator; the agent runs with
+ * `store.when_full` = `whenFull`, has registered, and the cloud is then down until `backlog`
+ * captures wait in the store.
+ */
+async function fullDiskScenario(
+  t: TestContext,
+  whenFull: 'stop_collecting' | 'drop_oldest_captures',
+  backlog: number,
+) {
   const disk = mountSmallDisk(t, 24);
   const machines = await printers(t);
   const { emulator, modelers } = await startEmulator(
@@ -115,16 +124,21 @@ test('the disk fills while polling with the cloud down (stop_collecting): the ag
     modelers,
     machines,
     dataDir,
-    config: { store: { when_full: 'stop_collecting', min_free_mb: 0, reserve_mb: 2, recheck_interval_s: 1 } },
+    config: { store: { when_full: whenFull, min_free_mb: 0, reserve_mb: 2, recheck_interval_s: 1 } },
   });
   current = agent;
   await waitFor(async () => (await agent.status()).cloud.registered, 30_000, 'registration');
   await emulator.setFaults({ down: true });
   await waitFor(
-    async () => (await agent.status()).backlog.captures.pending >= 200,
+    async () => (await agent.status()).backlog.captures.pending >= backlog,
     60_000,
     'a backlog of captures while the cloud is down',
   );
+  return { disk, emulator, dataDir, agent };
+}
+
+test('the disk fills while polling with the cloud down (stop_collecting): the agent stays up, pauses, sends what it stored, and resumes by itself', async (t) => {
+  const { disk, emulator, dataDir, agent } = await fullDiskScenario(t, 'stop_collecting', 200);
   const watch = watchMachines(agent);
   t.after(() => watch.stop());
 
@@ -201,30 +215,7 @@ test('the disk fills while polling with the cloud down (stop_collecting): the ag
 });
 
 test('the disk fills while draining (drop_oldest_captures): the agent stays up, drops the oldest counted, and resumes', async (t) => {
-  const disk = mountSmallDisk(t, 24);
-  const machines = await printers(t);
-  const { emulator, modelers } = await startEmulator(
-    t,
-    machines.map((m) => m.name),
-  );
-  const dataDir = join(disk.path, 'echo');
-  const agent = await RealAgent.start(t, {
-    cloudUrl: emulator.url,
-    modelers,
-    machines,
-    dataDir,
-    config: {
-      store: { when_full: 'drop_oldest_captures', min_free_mb: 0, reserve_mb: 2, recheck_interval_s: 1 },
-    },
-  });
-  current = agent;
-  await waitFor(async () => (await agent.status()).cloud.registered, 30_000, 'registration');
-  await emulator.setFaults({ down: true });
-  await waitFor(
-    async () => (await agent.status()).backlog.captures.pending >= 300,
-    60_000,
-    'a backlog of captures while the cloud is down',
-  );
+  const { disk, emulator, dataDir, agent } = await fullDiskScenario(t, 'drop_oldest_captures', 300);
   const watch = watchMachines(agent);
   t.after(() => watch.stop());
 
