@@ -63,13 +63,14 @@ export const identityRoutes: Route[] = [
     method: 'POST',
     pattern: /^\/ecco\/$/,
     async handle({ req, res, state }) {
-      const body = await readJson(req, eccoCreate);
+      const { workstation_name, ...body } = await readJson(req, eccoCreate);
       if (body.bureau !== state.bureauUri)
         throw new HttpReply(400, 'invalid-bureau', 'The bureau does not exist.');
       const uuid = crypto.randomUUID();
       const uri = state.url(`/ecco/${uuid}/`);
       state.eccos.set(uuid, {
         ...body,
+        ...(workstation_name !== undefined && state.keepsWorkstationName ? { workstation_name } : {}),
         uri,
         enabled: true,
         created: new Date().toISOString(),
@@ -81,7 +82,11 @@ export const identityRoutes: Route[] = [
   {
     method: 'GET',
     pattern: /^\/ecco\/$/,
-    handle: ({ res, state, query }) => sendJson(res, 200, listResources([...state.eccos.values()], query)),
+    handle({ res, state, query }) {
+      const filters = new URLSearchParams(query);
+      if (!state.keepsWorkstationName) filters.delete('filter[workstation_name]');
+      sendJson(res, 200, listResources([...state.eccos.values()], filters));
+    },
   },
   {
     method: 'GET',

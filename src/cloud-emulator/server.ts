@@ -18,6 +18,12 @@ export interface EmulatorOptions {
   seedToken?: { uuid: string; secret: string };
   /** Seed for the fault dice, so that a failing run can be replayed. */
   seed?: number;
+  /**
+   * False: a cloud without the `workstation_name` extension, as a REST framework treats a field
+   * and a filter it does not know: `POST /ecco/` accepts the field and drops it, `GET /ecco/`
+   * ignores `filter[workstation_name]`. Default true (kept, listed, filterable).
+   */
+  keepsWorkstationName?: boolean;
 }
 
 export interface CloudEmulator {
@@ -39,6 +45,7 @@ const ROUTES: Route[] = [...identityRoutes, ...dataRoutes, ...commandRoutes];
 export async function startCloudEmulator(options: EmulatorOptions = {}): Promise<CloudEmulator> {
   const state = new EmulatorState(options.users ?? [{ username: 'operator', password: 'echo-demo' }]);
   if (options.seedToken) state.issueToken([...state.users.values()][0]!, 'seed token', options.seedToken);
+  if (options.keepsWorkstationName === false) state.keepsWorkstationName = false;
   const random = mulberry32(options.seed ?? 1);
   const sockets = new Set<Socket>();
   let faults = faultPlan.parse(options.faults ?? {});

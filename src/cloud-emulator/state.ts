@@ -61,6 +61,8 @@ export class EmulatorState {
   readonly commands = new Map<string, CommandRecord>();
   readonly requests: RequestRecord[] = [];
   duplicateCapturePosts = 0;
+  /** False: `workstation_name` is dropped on `POST /ecco/` and not filtered on (EmulatorOptions). */
+  keepsWorkstationName = true;
   /** Connections the fault plan reset (they never finish, so `requests` cannot show them). */
   resets = 0;
   private base = '';

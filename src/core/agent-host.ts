@@ -1,5 +1,6 @@
 import { describeError } from '../shared/errors.ts';
-import { Agent, type AgentOptions } from './agent.ts';
+import { Agent } from './agent.ts';
+import type { AgentOptions } from './agent-options.ts';
 import type { ResolvedConfig } from './config/load.ts';
 import { startWhenStoreOpens } from './start-when-store-opens.ts';
 
@@ -11,6 +12,8 @@ type HostOptions = Omit<AgentOptions, 'config' | 'onRestart' | 'apiEndpoint'> & 
   onFailed: (error: unknown) => void;
   /** The store could not be opened at start: the waiting local API's address (see startWhenStoreOpens). */
   onWaiting?: (api: { url: string; token: string; message: string }) => void;
+  /** Ends a first start that waits for its store (the shell quits before the store opened). */
+  signal?: AbortSignal;
 };
 
 /**
@@ -25,6 +28,7 @@ export class AgentHost {
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
   private restartCount = 0;
+  private readonly stopping = new AbortController();
 
   private constructor(
     agent: Agent,
@@ -41,24 +45,7 @@ export class AgentHost {
    */
   static async start(load: () => ResolvedConfig, options: HostOptions): Promise<AgentHost> {
     let host: AgentHost | undefined;
-    const { onFailed: _onFailed, onWaiting, ...agentOptions } = options;
-    const config = load();
-    const agent = await startWhenStoreOpens(
-      (endpoint) =>
-        Agent.start({
-          ...agentOptions,
-          // Read again at each try: the operator may fix the config while Echo waits.
-          config: endpoint ? load() : config,
-          ...(endpoint ? { apiEndpoint: endpoint } : {}),
-          onRestart: (reason) => host?.requestRestart(reason),
-        }),
-      config,
-      {
-        api: options.api !== false,
-        stdoutLogs: options.stdoutLogs ?? false,
-        ...(onWaiting ? { onWaiting } : {}),
-      },
-    );
+    const agent = await startCore(load, load(), options, undefined, (reason) => host?.requestRestart(reason));
     host = new AgentHost(agent, load, options);
     return host;
   }
@@ -93,17 +80,20 @@ export class AgentHost {
       }
       previous.logger.info({ reason }, 'restarting the agent core');
       await previous.stop();
-      const { onFailed, onWaiting: _onWaiting, ...agentOptions } = this.options;
       try {
-        this.current = await Agent.start({
-          ...agentOptions,
+        // A store that cannot be opened now (the disk filled meanwhile) is waited for, with the
+        // API up on the same port and token, as at the first start.
+        this.current = await startCore(
+          this.load,
           config,
-          ...(endpoint ? { apiEndpoint: endpoint } : {}),
-          onRestart: (next) => this.requestRestart(next),
-        });
+          { ...this.options, signal: this.stopping.signal },
+          endpoint,
+          (next) => this.requestRestart(next),
+        );
       } catch (error) {
         this.stopped = true;
-        onFailed(error);
+        if (this.stopping.signal.aborted) return;
+        this.options.onFailed(error);
         throw error;
       }
       this.restartCount += 1;
@@ -118,8 +108,43 @@ export class AgentHost {
   }
 
   async stop(): Promise<void> {
+    // First: a restart that waits for its store gives up waiting.
+    this.stopping.abort();
     await this.queue;
     this.stopped = true;
     await this.current.stop(); // idempotent: after a failed restart it is stopped already
   }
+}
+
+/**
+ * Starts a core with `config`, through startWhenStoreOpens: a store that cannot be opened keeps the
+ * local API up (on `endpoint` when given) until it opens. Each later try reads the config anew:
+ * the operator may fix it while Echo waits.
+ */
+function startCore(
+  load: () => ResolvedConfig,
+  config: ResolvedConfig,
+  options: HostOptions,
+  endpoint: { port: number; token: string } | undefined,
+  onRestart: (reason: string) => void,
+): Promise<Agent> {
+  const { onFailed: _onFailed, onWaiting, signal, ...agentOptions } = options;
+  let tries = 0;
+  return startWhenStoreOpens(
+    (apiEndpoint) =>
+      Agent.start({
+        ...agentOptions,
+        config: tries++ === 0 ? config : load(),
+        ...(apiEndpoint ? { apiEndpoint } : {}),
+        onRestart,
+      }),
+    config,
+    {
+      api: options.api !== false,
+      stdoutLogs: options.stdoutLogs ?? false,
+      ...(endpoint ? { endpoint } : {}),
+      ...(onWaiting ? { onWaiting } : {}),
+      ...(signal ? { signal } : {}),
+    },
+  );
 }

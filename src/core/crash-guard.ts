@@ -46,7 +46,8 @@ export function installCrashGuard(options: CrashGuardOptions): () => void {
       scope.fault(error);
       return;
     }
-    const now = Date.now();
+    // Monotonic: a wall clock set back or forward must not empty or fill the window.
+    const now = performance.now();
     recent = [...recent.filter((t) => now - t < windowMs), now];
     if (recent.length > maxRestarts) {
       logger.fatal(

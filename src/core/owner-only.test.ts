@@ -24,7 +24,7 @@ test('a data_dir that existed already, and its store and secret files, are made 
   writeFileSync(join(dir, 'api.json'), '{}', { mode: 0o644 });
   chmodSync(join(dir, 'api.json'), 0o644);
   const agent = await startAgent(t, testConfig(dir, emulator.url, modelers));
-  await agent.ingestLog({
+  await agent.sink.ingestLog({
     source: 'agent',
     level: 'INFO',
     timestamp: new Date().toISOString(),

@@ -17,6 +17,8 @@ const PRIVATE_FILES = [
   'api.json',
   'machines.local.json',
   'settings.local.json',
+  'installation.json',
+  'echo.reserve',
 ] as const;
 
 /** Why a path could not be made owner-only (the agent logs it and runs on). */
@@ -70,12 +72,18 @@ export function writeOwnerOnlyAtomic(path: string, text: string): void {
   rmSync(temporary, { force: true });
   const fd = openSync(temporary, 'wx', 0o600);
   try {
-    writeFileSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      writeFileSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (error) {
+    // A write the disk refused (full, gone read-only) leaves no half file holding space.
+    rmSync(temporary, { force: true });
+    throw error;
   }
-  renameSync(temporary, path);
   syncFolder(dirname(path));
 }
 

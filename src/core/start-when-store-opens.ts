@@ -1,19 +1,17 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { EchoError, StoreError } from '../shared/errors.ts';
 import type { Agent } from './agent.ts';
 import { LocalApi } from './api/local-api.ts';
 import { sleep } from './clock.ts';
 import type { ResolvedConfig } from './config/load.ts';
 import { createLogging } from './logging/create-logger.ts';
-import { classifyStoreFailure } from './store/store-failure.ts';
+import { loggingOptionsFor } from './logging/logging-options.ts';
+import { classifyStoreFailure, freeBytes, probeWritable } from './store/store-failure.ts';
 import { StoreWaitingCore } from './store-waiting-core.ts';
-import { ECHO_VERSION } from './version.ts';
 
 type Endpoint = { port: number; token: string };
 
 /** True when `error` says the store cannot be opened for want of space or permission (not a bug). */
-export function storeCannotOpen(error: unknown, dataDir: string): boolean {
+function storeCannotOpen(error: unknown, dataDir: string): boolean {
   if (error instanceof StoreError)
     return error.code === 'ECHO_ERR_DISK_FULL' || error.code === 'ECHO_ERR_STORE_UNWRITABLE';
   if (error instanceof EchoError) return false;
@@ -36,6 +34,8 @@ export async function startWhenStoreOpens(
     endpoint?: Endpoint;
     /** Told where the waiting API listens (api.json may be what cannot be written). */
     onWaiting?: (api: { url: string; token: string; message: string }) => void;
+    /** Gives up waiting (the shell stops): the waiting API closes and the abort reason is thrown. */
+    signal?: AbortSignal;
   },
 ): Promise<Agent> {
   let failure: unknown;
@@ -45,16 +45,9 @@ export async function startWhenStoreOpens(
     if (!storeCannotOpen(error, config.data_dir)) throw error;
     failure = error;
   }
-  const logging = createLogging({
-    level: config.log.level,
-    cloudLevel: 'fatal',
-    logDir: join(config.data_dir, 'logs'),
-    fileMaxBytes: config.log.file_max_mb * 1024 * 1024,
-    fileCount: config.log.file_count,
-    stdout: options.stdoutLogs,
-    release: ECHO_VERSION,
-    serverName: config.workstation_name,
-  });
+  const logging = createLogging(
+    loggingOptionsFor(config, { stdout: options.stdoutLogs, cloudLevel: 'fatal' }),
+  );
   const logger = logging.logger.child({ component: 'store' });
   const waiting = new StoreWaitingCore(config, failure);
   logger.error({ err: failure }, waiting.message);
@@ -71,15 +64,17 @@ export async function startWhenStoreOpens(
   if (api) options.onWaiting?.({ url: api.url, token: api.token, message: waiting.message });
   try {
     for (;;) {
-      await sleep(config.store.recheck_interval_s * 1000);
+      await sleep(config.store.recheck_interval_s * 1000, options.signal);
+      options.signal?.throwIfAborted();
       // The API is handed over only when a start looks likely: an open UI is not dropped at
-      // every interval while the folder stays unusable.
-      const blocked = folderRefusesWrites(config.data_dir);
+      // every interval while the folder stays unusable or the disk stays full.
+      const blocked = startLooksUnlikely(config);
       if (blocked !== undefined) {
         waiting.failedAgain(blocked);
         continue;
       }
       await api?.stop();
+      api = undefined;
       try {
         const agent = await start(endpoint);
         agent.logger.info('the store opened: Echo runs');
@@ -95,19 +90,25 @@ export async function startWhenStoreOpens(
       }
     }
   } finally {
+    await api?.stop();
     logging.close();
   }
 }
 
-/** Undefined when a file can be made in `dir` (made if missing), else the failure that says why. */
-function folderRefusesWrites(dir: string): unknown {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const probe = join(dir, '.echo-write-probe');
-    writeFileSync(probe, 'probe', { mode: 0o600 });
-    rmSync(probe);
-    return undefined;
-  } catch (error) {
-    return error;
-  }
+/**
+ * Why starting now would fail again, or undefined: the data folder (made if missing) must take a
+ * file, and its disk must have `store.min_free_mb` free.
+ */
+function startLooksUnlikely(config: ResolvedConfig): unknown {
+  const failure = probeWritable(config.data_dir, true);
+  if (failure) return failure;
+  const free = freeBytes(config.data_dir);
+  const needed = config.store.min_free_mb * 1024 * 1024;
+  if (free !== undefined && free < needed)
+    return new StoreError(
+      'ECHO_ERR_DISK_FULL',
+      `${(free / 1e6).toFixed(1)} MB free in ${config.data_dir}, below store.min_free_mb (${config.store.min_free_mb} MB)`,
+      { retryable: true },
+    );
+  return undefined;
 }

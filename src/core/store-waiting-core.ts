@@ -112,8 +112,10 @@ export class StoreWaitingCore implements AgentPort {
     return false;
   }
 
+  /** What needs the store: 507 on a full disk, 503 otherwise (see local-api.ts storeProblem). */
   private refuse(): never {
-    throw new StoreError('ECHO_ERR_STORE_UNWRITABLE', this.message, { retryable: true });
+    const code = this.condition.state === 'disk_full' ? 'ECHO_ERR_DISK_FULL' : 'ECHO_ERR_STORE_UNWRITABLE';
+    throw new StoreError(code, this.message, { retryable: true });
   }
 
   logs(_filter: { limit: number }): StoredLog[] {

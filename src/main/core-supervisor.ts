@@ -57,7 +57,8 @@ export class CoreSupervisor {
   }
 
   private launch(): void {
-    const startedAt = Date.now();
+    // Monotonic: a clock step while the core runs must not make its death look quick (or slow).
+    const startedAt = performance.now();
     this.attempt++;
     const child = this.spawn();
     this.process = child;
@@ -65,7 +66,7 @@ export class CoreSupervisor {
     child.once('exit', (code) => {
       if (this.stopped || this.process !== child) return;
       this.process = undefined;
-      const quick = Date.now() - startedAt < QUICK_DEATH_MS;
+      const quick = performance.now() - startedAt < QUICK_DEATH_MS;
       this.quickDeaths = quick ? this.quickDeaths + 1 : 0;
       const words = this.lastWords().trim();
       const reason = `the agent stopped (exit code ${code ?? 'none'})${words ? `: ${words}` : ''}`;

@@ -1,5 +1,5 @@
 import { followEvents, takeToken } from './api-client.ts';
-import { ago, type MachineView, stateOf } from './dashboard.ts';
+import { ago, type MachineView, type SleepGap, stateOf } from './dashboard.ts';
 import { notice } from './dom.ts';
 import { GaugeHistory } from './gauge-history.ts';
 import { mergeDelta, type StatusDelta } from './status-stream.ts';
@@ -24,6 +24,8 @@ interface StatusEvent extends SyncStatus {
   machines: MachineView[];
   /** The store's condition: a full disk or an unwritable store is said above every screen. */
   store?: { condition?: { state: string; message?: string } };
+  /** When Echo was asleep: shown in every machine's history on its screen. */
+  asleep?: SleepGap[];
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -84,7 +86,10 @@ async function route(): Promise<void> {
     } else if (machinePath) {
       const name = decodeURIComponent(machinePath[1]!);
       detail = new MachineDetailView(token, name, history);
-      detail.update(latest?.machines.find((m) => m.name === name));
+      detail.update(
+        latest?.machines.find((m) => m.name === name),
+        latest?.asleep,
+      );
       view.replaceChildren(detail.element);
     } else if (path === '/add') view.replaceChildren(await addMachineView(token, () => undefined));
     else if (path === '/sync' && latest) {
@@ -138,7 +143,10 @@ function start(): void {
       syncLive?.(latest);
       if (detail) {
         const name = /^#\/machine\/(.+)$/.exec(location.hash)?.[1];
-        detail.update(latest.machines.find((m) => m.name === decodeURIComponent(name ?? '')));
+        detail.update(
+          latest.machines.find((m) => m.name === decodeURIComponent(name ?? '')),
+          latest.asleep,
+        );
       }
       if (first) void route();
     },

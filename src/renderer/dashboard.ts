@@ -32,8 +32,16 @@ export interface MachineView {
     lastError?: string;
   };
   backlog: number;
-  /** When Echo was asleep (newest first): gaps in the history that are not the machine's downtime. */
-  asleep?: Array<{ from: string; to: string; seconds: number }>;
+}
+
+/**
+ * When Echo was asleep (the status's top-level `asleep`, newest first): a gap in every machine's
+ * history that is not its downtime.
+ */
+export interface SleepGap {
+  from: string;
+  to: string;
+  seconds: number;
 }
 
 /** The filter buttons: every normalized state, as the collectors report them. */

@@ -64,6 +64,8 @@ export function testConfig(
       log: { level: 'warn' },
       machines: Object.entries(modelers).map(([name, modeler]) => ({ name, collector: 'test', modeler })),
       ...extra,
+      // No 32 MB ballast per test agent unless a test asks (the host tests do: test/host/).
+      store: { reserve_mb: 0, ...extra.store },
     },
     {},
   );
@@ -104,12 +106,24 @@ export async function startAgentHost(t: TestContext, config: ResolvedConfig): Pr
   return host;
 }
 
-/** Polls `check` until it is true or `timeoutMs` of real time passes. */
-export async function waitFor(check: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+/**
+ * Polls `check` (every 20 ms, or `everyMs`: a real agent asked over HTTP wants longer) until it is
+ * true or `timeoutMs` of real time passes; a timeout says `what`, and what `describe` tells (the
+ * agent's status and last log lines, say).
+ */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+  what = 'condition',
+  options: { everyMs?: number; describe?: () => string | Promise<string> } = {},
+): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+  while (!(await check())) {
+    if (Date.now() > until) {
+      const more = options.describe ? `; ${await options.describe()}` : '';
+      throw new Error(`timed out waiting for ${what}${more}`);
+    }
+    await new Promise((r) => setTimeout(r, options.everyMs ?? 20));
   }
 }
 

@@ -11,7 +11,7 @@ import { type TestContext, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { UltimakerSimulator } from '../../src/collectors/ultimaker/simulator/ultimaker-simulator.ts';
 import type { AgentStatus } from '../../src/core/api/agent-port.ts';
-import { startEmulator } from '../helpers/harness.ts';
+import { startEmulator, waitFor } from '../helpers/harness.ts';
 import { mountSmallDisk } from '../helpers/small-disk.ts';
 import { type MachineEntry, RealAgent } from '../hostile/real-agent.ts';
 
@@ -66,36 +66,18 @@ function watchMachines(agent: RealAgent): { stop(): void; problems: string[] } {
   return { stop: () => clearInterval(timer), problems };
 }
 
-let current: RealAgent | undefined;
-
-/**
- * Waits until `check` holds, asking every 250 ms (a real agent is asked over HTTP); a timeout says
- * what the agent showed and logged last.
- */
-async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) {
-      const status = await current?.status().catch((error: Error) => error.message);
-      const shown =
-        typeof status === 'object'
-          ? JSON.stringify({
-              store: status.store,
-              backlog: status.backlog,
-              cloud: status.cloud,
-              counters: status.counters,
-            })
-          : status;
-      throw new Error(
-        `timed out waiting for ${what}; status: ${shown}\noutput:\n${current?.output.slice(-6000)}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+/** Waits on the real agent (asked over HTTP every 250 ms); a timeout shows its status and log. */
+function waiterFor(agent: RealAgent) {
+  const describe = async () => {
+    const status = await agent.status().catch((error: Error) => error.message);
+    const shown =
+      typeof status === 'object'
+        ? JSON.stringify({ store: status.store, backlog: status.backlog, counters: status.counters })
+        : status;
+    return `status: ${shown}\noutput:\n${agent.output.slice(-6000)}`;
+  };
+  return (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) =>
+    waitFor(check, timeoutMs, what, { everyMs: 250, describe });
 }
 
 function conditionOf(status: AgentStatus) {
@@ -109,7 +91,7 @@ function conditionOf(status: AgentStatus) {
  */
 async function fullDiskScenario(
   t: TestContext,
-  whenFull: 'stop_collecting' | 'drop_oldest_captures',
+  store: { when_full: 'stop_collecting' | 'drop_oldest_captures'; min_free_mb: number },
   backlog: number,
 ) {
   const disk = mountSmallDisk(t, 24);
@@ -124,28 +106,46 @@ async function fullDiskScenario(
     modelers,
     machines,
     dataDir,
-    config: { store: { when_full: whenFull, min_free_mb: 0, reserve_mb: 2, recheck_interval_s: 1 } },
+    // Info: the raise and the clear of the condition are log lines the tests look for.
+    config: { store: { ...store, reserve_mb: 2, recheck_interval_s: 1 }, log: { level: 'info' } },
   });
-  current = agent;
-  await waitFor(async () => (await agent.status()).cloud.registered, 30_000, 'registration');
+  const until = waiterFor(agent);
+  await until(async () => (await agent.status()).cloud.registered, 30_000, 'registration');
   await emulator.setFaults({ down: true });
-  await waitFor(
+  await until(
     async () => (await agent.status()).backlog.captures.pending >= backlog,
     60_000,
     'a backlog of captures while the cloud is down',
   );
-  return { disk, emulator, dataDir, agent };
+  return { disk, emulator, dataDir, agent, until };
+}
+
+/** The condition's two log lines: an error when it began, an info line when it ended. */
+function assertSaidInTheLog(agent: RealAgent, began: RegExp): void {
+  const lines = agent.output.split('\n').filter((line) => line.startsWith('{'));
+  const records = lines.map((line) => JSON.parse(line) as { level: number; msg: string; refused?: unknown });
+  assert.ok(
+    records.some((r) => r.level === 50 && began.test(r.msg)),
+    'an error line said when it began',
+  );
+  const ended = records.find((r) => r.level === 30 && /^disk space is back/.test(r.msg));
+  assert.ok(ended, 'an info line said when it ended');
+  assert.ok(ended.refused, 'with what was refused meanwhile');
 }
 
 test('the disk fills while polling with the cloud down (stop_collecting): the agent stays up, pauses, sends what it stored, and resumes by itself', async (t) => {
-  const { disk, emulator, dataDir, agent } = await fullDiskScenario(t, 'stop_collecting', 200);
+  const { disk, emulator, dataDir, agent, until } = await fullDiskScenario(
+    t,
+    { when_full: 'stop_collecting', min_free_mb: 0 },
+    200,
+  );
   const watch = watchMachines(agent);
   t.after(() => watch.stop());
 
   // Another program fills the disk; the agent keeps polling into what is left.
   const before = storedCaptureIds(dataDir);
   disk.fill(LEAVE_BYTES);
-  await waitFor(
+  await until(
     async () => conditionOf(await agent.status()).state === 'disk_full',
     30_000,
     'the agent to notice the full disk',
@@ -162,7 +162,7 @@ test('the disk fills while polling with the cloud down (stop_collecting): the ag
     'a disk_full alert is raised while it lasts',
   );
   // The health is assessed at each health interval (5 s here): it says so by the next one.
-  await waitFor(
+  await until(
     async () => (await agent.status()).cloud.health.reasons.some((r) => r.startsWith('Disk full')),
     15_000,
     'the health report to say the disk is full',
@@ -170,7 +170,7 @@ test('the disk fills while polling with the cloud down (stop_collecting): the ag
 
   // The cloud comes back while the disk is still full: sending goes on (and frees space).
   await emulator.setFaults({ down: false });
-  await waitFor(
+  await until(
     () => [...before].every((id) => emulator.state.uploadedCaptureIds().has(id)),
     120_000,
     'every capture stored before the disk filled to reach the cloud',
@@ -181,7 +181,7 @@ test('the disk fills while polling with the cloud down (stop_collecting): the ag
 
   // The other program deletes its file: Echo resumes by itself and the alert clears.
   disk.free();
-  await waitFor(
+  await until(
     async () => {
       const status = await agent.status();
       return status.store.condition.state === 'ok' && status.collection === 'running';
@@ -196,7 +196,7 @@ test('the disk fills while polling with the cloud down (stop_collecting): the ag
     'the alert cleared',
   );
   const storedAfter = resumed.machines.reduce((sum, m) => sum + (m.live?.capturesStored ?? 0), 0);
-  await waitFor(
+  await until(
     async () =>
       (await agent.status()).machines.reduce((sum, m) => sum + (m.live?.capturesStored ?? 0), 0) >
       storedAfter + PRINTERS,
@@ -210,20 +210,28 @@ test('the disk fills while polling with the cloud down (stop_collecting): the ag
     (refused.captures_refused_disk_full ?? 0) + (refused.statuses_refused_disk_full ?? 0) > 0,
     `what was refused while full is counted: ${JSON.stringify(refused)}`,
   );
+  assertSaidInTheLog(agent, /^Disk full: /);
   await agent.stop();
   assert.equal(agent.exited?.code, 0, `a clean exit after all that:\n${agent.output.slice(-4000)}`);
 });
 
 test('the disk fills while draining (drop_oldest_captures): the agent stays up, drops the oldest counted, and resumes', async (t) => {
-  const { disk, emulator, dataDir, agent } = await fullDiskScenario(t, 'drop_oldest_captures', 300);
+  // store.min_free_mb as shipped works on a bigger disk: 4 MB of 24 here, so that the disk counts
+  // as full from its threshold, before the OS refuses a write.
+  const { disk, emulator, dataDir, agent, until } = await fullDiskScenario(
+    t,
+    { when_full: 'drop_oldest_captures', min_free_mb: 4 },
+    300,
+  );
   const watch = watchMachines(agent);
   t.after(() => watch.stop());
 
   // The cloud is back but slow, so the backlog drains for a while, and the disk fills meanwhile.
   const before = storedCaptureIds(dataDir);
+  const droppedBefore = (await agent.status()).counters.captures_dropped_store_full ?? 0;
   await emulator.setFaults({ down: false, slow_ms: 40 });
   disk.fill(LEAVE_BYTES);
-  await waitFor(
+  await until(
     async () => conditionOf(await agent.status()).state === 'disk_full',
     30_000,
     'the agent to notice the full disk',
@@ -233,37 +241,46 @@ test('the disk fills while draining (drop_oldest_captures): the agent stays up, 
   const full = await agent.status();
   assert.equal(full.collection, 'running', 'drop_oldest_captures keeps collecting');
   assert.match(conditionOf(full).message ?? '', /oldest unsent captures/);
+  assert.match(conditionOf(full).reason ?? '', /below store\.min_free_mb \(4 MB\)/, 'seen at the threshold');
 
   await emulator.setFaults({ slow_ms: 0 });
-  await waitFor(
+  await until(
     async () => (await agent.status()).backlog.captures.pending < 50,
     120_000,
     'the backlog to drain',
   );
   disk.free();
-  await waitFor(
+  await until(
     async () => (await agent.status()).store.condition.state === 'ok',
     30_000,
     'the store to resume by itself',
   );
-  // Each capture stored before the fill either reaches the cloud or was dropped, and counted.
+  // Each capture stored before the fill either reaches the cloud, or was dropped: gone from the
+  // store, and counted in the drops since the fill.
   const account = async () => {
     const status = await agent.status();
     const cloud = emulator.state.uploadedCaptureIds();
-    const missing = [...before].filter((id) => !cloud.has(id)).length;
-    return { status, cloud, missing, dropped: status.counters.captures_dropped_store_full ?? 0 };
+    const missing = [...before].filter((id) => !cloud.has(id));
+    const dropped = (status.counters.captures_dropped_store_full ?? 0) - droppedBefore;
+    return { status, cloud, missing, dropped };
   };
-  await waitFor(
+  await until(
     async () => {
       const { missing, dropped } = await account();
-      return missing <= dropped;
+      return missing.length <= dropped;
     },
     120_000,
     'every capture stored before the fill to reach the cloud or be counted as dropped',
   );
   const { status, cloud, missing, dropped } = await account();
   assert.ok(dropped > 0, 'the full disk made room by dropping the oldest captures, counted');
-  assert.ok(missing <= dropped, `${missing} missing, ${dropped} dropped`);
+  assert.ok(missing.length <= dropped, `${missing.length} missing, ${dropped} dropped since the fill`);
+  const stillStored = storedCaptureIds(dataDir);
+  assert.deepEqual(
+    missing.filter((id) => stillStored.has(id)),
+    [],
+    'a capture missing from the cloud was dropped, not stuck in the store',
+  );
   for (const [id, times] of cloud) assert.equal(times, 1, `capture ${id} arrived once`);
   assert.equal(
     status.alerts.some((a) => a.kind === 'disk_full'),
@@ -272,6 +289,7 @@ test('the disk fills while draining (drop_oldest_captures): the agent stays up, 
   );
   watch.stop();
   assert.deepEqual(watch.problems, [], 'no machine was shown failing because of the disk');
+  assertSaidInTheLog(agent, /^Disk full: /);
   await agent.stop();
   assert.equal(agent.exited?.code, 0, `a clean exit after all that:\n${agent.output.slice(-4000)}`);
 });

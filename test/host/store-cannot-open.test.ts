@@ -20,7 +20,11 @@ test('a read-only data folder at start: the API is up and says why, and Echo sta
     store: { recheck_interval_s: 1, min_free_mb: 0, reserve_mb: 0 },
   });
   let waiting: { url: string; token: string; message: string } | undefined;
+  // Ends the wait if the test fails before the store opens (stop() needs a started host).
+  const giveUp = new AbortController();
+  t.after(() => giveUp.abort());
   const started = AgentHost.start(() => config, {
+    signal: giveUp.signal,
     onFailed: (error) => t.diagnostic(String(error)),
     onWaiting: (api) => {
       waiting = api;
@@ -30,7 +34,7 @@ test('a read-only data folder at start: the API is up and says why, and Echo sta
   void started.then((h) => {
     host = h;
   });
-  t.after(async () => (await started).stop());
+  t.after(async () => (await started.catch(() => undefined))?.stop());
   await waitFor(() => waiting !== undefined, 10_000, 'the waiting API');
   // A client whose kept-alive connection was closed by the handover asks once more, as the UI does.
   const ask = async (path: string): Promise<Response> => {

@@ -23,7 +23,7 @@ test('the blob folder is gone while running: the store is unwritable, said, retr
     }),
   );
   const capture = () =>
-    agent.ingestCapture({
+    agent.sink.ingestCapture({
       machine: 'p1',
       captureTypeName: 'slm.modeler.status',
       content: big(),
@@ -47,7 +47,7 @@ test('the blob folder is gone while running: the store is unwritable, said, retr
     /cannot be written \(.*ENOTDIR.*\)\. Collection is paused/,
   );
   assert.ok(status.alerts.some((a) => a.kind === 'store_unwritable' && a.id === 0));
-  assert.equal(agent.collecting(), false);
+  assert.equal(agent.sink.collecting(), false);
   // Refused at the door meanwhile, and counted.
   await assert.rejects(capture(), /cannot be written/);
   assert.equal(agent.status().store.refusedWhileFull.captures, 2);
@@ -56,7 +56,7 @@ test('the blob folder is gone while running: the store is unwritable, said, retr
   rmSync(blobs);
   mkdirSync(blobs);
   await waitFor(() => agent.status().store.condition.state === 'ok', 10_000, 'the store to write again');
-  assert.equal(agent.collecting(), true);
+  assert.equal(agent.sink.collecting(), true);
   assert.equal(
     agent.status().alerts.some((a) => a.kind === 'store_unwritable'),
     false,
@@ -64,4 +64,9 @@ test('the blob folder is gone while running: the store is unwritable, said, retr
   );
   assert.equal(agent.status().counters.captures_refused_disk_full, 2, 'the refusals are counted');
   await capture();
+
+  // A blob folder something removed (a cleanup tool) is simply made again at the next write.
+  rmSync(blobs, { recursive: true });
+  await capture();
+  assert.equal(agent.status().store.condition.state, 'ok');
 });

@@ -19,7 +19,7 @@ test('pointing Echo at another cloud: registered anew there, in-flight captures 
 
   // A while on the first cloud.
   const before = await startAgent(t, testConfig(dir, first.emulator.url, first.modelers));
-  await before.ingestCapture({
+  await before.sink.ingestCapture({
     machine: 'p1',
     captureTypeName: 'ultimaker.modeler.log',
     content: '{"n": 1}',

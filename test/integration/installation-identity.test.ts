@@ -77,6 +77,37 @@ test('the database and installation.json both gone: Echo adopts its installation
   assert.equal(identityFile(dir).ecco_uri, before);
 });
 
+test('a cloud that drops workstation_name: the lost installation is not found, and one warning names the setting', async (t) => {
+  const { emulator, modelers } = await startEmulator(t, ['printer-1'], { keepsWorkstationName: false });
+  const dir = tempDir(t);
+  const config = testConfig(dir, emulator.url, modelers);
+  const before = await registerOnce(t, config);
+  const [ecco] = emulator.state.eccos.values();
+  assert.equal(ecco?.workstation_name, undefined, 'sent with POST /ecco/, not kept by this cloud');
+
+  for (const name of ['echo.db', 'echo.db-wal', 'echo.db-shm', INSTALLATION_FILE])
+    rmSync(join(dir, name), { force: true });
+
+  const agent = await startAgent(t, config);
+  const uri = await registered(agent);
+  assert.notEqual(uri, before, 'nothing to adopt: a new installation');
+  assert.equal(emulator.state.eccos.size, 2);
+  await waitFor(
+    () => agent.logs({ limit: 10, search: 'none with a workstation_name' }).length > 0,
+    5000,
+    'the warning',
+  );
+  const warnings = agent.logs({ limit: 10, search: 'none with a workstation_name' });
+  assert.equal(warnings.length, 1, 'said once');
+  assert.equal(warnings[0]?.level, 'WARN');
+  assert.match(warnings[0]?.message ?? '', /cloud\.adopt_installation_by_name/);
+  assert.deepEqual(
+    agent.logs({ limit: 10, search: 'no installation of this workstation' }),
+    [],
+    'not "none" at INFO',
+  );
+});
+
 test('two installations in the bureau with this workstation name: neither is taken, a new one is registered, and a warning names both', async (t) => {
   const { emulator, modelers } = await startEmulator(t);
   const dir = tempDir(t);

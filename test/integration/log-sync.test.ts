@@ -19,7 +19,7 @@ test('a 400 on a log batch isolates the bad entry by halving; the other entries 
   const config = testConfig(tempDir(t), emulator.url, modelers, { sync: { log_batch_max_entries: 64 } });
   const agent = await startAgent(t, config, scaledClock(60));
   for (let i = 0; i < 100; i++) {
-    await agent.ingestLog({
+    await agent.sink.ingestLog({
       source: 'machine',
       machine: 'p1',
       level: 'INFO',
@@ -64,7 +64,7 @@ test('before sign-in, logs wait in the store; after it, they are sent', async (t
   const base = testConfig(tempDir(t), emulator.url, modelers);
   const config = { ...base, cloud: { ...base.cloud, api_token: undefined } };
   const agent = await startAgent(t, config, scaledClock(60));
-  await agent.ingestLog({
+  await agent.sink.ingestLog({
     source: 'machine',
     machine: 'p1',
     level: 'WARN',

@@ -16,7 +16,7 @@ async function ingest(
   for (let i = 0; i < count; i++) {
     ids.push(
       (
-        await agent.ingestCapture({
+        await agent.sink.ingestCapture({
           machine,
           captureTypeName: type,
           content: JSON.stringify({ i }),
@@ -98,7 +98,7 @@ test('connection resets mid-upload: every capture is uploaded, none twice', asyn
     const content = JSON.stringify({ i, pad: i % 2 === 0 ? 'x'.repeat(5000) : '' });
     ids.push(
       (
-        await agent.ingestCapture({
+        await agent.sink.ingestCapture({
           machine: 'p1',
           captureTypeName: 'slm.modeler.status',
           content,
@@ -160,14 +160,14 @@ test('enabled: false pauses collection and uploads, keeps the data, and resumes'
   await waitFor(() => agent.status().cloud.registered, 10_000, 'registration');
   const [ecco] = emulator.state.eccos.values();
   ecco!.enabled = false;
-  await waitFor(() => !agent.collecting(), 10_000, 'collection paused');
+  await waitFor(() => !agent.sink.collecting(), 10_000, 'collection paused');
   assert.equal(agent.status().collection, 'paused_by_cloud');
   const ids = await ingest(agent, 'p1', 3);
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(emulator.state.uploadedCaptureIds().size, 0, 'no upload while disabled');
   ecco!.enabled = true;
   await waitFor(
-    () => agent.collecting() && agent.store.stats.captureBacklog() === 0,
+    () => agent.sink.collecting() && agent.store.stats.captureBacklog() === 0,
     15_000,
     'resumed and drained',
   );

@@ -10,7 +10,7 @@ test('captures, logs, status and health reach the emulator per the contract', as
     const machine = i % 2 === 0 ? 'printer-1' : 'printer-2';
     ids.push(
       (
-        await agent.ingestCapture({
+        await agent.sink.ingestCapture({
           machine,
           captureTypeName: 'ultimaker.modeler.log',
           content: JSON.stringify({ i }),
@@ -19,14 +19,14 @@ test('captures, logs, status and health reach the emulator per the contract', as
       ).echoCaptureId,
     );
   }
-  await agent.ingestLog({
+  await agent.sink.ingestLog({
     source: 'machine',
     machine: 'printer-1',
     level: 'INFO',
     timestamp: new Date().toISOString(),
     message: 'job started',
   });
-  await agent.recordMachineStatus({
+  await agent.sink.recordMachineStatus({
     machine: 'printer-2',
     state: 'offline',
     connected: false,

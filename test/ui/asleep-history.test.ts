@@ -40,7 +40,7 @@ test('the machine screen shows "Echo was asleep" in its history after a gap, and
   await waitFor(() => (agent.machines()[0]?.live?.polls ?? 0) >= 2, 15_000, 'the first polls');
 
   freeze(3500);
-  await waitFor(() => (agent.machines()[0]?.asleep?.length ?? 0) === 1, 5000, 'the gap');
+  await waitFor(() => (agent.status().asleep?.length ?? 0) === 1, 5000, 'the gap');
   await waitFor(() => (agent.machines()[0]?.live?.polls ?? 0) >= 4, 5000, 'polls after the gap');
   assert.equal(agent.machines()[0]!.live!.failures, 0);
 

@@ -173,7 +173,7 @@ test('operator flow in Chromium: sign in, machines live, add a machine (failing 
   const file = await (await download).path();
   const zip = readFileSync(file);
   assert.equal(zip.subarray(0, 2).toString(), 'PK');
-  for (const file of ['status.json', 'config.json', 'jobs.json', 'settings.local.json'])
+  for (const file of ['status.json', 'config.json', 'jobs.json', 'settings.local.json', 'installation.json'])
     assert.ok(zip.includes(Buffer.from(file)), `${file} in the bundle`);
 
   // The logs screen finds the cloud's refusals by a word of their message.

@@ -56,3 +56,21 @@ test('the event stream sends what changed; the UI rebuilds the same status from 
   assert.deepEqual(ui.machines, next);
   assert.equal(ui.version, '1');
 });
+
+test('a new "Echo was asleep" gap is one top-level change: no machine is resent for it', () => {
+  const deltas = new StatusDeltas();
+  const at = '2026-11-26T00:00:01Z';
+  const machines = () => [machine('a', 'idle', at), machine('b', 'idle', at)];
+  const gap = {
+    from: '2026-11-26T00:00:02Z',
+    to: '2026-11-26T00:00:12Z',
+    seconds: 10,
+    kind: 'paused' as const,
+  };
+  let ui = structuredClone(deltas.next({ ...status(machines()), asleep: [] }).data) as AgentStatus;
+  const slept = deltas.next({ ...status(machines()), asleep: [gap] });
+  if (slept.event !== 'delta') return assert.fail('a delta');
+  assert.deepEqual(slept.data.changed, [], 'every machine unchanged');
+  ui = mergeDelta(ui, slept.data);
+  assert.deepEqual(ui.asleep, [gap]);
+});

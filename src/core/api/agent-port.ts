@@ -38,6 +38,13 @@ export interface AgentStatus {
   pollLag: PollLagSummary | undefined;
   /** Stalls of the event loop, and the machine that caused the last one when it is known. */
   eventLoop: LoopHealth | undefined;
+  /**
+   * When Echo was asleep (process paused, PC suspended), newest first, the last 20: a gap in every
+   * machine's history that is not its downtime (polls failed across it were not counted). Once
+   * here, not in each machine: a new gap is one change, not one per machine in the status deltas.
+   * Absent while the core waits for its store.
+   */
+  asleep?: SleepGapView[];
 }
 
 export interface MachineSummary {
@@ -52,11 +59,6 @@ export interface MachineSummary {
   /** Historic-job collection, for collectors that read past jobs. */
   history: HistoryProgress | undefined;
   backlog: number;
-  /**
-   * When Echo was asleep (process paused, PC suspended), newest first, the last 20: a gap in this
-   * machine's history that is not its downtime (polls failed across it were not counted).
-   */
-  asleep?: SleepGapView[];
 }
 
 export type DeadLetter = Omit<StoredCapture, 'content'>;

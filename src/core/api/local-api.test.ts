@@ -68,13 +68,13 @@ test('a request with a foreign Host header is refused (DNS rebinding)', async (t
 
 test('metrics, logs, dead letters and retry through the API', async (t) => {
   const { agent, emulator, call } = await api(t);
-  await agent.ingestCapture({
+  await agent.sink.ingestCapture({
     machine: 'p1',
     captureTypeName: 'hp.modeler.status',
     content: '{}',
     contentType: 'application/json',
   });
-  await agent.ingestLog({
+  await agent.sink.ingestLog({
     source: 'machine',
     machine: 'p1',
     level: 'ERROR',
@@ -112,13 +112,13 @@ test('metrics, logs, dead letters and retry through the API', async (t) => {
 test('a malformed % escape in a path answers 400; ?limit= is clamped to 1…max', async (t) => {
   const { agent, call } = await api(t);
   for (let i = 0; i < 3; i++) {
-    await agent.ingestCapture({
+    await agent.sink.ingestCapture({
       machine: 'p1',
       captureTypeName: 'ultimaker.modeler.log',
       content: `{"i":${i}}`,
       contentType: 'application/json',
     });
-    await agent.ingestLog({
+    await agent.sink.ingestLog({
       source: 'machine',
       machine: 'p1',
       level: 'INFO',

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { machineSchema } from '../../shared/config/schema.ts';
-import { CloudHttpError, ConfigError, describeError, StoreError } from '../../shared/errors.ts';
+import { CloudHttpError, ConfigError, describeError, EchoError, StoreError } from '../../shared/errors.ts';
 import { type LocalSettingsPatch, localSettingsPatchSchema } from '../config/local-settings.ts';
 import { refuseForeignSecretRefs, refuseStoredPasswordOfOthers } from '../secrets/app-secret-refs.ts';
+import { classifyStoreFailure } from '../store/store-failure.ts';
 import type { AgentPort } from './agent-port.ts';
 import {
   ApiProblem,
@@ -94,14 +95,9 @@ export class LocalApi {
             ? error
             : error instanceof ConfigError
               ? new ApiProblem(400, apiCode(error), configProblem(error))
-              : error instanceof StoreError && error.retryable
-                ? storeProblem(error)
-                : new ApiProblem(500, 'internal', 'internal error; see the agent log');
-        if (
-          !(error instanceof ApiProblem) &&
-          !(error instanceof ConfigError) &&
-          !(error instanceof StoreError)
-        )
+              : (storeProblem(error, this.options.dataDir) ??
+                new ApiProblem(500, 'internal', 'internal error; see the agent log'));
+        if (problem.status === 500 && !(error instanceof ApiProblem))
           this.logger.error({ err: error, path: req.url }, 'local API request failed');
         send(res, problem.status, { error: { code: problem.code, message: problem.message } });
       });
@@ -362,10 +358,21 @@ function configProblem(error: ConfigError): string {
 }
 
 /**
- * A store that refuses for now (disk full: 507 Insufficient Storage; unwritable or damaged and
- * recovering: 503), with the store's own words, which name the folder and what Echo does.
+ * A store or a file of data_dir that refuses for now (disk full: 507 Insufficient Storage; not
+ * writable, or damaged and recovering: 503), with the store's own words, which name the folder and
+ * what Echo does; undefined for anything else. Settings and machine files are written outside the
+ * store (settings.local.json, machines.local.json): their errno is sorted the same way.
  */
-function storeProblem(error: StoreError): ApiProblem {
-  if (error.code === 'ECHO_ERR_DISK_FULL') return new ApiProblem(507, 'disk_full', error.message);
-  return new ApiProblem(503, 'store_unavailable', error.message);
+function storeProblem(error: unknown, dataDir: string): ApiProblem | undefined {
+  if (error instanceof StoreError && error.retryable) {
+    if (error.code === 'ECHO_ERR_DISK_FULL') return new ApiProblem(507, 'disk_full', error.message);
+    return new ApiProblem(503, 'store_unavailable', error.message);
+  }
+  if (error instanceof EchoError) return undefined;
+  const kind = classifyStoreFailure(error, dataDir);
+  if (kind === 'disk_full')
+    return new ApiProblem(507, 'disk_full', `the disk under ${dataDir} is full: ${describeError(error)}`);
+  if (kind === 'unwritable')
+    return new ApiProblem(503, 'store_unavailable', `${dataDir} cannot be written: ${describeError(error)}`);
+  return undefined;
 }

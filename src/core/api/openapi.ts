@@ -18,7 +18,7 @@ export function openApiDocument(serverUrl: string) {
       '/readyz': {
         get: {
           summary: 'Readiness (no token).',
-          responses: { 200: json('ready'), 503: json('starting or stopping') },
+          responses: { 200: json('ready'), 503: json('starting, stopping, or waiting for its store') },
         },
       },
       '/metrics': {

@@ -35,8 +35,10 @@ export interface CloudSwitch {
 export function noteCloudUrl(store: Store, secrets: SecretStore, url: string): CloudSwitch | undefined {
   const current = canonicalCloudUrl(url);
   const previous = store.stats.getValue(CLOUD_URL_KEY);
+  // Written only when it changed: a start on a full disk must not fail on a write it does not need.
+  if (previous === current) return undefined;
   store.stats.setValue(CLOUD_URL_KEY, current);
-  if (previous === undefined || previous === current) return undefined;
+  if (previous === undefined) return undefined;
   store.stats.setValue(ECCO_URI_KEY, undefined);
   // The identity file lives beside the database.
   const installationFileKept = new InstallationIdentityFile(dirname(store.path)).clear();

@@ -88,3 +88,25 @@ test('a cloud that cannot list installations (400, 403, 404, an invalid list) is
   reply = (res) => json(res, 503, { errors: [{ code: 'busy', title: 'Busy' }] });
   await assert.rejects(findOwnInstallation(client, wanted), (error) => error instanceof CloudHttpError);
 });
+
+test('a cloud that drops workstation_name (and ignores its filter): none, and how many of the bureau were listed without it', async (t) => {
+  let entries: Array<Record<string, unknown>> = [];
+  const { client, base } = await fakeCloud(t, (_url, _base, res) => json(res, 200, { resources: entries }));
+  const bureau = `${base}bureau/1/`;
+  const wanted = { bureau, workstationName: 'shop-pc-3' };
+  entries = [
+    { uri: `${base}ecco/1/`, bureau },
+    { uri: `${base}ecco/2/`, bureau, workstation_name: null },
+    { uri: `${base}ecco/3/`, bureau: `${base}bureau/2/`, workstation_name: 'shop-pc-9' },
+  ];
+  assert.deepEqual(await findOwnInstallation(client, wanted), { kind: 'none', foreign: [], namesDropped: 2 });
+  // One of the bureau carries a name (another PC's): the cloud keeps names, there is just none of this one.
+  entries = [
+    { uri: `${base}ecco/1/`, bureau },
+    { uri: `${base}ecco/2/`, bureau, workstation_name: 'shop-pc-2' },
+  ];
+  assert.deepEqual(await findOwnInstallation(client, wanted), { kind: 'none', foreign: [] });
+  // Nothing listed (a first start, or a cloud that filters on the name): nothing to tell.
+  entries = [];
+  assert.deepEqual(await findOwnInstallation(client, wanted), { kind: 'none', foreign: [] });
+});

@@ -6,7 +6,7 @@ import { type EccoReply, eccoReply, listReply } from './replies.ts';
 /**
  * An entry of `GET /ecco/` as the lookup reads it: the contract's fields, and `workstation_name`,
  * which Echo sends with `POST /ecco/` although the contract does not list it (a cloud that drops it
- * simply never matches).
+ * never matches: `namesDropped` says so).
  */
 const listedEcco = eccoReply.extend({
   bureau: z.string().optional(),
@@ -16,7 +16,16 @@ const listedEcco = eccoReply.extend({
 /** What the bureau's list says about this workstation's installation. */
 export type InstallationLookup =
   | { kind: 'found'; uri: string; ecco: EccoReply }
-  | { kind: 'none'; foreign: string[] }
+  | {
+      kind: 'none';
+      foreign: string[];
+      /**
+       * How many of the bureau's installations were listed, none of them with a `workstation_name`:
+       * a cloud that drops the field, where no installation is ever found by name. Absent when
+       * none was listed, or some carry a name.
+       */
+      namesDropped?: number;
+    }
   | { kind: 'several'; uris: string[]; foreign: string[] }
   /** The cloud cannot list installations so (a refusal that will not change by itself). */
   | { kind: 'unavailable'; reason: string };
@@ -58,18 +67,20 @@ export async function findOwnInstallation(
     throw error;
   }
   const bureau = client.resolve(wanted.bureau);
-  const named = [...entries.values()].filter(
-    (entry) =>
-      entry.workstation_name === wanted.workstationName &&
-      entry.bureau !== undefined &&
-      client.resolve(entry.bureau) === bureau,
+  const ofBureau = [...entries.values()].filter(
+    (entry) => entry.bureau !== undefined && client.resolve(entry.bureau) === bureau,
   );
+  const named = ofBureau.filter((entry) => entry.workstation_name === wanted.workstationName);
   // The contract's URIs are the cloud's own; one elsewhere is never adopted (nor fetched).
   const foreign = named.filter((entry) => !client.trusts(entry.uri)).map((entry) => entry.uri);
   const mine = named.filter((entry) => client.trusts(entry.uri));
   const [only] = mine;
   if (only && mine.length === 1) return { kind: 'found', uri: only.uri, ecco: only };
-  if (mine.length === 0) return { kind: 'none', foreign };
+  if (mine.length === 0) {
+    // A cloud that keeps the name lists an Echo's with it; one that drops it lists none with it.
+    const dropped = ofBureau.length > 0 && ofBureau.every((entry) => !entry.workstation_name);
+    return dropped ? { kind: 'none', foreign, namesDropped: ofBureau.length } : { kind: 'none', foreign };
+  }
   return { kind: 'several', uris: mine.map((entry) => entry.uri), foreign };
 }
 

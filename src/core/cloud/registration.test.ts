@@ -11,9 +11,9 @@ import { ensureRegistered, type RegistrationInfo } from './registration.ts';
 
 /**
  * A cloud as strict as the contract allows: `POST /ecco/` refuses fields it does not list (such as
- * `workstation_name`) with a 400, `GET /ecco/` lists nothing.
+ * `workstation_name`) with a 400, `GET /ecco/` lists `listed` (nothing unless told).
  */
-async function strictCloud(t: TestContext) {
+async function strictCloud(t: TestContext, listed: (base: string) => unknown[] = () => []) {
   const requests: Array<{ method: string; url: string; body: Record<string, unknown> | undefined }> = [];
   let base = '';
   const server = createServer((req, res) => {
@@ -30,7 +30,8 @@ async function strictCloud(t: TestContext) {
         if (body && 'workstation_name' in body)
           send(400, { errors: [{ code: 'unknown-field', title: 'workstation_name is not allowed' }] });
         else send(201, {}, { location: `${base}ecco/1/` });
-      } else if (req.method === 'GET' && req.url?.startsWith('/ecco/?')) send(200, { resources: [] });
+      } else if (req.method === 'GET' && req.url?.startsWith('/ecco/?'))
+        send(200, { resources: listed(base) });
       else if (req.method === 'GET' && req.url === '/ecco/1/')
         send(200, { uri: `${base}ecco/1/`, enabled: true });
       else send(404, { errors: [{ code: 'not-found', title: 'Not found' }] });
@@ -96,4 +97,16 @@ test('cloud.adopt_installation_by_name off: no lookup, and POST /ecco/ carries t
     'os_version',
     'version',
   ]);
+});
+
+test('the bureau’s installations listed without workstation_name: one warning naming the setting, not one per lookup', async (t) => {
+  const { client, memory, info, warnings } = await strictCloud(t, (base) => [
+    { uri: `${base}ecco/7/`, bureau: `${base}bureau/1/`, enabled: true },
+  ]);
+  await ensureRegistered(client, memory, info(true));
+  memory.forget(); // lost again: looked up again
+  await ensureRegistered(client, memory, info(true));
+  const dropped = warnings.filter((w) => /none with a workstation_name/.test(w));
+  assert.equal(dropped.length, 1, warnings.join('\n'));
+  assert.match(dropped[0]!, /cloud\.adopt_installation_by_name/);
 });

@@ -72,6 +72,12 @@ export async function ensureRegistered(
   return { uri: location, ecco: await client.json({ method: 'GET', url: location }, eccoReply) };
 }
 
+/**
+ * The bureaus whose cloud was seen to drop `workstation_name`: said once per process (a
+ * registration that fails is tried again, and looks the installation up again each time).
+ */
+const warnedNamesDropped = new Set<string>();
+
 /** This workstation's installation in the bureau's list, when exactly one is there; says why not. */
 async function adoptOwnInstallation(
   client: CloudHttpClient,
@@ -93,6 +99,14 @@ async function adoptOwnInstallation(
       { ...where, foreign: found.foreign },
       'installations of this workstation named on another origin than the cloud’s are not adopted',
     );
+  }
+  if (found.kind === 'none' && found.namesDropped !== undefined && !warnedNamesDropped.has(bureau)) {
+    warnedNamesDropped.add(bureau);
+    logger.warn(
+      { ...where, listed: found.namesDropped },
+      `the cloud lists ${found.namesDropped} installation(s) of the bureau, none with a workstation_name: it does not keep the name Echo sends, so cloud.adopt_installation_by_name cannot find this workstation's installation, and a new one is registered whenever its URI is lost (installation.json and the database both gone)`,
+    );
+    return undefined;
   }
   if (found.kind === 'none') {
     // The usual first start: nothing to adopt, and nothing wrong.

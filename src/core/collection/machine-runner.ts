@@ -204,13 +204,16 @@ export class MachineRunner {
           for (const line of result.logs ?? []) {
             await this.sink.ingestLog({ source: 'machine', machine: this.machine.name, ...line });
           }
+          this.state.commit();
         } catch (error) {
           // The machine answered; the store could not keep it. Not a machine failure: the machine
           // stays connected and is polled again (the store's own state says why and what it does).
+          // Its position (log offsets, event watermarks) stays where the stored records end, so
+          // what was refused is read again once the store takes it.
           if (!(error instanceof StoreError)) throw error;
+          this.state.discard();
           this.storeRefused(error);
         }
-        this.state.commit();
         attempt = 0;
       } catch (error) {
         this.state.discard();

@@ -1,5 +1,6 @@
 import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
+import { ConfigError } from '../../shared/errors.ts';
 import { formatIssues } from '../config/format-issues.ts';
 
 /**
@@ -28,4 +29,19 @@ export function validateMachines(machines: readonly MachineConfig[], registry: C
     }
   });
   return problems;
+}
+
+/** Refuses to start with machines their collectors would not accept (ConfigError naming each). */
+export function assertValidMachines(
+  machines: readonly MachineConfig[],
+  registry: CollectorRegistry,
+  source: string | undefined,
+): void {
+  const problems = validateMachines(machines, registry);
+  if (problems.length === 0) return;
+  throw new ConfigError(
+    'ECHO_ERR_CONFIG_INVALID',
+    `Invalid machines${source ? ` in ${source}` : ''}`,
+    problems,
+  );
 }

@@ -7,7 +7,7 @@ import type { SleepGap } from './host-clock-monitor.ts';
 const KEY = 'host.asleep_gaps';
 const KEPT = 20;
 
-/** A sleep as the local API shows it in each machine's history. */
+/** A sleep as the local API shows it (`AgentStatus.asleep`: every machine's history on its screen). */
 export interface SleepGapView {
   from: string;
   to: string;

@@ -17,7 +17,7 @@ export class BlobFiles {
 
   writeDurably(echoCaptureId: string, content: Buffer): string {
     const path = this.pathFor(echoCaptureId);
-    const fd = openSync(path, 'w', 0o600);
+    const fd = this.create(path);
     try {
       let offset = 0;
       while (offset < content.length) offset += writeSync(fd, content, offset);
@@ -27,6 +27,17 @@ export class BlobFiles {
     }
     this.syncFolder();
     return path;
+  }
+
+  /** Opens a new blob file; a folder something removed is made again (once, not per write). */
+  private create(path: string): number {
+    try {
+      return openSync(path, 'w', 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      mkdirSync(this.dir, { recursive: true });
+      return openSync(path, 'w', 0o600);
+    }
   }
 
   /**

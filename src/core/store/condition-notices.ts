@@ -3,7 +3,7 @@ import type { Store } from './store.ts';
 import type { StoreConditionReport } from './store-condition.ts';
 
 /** The alert kind a condition is shown under in `status` (see conditionAlert). */
-export const CONDITION_ALERT_KIND = { disk_full: 'disk_full', unwritable: 'store_unwritable' } as const;
+const CONDITION_ALERT_KIND = { disk_full: 'disk_full', unwritable: 'store_unwritable' } as const;
 
 /**
  * Says the store's condition out loud in the log: one error line when the disk fills or the store
@@ -16,7 +16,7 @@ export function followStoreCondition(store: Store, logger: Logger): void {
       return;
     }
     logger.info(
-      { was: previous.state, since: previous.since, refused: store.refusedWhileFull },
+      { was: previous.state, since: previous.since, refused: previous.refused },
       previous.state === 'disk_full'
         ? 'disk space is back: the store writes again and collection goes on'
         : 'the store can be written again: collection goes on',

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { describeError, StoreError } from '../../shared/errors.ts';
-import { classifyStoreFailure } from './store-failure.ts';
+import { classifyStoreFailure, hostFailureError } from './store-failure.ts';
 
 /**
  * The one connection of the store and its prepared statements. The repositories (captures, logs,
@@ -65,23 +65,9 @@ export class StoreHandle {
         retryable: true,
       });
     }
-    if (kind === 'disk_full') {
-      this.onHostFailure?.('disk_full', error);
-      return new StoreError('ECHO_ERR_DISK_FULL', `the disk under ${this.dataDir} is full (${reason})`, {
-        cause: error,
-        retryable: true,
-      });
-    }
-    if (kind === 'unwritable') {
-      this.onHostFailure?.('unwritable', error);
-      return new StoreError(
-        'ECHO_ERR_STORE_UNWRITABLE',
-        `the store in ${this.dataDir} cannot be written (${reason})`,
-        {
-          cause: error,
-          retryable: true,
-        },
-      );
+    if (kind === 'disk_full' || kind === 'unwritable') {
+      this.onHostFailure?.(kind, error);
+      return hostFailureError(kind, error, this.dataDir);
     }
     return error;
   }

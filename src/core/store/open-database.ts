@@ -1,12 +1,12 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { describeError, EchoError, StoreError } from '../../shared/errors.ts';
+import { describeError, EchoError } from '../../shared/errors.ts';
 import { restrictToOwner } from '../owner-only.ts';
 import { inspectDatabaseFiles } from './inspect-files.ts';
 import { applyMigrations } from './migrations/index.ts';
 import { type QuarantineReport, quarantineFiles, salvageInto } from './salvage.ts';
-import { classifyStoreFailure } from './store-failure.ts';
+import { classifyStoreFailure, hostFailureError } from './store-failure.ts';
 
 export interface OpenOptions {
   /** Databases up to this size get `PRAGMA quick_check` at open; larger ones are checked lazily. */
@@ -36,8 +36,8 @@ export function openStoreDatabase(path: string, options: OpenOptions): OpenedDat
         if (error instanceof EchoError && error.code === 'ECHO_ERR_STORE_TOO_NEW') throw error;
         // A folder Echo cannot write, or a full disk, is not damage: quarantining would move a
         // healthy database aside (or fail half way). Said as such, and waited out by the caller.
-        if (classifyStoreFailure(error, dir) !== 'corrupt' && classifyStoreFailure(error, dir) !== 'other')
-          throw error;
+        const kind = classifyStoreFailure(error, dir);
+        if (kind === 'disk_full' || kind === 'unwritable') throw hostFailureError(kind, error, dir, 'opened');
         return recoverDatabase(path, describeError(error), now());
       }
     }
@@ -51,22 +51,7 @@ export function openStoreDatabase(path: string, options: OpenOptions): OpenedDat
 function hostFailure(error: unknown, dir: string): unknown {
   if (error instanceof EchoError) return error;
   const kind = classifyStoreFailure(error, dir);
-  if (kind === 'disk_full')
-    return new StoreError(
-      'ECHO_ERR_DISK_FULL',
-      `the disk under ${dir} is full: the store cannot open (${describeError(error)})`,
-      {
-        cause: error,
-        retryable: true,
-      },
-    );
-  if (kind === 'unwritable')
-    return new StoreError(
-      'ECHO_ERR_STORE_UNWRITABLE',
-      `the store in ${dir} cannot be opened or written (${describeError(error)}): check that the folder exists, is writable by this user and its disk or share is there`,
-      { cause: error, retryable: true },
-    );
-  return error;
+  return kind === 'disk_full' || kind === 'unwritable' ? hostFailureError(kind, error, dir, 'opened') : error;
 }
 
 /** Quarantines the files at `path` and salvages them into a fresh database there. */

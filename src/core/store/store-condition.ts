@@ -1,4 +1,5 @@
 import { describeError } from '../../shared/errors.ts';
+import type { ResolvedConfig } from '../config/load.ts';
 import { freeBytes } from './store-failure.ts';
 
 /** What the store can do now: write, or wait out a full disk or a folder it cannot write. */
@@ -17,9 +18,14 @@ export interface StoreConditionReport {
   action?: string;
   /** One sentence for the operator: the state, the free space, what Echo does now. */
   message?: string;
+  /** Records refused while it lasts (counted in the store's counters once it ends). */
+  refused?: { captures: number; logs: number; statuses: number };
 }
 
-export type WhenFull = 'drop_oldest_captures' | 'stop_collecting';
+export type WhenFull = ResolvedConfig['store']['when_full'];
+
+/** How long a free-space reading is reused: status is read often, statfs can block on a share. */
+const FREE_SPACE_FRESH_MS = 1000;
 
 /**
  * The store's condition: `ok`, `disk_full` (SQLITE_FULL or ENOSPC, or less free space than
@@ -29,6 +35,7 @@ export type WhenFull = 'drop_oldest_captures' | 'stop_collecting';
  */
 export class StoreCondition {
   private report: StoreConditionReport = { state: 'ok' };
+  private free: { bytes: number | undefined; at: number } | undefined;
   private readonly listeners: Array<(report: StoreConditionReport, previous: StoreConditionReport) => void> =
     [];
 
@@ -40,8 +47,8 @@ export class StoreCondition {
 
   get current(): StoreConditionReport {
     if (this.report.state === 'disk_full') {
-      // The free space moves while the disk is full (Echo and others free or take space): fresh.
-      const free = freeBytes(this.dataDir);
+      // The free space moves while the disk is full (Echo and others free or take space).
+      const free = this.freeSpace();
       return {
         ...this.report,
         ...(free === undefined ? {} : { freeBytes: free }),
@@ -92,13 +99,25 @@ export class StoreCondition {
     });
   }
 
-  recovered(): void {
+  /** The store writes again; `ended` adds what the condition cost (to the listeners' `previous`). */
+  recovered(ended: Pick<StoreConditionReport, 'refused'> = {}): void {
     if (this.report.state === 'ok') return;
-    this.set({ state: 'ok' });
+    this.set({ state: 'ok' }, ended);
   }
 
-  private set(report: StoreConditionReport): void {
-    const previous = this.report;
+  private freeSpace(): number | undefined {
+    const now = performance.now();
+    if (!this.free || now - this.free.at > FREE_SPACE_FRESH_MS)
+      this.free = { bytes: freeBytes(this.dataDir), at: now };
+    return this.free.bytes;
+  }
+
+  /**
+   * The state changes at once (writes are refused from the next one on); listeners hear of it
+   * right after the current call stack, never inside the write or transaction that failed.
+   */
+  private set(report: StoreConditionReport, ended: Partial<StoreConditionReport> = {}): void {
+    const previous = { ...this.report, ...ended };
     const free = report.state === 'disk_full' ? report.freeBytes : undefined;
     this.report =
       report.state === 'ok'
@@ -108,7 +127,10 @@ export class StoreCondition {
             message:
               report.state === 'disk_full' ? this.describe(free, report) : this.describeUnwritable(report),
           };
-    for (const listener of this.listeners) listener(this.report, previous);
+    const current = this.report;
+    queueMicrotask(() => {
+      for (const listener of this.listeners) listener(current, previous);
+    });
   }
 
   private describe(free: number | undefined, report = this.report): string {

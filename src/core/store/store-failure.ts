@@ -1,5 +1,6 @@
-import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describeError, StoreError } from '../../shared/errors.ts';
 
 /** What a failed store operation means for the agent. */
 export type StoreFailureKind = 'disk_full' | 'unwritable' | 'corrupt' | 'other';
@@ -37,13 +38,20 @@ export function freeBytes(dir: string): number | undefined {
   }
 }
 
-/** True when `dir` exists and this process may create files in it. */
-export function isWritableFolder(dir: string): boolean {
+/**
+ * Makes and removes a small file in `dir` (made first when `make`): undefined when that works,
+ * else the failure, whose code says why (EROFS, EACCES, ENOSPC, ENOENT). A real write, not an
+ * access(2) check: on Windows access() ignores ACLs, and a read-only mount is only seen by writing.
+ */
+export function probeWritable(dir: string, make = false): NodeJS.ErrnoException | undefined {
+  const file = join(dir, `.echo-write-probe-${process.pid}`);
   try {
-    accessSync(dir, constants.W_OK);
-    return true;
-  } catch {
-    return false;
+    if (make) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, 'probe', { mode: 0o600 });
+    rmSync(file, { force: true });
+    return undefined;
+  } catch (error) {
+    return error as NodeJS.ErrnoException;
   }
 }
 
@@ -61,7 +69,7 @@ export function classifyStoreFailure(error: unknown, dataDir: string): StoreFail
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return 'corrupt';
   if (code.startsWith('SQLITE_IOERR')) {
     const free = freeBytes(dataDir);
-    if (free === undefined || !isWritableFolder(dataDir)) return 'unwritable';
+    if (free === undefined || probeWritable(dataDir) !== undefined) return 'unwritable';
     if (free < NEARLY_FULL_BYTES) return 'disk_full';
     return 'corrupt';
   }
@@ -72,6 +80,7 @@ const ACCESS_WORDS: Record<string, string> = {
   EROFS: 'a read-only file system',
   EACCES: 'not writable by this user',
   EPERM: 'not writable by this user',
+  ENOSPC: 'on a full disk',
 };
 
 /**
@@ -82,11 +91,30 @@ const ACCESS_WORDS: Record<string, string> = {
 export function explainUnwritable(dir: string): string | undefined {
   let folder = dir;
   while (!existsSync(folder) && dirname(folder) !== folder) folder = dirname(folder);
-  try {
-    accessSync(folder, constants.W_OK);
-    return folder === dir ? undefined : `${dir} does not exist`;
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? 'unknown';
-    return `${folder} is ${ACCESS_WORDS[code] ?? `not writable (${code})`}`;
-  }
+  const failure = probeWritable(folder);
+  if (failure === undefined) return folder === dir ? undefined : `${dir} does not exist`;
+  const code = failure.code ?? 'unknown';
+  return `${folder} is ${ACCESS_WORDS[code] ?? `not writable (${code})`}`;
+}
+
+/**
+ * The StoreError a full disk or an unwritable folder stands for, naming the folder (retryable: a
+ * state the store leaves by itself). `doing` says what failed ("written", "opened").
+ */
+export function hostFailureError(
+  kind: 'disk_full' | 'unwritable',
+  error: unknown,
+  dir: string,
+  doing = 'written',
+): StoreError {
+  const reason = describeError(error);
+  return kind === 'disk_full'
+    ? new StoreError('ECHO_ERR_DISK_FULL', `the disk under ${dir} is full (${reason})`, {
+        cause: error,
+        retryable: true,
+      })
+    : new StoreError('ECHO_ERR_STORE_UNWRITABLE', `the store in ${dir} cannot be ${doing} (${reason})`, {
+        cause: error,
+        retryable: true,
+      });
 }

@@ -152,16 +152,6 @@ export class StoreStats {
     );
   }
 
-  /** Clears every active alert of `kind` (a condition that ended by itself); returns how many. */
-  clearAlertsOfKind(kind: string): number {
-    return this.handle.guard(
-      () =>
-        this.handle
-          .stmt('UPDATE alerts SET cleared_at = ? WHERE kind = ? AND cleared_at IS NULL')
-          .run(this.now(), kind).changes,
-    );
-  }
-
   clearAlert(id: number): boolean {
     return this.handle.guard(
       () =>

@@ -1,20 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../../shared/errors.ts';
 import { BlobFiles } from './blob-files.ts';
 import { CaptureQueue } from './capture-queue.ts';
 import { DATABASE_FILE } from './database-file.ts';
+import { DiskSpace, type RefusedCounts } from './disk-space.ts';
 import { GroupCommit } from './group-commit.ts';
 import { StoreHandle } from './handle.ts';
 import { JobHistory } from './job-history.ts';
 import { LogQueue } from './log-queue.ts';
+import { makeRoom } from './make-room.ts';
 import { openStoreDatabase, recoverDatabase } from './open-database.ts';
-import { ReserveFile } from './reserve-file.ts';
+import {
+  captureRecord,
+  databaseBytes,
+  insertRecords,
+  logRecord,
+  type PendingRecord,
+  purgeSentBefore,
+  statusRecord,
+} from './pending-records.ts';
 import type { QuarantineReport } from './salvage.ts';
 import { StatusQueue } from './status-queue.ts';
-import { StoreCondition, type StoreConditionReport } from './store-condition.ts';
-import { freeBytes } from './store-failure.ts';
+import type { StoreCondition, StoreConditionReport } from './store-condition.ts';
 import { StoreStats } from './store-stats.ts';
 import type { CaptureInput, LogInput, MachineStatusInput } from './types.ts';
 import { uuidFromKey } from './uuid-from-key.ts';
@@ -43,20 +52,9 @@ export interface StoreOptions {
   onQuarantine?: (report: QuarantineReport) => void;
 }
 
-type Pending =
-  | { kind: 'capture'; row: unknown[]; bytes: number }
-  | { kind: 'log'; row: unknown[]; bytes: number }
-  | { kind: 'status'; row: unknown[]; bytes: number };
+const REFUSED_KIND = { capture: 'captures', log: 'logs', status: 'statuses' } as const;
 
-/** Row overhead beyond content, used by the size estimate. */
-const ROW_OVERHEAD = 160;
 const SIZE_REFRESH_MS = 1000;
-/** SQLite's default: checkpoint when the WAL reaches 1000 pages. */
-const NORMAL_AUTOCHECKPOINT_PAGES = 1000;
-/** On a full disk: checkpoint early, so the WAL is reused from its start rather than grown. */
-const DISK_FULL_AUTOCHECKPOINT_PAGES = 32;
-/** The ballast beside the database (see ReserveFile). */
-export const RESERVE_FILE = 'echo.reserve';
 
 /**
  * Echo's durable store-and-forward: the single writer of the SQLite database. Collectors ingest
@@ -72,23 +70,14 @@ export class Store {
   readonly path: string;
   private readonly handle: StoreHandle;
   private readonly blobs: BlobFiles;
-  private readonly commits: GroupCommit<Pending>;
+  private readonly commits: GroupCommit<PendingRecord>;
   private readonly now: () => number;
   private usedBytesEstimate = 0;
   private sizeCheckedAt = 0;
   private droppedSinceReport = { captures: 0, logs: 0, rejected: 0 };
-  /**
-   * Records refused while the disk was full or the store unwritable, by kind: kept in memory (the
-   * counters live in the database that just refused a write) and added to the counters once the
-   * store writes again.
-   */
-  private refused = { captures: 0, logs: 0, statuses: 0 };
   private readonly quarantines: QuarantineReport[] = [];
-  /** The store's condition: ok, disk full, unwritable (see StoreCondition). */
-  readonly condition: StoreCondition;
-  private readonly reserve: ReserveFile;
-  /** Bytes the ballast gave back when the disk last filled (status). */
-  releasedReserveBytes = 0;
+  /** A full disk or an unwritable store: the condition, the ballast, the refusals (DiskSpace). */
+  private readonly space: DiskSpace;
 
   private constructor(
     private readonly options: StoreOptions,
@@ -97,14 +86,14 @@ export class Store {
   ) {
     this.path = path;
     this.now = options.now ?? Date.now;
-    this.condition = new StoreCondition(options.dataDir, options.whenFull, this.now);
     this.handle = new StoreHandle(opened.db, options.dataDir);
     this.handle.onCorruption = (reason) => this.recover(reason);
-    this.handle.onHostFailure = (kind, error) =>
-      kind === 'disk_full' ? this.condition.diskFull(error) : this.condition.unwritable(error);
-    this.reserve = new ReserveFile(join(options.dataDir, RESERVE_FILE), options.reserveBytes ?? 0);
-    this.condition.onChange((report) => {
-      if (report.state === 'disk_full') this.enterDiskFull();
+    this.space = new DiskSpace(this.handle, {
+      dataDir: options.dataDir,
+      whenFull: options.whenFull,
+      minFreeBytes: options.minFreeBytes ?? 0,
+      reserveBytes: options.reserveBytes ?? 0,
+      now: this.now,
     });
     this.blobs = new BlobFiles(join(options.dataDir, 'blobs'));
     this.captures = new CaptureQueue(this.handle, this.now);
@@ -112,13 +101,13 @@ export class Store {
     this.status = new StatusQueue(this.handle);
     this.jobs = new JobHistory(this.handle);
     this.stats = new StoreStats(this.handle, this.now);
-    this.commits = new GroupCommit<Pending>({
+    this.commits = new GroupCommit<PendingRecord>({
       ...options.groupCommit,
       commit: (items) => this.commitBatch(items),
     });
     if (opened.quarantine) this.noteQuarantine(opened.quarantine);
+    this.space.start();
     this.refreshSize();
-    if (this.condition.state === 'ok') this.reserve.ensure();
   }
 
   /** Opens the store in `dataDir`, quarantining and salvaging a damaged database. */
@@ -139,62 +128,36 @@ export class Store {
       : randomUUID();
     const content = typeof input.content === 'string' ? Buffer.from(input.content) : input.content;
     const meta = { ...input.meta, echo_capture_id: echoCaptureId };
-    const inline = content.length <= this.options.inlineMaxBytes;
-    const contentPath = inline ? null : this.writeBlob(echoCaptureId, content);
+    const contentPath =
+      content.length <= this.options.inlineMaxBytes ? null : this.writeBlob(echoCaptureId, content);
     const now = this.now();
-    const row = [
-      echoCaptureId,
-      input.machine,
-      input.captureTypeName,
-      inline ? content : null,
-      contentPath,
-      input.contentType,
-      content.length,
-      JSON.stringify(meta),
-      JSON.stringify(input.printerNames ?? [input.machine]),
-      input.capturedAt ?? now,
-      now,
-    ];
-    await this.commits.write({ kind: 'capture', row, bytes: content.length + ROW_OVERHEAD });
+    await this.commits.write(
+      captureRecord({
+        echoCaptureId,
+        machine: input.machine,
+        captureTypeName: input.captureTypeName,
+        content,
+        contentPath,
+        contentType: input.contentType,
+        meta,
+        printerNames: input.printerNames ?? [input.machine],
+        capturedAt: input.capturedAt ?? now,
+        now,
+      }),
+    );
     return { echoCaptureId };
   }
 
   /** Stores a log entry (machine or agent); resolves once durable. */
   async ingestLog(entry: LogInput): Promise<void> {
-    this.refuseWhilePaused('logs');
-    // The context sent to /logs/ says where the line came from; it is stored ready to send.
-    const context = JSON.stringify({
-      ...entry.context,
-      source: entry.source,
-      ...(entry.machine ? { machine: entry.machine } : {}),
-    });
-    const row = [
-      entry.source,
-      entry.machine ?? null,
-      entry.level,
-      entry.timestamp,
-      entry.message,
-      context,
-      this.now(),
-    ];
-    await this.commits.write({
-      kind: 'log',
-      row,
-      bytes: entry.message.length + context.length + ROW_OVERHEAD,
-    });
+    this.space.refuseWhilePaused('logs');
+    await this.commits.write(logRecord(entry, this.now()));
   }
 
   /** Records a machine status change; resolves once durable. */
   async recordMachineStatus(status: MachineStatusInput): Promise<void> {
-    this.refuseWhilePaused('statuses');
-    const row = [
-      status.machine,
-      status.state,
-      status.connected ? 1 : 0,
-      status.error,
-      status.observedAt ?? this.now(),
-    ];
-    await this.commits.write({ kind: 'status', row, bytes: ROW_OVERHEAD });
+    this.space.refuseWhilePaused('statuses');
+    await this.commits.write(statusRecord(status, this.now()));
   }
 
   /** Commits whatever is queued now (used on shutdown). */
@@ -205,25 +168,7 @@ export class Store {
   /** Deletes records sent longer ago than the retention, keeping the newest status per machine. */
   purgeRetention(): { captures: number; logs: number; statuses: number; healthReports: number } {
     const before = this.now() - this.options.retentionMs;
-    return this.handle.guard(() =>
-      this.handle.db.transaction(() => ({
-        captures: this.handle
-          .stmt(`DELETE FROM captures WHERE state = 'acknowledged' AND updated_at < ?`)
-          .run(before).changes,
-        logs: this.handle.stmt(`DELETE FROM log_entries WHERE state = 'sent' AND updated_at < ?`).run(before)
-          .changes,
-        statuses: this.handle
-          .stmt(
-            `DELETE FROM machine_status WHERE reported = 1 AND observed_at < ?
-             AND id NOT IN (SELECT max(id) FROM machine_status GROUP BY machine)`,
-          )
-          .run(before).changes,
-        // Health reports carry their own time as ISO text; keep only those newer than the retention.
-        healthReports: this.handle
-          .stmt(`DELETE FROM health_reports WHERE state != 'pending' AND checked_at < ?`)
-          .run(new Date(before).toISOString()).changes,
-      }))(),
-    );
+    return this.handle.guard(() => purgeSentBefore(this.handle, before));
   }
 
   /** Records dropped or refused since the last call (for the once-per-interval warning). */
@@ -274,94 +219,31 @@ export class Store {
    * succeeds, the store is ok again, the refusals are counted and the caller is told (true).
    */
   recheck(): boolean {
-    if (this.condition.state === 'ok') return false;
-    const free = freeBytes(this.options.dataDir);
-    // Room for the ballast again and, beyond it, the minimum and as much again as the ballast: a
-    // disk that only got the ballast's own bytes back is still full (no flapping).
-    const reserve = this.options.reserveBytes ?? 0;
-    const needed = (this.options.minFreeBytes ?? 0) + 2 * reserve - this.reserve.size;
-    if (this.condition.state === 'disk_full' && free !== undefined && free < needed) return false;
-    try {
-      this.handle.guard(() => {
+    return this.space.recheck(
+      () =>
         this.handle.durably(() =>
           this.stats.setValue('store.last_write_probe', new Date(this.now()).toISOString()),
-        );
-        const probe = join(this.options.dataDir, 'blobs', '.write-probe');
-        writeFileSync(probe, 'probe', { mode: 0o600 });
-        unlinkSync(probe);
-      });
-    } catch (error) {
-      if (error instanceof StoreError && error.retryable) return false;
-      throw error;
-    }
-    this.reserve.ensure();
-    this.setAutoCheckpoint(NORMAL_AUTOCHECKPOINT_PAGES);
-    const refused = this.refused;
-    this.refused = { captures: 0, logs: 0, statuses: 0 };
-    this.condition.recovered();
-    try {
-      this.handle.guard(() =>
-        this.handle.db.transaction(() => {
-          if (refused.captures > 0) this.stats.increment('captures_refused_disk_full', refused.captures);
-          if (refused.logs > 0) this.stats.increment('logs_refused_disk_full', refused.logs);
-          if (refused.statuses > 0) this.stats.increment('statuses_refused_disk_full', refused.statuses);
-        })(),
-      );
-    } catch (error) {
-      // Space went again between the probe and now: the next recheck counts them.
-      this.refused = refused;
-      if (!(error instanceof StoreError && error.retryable)) throw error;
-    }
-    return true;
-  }
-
-  /**
-   * The disk just filled: the ballast goes back to the disk, and the WAL is checkpointed often so
-   * that it is rewritten from its start instead of growing (a WAL that must grow cannot, now).
-   */
-  private enterDiskFull(): void {
-    this.releasedReserveBytes = this.reserve.release();
-    this.setAutoCheckpoint(DISK_FULL_AUTOCHECKPOINT_PAGES);
-    // Not inside the write that failed (it may hold a transaction): right after it.
-    setImmediate(() => {
-      try {
-        if (!this.handle.isClosed) this.handle.db.pragma('wal_checkpoint(PASSIVE)');
-      } catch {
-        // A checkpoint that cannot complete now is retried by the next commit's autocheckpoint.
-      }
-    });
-  }
-
-  private setAutoCheckpoint(pages: number): void {
-    try {
-      if (!this.handle.isClosed) this.handle.db.pragma(`wal_autocheckpoint = ${pages}`);
-    } catch {
-      // Only a tuning: the default checkpointing goes on.
-    }
+        ),
+      (refused) => {
+        if (refused.captures > 0) this.stats.increment('captures_refused_disk_full', refused.captures);
+        if (refused.logs > 0) this.stats.increment('logs_refused_disk_full', refused.logs);
+        if (refused.statuses > 0) this.stats.increment('statuses_refused_disk_full', refused.statuses);
+      },
+    );
   }
 
   /** Records refused while the disk is full or the store unwritable, not yet in the counters. */
-  get refusedWhileFull(): { captures: number; logs: number; statuses: number } {
-    return { ...this.refused };
+  get refusedWhileFull(): RefusedCounts {
+    return this.space.refusedWhileFull;
+  }
+
+  /** The store's condition: ok, disk full, unwritable (see StoreCondition). */
+  get condition(): StoreCondition {
+    return this.space.condition;
   }
 
   get conditionReport(): StoreConditionReport {
-    return this.condition.current;
-  }
-
-  /**
-   * While the disk is full with `stop_collecting`, or the store cannot be written, new records are
-   * refused at the door (counted), before any work is spent on them.
-   */
-  private refuseWhilePaused(kind: 'captures' | 'logs' | 'statuses'): void {
-    if (!this.condition.collectionPaused) return;
-    this.refused[kind]++;
-    const report = this.condition.current;
-    throw new StoreError(
-      report.state === 'disk_full' ? 'ECHO_ERR_DISK_FULL' : 'ECHO_ERR_STORE_UNWRITABLE',
-      report.message ?? 'the store cannot take new records now',
-      { retryable: true },
-    );
+    return this.space.report;
   }
 
   /**
@@ -373,8 +255,8 @@ export class Store {
       return this.handle.guard(() => this.blobs.writeDurably(echoCaptureId, content));
     } catch (error) {
       this.blobs.discard(echoCaptureId);
-      if (!this.canMakeRoom(error)) {
-        if (error instanceof StoreError && error.retryable) this.refused.captures++;
+      if (!this.space.canMakeRoom(error)) {
+        this.space.countRefused(error, 'captures');
         throw error;
       }
       try {
@@ -382,19 +264,10 @@ export class Store {
         return this.handle.guard(() => this.blobs.writeDurably(echoCaptureId, content));
       } catch (again) {
         this.blobs.discard(echoCaptureId);
-        this.refused.captures++;
+        this.space.countRefused(again, 'captures');
         throw again;
       }
     }
-  }
-
-  /** True for a full disk under `drop_oldest_captures`: dropping the oldest may make room. */
-  private canMakeRoom(error: unknown): boolean {
-    return (
-      error instanceof StoreError &&
-      error.code === 'ECHO_ERR_DISK_FULL' &&
-      this.options.whenFull === 'drop_oldest_captures'
-    );
   }
 
   /** Drops the oldest unsent captures worth about `bytes` (at least 256 KB), in one transaction. */
@@ -407,7 +280,7 @@ export class Store {
   }
 
   private refuseWhenFull(): void {
-    this.refuseWhilePaused('captures');
+    this.space.refuseWhilePaused('captures');
     if (this.options.whenFull !== 'stop_collecting') return;
     this.refreshSize();
     if (this.usedBytesEstimate < this.options.maxSizeBytes) return;
@@ -420,68 +293,41 @@ export class Store {
     );
   }
 
-  private commitBatch(items: readonly Pending[]): void {
+  private commitBatch(items: readonly PendingRecord[]): void {
     const run = () => this.writeBatch(items);
     try {
       this.handle.guard(run);
     } catch (error) {
       try {
         // After a recovery the batch is written once more into the salvaged database; on a full
-        // disk with drop_oldest_captures, once more after the oldest captures made room.
-        if (error instanceof StoreError && error.code === 'ECHO_ERR_STORE_CORRUPT') this.handle.guard(run);
-        else if (this.canMakeRoom(error)) {
-          this.handle.guard(() => this.freeForDiskFull(items.reduce((sum, item) => sum + item.bytes, 0)));
-          this.handle.guard(run);
-        } else throw error;
+        // disk with drop_oldest_captures, once more: the store is now in its disk-full state, in
+        // which writeBatch makes room first.
+        const retry =
+          (error instanceof StoreError && error.code === 'ECHO_ERR_STORE_CORRUPT') ||
+          this.space.canMakeRoom(error);
+        if (!retry) throw error;
+        this.handle.guard(run);
       } catch (failure) {
-        if (failure instanceof StoreError && failure.retryable) this.countRefused(items);
+        for (const item of items) this.space.countRefused(failure, REFUSED_KIND[item.kind]);
         throw failure;
       }
     }
   }
 
-  private countRefused(items: readonly Pending[]): void {
-    for (const item of items) {
-      if (item.kind === 'capture') this.refused.captures++;
-      else if (item.kind === 'log') this.refused.logs++;
-      else this.refused.statuses++;
-    }
-  }
-
-  private writeBatch(items: readonly Pending[]): void {
+  private writeBatch(items: readonly PendingRecord[]): void {
     const incoming = items.reduce((sum, item) => sum + item.bytes, 0);
-    const insertCapture = this.handle.stmt(
-      // OR IGNORE: a capture with an idempotency key that is already here is not stored twice.
-      `INSERT OR IGNORE INTO captures (echo_capture_id, machine, capture_type_name, content, content_path, content_type,
-         content_size, meta, printer_names, state, captured_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
-    );
-    const insertLog = this.handle.stmt(
-      `INSERT INTO log_entries (source, machine, level, timestamp, message, context, state, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
-    );
-    const insertStatus = this.handle.stmt(
-      'INSERT INTO machine_status (machine, state, connected, error, observed_at) VALUES (?, ?, ?, ?, ?)',
-    );
-    let blobBytes = 0;
     const freedBlobs: string[] = [];
     this.handle.durably(() => {
       if (this.usedBytesEstimate + incoming > this.options.maxSizeBytes) {
         freedBlobs.push(
           ...this.makeRoom(this.usedBytesEstimate + incoming - this.options.maxSizeBytes * 0.95),
         );
-      } else if (this.condition.state === 'disk_full') {
+      } else if (this.space.condition.state === 'disk_full') {
         // The disk is full: the database must not grow. Rows deleted now leave pages that the
-        // inserts below reuse, and dropped captures' files give the disk back.
-        freedBlobs.push(...this.makeRoom(incoming));
+        // inserts below reuse (content already in blob files takes no room in the database).
+        freedBlobs.push(...this.makeRoom(items.reduce((sum, item) => sum + databaseBytes(item), 0)));
       }
-      for (const item of items) {
-        if (item.kind === 'capture') {
-          const inserted = insertCapture.run(...item.row).changes > 0;
-          if (inserted && item.row[4] !== null) blobBytes += item.row[6] as number;
-        } else if (item.kind === 'log') insertLog.run(...item.row);
-        else insertStatus.run(...item.row);
-      }
+      const blobBytes = insertRecords(this.handle, items);
       if (blobBytes > 0) this.stats.increment('blob_bytes', blobBytes);
     });
     for (const path of freedBlobs) rmSync(path, { force: true });
@@ -489,80 +335,25 @@ export class Store {
     this.refreshSize();
   }
 
-  /**
-   * Frees about `bytes` inside the current transaction: first records already sent, then (policy
-   * `drop_oldest_captures`) the oldest unsent captures, then the oldest unsent log entries. Every
-   * dropped record is counted. Returns blob files to delete after the commit.
-   */
+  /** Frees about `bytes` in the current transaction (see makeRoom); returns blob files to delete. */
   private makeRoom(bytes: number): string[] {
-    const paths: string[] = [];
-    let freed = 0;
-    const sent =
-      this.handle.stmt(`DELETE FROM captures WHERE state = 'acknowledged'`).run().changes +
-      this.handle.stmt(`DELETE FROM log_entries WHERE state = 'sent'`).run().changes;
-    freed += sent * ROW_OVERHEAD;
-    if (this.options.whenFull !== 'drop_oldest_captures') return paths;
-    const oldest = this.handle.stmt(
-      `SELECT id, content_path, content_size, length(meta) AS meta_size FROM captures
-       WHERE state IN ('pending','created','uploaded') ORDER BY id LIMIT 200`,
-    );
-    const del = this.handle.stmt('DELETE FROM captures WHERE id = ?');
-    while (freed < bytes) {
-      const rows = oldest.all() as {
-        id: number;
-        content_path: string | null;
-        content_size: number;
-        meta_size: number;
-      }[];
-      if (rows.length === 0) break;
-      let blobBytes = 0;
-      for (const row of rows) {
-        if (freed >= bytes) break;
-        del.run(row.id);
-        freed += row.content_size + row.meta_size + ROW_OVERHEAD;
-        if (row.content_path) {
-          paths.push(row.content_path);
-          blobBytes += row.content_size;
-        }
-        this.droppedSinceReport.captures++;
-        this.stats.increment('captures_dropped_store_full');
-      }
-      if (blobBytes > 0) this.stats.increment('blob_bytes', -blobBytes);
-    }
-    const oldestLogs = this.handle.stmt(
-      `SELECT id, length(message) + coalesce(length(context), 0) AS size FROM log_entries
-       WHERE state = 'pending' ORDER BY id LIMIT 500`,
-    );
-    const delLog = this.handle.stmt('DELETE FROM log_entries WHERE id = ?');
-    while (freed < bytes) {
-      const rows = oldestLogs.all() as { id: number; size: number }[];
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        if (freed >= bytes) break;
-        delLog.run(row.id);
-        freed += row.size + ROW_OVERHEAD;
-        this.droppedSinceReport.logs++;
-        this.stats.increment('logs_dropped_store_full');
-      }
-    }
-    this.usedBytesEstimate -= freed;
-    return paths;
+    const room = makeRoom(this.handle, this.stats, this.options.whenFull, bytes);
+    this.droppedSinceReport.captures += room.droppedCaptures;
+    this.droppedSinceReport.logs += room.droppedLogs;
+    this.usedBytesEstimate -= room.freed;
+    return room.paths;
   }
 
+  /**
+   * The size estimate, at most once a second on the write path (`force`: now, for `status`). The
+   * free space is looked at on the write path only (at most once a second too): reading status
+   * never changes the store's condition.
+   */
   private refreshSize(force = false): void {
+    if (!force) this.space.checkFreeSpace();
     const now = this.now();
     if (!force && now - this.sizeCheckedAt < SIZE_REFRESH_MS) return;
     this.sizeCheckedAt = now;
-    if (this.condition.state === 'ok') {
-      const free = freeBytes(this.options.dataDir);
-      if (free !== undefined && free < (this.options.minFreeBytes ?? 0)) {
-        this.condition.diskFull(
-          new Error(
-            `${(free / 1e6).toFixed(1)} MB free, below store.min_free_mb (${Math.round((this.options.minFreeBytes ?? 0) / 1e6)} MB)`,
-          ),
-        );
-      }
-    }
     this.handle.guard(() => {
       const db = this.handle.db;
       const pages =

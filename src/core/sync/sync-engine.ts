@@ -312,7 +312,7 @@ export class SyncEngine {
             url: this.eccoUri,
             json: { health: this.lastHealth.health, health_check_on: checkedAt, version: ECHO_VERSION },
           });
-          if (reportId !== undefined) stats.markHealthSent(reportId);
+          if (reportId !== undefined) unlessStoreRefuses(() => stats.markHealthSent(reportId));
           this.lastHealthReportAt = clock.now();
           const ecco = await this.client.json({ method: 'GET', url: this.eccoUri }, eccoReply);
           this.gate.succeeded();
@@ -339,16 +339,9 @@ export class SyncEngine {
    * same (that is when the cloud most needs to hear "degraded"), just not kept.
    */
   private recordHealthLocally(checkedAt: string): number | undefined {
-    try {
-      return this.options.store.stats.recordHealth(
-        this.lastHealth.health,
-        this.lastHealth.reasons,
-        checkedAt,
-      );
-    } catch (error) {
-      if (error instanceof StoreError && error.retryable) return undefined;
-      throw error;
-    }
+    return unlessStoreRefuses(() =>
+      this.options.store.stats.recordHealth(this.lastHealth.health, this.lastHealth.reasons, checkedAt),
+    );
   }
 
   private setEnabled(enabled: boolean): void {
@@ -362,5 +355,19 @@ export class SyncEngine {
     );
     this.options.onEnabledChange?.(enabled);
     if (enabled) this.wake();
+  }
+}
+
+/**
+ * Runs a bookkeeping write the health report can do without: undefined when the store refuses it
+ * for now (a full disk, an unwritable store), so that what follows (reading the cloud's `enabled`
+ * switch) still happens.
+ */
+function unlessStoreRefuses<T>(write: () => T): T | undefined {
+  try {
+    return write();
+  } catch (error) {
+    if (error instanceof StoreError && error.retryable) return undefined;
+    throw error;
   }
 }

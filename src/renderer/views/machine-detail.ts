@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import { call } from '../api-client.ts';
-import { LABEL, type MachineView, stateOf } from '../dashboard.ts';
+import { LABEL, type MachineView, type SleepGap, stateOf } from '../dashboard.ts';
 import { dataTable, el, notice } from '../dom.ts';
 import type { GaugeHistory } from '../gauge-history.ts';
 
@@ -92,7 +92,8 @@ export class MachineDetailView {
 
   private removable: HTMLElement | undefined;
 
-  update(machine: MachineView | undefined): void {
+  /** `asleep`: Echo's sleeps from the status (the same for every machine), newest first. */
+  update(machine: MachineView | undefined, asleep: readonly SleepGap[] = []): void {
     if (machine?.origin === 'ui' && !this.removable) {
       const edit = el('a', { href: `#/machine/${encodeURIComponent(this.name)}/edit` }, 'Edit this machine');
       const remove = el('button', { type: 'button', class: 'secondary' }, 'Remove this machine');
@@ -119,7 +120,7 @@ export class MachineDetailView {
         this.jobs.replaceChildren(notice(`Job history unavailable: ${error.message}`, 'problem')),
       );
     }
-    this.showAsleep(machine?.asleep ?? []);
+    this.showAsleep(asleep);
     const progress = machine?.live?.snapshot.job?.progress;
     if (this.runningProgress && progress !== undefined) {
       this.runningProgress.textContent = `${Math.round(progress)} %`;
@@ -187,7 +188,7 @@ export class MachineDetailView {
   }
 
   /** "Echo was asleep from … to …": the machine was not polled then, it was not down. */
-  private showAsleep(gaps: NonNullable<MachineView['asleep']>): void {
+  private showAsleep(gaps: readonly SleepGap[]): void {
     const key = gaps.map((g) => g.from).join();
     if (key === this.asleepKey) return;
     this.asleepKey = key;
