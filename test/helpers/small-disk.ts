@@ -4,10 +4,11 @@
  * only `leaveBytes` remain, as on a shop PC where a backup or a video fills the disk.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { freeBytes as free } from '../../src/core/store/store-failure.ts';
 
 export interface SmallDisk {
   path: string;
@@ -42,10 +43,7 @@ export function mountSmallDisk(t: TestContext, megabytes: number): SmallDisk {
     }
   });
   const filler = join(path, 'someone-elses-file.bin');
-  const freeBytes = () => {
-    const stats = statfsSync(path);
-    return stats.bavail * stats.bsize;
-  };
+  const freeBytes = () => free(path) ?? 0;
   return {
     path,
     freeBytes,

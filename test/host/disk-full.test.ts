@@ -13,7 +13,7 @@ import { UltimakerSimulator } from '../../src/collectors/ultimaker/simulator/ult
 import type { AgentStatus } from '../../src/core/api/agent-port.ts';
 import { startEmulator, waitFor } from '../helpers/harness.ts';
 import { mountSmallDisk } from '../helpers/small-disk.ts';
-import { type MachineEntry, RealAgent } from '../hostile/real-agent.ts';
+import { type MachineEntry, RealAgent, sleep } from '../hostile/real-agent.ts';
 
 const PRINTERS = 40;
 const SIMULATORS = 4;
@@ -152,7 +152,7 @@ test('the disk fills while polling with the cloud down (stop_collecting): the ag
   );
   // Well after the disk filled: the process lives, says why it does what it does, and refuses
   // (counting) rather than dies.
-  await new Promise((resolve) => setTimeout(resolve, 5000));
+  await sleep(5000);
   agent.assertAlive('with the disk full');
   const full = await agent.status();
   assert.equal(full.collection, 'paused_store_full');
@@ -236,7 +236,7 @@ test('the disk fills while draining (drop_oldest_captures): the agent stays up, 
     30_000,
     'the agent to notice the full disk',
   );
-  await new Promise((resolve) => setTimeout(resolve, 5000));
+  await sleep(5000);
   agent.assertAlive('with the disk full while draining');
   const full = await agent.status();
   assert.equal(full.collection, 'running', 'drop_oldest_captures keeps collecting');

@@ -11,7 +11,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { startEmulator } from '../helpers/harness.ts';
+import { startEmulator, waitFor } from '../helpers/harness.ts';
 import { HEALTHY, startHealthyMachine } from '../hostile/attack.ts';
 import { RealAgent, sleep } from '../hostile/real-agent.ts';
 
@@ -20,13 +20,8 @@ const PAUSE_MS = 6000;
 const ASLEEP_AFTER_S = 3;
 
 /** Waits until `check` holds, asking every 100 ms (a real agent is asked over HTTP). */
-async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const until = performance.now() + timeoutMs;
-  while (!(await check())) {
-    if (performance.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const waitUntil = (check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) =>
+  waitFor(check, timeoutMs, what, { everyMs: 100 });
 
 /** Every status change of the machine the agent stored (a second, read-only connection: WAL). */
 function storedStatuses(dataDir: string): Array<{ state: string; connected: number; error: string | null }> {

@@ -4,12 +4,14 @@
  * disk is writable, on the same address with the same token, and collects.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AgentHost } from '../../src/core/agent-host.ts';
 import type { AgentStatus } from '../../src/core/api/agent-port.ts';
 import { startEmulator, testConfig, waitFor } from '../helpers/harness.ts';
 import { mountSmallDisk } from '../helpers/small-disk.ts';
+import { openTestStore } from '../helpers/store.ts';
 
 test('a read-only data folder at start: the API is up and says why, and Echo starts by itself when it can write', async (t) => {
   const disk = mountSmallDisk(t, 8);
@@ -70,4 +72,18 @@ test('a read-only data folder at start: the API is up and says why, and Echo sta
   const now = (await (await ask('/api/v1/status')).json()) as AgentStatus;
   assert.equal(now.store.condition.state, 'ok');
   assert.equal(now.collection, 'running');
+});
+
+test('`echo-agent status` on a data folder that turned read-only says why, rather than fail', (t) => {
+  const disk = mountSmallDisk(t, 8);
+  const dataDir = join(disk.path, 'echo');
+  openTestStore(dataDir).close();
+  disk.readOnly(true);
+  const bin = join(import.meta.dirname, '../../bin/echo-agent.js');
+  const run = spawnSync(process.execPath, [bin, 'status', '--data-dir', dataDir], { encoding: 'utf8' });
+  assert.equal(run.status, 3, run.stderr);
+  assert.match(
+    run.stdout,
+    /Echo's store cannot be opened: the store in .* cannot be opened \(.*\)\. An agent running/,
+  );
 });

@@ -10,6 +10,7 @@ import type { TestContext } from 'node:test';
 import type { CloudEmulator } from '../../src/cloud-emulator/server.ts';
 import { UltimakerSimulator } from '../../src/collectors/ultimaker/simulator/ultimaker-simulator.ts';
 import type { AgentStatus, MachineSummary } from '../../src/core/api/agent-port.ts';
+import { waitFor } from '../helpers/harness.ts';
 import type { Expectation } from './hostile-machines.ts';
 import { type MachineEntry, PollProbe, type RealAgent, summarize } from './real-agent.ts';
 
@@ -133,13 +134,16 @@ export async function waitForStatus(
 }
 
 /** Waits for `check` (about the outside world: the cloud, a file) while the agent lives. */
-export async function waitUntil(agent: RealAgent, check: () => boolean, timeoutMs: number, what: string) {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    agent.assertAlive(`while waiting for ${what}`);
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+export function waitUntil(agent: RealAgent, check: () => boolean, timeoutMs: number, what: string) {
+  return waitFor(
+    () => {
+      agent.assertAlive(`while waiting for ${what}`);
+      return check();
+    },
+    timeoutMs,
+    what,
+    { everyMs: 200 },
+  );
 }
 
 /** The machines each polled twice without an error. */

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { StoreError } from '../../shared/errors.ts';
 import type { AgentStatus } from '../api/agent-port.ts';
 import type { ApiEndpointFile } from '../api/local-api.ts';
 import { defaultDataDir, loadConfigFile } from '../config/load.ts';
@@ -36,7 +37,18 @@ export async function statusCommand(flags: {
     out(`No Echo data in ${dataDir}: the agent has never run with this data_dir.`);
     return 3;
   }
-  const offline = readOfflineStatus(dataDir);
+  let offline: OfflineStatus;
+  try {
+    offline = readOfflineStatus(dataDir);
+  } catch (error) {
+    if (!(error instanceof StoreError && error.retryable)) throw error;
+    // A data folder that cannot be read or written: api.json could not be written either, so a
+    // running agent is not found here; it waits for its store and says so in its log.
+    out(
+      `Echo's store cannot be opened: ${error.message}. An agent running with this data_dir waits for it and says so in its log (and on its local API, which it could not announce in ${join(dataDir, 'api.json')}).`,
+    );
+    return 3;
+  }
   if (flags.json) out(JSON.stringify(offline, null, 2));
   else printOffline(offline);
   return 3;
