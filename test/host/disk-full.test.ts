@@ -85,9 +85,8 @@ function conditionOf(status: AgentStatus) {
 }
 
 /**
- * A 24 MB disk holding the agent's data, 40 printers, the emulator; the agent runs with
- * `store.when_full` = `whenFull`, has registered, and the cloud is then down until `backlog`
- * captures wait in the store.
+ * A 24 MB disk holding the agent's data, 40 printers, the emulator; the agent runs with `store`,
+ * has registered, and the cloud is then down until `backlog` captures wait in the store.
  */
 async function fullDiskScenario(
   t: TestContext,
@@ -117,7 +116,10 @@ async function fullDiskScenario(
     60_000,
     'a backlog of captures while the cloud is down',
   );
-  return { disk, emulator, dataDir, agent, until };
+  // From here on, every second: no machine may be shown failing because of the disk.
+  const watch = watchMachines(agent);
+  t.after(() => watch.stop());
+  return { disk, emulator, dataDir, agent, until, watch };
 }
 
 /** The condition's two log lines: an error when it began, an info line when it ended. */
@@ -134,13 +136,11 @@ function assertSaidInTheLog(agent: RealAgent, began: RegExp): void {
 }
 
 test('the disk fills while polling with the cloud down (stop_collecting): the agent stays up, pauses, sends what it stored, and resumes by itself', async (t) => {
-  const { disk, emulator, dataDir, agent, until } = await fullDiskScenario(
+  const { disk, emulator, dataDir, agent, until, watch } = await fullDiskScenario(
     t,
     { when_full: 'stop_collecting', min_free_mb: 0 },
     200,
   );
-  const watch = watchMachines(agent);
-  t.after(() => watch.stop());
 
   // Another program fills the disk; the agent keeps polling into what is left.
   const before = storedCaptureIds(dataDir);
@@ -218,13 +218,11 @@ test('the disk fills while polling with the cloud down (stop_collecting): the ag
 test('the disk fills while draining (drop_oldest_captures): the agent stays up, drops the oldest counted, and resumes', async (t) => {
   // store.min_free_mb as shipped works on a bigger disk: 4 MB of 24 here, so that the disk counts
   // as full from its threshold, before the OS refuses a write.
-  const { disk, emulator, dataDir, agent, until } = await fullDiskScenario(
+  const { disk, emulator, dataDir, agent, until, watch } = await fullDiskScenario(
     t,
     { when_full: 'drop_oldest_captures', min_free_mb: 4 },
     300,
   );
-  const watch = watchMachines(agent);
-  t.after(() => watch.stop());
 
   // The cloud is back but slow, so the backlog drains for a while, and the disk fills meanwhile.
   const before = storedCaptureIds(dataDir);
