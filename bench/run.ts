@@ -1,6 +1,7 @@
 // npm run bench: speed and memory figures, each as a ratio against a baseline measured in this run.
 // BENCH_SCALE=0.05 npm run bench for a quick look. Copy the printed table into docs/performance.md.
 import { cpus, totalmem } from 'node:os';
+import { benchChangingFleet } from './changing-fleet.ts';
 import { benchDrain } from './drain.ts';
 import { benchFanout } from './fanout.ts';
 import { benchFlood } from './flood.ts';
@@ -40,6 +41,7 @@ const ready = want('ready')
 const fanout = want('fanout') ? await benchFanout() : [];
 const ui = want('ui') ? await benchUi() : undefined;
 const flood = want('flood') ? await benchFlood() : undefined;
+const changing = want('changing') ? await benchChangingFleet() : [];
 
 const rows: string[][] = [];
 if (want('ingest'))
@@ -102,12 +104,43 @@ if (ui) {
     'first render ≤ 1 s, no long task > 50 ms',
   ]);
 }
+// The changing fleet: memory against the 1-printer agent of the same run (when it ran).
+const seconds = (s: number) => (Number.isFinite(s) ? `${fmt(s, 2)} s` : 'never (> 1 % lost)');
+const onePrinter = changing.find((f) => f.machines === 1);
+for (const f of changing) {
+  const perMachine =
+    onePrinter && f.machines > 1 ? (f.rssMedian - onePrinter.rssMedian) / f.machines : Number.NaN;
+  const goal =
+    f.machines === 500
+      ? 'every change in 5 s, p99 ≤ 2 s, ≤ 50 % of a core; ≤ 120 MB'
+      : f.machines === 1000
+        ? 'every change in 5 s, p99 ≤ 2 s, ≤ 50 % of a core'
+        : f.machines === 50
+          ? '≤ 80 MB RSS'
+          : '';
+  rows.push([
+    `changing fleet: ${f.machines} Ultimakers polled every ${f.pollIntervalS} s, a new job every 10 s each (${fmt(f.changesPerS, 1)} changes/s)`,
+    `${fmt((f.onTime / Math.max(f.changes, 1)) * 100, 1)} % in the cloud within 5 s (${fmt(f.delivered)} of ${fmt(f.changes)} arrived), change→cloud p50 ${seconds(f.p50S)}, p99 ${seconds(f.p99S)}; ${fmt(f.cpuShare * 100, 1)} % of a core; RSS ${fmt(mb(f.rssMedian))} MB median, ${fmt(mb(f.rssPeak))} MB peak`,
+    `bare timers + fetch, same GETs: ${fmt(f.rawCpuShare * 100, 1)} % of a core${onePrinter && f !== onePrinter ? `; 1-printer agent ${fmt(mb(onePrinter.rssMedian))} MB` : ''}`,
+    `${fmt(f.cpuShare / f.rawCpuShare, 1)}× CPU${Number.isFinite(perMachine) ? `; ${fmt(mb(perMachine), 2)} MB/machine` : ''}`,
+    goal,
+  ]);
+}
 console.log('\n| figure | Echo | baseline (same run) | ratio | goal |\n|---|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
 if (want('drain') || want('ready'))
   console.log(
     `\nbacklog written in ${fmt(drain.fillSeconds, 1)} s; the emulator received ${fmt(drain.received)} log entries; /readyz answered ${ready.status}`,
   );
+for (const f of changing) {
+  const kinds = Object.entries(f.cloudByKind)
+    .sort((a, b) => b[1] - a[1])
+    .map(([kind, n]) => `${kind} ${fmt(n, 1)}/s`)
+    .join(', ');
+  console.log(
+    `\nchanging ${f.machines}: printers got ${fmt(f.printerGetsPerS)} GETs/s; the cloud ${fmt(f.cloudRequestsPerS)} requests/s (${kinds}); ${fmt(f.capturesUploadedPerS, 1)} captures uploaded/s; agent: ${fmt(f.polls)} polls, ${fmt(f.capturesStored)} captures stored in the window (${fmt(f.capturesStored / Math.max(f.polls, 1), 3)} per poll), poll lag p99 ${fmt(f.pollLagP99Ms ?? Number.NaN, 1)} ms, backlog after the window ${f.captureBacklogAfter ?? '?'} captures, ${f.logBacklogAfter ?? '?'} log entries; SIGTERM: exit ${f.exitCode} in ${fmt(f.exitSeconds, 1)} s`,
+  );
+}
 if (drain.received !== drain.backlog) {
   console.error(`the emulator received ${drain.received} entries of ${drain.backlog}`);
   process.exitCode = 1;

@@ -1,7 +1,8 @@
 // npm run build: bundles the CLI (and with it the agent core) into dist/echo-agent.mjs, plain
 // JavaScript that runs on node without tsx. Native modules stay external. The Electron package and
 // service installs ship this bundle; bench/ uses it to measure what ships.
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
@@ -12,14 +13,25 @@ const entries: Record<string, string> = {
     ? { 'bench-drain-agent': 'bench/drain-agent.ts', 'bench-ready-agent': 'bench/ready-agent.ts' }
     : {}),
 };
+const coreOut = process.argv.find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist';
+// Chunks of an earlier build (their names carry a content hash) would ship beside the new ones.
+if (existsSync(coreOut)) {
+  for (const name of readdirSync(coreOut)) {
+    if (/^echo-.+-[A-Z0-9]{8}\.mjs(\.map)?$/.test(name)) rmSync(join(coreOut, name));
+  }
+}
 await build({
   entryPoints: entries,
-  outdir: process.argv.find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist',
+  outdir: coreOut,
   outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  // Code behind a dynamic import (each CLI command, each vendor's collector) goes to its own chunk
+  // beside the entry, loaded when used: an agent loads the protocol libraries its machines need.
+  splitting: true,
+  chunkNames: 'echo-[name]-[hash]',
   sourcemap: true,
   // Native modules (better-sqlite3, serialport's bindings) and node-opcua (it reads its nodeset
   // files from its own folder at run time) stay external: they ship as node_modules beside the

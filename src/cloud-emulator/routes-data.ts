@@ -162,6 +162,8 @@ export const dataRoutes: Route[] = [
       capture.uploads++;
       capture.status = parses(capture) ? 'complete' : 'failed';
       capture.updated = new Date().toISOString();
+      capture.uploadedAt = Date.now();
+      state.onUpload?.(capture);
       const modeler = [...state.modelers.values()].find((m) => m.uri === capture.modeler);
       if (modeler) modeler.latest_upload = capture.updated;
       sendEmpty(res, 204);

@@ -22,6 +22,8 @@ export interface CaptureRecord {
   content?: Buffer;
   contentType?: string;
   uploads: number;
+  /** When the last upload of its content was received (epoch ms). */
+  uploadedAt?: number;
 }
 
 export interface CommandRecord {
@@ -65,6 +67,11 @@ export class EmulatorState {
   keepsWorkstationName = true;
   /** Connections the fault plan reset (they never finish, so `requests` cannot show them). */
   resets = 0;
+  /**
+   * Called when a capture's content has been received (after the body is read, before the reply):
+   * benchmarks time the way from a machine's change to the cloud with it.
+   */
+  onUpload: ((capture: CaptureRecord) => void) | undefined;
   private base = '';
 
   constructor(users: ReadonlyArray<{ username: string; password: string }>) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -51,3 +52,27 @@ for (const folder of vendorFolders) {
     assert.ok(parsed.success, `sample connection is valid: ${parsed.success ? '' : parsed.error.message}`);
   });
 }
+
+test('the registry loads no collector code: a vendor its machines do not use costs no memory', () => {
+  // In a fresh process: the protocol libraries are CommonJS, listed in require.cache once loaded.
+  const script = `
+    import { createRequire } from 'node:module';
+    const loaded = () => Object.keys(createRequire(import.meta.url).cache)
+      .map((p) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(p)?.[1]).filter(Boolean);
+    const heavy = (names) => [...new Set(names)].filter((n) => /^(node-opcua|mqtt|serialport|@serialport|aedes)/.test(n)).sort();
+    const { allCollectors } = await import('./src/collectors/all.ts');
+    const registry = allCollectors();
+    const atStart = heavy(loaded());
+    await registry.get('ultimaker').load();
+    const withUltimaker = heavy(loaded());
+    await registry.get('slm').load();
+    const withOpcua = heavy(loaded()).some((n) => n.startsWith('node-opcua'));
+    process.stdout.write(JSON.stringify({ atStart, withUltimaker, withOpcua }));
+  `;
+  const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: join(here, '../..'),
+    encoding: 'utf8',
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(JSON.parse(run.stdout), { atStart: [], withUltimaker: [], withOpcua: true });
+});

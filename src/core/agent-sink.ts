@@ -5,7 +5,7 @@ import type { CollectionSink } from './collection/collection-sink.ts';
 import type { JobHistoryFeed } from './collection/job-history-feed.ts';
 import type { MachineSet } from './collection/machine-set.ts';
 import type { Store } from './store/store.ts';
-import type { CaptureInput, LogInput, MachineStatusInput } from './store/types.ts';
+import type { CaptureInput, LogInput, MachineStatusInput, PollRecords } from './store/types.ts';
 import type { SyncEngine } from './sync/sync-engine.ts';
 
 const PAUSED_KEY = 'collection_paused_by_operator';
@@ -42,6 +42,11 @@ export class AgentSink implements CollectionSink {
 
   async ingestLog(entry: LogInput): Promise<void> {
     await this.deps.store.ingestLog(entry);
+  }
+
+  async ingestPoll(poll: PollRecords): Promise<void> {
+    await this.deps.store.ingestPoll(poll);
+    if (poll.captures.length > 0) this.deps.sync.wake();
   }
 
   async recordMachineStatus(status: MachineStatusInput): Promise<void> {

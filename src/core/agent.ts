@@ -191,7 +191,7 @@ export class Agent implements AgentPort {
       );
     }
     agent.sync.start();
-    agent.collection?.start(agent.allMachines());
+    await agent.collection?.start(agent.allMachines());
     if (agent.collection && options.config.cloud.machines_from_cloud) {
       agent.cloudMachinesLoop = agent.followCloudMachines(agent.maintenance.signal);
     }

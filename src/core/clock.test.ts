@@ -44,3 +44,15 @@ test('a step of the wall clock moves now() only: monotonic time and timers do no
   await fast.sleep(2000);
   assert.ok(fast.monotonic() - from >= 1500, `${fast.monotonic() - from} ms at 100×`);
 });
+
+test('waits that end on their time leave nothing behind (a loop that is never poked)', async () => {
+  const wakeup = new Wakeup();
+  const clock = scaledClock(1);
+  for (let i = 0; i < 200; i++) await wakeup.wait(clock, 0);
+  assert.equal(wakeup.waiting, 0);
+  const poked = wakeup.wait(clock, 60_000);
+  assert.equal(wakeup.waiting, 1);
+  wakeup.poke();
+  await poked;
+  assert.equal(wakeup.waiting, 0);
+});

@@ -63,11 +63,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** A wake-up call: loops wait on it and producers poke it when there is new work. */
 export class Wakeup {
-  private waiters: Array<() => void> = [];
+  private readonly waiters = new Set<() => void>();
 
   poke(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
+    const waiters = [...this.waiters];
+    this.waiters.clear();
     for (const wake of waiters) wake();
   }
 
@@ -80,12 +80,21 @@ export class Wakeup {
       const controller = new AbortController();
       // Plain reasons: `abort()` without one builds a DOMException with a stack each time.
       const onAbort = () => controller.abort('stopped');
+      const wake = () => controller.abort('poked');
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(() => controller.abort('poked'));
+      this.waiters.add(wake);
       void clock.sleep(ms, controller.signal).then(() => {
+        // A wait that timed out leaves nothing behind (a loop that is never poked waits again and
+        // again: each left waiter would keep its controller, forever).
+        this.waiters.delete(wake);
         signal?.removeEventListener('abort', onAbort);
         resolve();
       });
     });
+  }
+
+  /** Waits not yet ended (a test checks that timed-out waits leave none). */
+  get waiting(): number {
+    return this.waiters.size;
   }
 }

@@ -1,5 +1,4 @@
 import { defineCollector } from '../sdk/collector.ts';
-import { BambuCollector } from './collector.ts';
 import { bambuConnection } from './config.ts';
 import { listenForBambu } from './discovery.ts';
 
@@ -16,5 +15,8 @@ export const bambu = defineCollector({
   // The topics need the serial number: without one in the cloud, the machine is configured by hand.
   fromModeler: ({ host, port, serialNumber }) =>
     serialNumber ? { host, serial: serialNumber, ...(port ? { port } : {}) } : undefined,
-  create: (connection, ctx) => new BambuCollector(connection, ctx),
+  load: async () => {
+    const { BambuCollector } = await import('./collector.ts');
+    return (connection, ctx) => new BambuCollector(connection, ctx);
+  },
 });

@@ -1,5 +1,5 @@
 import { defineCollector } from '../sdk/collector.ts';
-import { OpcuaCollector, opcuaConnection } from '../sdk/opcua-collector.ts';
+import { opcuaConnection } from '../sdk/opcua-config.ts';
 import { eosCoreSpec } from './spec.ts';
 
 /** EOS machines with EOSCONNECT Core: OPC UA, user and password, SignAndEncrypt. */
@@ -12,5 +12,8 @@ export const eosConnectCore = defineCollector({
   capabilities: ['status', 'jobs', 'logs', 'push'],
   connectionSchema: opcuaConnection,
   fromModeler: ({ host, port }) => ({ endpoint_url: `opc.tcp://${host}:${port ?? 4843}` }),
-  create: (connection, ctx) => new OpcuaCollector(connection, eosCoreSpec, ctx),
+  load: async () => {
+    const { OpcuaCollector } = await import('../sdk/opcua-collector.ts');
+    return (connection, ctx) => new OpcuaCollector(connection, eosCoreSpec, ctx);
+  },
 });

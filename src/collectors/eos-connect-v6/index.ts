@@ -1,5 +1,4 @@
 import { defineCollector } from '../sdk/collector.ts';
-import { EosConnectV6Collector } from './collector.ts';
 import { eosConnectV6Connection } from './config.ts';
 
 /** EOS M/P machines with the EOSCONNECT v6 web API (HTTPS, user and password). */
@@ -12,5 +11,8 @@ export const eosConnectV6 = defineCollector({
   capabilities: ['status', 'jobs', 'history'],
   connectionSchema: eosConnectV6Connection,
   fromModeler: ({ host, port }) => ({ host, ...(port ? { port } : {}) }),
-  create: (connection, ctx) => new EosConnectV6Collector(connection, ctx),
+  load: async () => {
+    const { EosConnectV6Collector } = await import('./collector.ts');
+    return (connection, ctx) => new EosConnectV6Collector(connection, ctx);
+  },
 });

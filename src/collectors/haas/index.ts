@@ -1,5 +1,4 @@
 import { defineCollector } from '../sdk/collector.ts';
-import { HaasCollector } from './collector.ts';
 import { haasConnection } from './config.ts';
 
 /** Haas NGC CNC controls through Q-commands, over RS-232 or TCP. */
@@ -12,5 +11,8 @@ export const haas = defineCollector({
   capabilities: ['status', 'jobs'],
   connectionSchema: haasConnection,
   fromModeler: ({ host, port }) => ({ transport: 'tcp', host, port: port ?? 5051 }),
-  create: (connection, ctx) => new HaasCollector(connection, ctx),
+  load: async () => {
+    const { HaasCollector } = await import('./collector.ts');
+    return (connection, ctx) => new HaasCollector(connection, ctx);
+  },
 });

@@ -8,7 +8,7 @@ import type {
   MachineLogLine,
   PollResult,
 } from '../sdk/collector.ts';
-import { LogTail, readFolder, type TailChunk, wildcard } from '../sdk/log-tail.ts';
+import { LogTail, readFolder, type TailChunk, type TailNotice, wildcard } from '../sdk/log-tail.ts';
 import { type PastJob, resultFromWord } from '../sdk/past-job.ts';
 import type { LogFilesConnection } from './config.ts';
 import { buildId, type FinishedBuild, JobTracker } from './job-tracker.ts';
@@ -44,6 +44,7 @@ export class LogFilesCollector implements Collector {
       maxChunkBytes: connection.max_read_bytes,
       maxLineBytes: connection.max_line_bytes,
       encoding: connection.encoding ?? this.format.defaultEncoding,
+      identifyBy: connection.identify_files,
     });
   }
 
@@ -52,7 +53,8 @@ export class LogFilesCollector implements Collector {
   }
 
   async poll(): Promise<PollResult> {
-    const { chunks, marks } = await this.tail.read(this.ctx.state.get(FILES_KEY));
+    const { chunks, marks, notices } = await this.tail.read(this.ctx.state.get(FILES_KEY));
+    for (const notice of notices) this.report(notice);
     const tracker = new JobTracker(this.ctx.state.get(JOB_KEY));
     const captures: CollectorCapture[] = [];
     const logs: MachineLogLine[] = [];
@@ -90,6 +92,22 @@ export class LogFilesCollector implements Collector {
 
   private checkFolder(): Promise<string[]> {
     return readFolder(this.connection.folder);
+  }
+
+  /** A followed file that cannot be finished: what may be missing, and what would prevent it. */
+  private report(notice: TailNotice): void {
+    const fields = { file: notice.file, offset: notice.offset, unread_bytes: notice.unreadBytes };
+    const what =
+      notice.kind === 'gone'
+        ? 'a log file Echo follows was deleted'
+        : 'a log file Echo follows was truncated, and no copy of it is in the folder';
+    const fix =
+      'lines written to it after the offset, if any, were not read (rotate by renaming, or with copytruncate and delaycompress)';
+    if (notice.unreadBytes > 0) {
+      this.ctx.logger.warn(fields, `${what}: ${notice.unreadBytes} bytes it had were not read; ${fix}`);
+    } else if (notice.kind === 'truncated') this.ctx.logger.info(fields, `${what}; ${fix}`);
+    // A rotated file deleted once read to its end is the rotation's last step: nothing to say.
+    else this.ctx.logger.debug(fields, 'a log file Echo had read to its end was deleted');
   }
 
   private capture(chunk: TailChunk): CollectorCapture {

@@ -46,6 +46,12 @@ export const logFilesConnection = z.strictObject({
     .describe(
       'A longer line is cut there, marked and passed on (the rest skipped up to its newline); it never blocks its file.',
     ),
+  identify_files: z
+    .enum(['inode', 'content'])
+    .default('inode')
+    .describe(
+      'How a file is recognised after a rotation renamed it: "inode" (checked against its content), or "content" on shares whose inode numbers are missing or change across remounts (SMB with noserverino).',
+    ),
   forward_level: z
     .enum(CLOUD_LOG_LEVELS)
     .default('WARN')

@@ -1,5 +1,4 @@
 import { defineCollector } from '../sdk/collector.ts';
-import { LogFilesCollector } from './collector.ts';
 import { logFilesConnection } from './config.ts';
 
 /** Machines without an API (Arcam, EOS, Connex, ProJet, Renishaw), read through their log files. */
@@ -18,5 +17,8 @@ export const logFiles = defineCollector({
   ],
   capabilities: ['status', 'jobs', 'logs', 'history'],
   connectionSchema: logFilesConnection,
-  create: (connection, ctx) => new LogFilesCollector(connection, ctx),
+  load: async () => {
+    const { LogFilesCollector } = await import('./collector.ts');
+    return (connection, ctx) => new LogFilesCollector(connection, ctx);
+  },
 });

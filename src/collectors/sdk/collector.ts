@@ -162,7 +162,13 @@ export interface DiscoveredMachine {
   connection: Record<string, unknown>;
 }
 
-/** A vendor plugin: declarative metadata plus a factory. `create` does no I/O. */
+/** Makes a machine's collector from its validated connection; does no I/O. */
+export type CollectorFactory<C = unknown> = (connection: C, ctx: CollectorContext) => Collector;
+
+/**
+ * A vendor plugin: declarative metadata, and its code loaded on demand (`load`), so that an agent
+ * loads the protocol libraries (node-opcua, mqtt, serialport) of the vendors its machines use only.
+ */
 export interface CollectorDefinition<C = unknown> {
   /** kebab-case, the `machines[].collector` value. */
   id: string;
@@ -180,18 +186,30 @@ export interface CollectorDefinition<C = unknown> {
   fromModeler?(modeler: CloudModelerFields): Record<string, unknown> | undefined;
   /** Listens or asks on the local network for `ms` (mDNS, SSDP, vendor broadcasts). */
   discover?(ms: number): Promise<DiscoveredMachine[]>;
-  create(connection: C, ctx: CollectorContext): Collector;
+  /**
+   * Imports the collector's code (`await import('./collector.ts')`) and returns its factory. The
+   * metadata, the connection schema and `discover` must not import it.
+   */
+  load(): Promise<CollectorFactory<C>>;
 }
 
 /**
  * Declares a collector. The registry holds definitions of every vendor side by side, so the
- * connection type is erased here, safely: the erased `create` validates its input against the
- * collector's own schema first.
+ * connection type is erased here, safely: the erased factory validates its input against the
+ * collector's own schema first. The code is loaded once, on the first `load`.
  */
 export function defineCollector<C>(definition: CollectorDefinition<C>): CollectorDefinition<unknown> {
+  let loading: Promise<CollectorFactory> | undefined;
   return {
     ...definition,
     connectionSchema: definition.connectionSchema as z.ZodType<unknown>,
-    create: (connection, ctx) => definition.create(definition.connectionSchema.parse(connection), ctx),
+    load: () => {
+      loading ??= definition.load().then(
+        (create): CollectorFactory =>
+          (connection, ctx) =>
+            create(definition.connectionSchema.parse(connection), ctx),
+      );
+      return loading;
+    },
   };
 }

@@ -8,7 +8,6 @@ import {
   TimestampsToReturn,
   type Variant,
 } from 'node-opcua-client';
-import { z } from 'zod';
 import type {
   Collector,
   CollectorCapture,
@@ -19,30 +18,8 @@ import type {
 } from './collector.ts';
 import { CollectorError } from './collector-error.ts';
 import type { MachineSnapshot } from './machine-snapshot.ts';
-import { type OpcuaConnection, opcuaSecurity, openOpcuaSession } from './opcua-session.ts';
-
-/** `machines[].connection` shared by OPC UA collectors. */
-export const opcuaConnection = z.strictObject({
-  endpoint_url: z
-    .string()
-    .regex(/^opc\.tcp:\/\/[^/\s]+/, 'must be an OPC UA endpoint such as "opc.tcp://192.168.10.50:4840"')
-    .describe('The OPC UA endpoint of the machine.'),
-  namespace_index: z
-    .number()
-    .int()
-    .min(0)
-    .max(65_535)
-    .default(1)
-    .describe("Namespace of the machine's nodes."),
-  security: opcuaSecurity,
-  sampling_interval_ms: z.number().int().min(50).max(60_000).default(500),
-  subscribe: z
-    .boolean()
-    .default(true)
-    .describe('Subscriptions where the server allows; false reads on each poll.'),
-});
-
-export type OpcuaConnectionConfig = z.output<typeof opcuaConnection>;
+import type { OpcuaConnectionConfig } from './opcua-config.ts';
+import { type OpcuaConnection, openOpcuaSession } from './opcua-session.ts';
 
 /** A machine log message received as an OPC UA event. */
 export interface OpcuaEvent {

@@ -11,27 +11,11 @@ import {
   setWarningLogger,
   UserTokenType,
 } from 'node-opcua-client';
-import { z } from 'zod';
 import type { CollectorLogger } from './collector.ts';
 import { CollectorError } from './collector-error.ts';
 import { networkError } from './network-error.ts';
+import type { OpcuaSecurity } from './opcua-config.ts';
 import { machineTrustStore, trustOnly } from './opcua-trust.ts';
-import { sha256Fingerprint } from './pinned-tls.ts';
-
-/** How a collector secures and trusts an OPC UA connection (`connection.security`). */
-export const opcuaSecurity = z
-  .strictObject({
-    mode: z.enum(['None', 'Sign', 'SignAndEncrypt']).default('SignAndEncrypt'),
-    policy: z
-      .enum(['None', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'])
-      .default('Basic256Sha256'),
-    server_certificate_fingerprint: sha256Fingerprint
-      .optional()
-      .describe("SHA-256 fingerprint of the server's certificate, accepted by the operator."),
-  })
-  .default({ mode: 'SignAndEncrypt', policy: 'Basic256Sha256' });
-
-export type OpcuaSecurity = z.output<typeof opcuaSecurity>;
 
 export interface OpcuaSessionOptions {
   endpointUrl: string;

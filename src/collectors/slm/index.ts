@@ -1,5 +1,5 @@
 import { defineCollector } from '../sdk/collector.ts';
-import { OpcuaCollector, opcuaConnection } from '../sdk/opcua-collector.ts';
+import { opcuaConnection } from '../sdk/opcua-config.ts';
 import { slmSpec } from './spec.ts';
 
 /** SLM Solutions machines over OPC UA, with subscriptions. */
@@ -12,5 +12,8 @@ export const slm = defineCollector({
   capabilities: ['status', 'jobs', 'push'],
   connectionSchema: opcuaConnection,
   fromModeler: ({ host, port }) => ({ endpoint_url: `opc.tcp://${host}:${port ?? 4840}` }),
-  create: (connection, ctx) => new OpcuaCollector(connection, slmSpec, ctx),
+  load: async () => {
+    const { OpcuaCollector } = await import('../sdk/opcua-collector.ts');
+    return (connection, ctx) => new OpcuaCollector(connection, slmSpec, ctx);
+  },
 });

@@ -1,5 +1,4 @@
 import { defineCollector } from '../sdk/collector.ts';
-import { StratasysCollector } from './collector.ts';
 import { stratasysConnection } from './config.ts';
 
 /** Stratasys F-series (F170/F270/F370/F770/F900) through MTConnect. */
@@ -12,5 +11,8 @@ export const stratasysMtconnect = defineCollector({
   capabilities: ['status', 'jobs', 'history'],
   connectionSchema: stratasysConnection,
   fromModeler: ({ host, port }) => ({ url: `http://${host}:${port ?? 5000}/` }),
-  create: (connection, ctx) => new StratasysCollector(connection, ctx),
+  load: async () => {
+    const { StratasysCollector } = await import('./collector.ts');
+    return (connection, ctx) => new StratasysCollector(connection, ctx);
+  },
 });

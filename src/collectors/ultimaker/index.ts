@@ -1,5 +1,4 @@
 import { defineCollector } from '../sdk/collector.ts';
-import { UltimakerCollector } from './collector.ts';
 import { ultimakerConnection } from './config.ts';
 import { findUltimakers } from './discovery.ts';
 
@@ -14,5 +13,8 @@ export const ultimaker = defineCollector({
   discover: (ms) => findUltimakers(ms),
   connectionSchema: ultimakerConnection,
   fromModeler: ({ host, port }) => ({ host, ...(port ? { port } : {}) }),
-  create: (connection, ctx) => new UltimakerCollector(connection, ctx),
+  load: async () => {
+    const { UltimakerCollector } = await import('./collector.ts');
+    return (connection, ctx) => new UltimakerCollector(connection, ctx);
+  },
 });

@@ -1,11 +1,5 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, describeError, EchoError } from '../../shared/errors.ts';
-import { cloudEmulatorCommand } from './cmd-cloud-emulator.ts';
-import { demoCommand } from './cmd-demo.ts';
-import { loginCommand } from './cmd-login.ts';
-import { runCommand } from './cmd-run.ts';
-import { statusCommand } from './cmd-status.ts';
-import { validateCommand } from './cmd-validate.ts';
 import { err, out } from './output.ts';
 
 export const USAGE = `Usage: echo-agent <command> [options]
@@ -50,19 +44,21 @@ export async function main(argv: string[]): Promise<number> {
       out(USAGE);
       return command === undefined ? 2 : 0;
     }
+    // Each command's code is loaded when it runs: `run` never loads the emulator, the simulators
+    // or their protocol servers (the demo's), nor `status` the agent.
     switch (command) {
       case 'run':
-        return await runCommand(values);
+        return await (await import('./cmd-run.ts')).runCommand(values);
       case 'status':
-        return await statusCommand(values);
+        return await (await import('./cmd-status.ts')).statusCommand(values);
       case 'validate-config':
-        return validateCommand(positionals[0] ?? values.config);
+        return (await import('./cmd-validate.ts')).validateCommand(positionals[0] ?? values.config);
       case 'login':
-        return await loginCommand(values);
+        return await (await import('./cmd-login.ts')).loginCommand(values);
       case 'cloud-emulator':
-        return await cloudEmulatorCommand(values);
+        return await (await import('./cmd-cloud-emulator.ts')).cloudEmulatorCommand(values);
       case 'demo':
-        return await demoCommand(values);
+        return await (await import('./cmd-demo.ts')).demoCommand(values);
       default:
         err(`Unknown command "${command}".\n\n${USAGE}`);
         return 2;

@@ -1,7 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { CollectorContext, ConnectionTest } from '../../collectors/sdk/collector.ts';
+import type {
+  Collector,
+  CollectorContext,
+  CollectorFactory,
+  ConnectionTest,
+} from '../../collectors/sdk/collector.ts';
 import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
 import { describeError } from '../../shared/errors.ts';
@@ -44,6 +49,8 @@ export class CollectionManager {
   /** Notices a stalled event loop and names the machine behind it. */
   readonly watchdog: LoopWatchdog;
   private watching = false;
+  /** Set by `stop`: a start still loading collector code then starts nothing. */
+  private stopped = false;
 
   constructor(private readonly deps: CollectionDeps) {
     this.watchdog = new LoopWatchdog(deps.logger, DEFAULT_WATCHDOG, deps.sleep);
@@ -52,20 +59,27 @@ export class CollectionManager {
   /** What each running machine was started with, to tell a changed machine from the same one. */
   private readonly running = new Map<string, string>();
 
-  start(machines: readonly MachineConfig[]): void {
+  /** Starts `machines`, loading the code of each collector they use on first need. */
+  async start(machines: readonly MachineConfig[]): Promise<void> {
+    const enabled = machines.filter((machine) => machine.enabled);
+    const factories = await this.loadFactories(enabled);
+    // Stopped while the code loaded (the agent shuts down during its start): start nothing, or
+    // the new runners would outlive the agent.
+    if (this.stopped) return;
     if (!this.watching) {
       this.watching = true;
       this.watchdog.start();
     }
-    for (const machine of machines) {
-      if (!machine.enabled) continue;
-      this.running.set(machine.name, JSON.stringify(machine));
+    for (const machine of enabled) {
       const definition = this.deps.registry.get(machine.collector)!;
+      const create = factories.get(definition.id);
+      if (!create) continue;
+      this.running.set(machine.name, JSON.stringify(machine));
       const logger = this.deps.logger.child({ machine: machine.name, collector: definition.id });
       let runner: MachineRunner | undefined;
       const state = this.state(machine);
       const ctx = this.context(machine, logger, state, () => runner?.notify());
-      const collector = definition.create(definition.connectionSchema.parse(machine.connection), ctx);
+      const collector = create(machine.connection, ctx);
       runner = new MachineRunner(
         machine,
         collector,
@@ -95,7 +109,35 @@ export class CollectionManager {
     }
   }
 
+  /**
+   * The code of every collector `machines` use. A collector whose code fails to load (a damaged
+   * install) is said once and its machines do not start; the other machines start as usual.
+   */
+  private async loadFactories(machines: readonly MachineConfig[]): Promise<Map<string, CollectorFactory>> {
+    const ids = [...new Set(machines.map((machine) => machine.collector))];
+    const factories = new Map<string, CollectorFactory>();
+    await Promise.all(
+      ids.map(async (id) => {
+        const definition = this.deps.registry.get(id)!;
+        try {
+          factories.set(id, await definition.load());
+        } catch (error) {
+          this.deps.logger.error(
+            {
+              collector: id,
+              err: describeError(error),
+              machines: machines.filter((m) => m.collector === id).map((m) => m.name),
+            },
+            'collector code could not be loaded: its machines are not collected (reinstall Echo)',
+          );
+        }
+      }),
+    );
+    return factories;
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
     this.watchdog.stop();
     await Promise.allSettled([
       ...[...this.histories.values()].map((history) => history.stop()),
@@ -122,7 +164,7 @@ export class CollectionManager {
       stops.push(this.stopMachine(name));
     }
     await Promise.all(stops);
-    this.start([...wanted.values()]);
+    await this.start([...wanted.values()]);
   }
 
   private async stopMachine(name: string): Promise<void> {
@@ -170,7 +212,12 @@ export class CollectionManager {
     } catch (error) {
       return { ok: false, message: describeError(error) };
     }
-    const collector = definition.create(parsed.data, ctx);
+    let collector: Collector;
+    try {
+      collector = (await definition.load())(parsed.data, ctx);
+    } catch (error) {
+      return { ok: false, message: describeError(error) };
+    }
     // In a scope of its own, like a running machine: what escapes the collector during the test
     // (a listener that throws) fails the test, not the core.
     let faulted: (error: unknown) => void = () => {};

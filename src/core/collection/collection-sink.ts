@@ -1,11 +1,13 @@
 import type { MachineSnapshot } from '../../collectors/sdk/machine-snapshot.ts';
 import type { PastJob } from '../../collectors/sdk/past-job.ts';
-import type { CaptureInput, LogInput, MachineStatusInput } from '../store/types.ts';
+import type { CaptureInput, LogInput, MachineStatusInput, PollRecords } from '../store/types.ts';
 
 /** Where collection writes: the agent (store first, then sync). */
 export interface CollectionSink {
   ingestCapture(input: CaptureInput): Promise<unknown>;
   ingestLog(entry: LogInput): Promise<void>;
+  /** A poll's captures, log lines and collector position, durable together (one transaction). */
+  ingestPoll(poll: PollRecords): Promise<void>;
   recordMachineStatus(status: MachineStatusInput): Promise<void>;
   /** False while the cloud's `enabled` switch is off (or the agent stops). */
   collecting(): boolean;

@@ -56,6 +56,7 @@ function run(t: TestContext, collector: Collector, witness: SleepWitness, pollIn
   const sink: CollectionSink = {
     ingestCapture: async () => undefined,
     ingestLog: async () => {},
+    ingestPoll: async () => {},
     recordMachineStatus: async (status) => {
       statuses.push(status);
     },

@@ -56,11 +56,16 @@ test('a poll the store refuses is not a machine failure, and its position is not
     throw new StoreError('ECHO_ERR_DISK_FULL', 'the disk is full', { retryable: true });
   };
   const sink: CollectionSink = {
-    ingestCapture: async (input) => {
-      if (full) refuse();
-      stored.push(String(input.content));
+    ingestCapture: async () => {
+      throw new Error('a poll is stored with ingestPoll');
     },
     ingestLog: async () => {},
+    // As the store does: the records and the position in one transaction, or none of them.
+    ingestPoll: async (poll) => {
+      if (full) refuse();
+      for (const capture of poll.captures) stored.push(String(capture.content));
+      for (const [key, value] of poll.state) stats.setValue(key, value);
+    },
     recordMachineStatus: async (status) => {
       if (full) refuse();
       statuses.push(status);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Collector, CollectorCapture } from '../../collectors/sdk/collector.ts';
+import type { Collector, CollectorCapture, MachineLogLine } from '../../collectors/sdk/collector.ts';
 import { CollectorError } from '../../collectors/sdk/collector-error.ts';
 import { type MachineSnapshot, machineSnapshot } from '../../collectors/sdk/machine-snapshot.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
@@ -200,11 +200,7 @@ export class MachineRunner {
         const snapshot = machineSnapshot.parse(result.snapshot);
         try {
           await this.recordSuccess(snapshot);
-          await this.storeCaptures(result.captures);
-          for (const line of result.logs ?? []) {
-            await this.sink.ingestLog({ source: 'machine', machine: this.machine.name, ...line });
-          }
-          this.state.commit();
+          await this.storePoll(result.captures, result.logs ?? []);
         } catch (error) {
           // The machine answered; the store could not keep it. Not a machine failure: the machine
           // stays connected and is polled again (the store's own state says why and what it does).
@@ -312,29 +308,40 @@ export class MachineRunner {
     this.logger.debug({ code: error.code }, 'the store refused what this poll read');
   }
 
-  private async storeCaptures(captures: readonly CollectorCapture[]): Promise<void> {
+  /**
+   * The poll's captures (those the unchanged filter lets through), its log lines and the
+   * collector's new position, stored in one transaction: a crash keeps all or none of them.
+   */
+  private async storePoll(
+    captures: readonly CollectorCapture[],
+    lines: readonly MachineLogLine[],
+  ): Promise<void> {
     const now = this.clock.now();
     // The unchanged interval is an interval: monotonic, so that a clock step neither stops nor
     // forces captures. `capturedAt` is a timestamp: wall time.
     const since = this.clock.monotonic();
-    for (const capture of captures) {
-      if (
-        capture.dedupeKey &&
-        !this.filter.shouldStore(capture.dedupeKey, capture.significant ?? capture.content, since)
-      )
-        continue;
-      await this.sink.ingestCapture({
-        machine: this.machine.name,
+    const kept = captures.filter(
+      (capture) =>
+        !capture.dedupeKey ||
+        this.filter.shouldStore(capture.dedupeKey, capture.significant ?? capture.content, since),
+    );
+    const machine = this.machine.name;
+    await this.sink.ingestPoll({
+      captures: kept.map((capture) => ({
+        machine,
         captureTypeName: capture.captureTypeName,
         content: capture.content,
         contentType: capture.contentType,
         ...(capture.meta ? { meta: capture.meta } : {}),
         ...(capture.idempotencyKey ? { idempotencyKey: capture.idempotencyKey } : {}),
         capturedAt: now,
-      });
-      if (capture.pastJobs) this.sink.recordPastJobs?.(this.machine.name, capture.pastJobs);
-      this.live = { ...this.live, capturesStored: this.live.capturesStored + 1 };
-    }
+      })),
+      logs: lines.map((line) => ({ source: 'machine' as const, machine, ...line })),
+      state: this.state.staged(),
+    });
+    this.state.saved();
+    for (const capture of kept) if (capture.pastJobs) this.sink.recordPastJobs?.(machine, capture.pastJobs);
+    if (kept.length > 0) this.live = { ...this.live, capturesStored: this.live.capturesStored + kept.length };
   }
 
   private async closeCollector(): Promise<void> {

@@ -3,11 +3,13 @@ import type { StoreStats } from '../store/store-stats.ts';
 
 /**
  * A collector's durable state (log offsets, watermarks, last event times), staged during a poll
- * and saved only after that poll's captures and logs are durable: a crash in between replays the
- * poll (its captures carry idempotency keys, so nothing is stored twice) instead of skipping it.
+ * and written in the same transaction as that poll's captures and log lines (Store.ingestPoll): a
+ * crash leaves the old position with none of the poll's records, and the poll is read again.
  */
 export class StagedState implements CollectorState {
-  private readonly staged = new Map<string, string>();
+  private readonly pending = new Map<string, string>();
+  /** What the store holds, read once per key: this machine's runner is the only writer. */
+  private readonly stored = new Map<string, string | undefined>();
 
   constructor(
     private readonly stats: StoreStats,
@@ -15,21 +17,29 @@ export class StagedState implements CollectorState {
   ) {}
 
   get(key: string): string | undefined {
-    return this.staged.get(key) ?? this.stats.getValue(this.prefix + key);
+    const staged = this.pending.get(key);
+    if (staged !== undefined) return staged;
+    if (!this.stored.has(key)) this.stored.set(key, this.stats.getValue(this.prefix + key));
+    return this.stored.get(key);
   }
 
   set(key: string, value: string): void {
-    this.staged.set(key, value);
+    this.pending.set(key, value);
   }
 
-  /** Saves what the last poll staged (the runner calls this once the poll's records are stored). */
-  commit(): void {
-    for (const [key, value] of this.staged) this.stats.setValue(this.prefix + key, value);
-    this.staged.clear();
+  /** What the poll staged, as kv keys and values, for the store to write with its records. */
+  staged(): Array<readonly [string, string]> {
+    return [...this.pending.entries()].map(([key, value]) => [this.prefix + key, value] as const);
+  }
+
+  /** The store wrote what was staged (Store.ingestPoll): reads now come from the store. */
+  saved(): void {
+    for (const [key, value] of this.pending) this.stored.set(key, value);
+    this.pending.clear();
   }
 
   /** Forgets what a failed poll staged, so the next poll starts from the saved state. */
   discard(): void {
-    this.staged.clear();
+    this.pending.clear();
   }
 }

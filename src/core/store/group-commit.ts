@@ -1,10 +1,13 @@
 /**
  * Collects writes from many callers and commits them in one transaction, so that every caller's
- * promise resolves only once its record is durable, without paying one fsync per record. A batch
- * is committed when it reaches `maxRecords` or `maxWaitMs` after its first write, whichever is first.
+ * promise resolves only once its records are durable, without paying one fsync per record. A batch
+ * is committed when it holds `maxRecords` records or `maxWaitMs` after its first write, whichever
+ * is first. The records of one `writeAll` are never split across two transactions: a poll's
+ * captures, log lines and collector state are durable together or not at all.
  */
 export class GroupCommit<T> {
-  private queue: Array<{ item: T; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private queue: Array<{ items: readonly T[]; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private queued = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly maxRecords: number;
   private readonly maxWaitMs: number;
@@ -18,9 +21,16 @@ export class GroupCommit<T> {
 
   /** Resolves when `item` has been committed; rejects with the commit's error otherwise. */
   write(item: T): Promise<void> {
+    return this.writeAll([item]);
+  }
+
+  /** Resolves when every item has been committed, in one transaction; rejects otherwise. */
+  writeAll(items: readonly T[]): Promise<void> {
+    if (items.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
-      if (this.queue.length >= this.maxRecords) this.flush();
+      this.queue.push({ items, resolve, reject });
+      this.queued += items.length;
+      if (this.queued >= this.maxRecords) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.maxWaitMs);
     });
   }
@@ -32,8 +42,9 @@ export class GroupCommit<T> {
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
+    this.queued = 0;
     try {
-      this.commit(batch.map((entry) => entry.item));
+      this.commit(batch.length === 1 ? batch[0]!.items : batch.flatMap((entry) => entry.items));
     } catch (error) {
       for (const entry of batch) entry.reject(error);
       return;
@@ -41,7 +52,8 @@ export class GroupCommit<T> {
     for (const entry of batch) entry.resolve();
   }
 
+  /** Records waiting for the next commit. */
   get pending(): number {
-    return this.queue.length;
+    return this.queued;
   }
 }

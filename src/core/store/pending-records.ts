@@ -6,7 +6,9 @@ import type { LogInput, MachineStatusInput } from './types.ts';
 export type PendingRecord =
   | { kind: 'capture'; row: unknown[]; bytes: number }
   | { kind: 'log'; row: unknown[]; bytes: number }
-  | { kind: 'status'; row: unknown[]; bytes: number };
+  | { kind: 'status'; row: unknown[]; bytes: number }
+  /** A collector's saved position (log offsets, watermarks), written with the records it covers. */
+  | { kind: 'state'; key: string; value: string | undefined; bytes: number };
 
 /** A capture's row: its content inline, or the path of the blob file already written. */
 export function captureRecord(capture: {
@@ -62,6 +64,11 @@ export function logRecord(entry: LogInput, now: number): PendingRecord {
   return { kind: 'log', row, bytes: entry.message.length + context.length + ROW_OVERHEAD };
 }
 
+/** A key of the store's key-value table, set (or deleted: `undefined`) in the same transaction. */
+export function stateRecord(key: string, value: string | undefined): PendingRecord {
+  return { kind: 'state', key, value, bytes: key.length + (value?.length ?? 0) };
+}
+
 export function statusRecord(status: MachineStatusInput, now: number): PendingRecord {
   const row = [
     status.machine,
@@ -88,13 +95,19 @@ export function insertRecords(handle: StoreHandle, records: readonly PendingReco
   const insertStatus = handle.stmt(
     'INSERT INTO machine_status (machine, state, connected, error, observed_at) VALUES (?, ?, ?, ?, ?)',
   );
+  const setValue = handle.stmt(
+    'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+  );
+  const deleteValue = handle.stmt('DELETE FROM kv WHERE key = ?');
   let blobBytes = 0;
   for (const record of records) {
     if (record.kind === 'capture') {
       const inserted = insertCapture.run(...record.row).changes > 0;
       if (inserted && record.row[4] !== null) blobBytes += record.row[6] as number;
     } else if (record.kind === 'log') insertLog.run(...record.row);
-    else insertStatus.run(...record.row);
+    else if (record.kind === 'status') insertStatus.run(...record.row);
+    else if (record.value === undefined) deleteValue.run(record.key);
+    else setValue.run(record.key, record.value);
   }
   return blobBytes;
 }

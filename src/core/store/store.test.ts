@@ -175,3 +175,38 @@ test('a capture read twice from its source (same idempotency key) is stored once
   assert.match(first.echoCaptureId, /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   assert.equal(store.stats.counts().captures.pending, 2);
 });
+
+test("a poll's captures, log lines and collector position are durable together, or not at all", async (t) => {
+  const store = openTestStore(tempDir(t));
+  t.after(() => store.close());
+  const poll = (line: string, offset: string, source: 'machine' | 'bogus' = 'machine') =>
+    store.ingestPoll({
+      captures: [
+        {
+          machine: 'm1',
+          captureTypeName: 'eos.modeler.log',
+          content: line,
+          contentType: 'text/plain',
+          idempotencyKey: `log:${offset}`,
+        },
+      ],
+      logs: [
+        {
+          // The schema's CHECK refuses an unknown source: the whole transaction must roll back.
+          source: source as 'machine',
+          machine: 'm1',
+          level: 'WARN',
+          timestamp: '2026-12-06T05:00:00.000Z',
+          message: line,
+        },
+      ],
+      state: [['collector:m1:files', offset]],
+    });
+  const { echoCaptureIds } = await poll('first', '6');
+  assert.equal(echoCaptureIds.length, 1);
+  await assert.rejects(poll('second', '13', 'bogus'));
+  const counts = store.stats.counts();
+  assert.equal(counts.captures.pending, 1, 'the failed poll left no capture');
+  assert.equal(counts.logs.pending, 1, 'the failed poll left no log line');
+  assert.equal(store.stats.getValue('collector:m1:files'), '6', 'the position stayed where the records end');
+});

@@ -19,13 +19,14 @@ import {
   logRecord,
   type PendingRecord,
   purgeSentBefore,
+  stateRecord,
   statusRecord,
 } from './pending-records.ts';
 import type { QuarantineReport } from './salvage.ts';
 import { StatusQueue } from './status-queue.ts';
 import type { StoreCondition, StoreConditionReport } from './store-condition.ts';
 import { StoreStats } from './store-stats.ts';
-import type { CaptureInput, LogInput, MachineStatusInput } from './types.ts';
+import type { CaptureInput, LogInput, MachineStatusInput, PollRecords } from './types.ts';
 import { uuidFromKey } from './uuid-from-key.ts';
 
 export interface StoreOptions {
@@ -52,7 +53,7 @@ export interface StoreOptions {
   onQuarantine?: (report: QuarantineReport) => void;
 }
 
-const REFUSED_KIND = { capture: 'captures', log: 'logs', status: 'statuses' } as const;
+const REFUSED_KIND = { capture: 'captures', log: 'logs', status: 'statuses', state: undefined } as const;
 
 const SIZE_REFRESH_MS = 1000;
 
@@ -123,6 +124,35 @@ export class Store {
   /** Stores a capture; resolves once it is durable, with its ids. */
   async ingestCapture(input: CaptureInput): Promise<{ echoCaptureId: string }> {
     this.refuseWhenFull();
+    const { record, echoCaptureId } = this.prepareCapture(input);
+    await this.commits.write(record);
+    return { echoCaptureId };
+  }
+
+  /**
+   * Stores what one poll of a machine read, in one transaction: its captures, its log lines and
+   * the collector's new position (log offsets, watermarks; `state`, keys of the kv table). A crash
+   * leaves either all of it or none, so the next poll neither skips nor repeats a line.
+   */
+  async ingestPoll(poll: PollRecords): Promise<{ echoCaptureIds: string[] }> {
+    if (poll.captures.length > 0) this.refuseWhenFull();
+    if (poll.logs.length > 0) this.space.refuseWhilePaused('logs');
+    const records: PendingRecord[] = [];
+    const echoCaptureIds: string[] = [];
+    for (const capture of poll.captures) {
+      const { record, echoCaptureId } = this.prepareCapture(capture);
+      records.push(record);
+      echoCaptureIds.push(echoCaptureId);
+    }
+    const now = this.now();
+    for (const entry of poll.logs) records.push(logRecord(entry, now));
+    for (const [key, value] of poll.state) records.push(stateRecord(key, value));
+    await this.commits.writeAll(records);
+    return { echoCaptureIds };
+  }
+
+  /** A capture's row, its content written to a blob file first when it is large. */
+  private prepareCapture(input: CaptureInput): { record: PendingRecord; echoCaptureId: string } {
     const echoCaptureId = input.idempotencyKey
       ? uuidFromKey(`${input.machine}\u0000${input.idempotencyKey}`)
       : randomUUID();
@@ -131,21 +161,19 @@ export class Store {
     const contentPath =
       content.length <= this.options.inlineMaxBytes ? null : this.writeBlob(echoCaptureId, content);
     const now = this.now();
-    await this.commits.write(
-      captureRecord({
-        echoCaptureId,
-        machine: input.machine,
-        captureTypeName: input.captureTypeName,
-        content,
-        contentPath,
-        contentType: input.contentType,
-        meta,
-        printerNames: input.printerNames ?? [input.machine],
-        capturedAt: input.capturedAt ?? now,
-        now,
-      }),
-    );
-    return { echoCaptureId };
+    const record = captureRecord({
+      echoCaptureId,
+      machine: input.machine,
+      captureTypeName: input.captureTypeName,
+      content,
+      contentPath,
+      contentType: input.contentType,
+      meta,
+      printerNames: input.printerNames ?? [input.machine],
+      capturedAt: input.capturedAt ?? now,
+      now,
+    });
+    return { record, echoCaptureId };
   }
 
   /** Stores a log entry (machine or agent); resolves once durable. */
@@ -308,7 +336,10 @@ export class Store {
         if (!retry) throw error;
         this.handle.guard(run);
       } catch (failure) {
-        for (const item of items) this.space.countRefused(failure, REFUSED_KIND[item.kind]);
+        for (const item of items) {
+          const kind = REFUSED_KIND[item.kind];
+          if (kind) this.space.countRefused(failure, kind);
+        }
         throw failure;
       }
     }

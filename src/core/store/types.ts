@@ -14,6 +14,14 @@ export interface CaptureInput {
   idempotencyKey?: string;
 }
 
+/** What one poll of a machine read, stored in one transaction (Store.ingestPoll). */
+export interface PollRecords {
+  captures: readonly CaptureInput[];
+  logs: readonly LogInput[];
+  /** Keys of the store's kv table to set (or delete: `undefined`) with these records. */
+  state: ReadonlyArray<readonly [string, string | undefined]>;
+}
+
 export type CaptureState = 'pending' | 'created' | 'uploaded' | 'acknowledged' | 'dead';
 
 /** A capture row as the sync engine sees it. */

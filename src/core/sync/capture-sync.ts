@@ -38,7 +38,7 @@ export class CaptureSync {
       for (const machine of store.captures.machinesWithBacklog()) {
         if (this.inFlight.size >= this.ctx.config.sync.max_in_flight) break;
         if (this.inFlight.has(machine)) continue;
-        const head = store.captures.head(machine);
+        const head = store.captures.next(machine);
         if (!head) continue;
         const due = retryDueAt(head.nextAttemptAt, now, this.ctx.config.sync.backoff_max_ms);
         if (due > now) {
@@ -68,7 +68,7 @@ export class CaptureSync {
   private async drainMachine(machine: string, signal: AbortSignal, active: () => boolean): Promise<void> {
     const { store, gate, clock } = this.ctx;
     while (!signal.aborted && active()) {
-      const head = store.captures.head(machine);
+      const head = store.captures.next(machine);
       const now = clock.now();
       if (!head || retryDueAt(head.nextAttemptAt, now, this.ctx.config.sync.backoff_max_ms) > now) return;
       await gate.pass(signal);
@@ -143,7 +143,7 @@ export class CaptureSync {
     const { client } = this.ctx;
     const url = capture.uploadUrl ?? (await this.fetchUploadUrl(capture.captureUri!));
     const body =
-      capture.content ??
+      (capture.contentPath === undefined ? this.ctx.store.captures.inlineContent(capture.id) : undefined) ??
       (Readable.toWeb(createReadStream(capture.contentPath!)) as ReadableStream<Uint8Array>);
     await client.send({
       method: 'PUT',

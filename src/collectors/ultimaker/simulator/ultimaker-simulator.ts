@@ -31,6 +31,8 @@ export class UltimakerSimulator {
   private nozzle = 22;
   readonly guid = randomUUID();
   private mdns: import('node:dgram').Socket | undefined;
+  /** Requests answered (or held, when silent) since start: benchmarks count the load on the printer. */
+  requests = 0;
 
   private constructor(
     private readonly server: Server,
@@ -189,6 +191,7 @@ export class UltimakerSimulator {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    this.requests++;
     if (this.fault === 'silence') {
       this.hanging.add(res);
       return;
