@@ -6,6 +6,7 @@ import { benchDrain } from './drain.ts';
 import { benchFanout } from './fanout.ts';
 import { benchFlood } from './flood.ts';
 import { benchIngest } from './ingest.ts';
+import { benchLogOutage } from './log-outage.ts';
 import { benchReady } from './ready.ts';
 import { fmt, SCALE } from './shared.ts';
 import { benchUi } from './ui.ts';
@@ -42,6 +43,7 @@ const fanout = want('fanout') ? await benchFanout() : [];
 const ui = want('ui') ? await benchUi() : undefined;
 const flood = want('flood') ? await benchFlood() : undefined;
 const changing = want('changing') ? await benchChangingFleet() : [];
+const logOutage = want('log-outage') ? benchLogOutage() : undefined;
 
 const rows: string[][] = [];
 if (want('ingest'))
@@ -125,6 +127,16 @@ for (const f of changing) {
     `${fmt(f.cpuShare / f.rawCpuShare, 1)}× CPU${Number.isFinite(perMachine) ? `; ${fmt(mb(perMachine), 2)} MB/machine` : ''}`,
     goal,
   ]);
+}
+if (logOutage) {
+  rows.push([
+    'log rotation while Echo is down (2 SIGKILLs in bursts, 4 rotations while down: rename and copytruncate)',
+    `${fmt(logOutage.lost)} lines lost, ${fmt(logOutage.twice)} sent twice (${fmt(logOutage.seconds, 0)} s)`,
+    `${fmt(logOutage.written)} lines written by the machine PC`,
+    `${fmt(logOutage.lost / Math.max(logOutage.written, 1), 4)} lost`,
+    '0 lost',
+  ]);
+  if (!logOutage.passed || logOutage.lost !== 0 || logOutage.twice !== 0) process.exitCode = 1;
 }
 console.log('\n| figure | Echo | baseline (same run) | ratio | goal |\n|---|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);

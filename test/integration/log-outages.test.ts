@@ -146,6 +146,8 @@ test('killed during bursts and down through rename and copytruncate rotations: e
   const counts = seen();
   const missing = Array.from({ length: pc.written }, (_, i) => i).filter((i) => !counts.has(i));
   const twice = [...counts].filter(([, c]) => c > 1).map(([n]) => n);
+  // Read by `npm run bench -- log-outage`, which runs this scenario as a figure.
+  t.diagnostic(`log-outage: written ${pc.written}, lost ${missing.length}, twice ${twice.length}`);
   assert.deepEqual({ missing, twice }, { missing: [], twice: [] });
 
   // The warnings also went to /logs/ (at least once: a batch sent as Echo died is sent again).
