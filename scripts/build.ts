@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 
 const entries: Record<string, string> = {
-  'echo-agent': 'src/core/cli/entry.ts',
+  'echo-agent': 'src/cli/entry.ts',
   ...(process.argv.includes('--bench')
     ? { 'bench-drain-agent': 'bench/drain-agent.ts', 'bench-ready-agent': 'bench/ready-agent.ts' }
     : {}),

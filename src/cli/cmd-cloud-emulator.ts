@@ -1,4 +1,5 @@
-import type { FaultPlan } from '../../cloud-emulator/schemas.ts';
+import type { FaultPlan } from '../cloud-emulator/schemas.ts';
+import { importFromCheckout } from './checkout.ts';
 import { out } from './output.ts';
 
 /**
@@ -53,8 +54,11 @@ export async function cloudEmulatorCommand(flags: {
   faults?: string;
   token?: string;
 }): Promise<number> {
-  // Loaded on demand: the emulator is a tool, not part of the agent's runtime.
-  const { startCloudEmulator } = await import('../../cloud-emulator/server.ts');
+  // Loaded on demand from the sources: the emulator is a tool, not part of the agent's runtime.
+  const { startCloudEmulator } = await importFromCheckout<typeof import('../cloud-emulator/server.ts')>(
+    'cloud-emulator/server.ts',
+    'cloud-emulator',
+  );
   const [uuid, secret] = (flags.token ?? '').split(':');
   const emulator = await startCloudEmulator({
     port: Number(flags.port ?? 0),

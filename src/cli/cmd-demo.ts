@@ -1,10 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { allCollectors } from '../../collectors/all.ts';
-import { AgentHost } from '../agent-host.ts';
-import { resolveConfig } from '../config/load.ts';
-import { withLocalSettings } from '../config/local-settings.ts';
+import { allCollectors } from '../collectors/all.ts';
+import { AgentHost, resolveConfig, withLocalSettings } from '../core/index.ts';
+import { importFromCheckout } from './checkout.ts';
 import { exitAfterFailedRestart, guardHost, waitForSignal } from './cmd-run.ts';
 import { out } from './output.ts';
 
@@ -15,8 +14,14 @@ const DEMO_TOKEN = { uuid: '00000000-0000-4000-8000-00000000d3e0', secret: 'demo
  * it, with every simulated machine that exists, and where to look.
  */
 export async function demoCommand(flags: { 'data-dir'?: string; 'cloud-port'?: string }): Promise<number> {
-  const { startCloudEmulator } = await import('../../cloud-emulator/server.ts');
-  const { startDemoFleet } = await import('../../collectors/demo-fleet.ts');
+  const { startCloudEmulator } = await importFromCheckout<typeof import('../cloud-emulator/server.ts')>(
+    'cloud-emulator/server.ts',
+    'demo',
+  );
+  const { startDemoFleet } = await importFromCheckout<typeof import('../collectors/demo-fleet.ts')>(
+    'collectors/demo-fleet.ts',
+    'demo',
+  );
   const emulator = await startCloudEmulator({
     port: Number(flags['cloud-port'] ?? 0),
     seedToken: DEMO_TOKEN,

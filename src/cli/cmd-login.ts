@@ -1,8 +1,10 @@
-import { loginForToken } from '../cloud/credentials.ts';
-import { CloudHttpClient } from '../cloud/http-client.ts';
-import { loadConfigFile } from '../config/load.ts';
-import { withLocalSettings } from '../config/local-settings.ts';
-import { openSecretStore } from '../secrets/encrypted-file-store.ts';
+import {
+  CloudHttpClient,
+  loadConfigFile,
+  loginForToken,
+  openSecretStore,
+  withLocalSettings,
+} from '../core/index.ts';
 import { configPath } from './config-arg.ts';
 import { out } from './output.ts';
 import { prompt, readStdin } from './prompt.ts';

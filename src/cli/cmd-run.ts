@@ -1,9 +1,6 @@
-import { allCollectors } from '../../collectors/all.ts';
-import { describeError } from '../../shared/errors.ts';
-import { AgentHost } from '../agent-host.ts';
-import { loadConfigFile } from '../config/load.ts';
-import { withLocalSettings } from '../config/local-settings.ts';
-import { installCrashGuard } from '../crash-guard.ts';
+import { allCollectors } from '../collectors/all.ts';
+import { AgentHost, installCrashGuard, loadConfigFile, withLocalSettings } from '../core/index.ts';
+import { describeError } from '../shared/errors.ts';
 import { configPath } from './config-arg.ts';
 import { err } from './output.ts';
 

@@ -1,11 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StoreError } from '../../shared/errors.ts';
-import type { AgentStatus } from '../api/agent-port.ts';
-import type { ApiEndpointFile } from '../api/local-api.ts';
-import { defaultDataDir, loadConfigFile } from '../config/load.ts';
-import { DATABASE_FILE } from '../store/database-file.ts';
-import { Store } from '../store/store.ts';
+import {
+  type AgentStatus,
+  type ApiEndpointFile,
+  DATABASE_FILE,
+  defaultDataDir,
+  loadConfigFile,
+  Store,
+} from '../core/index.ts';
+import { createApiClient } from '../shared/api/index.ts';
+import { StoreError } from '../shared/errors.ts';
 import { out } from './output.ts';
 
 type OfflineStatus = Pick<AgentStatus, 'backlog' | 'counters' | 'alerts'> & {
@@ -65,13 +69,15 @@ async function fetchLiveStatus(dataDir: string): Promise<AgentStatus | undefined
   const file = join(dataDir, 'api.json');
   if (!existsSync(file)) return undefined;
   const endpoint = JSON.parse(readFileSync(file, 'utf8')) as ApiEndpointFile;
+  // The typed client of the local API (src/shared/api), with a short timeout: a hung agent
+  // must not hang `status`.
+  const client = createApiClient({
+    baseUrl: endpoint.url,
+    token: endpoint.token,
+    fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(3000) }),
+  });
   try {
-    const response = await fetch(`${endpoint.url}/api/v1/status`, {
-      headers: { authorization: `Bearer ${endpoint.token}` },
-      signal: AbortSignal.timeout(3000),
-    });
-    if (!response.ok) return undefined;
-    return (await response.json()) as AgentStatus;
+    return await client.call('status');
   } catch {
     // Not running (connection refused): the caller falls back to reading the store.
     return undefined;

@@ -1,10 +1,14 @@
 import { join } from 'node:path';
-import { allCollectors } from '../../collectors/all.ts';
-import { ConfigError } from '../../shared/errors.ts';
-import { withheldTokenReason } from '../cloud/credentials.ts';
-import { validateMachines } from '../collection/validate-machines.ts';
-import { loadConfigFile } from '../config/load.ts';
-import { LOCAL_SETTINGS_FILE, readLocalSettings, withLocalSettings } from '../config/local-settings.ts';
+import { allCollectors } from '../collectors/all.ts';
+import {
+  LOCAL_SETTINGS_FILE,
+  loadConfigFile,
+  readLocalSettings,
+  validateMachines,
+  withheldTokenReason,
+  withLocalSettings,
+} from '../core/index.ts';
+import { ConfigError } from '../shared/errors.ts';
 import { out } from './output.ts';
 
 /** `echo-agent validate-config F`: checks a file without connecting anywhere. */

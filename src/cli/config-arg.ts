@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ConfigError } from '../../shared/errors.ts';
+import { ConfigError } from '../shared/errors.ts';
 
 /** The config path from `--config`, else ECHO_CONFIG, else ./echo.yml when present. */
 export function configPath(flag: string | undefined): string {

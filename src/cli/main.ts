@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, describeError, EchoError } from '../../shared/errors.ts';
+import { ConfigError, describeError, EchoError } from '../shared/errors.ts';
 import { err, out } from './output.ts';
 
 export const USAGE = `Usage: echo-agent <command> [options]

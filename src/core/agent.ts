@@ -7,7 +7,7 @@ import type { AgentOptions } from './agent-options.ts';
 import { AgentSink } from './agent-sink.ts';
 import { activeAlerts, collectionState, machineSummaries } from './agent-status.ts';
 import type { AgentPort, AgentStatus, DeadLetter, MachineSummary } from './api/agent-port.ts';
-import { diagnosticsZip } from './api/diagnostics.ts';
+import { diagnosticsZip, settingsInEffect } from './api/diagnostics.ts';
 import { LocalApi } from './api/local-api.ts';
 import { type Clock, wallClock } from './clock.ts';
 import { CloudAccount } from './cloud/account.ts';
@@ -407,7 +407,10 @@ export class Agent implements AgentPort {
 
   /** The settings screen: see AppSettings. */
   settings(): Record<string, unknown> {
-    return this.appSettings.describe(this.secrets.description);
+    return {
+      ...settingsInEffect(this.config, this.secrets.description),
+      ...this.appSettings.describeEditable(),
+    };
   }
 
   updateSettings(patch: LocalSettingsPatch): { saved: true; restarting: boolean } {

@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DATABASE_FILE } from './store/database-file.ts';
+import { DATABASE_FILE } from './database-file.ts';
 
 /**
  * The files of `data_dir` that hold the store or a secret. A mode given when a file is created

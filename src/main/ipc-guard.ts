@@ -1,5 +1,5 @@
-import { isAllowedChannel } from '../preload/bridge.ts';
 import { EchoError } from '../shared/errors.ts';
+import { isAllowedChannel } from '../shared/ipc-channels.ts';
 import { decideNavigation } from './navigation.ts';
 
 /** What an Electron IPC event tells of the frame that sent it (`event.senderFrame`). */

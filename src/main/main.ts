@@ -19,7 +19,7 @@ import {
   utilityProcess,
 } from 'electron';
 import electronUpdater from 'electron-updater';
-import { BOOTSTRAP_CHANNEL, NATIVE_ACTIONS, type NativeAction } from '../preload/bridge.ts';
+import { BOOTSTRAP_CHANNEL, NATIVE_ACTIONS, type NativeAction } from '../shared/ipc-channels.ts';
 import { CoreSupervisor } from './core-supervisor.ts';
 import { bootstrapReply, guardIpc } from './ipc-guard.ts';
 import { decideNavigation, decidePermission, decideWindowOpen } from './navigation.ts';

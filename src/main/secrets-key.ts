@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import {
-  SECRETS_KEY_ENV,
-  SECRETS_UNENCRYPTED_ENV,
-  unsealSecretStore,
-} from '../core/secrets/encrypted-file-store.ts';
+import { SECRETS_KEY_ENV, SECRETS_UNENCRYPTED_ENV, unsealSecretStore } from '../core/desktop.ts';
 
 /** Electron's `safeStorage`, as much of it as this needs. */
 export interface OsCipher {

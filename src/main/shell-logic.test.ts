@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createBridge, isAllowedChannel, NATIVE_ACTIONS } from '../preload/bridge.ts';
+import { createBridge } from '../preload/bridge.ts';
+import { isAllowedChannel, NATIVE_ACTIONS } from '../shared/ipc-channels.ts';
 import { bootstrapReply, guardIpc, IpcRefusedError, isTrustedSender } from './ipc-guard.ts';
 import { decideNavigation, decidePermission, decideWindowOpen } from './navigation.ts';
 import { operatorWindowOptions, WINDOW_CSP } from './window-options.ts';

@@ -4,11 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
-import {
-  openSecretStore,
-  SECRETS_KEY_ENV,
-  SECRETS_UNENCRYPTED_ENV,
-} from '../core/secrets/encrypted-file-store.ts';
+import { openSecretStore, SECRETS_KEY_ENV, SECRETS_UNENCRYPTED_ENV } from '../core/index.ts';
 import { CoreSupervisor } from './core-supervisor.ts';
 import { loadOrCreateSecretsKey, secretsEnv } from './secrets-key.ts';
 import { overallState } from './tray-state.ts';

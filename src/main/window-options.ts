@@ -1,4 +1,4 @@
-import { UI_CSP } from '../core/api/ui-assets.ts';
+import { UI_CSP } from '../core/desktop.ts';
 
 /** The operator window's settings, as Electron's `BrowserWindow` takes them (no Electron import). */
 export interface OperatorWindowOptions {

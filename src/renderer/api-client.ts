@@ -3,6 +3,8 @@
  * Electron the preload hands the token over (`window.echo`); in a browser it comes once in the
  * address's fragment (`#token=…`, never sent to a server) and is kept for the tab's session.
  */
+import { type ApiClient, createApiClient } from '../shared/api/client.ts';
+
 declare global {
   interface Window {
     echo?: { apiUrl: string; token: string };
@@ -78,6 +80,11 @@ export function followEvents(
   };
   void run();
   return () => controller.abort();
+}
+
+/** The typed client of the local API (src/shared/api), on this origin with the token. */
+export function api(token: string): ApiClient {
+  return createApiClient({ baseUrl: '', token });
 }
 
 /** A JSON call to the local API with the token; errors carry the API's own message. */

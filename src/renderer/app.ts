@@ -10,9 +10,9 @@ import { logsView } from './views/logs.ts';
 import { MachineDetailView } from './views/machine-detail.ts';
 import { MachinesView } from './views/machines.ts';
 import { settingsView } from './views/settings.ts';
-import { type SyncStatus, syncView } from './views/sync.ts';
+import { type SyncScreenStatus, syncView } from './views/sync.ts';
 
-interface StatusEvent extends SyncStatus {
+interface StatusEvent extends SyncScreenStatus {
   collection: string;
   cloud: {
     reachable: boolean;

@@ -107,3 +107,39 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/**
+ * The local API's error codes: `{"error": {"code", "message"}}` with one of these, which scripts
+ * branch on. One catalogue with the `ECHO_ERR_*` codes above: `from` names the Echo error a code
+ * stands for on the wire, where it has one. The route table (src/shared/api/routes.ts) lists which
+ * of them each endpoint may answer; a new code is added here first.
+ */
+export const API_ERRORS = {
+  bad_host: { status: 403, summary: 'the Host header is not the loopback address the API listens on' },
+  bad_path: { status: 400, summary: 'the request target or a %-escaped path segment is malformed' },
+  unauthorized: { status: 401, summary: 'no bearer token, or not the one in <data_dir>/api.json' },
+  not_found: { status: 404, summary: 'no such endpoint, machine, alert or UI file' },
+  invalid_json: { status: 400, summary: 'the request body is not JSON' },
+  invalid_body: { status: 400, summary: 'the body does not match the schema; each field named' },
+  invalid_query: { status: 400, summary: 'a query parameter does not match the schema; named' },
+  invalid: { status: 400, summary: 'a refused configuration', from: 'ECHO_ERR_CONFIG_INVALID' },
+  secret_ref_not_allowed: {
+    status: 400,
+    summary: 'a secret reference other than the machine’s own store entry',
+    from: 'ECHO_ERR_SECRET_REF_NOT_ALLOWED',
+  },
+  too_large: { status: 413, summary: 'the request body is larger than 1 MB' },
+  not_editable_here: { status: 409, summary: 'the machine is defined in the config file or the cloud' },
+  sign_in_refused: { status: 401, summary: 'the cloud refused the credentials or API token' },
+  sign_in_failed: { status: 502, summary: 'the cloud could not be asked', from: 'ECHO_ERR_CLOUD_NETWORK' },
+  disk_full: { status: 507, summary: 'the disk under data_dir is full', from: 'ECHO_ERR_DISK_FULL' },
+  store_unavailable: {
+    status: 503,
+    summary: 'the store cannot be written or opened now',
+    from: 'ECHO_ERR_STORE_UNWRITABLE',
+  },
+  ui_unavailable: { status: 503, summary: 'the operator UI files are not built' },
+  internal: { status: 500, summary: 'an unexpected failure; see the agent log' },
+} as const satisfies Record<string, { status: number; summary: string; from?: EchoErrorCode }>;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { UI_FILES } from '../../src/core/api/ui-assets.ts';
@@ -30,4 +30,14 @@ test('npm run build makes a bundle that runs on plain node (what services and in
   for (const file of Object.keys(UI_FILES)) {
     assert.ok(existsSync(join(out, 'renderer', file)), `renderer/${file} is missing from the build`);
   }
+  // The emulator and the simulators are tools of a checkout (demo, cloud-emulator, tests), never
+  // shipped: no chunk has their classes, and the commands say what they need.
+  for (const name of readdirSync(out).filter((n) => n.endsWith('.mjs'))) {
+    const code = readFileSync(join(out, name), 'utf8');
+    for (const marker of ['class EmulatorState', 'class UltimakerSimulator', 'function startDemoFleet('])
+      assert.ok(!code.includes(marker), `${name} carries ${marker}`);
+  }
+  const demo = spawnSync(process.execPath, [join(out, 'echo-agent.mjs'), 'demo'], { encoding: 'utf8' });
+  assert.equal(demo.status, 1);
+  assert.match(demo.stderr, /demo needs a source checkout/);
 });

@@ -157,8 +157,14 @@ test('operator flow in Chromium: sign in, machines live, add a machine (failing 
   await screenshot(page, 'ui-sync');
   await emulator.setFaults({ reject_capture_types: [] });
   const before = emulator.state.captures.size;
-  while ((await page.locator('[data-dead-letter]').count()) > 0) {
-    await page.locator('[data-dead-letter]').first().getByRole('button', { name: 'Retry' }).click();
+  const deadLetters = page.locator('[data-dead-letter]');
+  for (let left = await deadLetters.count(); left > 0; left = await deadLetters.count()) {
+    await deadLetters.first().getByRole('button', { name: 'Retry' }).click();
+    // One row fewer before the next click: the list is redrawn after each retry.
+    await page.waitForFunction(
+      (before) => document.querySelectorAll('[data-dead-letter]').length < before,
+      left,
+    );
     await page.getByText('put back in the queue').waitFor();
   }
   await page.getByText('No record is set aside').waitFor();

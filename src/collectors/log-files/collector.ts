@@ -11,7 +11,7 @@ import type {
 import { LogTail, readFolder, type TailChunk, type TailNotice, wildcard } from '../sdk/log-tail.ts';
 import { type PastJob, resultFromWord } from '../sdk/past-job.ts';
 import type { LogFilesConnection } from './config.ts';
-import { buildId, type FinishedBuild, JobTracker } from './job-tracker.ts';
+import { buildId, type FinishedBuild, LogBuildTracker } from './log-build-tracker.ts';
 import { findEvent, levelOf } from './parsers/events.ts';
 import type { LogFormat } from './parsers/format.ts';
 import { logFormat } from './parsers/formats.ts';
@@ -55,7 +55,7 @@ export class LogFilesCollector implements Collector {
   async poll(): Promise<PollResult> {
     const { chunks, marks, notices } = await this.tail.read(this.ctx.state.get(FILES_KEY));
     for (const notice of notices) this.report(notice);
-    const tracker = new JobTracker(this.ctx.state.get(JOB_KEY));
+    const tracker = new LogBuildTracker(this.ctx.state.get(JOB_KEY));
     const captures: CollectorCapture[] = [];
     const logs: MachineLogLine[] = [];
     for (const chunk of chunks) {
@@ -130,7 +130,7 @@ export class LogFilesCollector implements Collector {
 
   private async parse(
     chunk: TailChunk,
-    tracker: JobTracker,
+    tracker: LogBuildTracker,
     captures: CollectorCapture[],
     logs: MachineLogLine[],
   ): Promise<void> {

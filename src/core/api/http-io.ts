@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import type { ApiErrorCode } from '../../shared/errors.ts';
 
 /** An answer in words: the status, a stable code for scripts, and a message naming the fix. */
 export class ApiProblem extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
   ) {
     super(message);
@@ -20,22 +21,6 @@ export function send(res: ServerResponse, status: number, body: unknown): void {
 
 export function noContent(res: ServerResponse): void {
   res.writeHead(204).end();
-}
-
-/** A query parameter as an optional property (absent, not empty, when not given). */
-export function optional<K extends string>(key: K, value: string | null): Partial<Record<K, string>> {
-  return value ? ({ [key]: value } as Record<K, string>) : {};
-}
-
-/**
- * `?limit=` as a whole number within 1…max, `fallback` when absent or not a number. Clamped, not
- * refused: SQLite reads a negative LIMIT as "no limit", so `-1` must never reach a query.
- */
-export function limitParam(url: URL, fallback: number, max: number): number {
-  const text = url.searchParams.get('limit')?.trim();
-  const given = text ? Number(text) : Number.NaN;
-  if (Number.isNaN(given)) return fallback;
-  return Math.min(Math.max(Math.trunc(given), 1), max);
 }
 
 /** The request's URL; a request target that is no URL at all (`//[`) answers 400, not 500. */
@@ -59,18 +44,6 @@ export function pathSegment(raw: string): string {
   }
 }
 
-/**
- * The JSON body, at most 1 MB, validated: a bad one answers 400 naming every field. `unknownKey`,
- * when given, replaces zod's words for a key the schema does not have (the route knows the fix).
- */
-export async function readJson<T extends z.ZodType>(
-  req: IncomingMessage,
-  schema: T,
-  unknownKey?: string,
-): Promise<z.infer<T>> {
-  return validBody(await readBody(req), schema, unknownKey);
-}
-
 /** The JSON body, at most 1 MB, not validated yet (a route that picks its schema by the body). */
 export async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -87,7 +60,10 @@ export async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** `body` checked against `schema`, or a 400 naming every field (see `readJson`). */
+/**
+ * `body` checked against `schema`, or a 400 naming every field. `unknownKey`, when given, replaces
+ * zod's words for a key the schema does not have (the route knows the fix).
+ */
 export function validBody<T extends z.ZodType>(body: unknown, schema: T, unknownKey?: string): z.infer<T> {
   const result = schema.safeParse(body);
   if (!result.success) {

@@ -4,27 +4,21 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import { machineSchema } from '../../shared/config/schema.ts';
-import { CloudHttpError, ConfigError, describeError, EchoError, StoreError } from '../../shared/errors.ts';
-import { type LocalSettingsPatch, localSettingsPatchSchema } from '../config/local-settings.ts';
-import { refuseForeignSecretRefs, refuseStoredPasswordOfOthers } from '../secrets/app-secret-refs.ts';
+import type { RouteInput, RouteSpec } from '../../shared/api/route-spec.ts';
+import { type ApiErrorCode, ConfigError, describeError, EchoError, StoreError } from '../../shared/errors.ts';
 import { classifyStoreFailure } from '../store/store-failure.ts';
 import type { AgentPort } from './agent-port.ts';
+import { Answer, type Handler, type Handlers } from './handler-types.ts';
+import { createHandlers } from './handlers.ts';
+import { ApiProblem, noContent, requestUrl, send } from './http-io.ts';
 import {
-  ApiProblem,
-  limitParam,
-  noContent,
-  optional,
-  readBody,
-  readJson,
-  requestUrl,
-  send,
-  validBody,
-} from './http-io.ts';
-import { renderMetrics } from './metrics.ts';
-import { openApiDocument } from './openapi.ts';
-import { handlePathRoute, machineRequest } from './path-routes.ts';
+  candidates,
+  checkResponse,
+  responseCheckingWanted,
+  routeBody,
+  routeParams,
+  routeQuery,
+} from './router.ts';
 import { StatusDeltas } from './status-deltas.ts';
 import { loadUiAssets, UI_CSP } from './ui-assets.ts';
 
@@ -35,32 +29,7 @@ export interface ApiEndpointFile {
   token: string;
 }
 
-const retryBody = z.strictObject({
-  kind: z.enum(['captures', 'logs']).default('captures'),
-  ids: z.array(z.number().int()).optional(),
-});
-const discardBody = z.strictObject({ ids: z.array(z.number().int()).min(1) });
-const signInBody = z.strictObject({
-  username: z.string().min(1),
-  password: z.string().min(1),
-  logon_type: z.enum(['password', 'ldap']).default('password'),
-});
-
-/** "Use an API token": one made in the cloud, pasted by the operator. */
-const tokenSignInBody = z.strictObject({
-  api_token: z.strictObject({ uuid: z.string().trim().min(1), secret: z.string().trim().min(1) }),
-});
-
-const discoverRequest = z.strictObject({ seconds: z.number().min(1).max(30).default(5) });
-
 const EVENT_INTERVAL_MS = 1000;
-
-/** Sign-in takes the secret itself, never a reference for Echo to read (docs/security.md). */
-const NOT_A_SIGN_IN_FIELD =
-  'unknown field; sign in with "username" and "password", or "api_token" with its "uuid" and "secret" themselves (secret references belong in the configuration file)';
-
-const NOT_A_SETTING =
-  'not a setting the app may change; set it in the configuration file (secret references, credentials, machines and the API address live there)';
 
 /**
  * The core's local API: loopback only, every data endpoint behind a bearer token that is written
@@ -72,14 +41,30 @@ export class LocalApi {
   private server: Server | undefined;
   private uiAssets: ReturnType<typeof loadUiAssets> | undefined;
   private readonly streams = new Set<ServerResponse>();
+  private readonly handlers: Handlers;
+  private readonly checkResponses: boolean;
   url = '';
 
   constructor(
     private readonly agent: AgentPort,
     private readonly logger: Logger,
-    private readonly options: { host: string; port: number; dataDir: string; token?: string },
+    private readonly options: {
+      host: string;
+      port: number;
+      dataDir: string;
+      token?: string;
+      /** Check each JSON answer against its route's schema (default: under the test runner). */
+      checkResponses?: boolean;
+    },
   ) {
     this.token = options.token ?? randomBytes(32).toString('hex');
+    this.checkResponses = options.checkResponses ?? responseCheckingWanted();
+    this.handlers = createHandlers({
+      agent,
+      url: () => this.url,
+      serveUi: (path, res) => this.serveUi(path, res),
+      streamEvents: (req, res, deltas) => this.streamEvents(req, res, deltas),
+    });
   }
 
   /** The port it listens on (after start). */
@@ -151,15 +136,14 @@ export class LocalApi {
    * `/api/v1/status` answers) at once and every `EVENT_INTERVAL_MS`, until the client goes; with
    * `?deltas=1`, `delta` events after the first (the operator UI's choice).
    */
-  private streamEvents(req: IncomingMessage, res: ServerResponse): void {
+  private streamEvents(req: IncomingMessage, res: ServerResponse, withDeltas: boolean): void {
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
     });
     // `?deltas=1`: a full status first, then only what changed (see StatusDeltas).
-    const deltas =
-      new URL(req.url ?? '/', this.url).searchParams.get('deltas') === '1' ? new StatusDeltas() : undefined;
+    const deltas = withDeltas ? new StatusDeltas() : undefined;
     const push = () => {
       const status = this.agent.status();
       const { event, data } = deltas ? deltas.next(status) : { event: 'status', data: status };
@@ -196,145 +180,33 @@ export class LocalApi {
     if (hostHeader !== expectedHost && hostHeader !== expectedHost.replace('127.0.0.1', 'localhost')) {
       throw new ApiProblem(403, 'bad_host', 'the local API answers only to its loopback address');
     }
-    const route = `${req.method} ${url.pathname}`;
-    if (route === 'GET /healthz') return send(res, 200, { status: 'ok' });
-    if (route === 'GET /readyz')
-      return send(res, this.agent.ready() ? 200 : 503, { ready: this.agent.ready() });
-    if (route === 'GET /api/v1/openapi.json') return send(res, 200, openApiDocument(this.url));
-    if (req.method === 'GET' && (url.pathname === '/' || url.pathname.startsWith('/ui/'))) {
-      return this.serveUi(url.pathname, res);
+    // Routing and validation come from the route table (src/shared/api/routes.ts).
+    const fits = candidates(req.method, url.pathname);
+    // The token is asked before anything else is looked at: an unknown path without it is a 401.
+    if (fits[0]?.spec.auth !== false) this.authorize(req);
+    for (const route of fits) {
+      const params = routeParams(route, url.pathname);
+      if (!params) continue;
+      const query = routeQuery(route.spec, url);
+      const body = await routeBody(route.spec, req);
+      const handler = this.handlers[route.name] as Handler<RouteSpec>;
+      const reply: unknown = await handler({ params: params.value, query, body } as RouteInput<RouteSpec>, {
+        req,
+        res,
+        url,
+      });
+      if (route.spec.response) {
+        const answer = reply instanceof Answer ? reply : new Answer(route.spec.status, reply);
+        if (this.checkResponses) checkResponse(route.name, route.spec, answer.body);
+        send(res, answer.status, answer.body);
+      } else if (route.spec.status === 204) noContent(res);
+      return;
     }
-    this.authorize(req);
-    if (route === 'GET /api/v1/events') return this.streamEvents(req, res);
-    if (await handlePathRoute(req, res, url, this.agent)) return;
-    switch (route) {
-      case 'GET /metrics': {
-        const text = renderMetrics(this.agent.status());
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        res.end(text);
-        return;
-      }
-      case 'GET /api/v1/status':
-        return send(res, 200, this.agent.status());
-      case 'GET /api/v1/machines':
-        return send(res, 200, this.agent.machines());
-      case 'GET /api/v1/collectors':
-        return send(res, 200, this.agent.collectorList());
-      case 'POST /api/v1/machines/test': {
-        // A machines[] entry, or {machine, password} from the wizard (a password not yet stored).
-        const body = await readJson(req, z.union([machineRequest, machineSchema]));
-        // Checked before anything connects: the host is the caller's to choose.
-        const [machine, field] = 'machine' in body ? [body.machine, 'machine'] : [body, ''];
-        refuseForeignSecretRefs(machine, field);
-        refuseStoredPasswordOfOthers(machine, field, this.agent.machineDefinition(machine.name)?.origin);
-        const test =
-          'machine' in body
-            ? await this.agent.testMachine(body.machine, body.password)
-            : await this.agent.testMachine(body);
-        return send(res, 200, test);
-      }
-      case 'GET /api/v1/settings':
-        return send(res, 200, this.agent.settings());
-      case 'PUT /api/v1/settings': {
-        // Secret references (log.sentry_dsn_ref, cloud.api_token) and credentials are not settings
-        // of the app: they stay in the configuration file, which the PC's administrator writes.
-        const patch = await readJson(req, localSettingsPatchSchema, NOT_A_SETTING);
-        return send(res, 200, this.agent.updateSettings(patch as LocalSettingsPatch));
-      }
-      case 'PUT /api/v1/collection': {
-        const { paused } = await readJson(req, z.strictObject({ paused: z.boolean() }));
-        this.agent.setCollectionPaused(paused);
-        return send(res, 200, { collection: this.agent.status().collection });
-      }
-      case 'POST /api/v1/machines': {
-        const input = await readJson(req, machineRequest);
-        const machine = await this.agent.addMachine({
-          machine: input.machine,
-          ...(input.password ? { password: input.password } : {}),
-        });
-        return send(res, 201, machine);
-      }
-      case 'GET /api/v1/diagnostics': {
-        const zip = this.agent.diagnostics();
-        const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-        res.writeHead(200, {
-          'content-type': 'application/zip',
-          'content-disposition': `attachment; filename="echo-diagnostics-${stamp}.zip"`,
-          'content-length': String(zip.length),
-        });
-        res.end(zip);
-        return;
-      }
-      case 'GET /api/v1/serial-ports':
-        return send(res, 200, await this.agent.serialPorts());
-      case 'POST /api/v1/discover': {
-        const { seconds } = await readJson(req, discoverRequest);
-        return send(res, 200, await this.agent.discover(seconds));
-      }
-      case 'GET /api/v1/backlog':
-        return send(res, 200, this.agent.status().backlog);
-      case 'GET /api/v1/logs':
-        return send(
-          res,
-          200,
-          this.agent.logs({
-            limit: limitParam(url, 200, 5000),
-            ...optional('level', url.searchParams.get('level')),
-            ...optional('machine', url.searchParams.get('machine')),
-            ...optional('search', url.searchParams.get('search')),
-          }),
-        );
-      case 'GET /api/v1/dead-letters':
-        return send(res, 200, this.agent.deadLetters(500));
-      case 'POST /api/v1/dead-letters/retry': {
-        const body = await readJson(req, retryBody);
-        return send(res, 200, { retried: this.agent.retryDeadLetters(body.kind, body.ids) });
-      }
-      case 'POST /api/v1/dead-letters/discard': {
-        const body = await readJson(req, discardBody);
-        return send(res, 200, { discarded: this.agent.discardDeadLetters(body.ids) });
-      }
-      case 'POST /api/v1/session': {
-        // The body's shape picks the schema, so that a refusal names the field rather than "invalid input".
-        const raw = await readBody(req);
-        const body =
-          typeof raw === 'object' && raw !== null && 'api_token' in raw
-            ? validBody(raw, tokenSignInBody, NOT_A_SIGN_IN_FIELD)
-            : validBody(raw, signInBody, NOT_A_SIGN_IN_FIELD);
-        try {
-          if ('api_token' in body) await this.agent.useApiToken(body.api_token);
-          else
-            await this.agent.signIn({
-              username: body.username,
-              password: body.password,
-              ldap: body.logon_type === 'ldap',
-            });
-        } catch (error) {
-          if (error instanceof CloudHttpError && (error.status === 401 || error.status === 403)) {
-            throw new ApiProblem(
-              401,
-              'sign_in_refused',
-              'api_token' in body
-                ? 'the cloud refused this API token (check its uuid and secret, and that it is still active)'
-                : 'the cloud refused the username or password',
-            );
-          }
-          throw new ApiProblem(502, 'sign_in_failed', `sign-in failed: ${describeError(error)}`);
-        }
-        noContent(res);
-        return;
-      }
-      case 'DELETE /api/v1/session':
-        this.agent.signOut();
-        noContent(res);
-        return;
-      default:
-        throw new ApiProblem(
-          404,
-          'not_found',
-          `${route} is not an endpoint of the local API (see /api/v1/openapi.json)`,
-        );
-    }
+    throw new ApiProblem(
+      404,
+      'not_found',
+      `${req.method} ${url.pathname} is not an endpoint of the local API (see /api/v1/openapi.json)`,
+    );
   }
 
   private authorize(req: IncomingMessage): void {
@@ -348,7 +220,7 @@ export class LocalApi {
 }
 
 /** The API's code for a refused configuration: scripts branch on it (the catalogue's code, in words). */
-function apiCode(error: ConfigError): string {
+function apiCode(error: ConfigError): ApiErrorCode {
   return error.code === 'ECHO_ERR_SECRET_REF_NOT_ALLOWED' ? 'secret_ref_not_allowed' : 'invalid';
 }
 

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
-import { forgetCloudMachines } from '../collection/machine-set.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import type { Store } from '../store/store.ts';
+import { forgetCloudMachines } from './cloud-machine-list.ts';
 import { forgetApiToken, TOKEN_SECRET_NAME } from './credentials.ts';
 import { canonicalCloudUrl, InstallationIdentityFile } from './installation-identity.ts';
 import { ECCO_URI_KEY } from './installation-memory.ts';

@@ -3,6 +3,7 @@ import type { Collector, HistoricJob } from '../../collectors/sdk/collector.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
 import { describeError } from '../../shared/errors.ts';
 import type { Clock } from '../clock.ts';
+import { historyKeys } from '../store/history-keys.ts';
 import type { StoreStats } from '../store/store-stats.ts';
 import { backoffDelay } from '../sync/backoff.ts';
 import type { CollectionSink } from './collection-sink.ts';
@@ -21,16 +22,6 @@ export interface HistoryProgress {
   lastRunAt: string | undefined;
   lastError: string | undefined;
 }
-
-/** Keys in the store's key-value table, per machine. */
-export const historyKeys = (machine: string) => ({
-  /** Newest job whose capture is durable locally: where a resumed backfill starts. */
-  watermark: `history_watermark:${machine}`,
-  /** What the cloud should hear once the machine's captures are all acknowledged. */
-  pending: `history_pending:${machine}`,
-  /** What the cloud was last told. */
-  sent: `history_sent:${machine}`,
-});
 
 /**
  * Collects a machine's past jobs newer than its watermark, at the machine's history frequency:

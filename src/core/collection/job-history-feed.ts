@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { MachineSnapshot } from '../../collectors/sdk/machine-snapshot.ts';
 import type { PastJob } from '../../collectors/sdk/past-job.ts';
 import type { JobHistory, JobRecord } from '../store/job-history.ts';
-import { JobTracker } from './job-tracker.ts';
+import { SnapshotJobTracker } from './snapshot-job-tracker.ts';
 
 /**
  * The machine screen's job history as the agent feeds and reads it: polls' snapshots go to the
@@ -11,13 +11,13 @@ import { JobTracker } from './job-tracker.ts';
  * here must not fail a poll (the store's own alerts report it), so it is logged and passed over.
  */
 export class JobHistoryFeed {
-  private readonly tracker: JobTracker;
+  private readonly tracker: SnapshotJobTracker;
 
   constructor(
     private readonly jobs: JobHistory,
     private readonly logger: Logger,
   ) {
-    this.tracker = new JobTracker(jobs);
+    this.tracker = new SnapshotJobTracker(jobs);
   }
 
   observe(machine: string, snapshot: MachineSnapshot, at: number): void {

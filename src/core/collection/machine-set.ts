@@ -4,11 +4,10 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
 import { type MachineConfig, machineSchema } from '../../shared/config/schema.ts';
+import { CLOUD_MACHINES_KEY } from '../cloud/cloud-machine-list.ts';
 import { writeOwnerOnlyAtomic } from '../owner-only.ts';
 import { hasOnlyAppSecretRefs } from '../secrets/app-secret-refs.ts';
 import type { StoreStats } from '../store/store-stats.ts';
-
-const CLOUD_MACHINES_KEY = 'cloud_machines';
 
 export type MachineOrigin = 'config' | 'ui' | 'cloud';
 
@@ -151,11 +150,6 @@ export class MachineSet {
 /** Where the machines added in the app are kept (owner-only). */
 export function localMachinesFile(dataDir: string): string {
   return join(dataDir, 'machines.local.json');
-}
-
-/** Forgets the saved list of the cloud's machines (another cloud: its own list comes). */
-export function forgetCloudMachines(stats: StoreStats): void {
-  stats.setValue(CLOUD_MACHINES_KEY, undefined);
 }
 
 /** Atomic and owner-only: a crash while saving leaves the old list or the new one, never a part. */

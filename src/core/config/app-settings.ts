@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { describeError } from '../../shared/errors.ts';
-import { settingsInEffect } from '../api/diagnostics.ts';
 import type { ResolvedConfig } from './load.ts';
 import {
   applyLocalSettings,
@@ -24,13 +23,12 @@ export class AppSettings {
     private readonly onRestart: ((reason: string) => void) | undefined,
   ) {}
 
-  /** The settings in effect (no secrets), and what the app may change with the sources. */
-  describe(secretStore: string): Record<string, unknown> {
-    return {
-      ...settingsInEffect(this.config, secretStore),
-      editable: describeEditableSettings(this.config),
-      restartable: this.onRestart !== undefined,
-    };
+  /**
+   * What the app may change, with the sources. The settings in effect are added by the agent
+   * (api/diagnostics.ts shapes them for the local API, a floor above this one).
+   */
+  describeEditable(): { editable: ReturnType<typeof describeEditableSettings>; restartable: boolean } {
+    return { editable: describeEditableSettings(this.config), restartable: this.onRestart !== undefined };
   }
 
   update(patch: LocalSettingsPatch): { saved: true; restarting: boolean } {

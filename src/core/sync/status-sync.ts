@@ -1,6 +1,6 @@
 import { CloudOriginError } from '../../shared/errors.ts';
 import { Wakeup } from '../clock.ts';
-import { historyKeys } from '../collection/history-runner.ts';
+import { historyKeys } from '../store/history-keys.ts';
 import { classifyError } from './classify-error.ts';
 import type { SyncContext } from './sync-context.ts';
 

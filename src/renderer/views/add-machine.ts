@@ -1,20 +1,7 @@
-import { call } from '../api-client.ts';
+import type { ConnectionTest } from '../../shared/api/index.ts';
+import { api, call } from '../api-client.ts';
 import { el, notice } from '../dom.ts';
 import { type FieldSchema, fillFields, readFields, renderFields } from './schema-form.ts';
-
-interface CollectorInfo {
-  id: string;
-  vendor: string;
-  models: string;
-  protocol: string;
-  connectionSchema: FieldSchema;
-}
-
-interface TestResult {
-  ok: boolean;
-  message: string;
-  details?: { fingerprint?: string };
-}
 
 /**
  * The add-machine wizard: the vendor, a form generated from its collector's `connection` schema,
@@ -26,14 +13,8 @@ export async function addMachineView(
   done: () => void,
   editing?: string,
 ): Promise<HTMLElement> {
-  const collectors = await call<CollectorInfo[]>(token, 'GET', '/api/v1/collectors');
-  const existing = editing
-    ? await call<{ origin: string; machine?: MachineDefinition }>(
-        token,
-        'GET',
-        `/api/v1/machines/${encodeURIComponent(editing)}`,
-      )
-    : undefined;
+  const collectors = await api(token).call('collectors');
+  const existing = editing ? await api(token).call('machine', { params: { name: editing } }) : undefined;
   if (editing && !existing?.machine) {
     return el(
       'section',
@@ -88,7 +69,7 @@ export async function addMachineView(
               'fieldset',
               {},
               el('legend', {}, 'Connection'),
-              ...renderFields(collector.connectionSchema, 'connection'),
+              ...renderFields(collector.connectionSchema as FieldSchema, 'connection'),
             ),
           ]
         : []),
@@ -119,7 +100,7 @@ export async function addMachineView(
     testButton.disabled = true;
     try {
       // A password not yet stored goes in this request only.
-      const test = await call<TestResult>(token, 'POST', '/api/v1/machines/test', {
+      const test = await call<ConnectionTest>(token, 'POST', '/api/v1/machines/test', {
         machine: machine(),
         ...(secret.value ? { password: secret.value } : {}),
       });
@@ -129,7 +110,8 @@ export async function addMachineView(
           test.ok ? 'ok' : 'problem',
         ),
       ];
-      const fingerprint = test.details?.fingerprint;
+      const given = test.details?.fingerprint;
+      const fingerprint = typeof given === 'string' ? given : undefined;
       const pin = form.querySelector<HTMLInputElement>(
         '[name="connection.tls.fingerprint"], [name="connection.security.server_certificate_fingerprint"]',
       );
@@ -180,14 +162,7 @@ export async function addMachineView(
   findButton.addEventListener('click', async () => {
     found.replaceChildren(notice('Listening for machines for 3 seconds…', 'ok'));
     try {
-      const result = await call<{ machines: DiscoveredMachine[]; problems: string[] }>(
-        token,
-        'POST',
-        '/api/v1/discover',
-        {
-          seconds: 3,
-        },
-      );
+      const result = await api(token).call('discover', { body: { seconds: 3 } });
       const items = result.machines.map((m) => {
         const use = el('button', { type: 'button' }, 'Use');
         use.addEventListener('click', () => {
@@ -249,20 +224,4 @@ export async function addMachineView(
     if (ports.problem) path.after(el('small', {}, ports.problem));
   });
   return section;
-}
-
-interface MachineDefinition {
-  name: string;
-  collector: string;
-  connection?: Record<string, unknown>;
-  poll_interval?: number;
-  credentials?: { username?: string; password_ref?: string };
-}
-
-interface DiscoveredMachine {
-  collector: string;
-  name: string;
-  host: string;
-  model?: string;
-  connection: Record<string, unknown>;
 }

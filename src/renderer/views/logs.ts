@@ -1,15 +1,7 @@
-import { call } from '../api-client.ts';
+import type { LogEntry } from '../../shared/api/index.ts';
+import { api } from '../api-client.ts';
 import { el, tableOf } from '../dom.ts';
 import { diagnosticsButton } from './diagnostics-button.ts';
-
-interface LogEntry {
-  id: number;
-  source: 'agent' | 'machine';
-  machine?: string;
-  level: string;
-  timestamp: string;
-  message: string;
-}
 
 const LEVELS = ['', 'CRITICAL', 'ERROR', 'WARN', 'INFO', 'DEBUG'];
 
@@ -29,11 +21,9 @@ export function logsView(token: string, machines: readonly string[]): HTMLElemen
   const body = el('tbody');
   const count = el('p', { role: 'status' });
   const load = async () => {
-    const query = new URLSearchParams({ limit: '500' });
-    if (search.value.trim()) query.set('search', search.value.trim());
-    if (level.value) query.set('level', level.value);
-    if (machine.value) query.set('machine', machine.value);
-    const entries = await call<LogEntry[]>(token, 'GET', `/api/v1/logs?${query}`);
+    // Empty filters are left out of the query by the client.
+    const query = { limit: '500', search: search.value.trim(), level: level.value, machine: machine.value };
+    const entries: LogEntry[] = await api(token).call('logs', { query });
     body.replaceChildren(
       ...entries.map((e) =>
         el(

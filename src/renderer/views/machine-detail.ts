@@ -1,40 +1,17 @@
 import uPlot from 'uplot';
-import { call } from '../api-client.ts';
+import type { JobOutcome } from '../../shared/api/index.ts';
+import { api, call } from '../api-client.ts';
 import { LABEL, type MachineView, type SleepGap, stateOf } from '../dashboard.ts';
 import { dataTable, el, notice } from '../dom.ts';
 import type { GaugeHistory } from '../gauge-history.ts';
 
-interface CaptureRow {
-  id: number;
-  captureTypeName: string;
-  state: string;
-  attempts: number;
-  lastError: string | null;
-  capturedAt: number;
-}
-
-interface JobRow {
-  name: string;
-  source: 'seen' | 'machine';
-  startedAt?: string;
-  endedAt?: string;
-  outcome?: 'finished' | 'failed' | 'cancelled' | 'stopped' | 'replaced';
-  progress?: number;
-}
-
-const OUTCOME: Record<NonNullable<JobRow['outcome']>, string> = {
+const OUTCOME: Record<JobOutcome, string> = {
   finished: 'finished',
   failed: 'failed (machine error)',
   cancelled: 'cancelled on the machine',
   stopped: 'stopped before the end',
   replaced: 'ended (another job started)',
 };
-
-interface LogEntry {
-  level: string;
-  timestamp: string;
-  message: string;
-}
 
 const COLOURS = ['#0b5cad', '#b3261e', '#1d6f42', '#8a5a00', '#6b3fa0', '#4b5563'];
 
@@ -238,11 +215,10 @@ export class MachineDetailView {
   }
 
   private async loadCaptures(box: HTMLElement): Promise<void> {
-    const rows = await call<CaptureRow[]>(
-      this.token,
-      'GET',
-      `/api/v1/machines/${encodeURIComponent(this.name)}/captures?limit=20`,
-    );
+    const rows = await api(this.token).call('machineCaptures', {
+      params: { name: this.name },
+      query: { limit: '20' },
+    });
     box.replaceChildren(
       rows.length === 0
         ? el('p', {}, 'No capture yet.')
@@ -261,11 +237,10 @@ export class MachineDetailView {
 
   /** The jobs Echo saw on this machine, newest first. */
   private async loadJobs(): Promise<void> {
-    const jobs = await call<JobRow[]>(
-      this.token,
-      'GET',
-      `/api/v1/machines/${encodeURIComponent(this.name)}/jobs?limit=20`,
-    );
+    const jobs = await api(this.token).call('machineJobs', {
+      params: { name: this.name },
+      query: { limit: '20' },
+    });
     const when = (iso: string | undefined) => (iso ? new Date(iso).toLocaleString() : '');
     const table =
       jobs.length === 0
@@ -292,11 +267,7 @@ export class MachineDetailView {
     const entries = (
       await Promise.all(
         ['WARN', 'ERROR', 'CRITICAL'].map((level) =>
-          call<LogEntry[]>(
-            this.token,
-            'GET',
-            `/api/v1/logs?limit=20&machine=${encodeURIComponent(this.name)}&level=${level}`,
-          ),
+          api(this.token).call('logs', { query: { limit: '20', machine: this.name, level } }),
         ),
       )
     )

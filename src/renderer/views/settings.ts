@@ -1,20 +1,9 @@
-import { call } from '../api-client.ts';
+import type { SettingSource, SettingsDocument } from '../../shared/api/index.ts';
+import { api, call } from '../api-client.ts';
 import { el, notice } from '../dom.ts';
 import { type FieldSchema, fillFields, readFields, renderFields } from './schema-form.ts';
 
-type Source = 'app' | 'environment' | 'config';
-
-interface SettingsDocument extends Record<string, unknown> {
-  configFile: string | null;
-  restartable: boolean;
-  editable: {
-    schema: FieldSchema;
-    values: Record<string, Record<string, unknown>>;
-    sources: Record<string, Source>;
-  };
-}
-
-const SOURCE_TEXT: Record<Source, string> = {
+const SOURCE_TEXT: Record<SettingSource, string> = {
   app: 'Changed in the app.',
   config: 'From the configuration file (or the default).',
   environment: 'Set by an environment variable on this PC: change it there.',
@@ -26,7 +15,7 @@ const SOURCE_TEXT: Record<Source, string> = {
  * effect below; and the desktop app's own switch (start at login).
  */
 export async function settingsView(token: string): Promise<HTMLElement> {
-  const settings = await call<SettingsDocument>(token, 'GET', '/api/v1/settings');
+  const settings = await api(token).call('settings');
   const section = el(
     'section',
     { 'aria-labelledby': 'settings-title' },
@@ -40,7 +29,7 @@ function editForm(token: string, settings: SettingsDocument, section: HTMLElemen
   const { schema, values, sources } = settings.editable;
   const form = el('form', { id: 'settings-form', class: 'form', novalidate: '' });
   const result = el('div', { id: 'settings-result' });
-  form.append(...renderFields(schema));
+  form.append(...renderFields(schema as FieldSchema));
   fillFields(form, values);
   for (const [path, source] of Object.entries(sources)) {
     const input = form.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${path}"]`);

@@ -1,22 +1,11 @@
-import { call } from '../api-client.ts';
+import type { AgentStatus } from '../../shared/api/index.ts';
+import { api, call } from '../api-client.ts';
 import { el, notice, tableOf } from '../dom.ts';
 import type { SyncRate } from '../sync-rate.ts';
 import { diagnosticsButton } from './diagnostics-button.ts';
 
-interface DeadLetter {
-  id: number;
-  machine: string;
-  captureTypeName: string;
-  lastError: string | null;
-  attempts: number;
-}
-
-/** What the Sync screen shows live (a part of the status event). */
-export interface SyncStatus {
-  backlog: { captures: Record<string, number>; logs: Record<string, number> };
-  counters: Record<string, number>;
-  alerts: Array<{ id: number; kind: string; message: string; createdAt: string }>;
-}
+/** What the Sync screen shows live: its part of the status event. */
+export type SyncScreenStatus = Pick<AgentStatus, 'backlog' | 'counters' | 'alerts'>;
 
 const perMinute = (value: number | undefined) =>
   value === undefined ? 'measuring…' : `${value < 10 ? value.toFixed(1) : Math.round(value)} a minute`;
@@ -28,7 +17,7 @@ const perMinute = (value: number | undefined) =>
 export async function syncView(
   token: string,
   rate: SyncRate,
-): Promise<{ element: HTMLElement; update(status: SyncStatus): void }> {
+): Promise<{ element: HTMLElement; update(status: SyncScreenStatus): void }> {
   const section = el('section', { 'aria-labelledby': 'sync-title' }, el('h2', { id: 'sync-title' }, 'Sync'));
   const counts = el('tbody');
   const speed = el('tbody');
@@ -41,7 +30,7 @@ export async function syncView(
   );
   const row = (label: string, value: string) =>
     el('tr', {}, el('th', { scope: 'row' }, label), el('td', {}, value));
-  const update = (status: SyncStatus) => {
+  const update = (status: SyncScreenStatus) => {
     counts.replaceChildren(
       ...Object.entries(status.backlog.captures).map(([state, n]) => row(`captures ${state}`, String(n))),
       ...Object.entries(status.backlog.logs).map(([state, n]) => row(`log entries ${state}`, String(n))),
@@ -78,7 +67,7 @@ export async function syncView(
 
   const list = el('div');
   const load = async () => {
-    const dead = await call<DeadLetter[]>(token, 'GET', '/api/v1/dead-letters');
+    const dead = await api(token).call('deadLetters');
     if (dead.length === 0) {
       list.replaceChildren(
         el('p', {}, 'No record is set aside: everything the cloud refused was retried or discarded.'),
@@ -93,14 +82,15 @@ export async function syncView(
           kind: 'captures',
           ids: [d.id],
         });
-        result.replaceChildren(notice(`${retried} capture put back in the queue.`, 'ok'));
+        // The list first, then the notice: what the notice says is then what the screen shows.
         await load();
+        result.replaceChildren(notice(`${retried} capture put back in the queue.`, 'ok'));
       });
       const discard = el('button', { type: 'button', class: 'secondary' }, 'Discard');
       discard.addEventListener('click', async () => {
         await call(token, 'POST', '/api/v1/dead-letters/discard', { ids: [d.id] });
-        result.replaceChildren(notice('Capture discarded.', 'ok'));
         await load();
+        result.replaceChildren(notice('Capture discarded.', 'ok'));
       });
       body.append(
         el(

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { EchoError } from '../../../shared/errors.ts';
-import { DATABASE_FILE } from '../database-file.ts';
+import { DATABASE_FILE } from '../../database-file.ts';
 import { migrate as m0001 } from './0001-init.ts';
 import { migrate as m0002 } from './0002-job-history.ts';
 

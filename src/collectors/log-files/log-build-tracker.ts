@@ -34,7 +34,7 @@ export interface FinishedBuild {
  * The machine's state as its log tells it: a job starts, counts layers, and finishes, is aborted
  * or fails. Kept in the collector state (JSON) so a restart remembers a build in progress.
  */
-export class JobTracker {
+export class LogBuildTracker {
   private current: TrackedJob;
 
   constructor(saved: string | undefined) {

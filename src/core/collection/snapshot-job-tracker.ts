@@ -34,7 +34,7 @@ const REPORTED: Record<NonNullable<SnapshotJob['result']>, JobOutcome> = {
  * pause between). Offline or unknown close nothing: the machine is not known to have stopped.
  * Written on start and end only.
  */
-export class JobTracker {
+export class SnapshotJobTracker {
   private readonly open = new Map<string, OpenJob>();
 
   constructor(private readonly jobs: JobHistory) {

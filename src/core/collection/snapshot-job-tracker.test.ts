@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { openTestStore } from '../../../test/helpers/store.ts';
 import { tempDir } from '../../../test/helpers/temp-dir.ts';
 import type { MachineSnapshot } from '../../collectors/sdk/machine-snapshot.ts';
-import { JobTracker } from './job-tracker.ts';
+import { SnapshotJobTracker } from './snapshot-job-tracker.ts';
 
 const snap = (state: MachineSnapshot['state'], name?: string, progress?: number): MachineSnapshot => ({
   state,
@@ -15,7 +15,7 @@ const snap = (state: MachineSnapshot['state'], name?: string, progress?: number)
 test('jobs open when they run and close with how they ended; a restart picks open jobs up', (t) => {
   const dir = tempDir(t);
   let store = openTestStore(dir);
-  let tracker = new JobTracker(store.jobs);
+  let tracker = new SnapshotJobTracker(store.jobs);
   const seen = (state: MachineSnapshot['state'], at: number, name?: string, progress?: number) =>
     tracker.observe('m1', snap(state, name, progress), at);
 
@@ -38,7 +38,7 @@ test('jobs open when they run and close with how they ended; a restart picks ope
   store.close();
   store = openTestStore(dir);
   t.after(() => store.close());
-  tracker = new JobTracker(store.jobs);
+  tracker = new SnapshotJobTracker(store.jobs);
   seen('printing', 15, 'clip', 60);
   seen('idle', 16, 'clip', 100);
 
@@ -66,7 +66,7 @@ test('jobs open when they run and close with how they ended; a restart picks ope
 test('a job gone between polls finished if its remaining time ran out, else it stopped', (t) => {
   const store = openTestStore(tempDir(t));
   t.after(() => store.close());
-  const tracker = new JobTracker(store.jobs);
+  const tracker = new SnapshotJobTracker(store.jobs);
   const printing = (name: string, progress: number, remainingSeconds: number): MachineSnapshot => ({
     state: 'printing',
     gauges: [],
@@ -89,7 +89,7 @@ test('a job gone between polls finished if its remaining time ran out, else it s
 test('the machine’s job id and reported result decide where it gives them', (t) => {
   const store = openTestStore(tempDir(t));
   t.after(() => store.close());
-  const tracker = new JobTracker(store.jobs);
+  const tracker = new SnapshotJobTracker(store.jobs);
   const seen = (state: MachineSnapshot['state'], at: number, job?: NonNullable<MachineSnapshot['job']>) =>
     tracker.observe('m3', { state, gauges: [], errors: [], ...(job ? { job } : {}) }, at);
 

@@ -1,0 +1,77 @@
+import { fillPath } from './paths.ts';
+import type { RouteRequest, RouteResponse } from './route-spec.ts';
+import { ROUTES, type RouteName, type Routes } from './routes.ts';
+
+/** A refusal from the local API: its status and the stable code and message of its error body. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ApiClientOptions {
+  /** `http://127.0.0.1:<port>` from api.json; empty in the operator UI (same origin). */
+  baseUrl: string;
+  token: string;
+  /** Another fetch (tests); the global one by default, in the browser as in Node. */
+  fetch?: typeof fetch;
+}
+
+/** The arguments of a call: none when the route takes nothing, else its params, query and body. */
+type CallArgs<N extends RouteName> =
+  Record<string, never> extends RouteRequest<Routes[N]>
+    ? [request?: RouteRequest<Routes[N]>]
+    : [request: RouteRequest<Routes[N]>];
+
+export interface ApiClient {
+  /** Calls a route of the table by name; resolves to its JSON (undefined for 204), throws ApiError. */
+  call<N extends RouteName>(name: N, ...args: CallArgs<N>): Promise<RouteResponse<Routes[N]>>;
+}
+
+/** The query string of a call: the parameters given, in the order given. */
+function queryString(query: Record<string, unknown> | undefined): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/** A typed client of the local API over fetch: the route table gives each call's method and path. */
+export function createApiClient(options: ApiClientOptions): ApiClient {
+  const doFetch = options.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init));
+  return {
+    async call(name, ...args) {
+      const spec = ROUTES[name];
+      const request: { params?: unknown; query?: unknown; body?: unknown } = args[0] ?? {};
+      const path =
+        fillPath(spec, request.params as Record<string, unknown> | undefined) +
+        queryString(request.query as Record<string, unknown> | undefined);
+      const response = await doFetch(`${options.baseUrl}${path}`, {
+        method: spec.method,
+        headers: {
+          authorization: `Bearer ${options.token}`,
+          ...(request.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
+      });
+      const text = response.status === 204 ? '' : await response.text();
+      const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+      if (!response.ok) {
+        const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+        throw new ApiError(
+          response.status,
+          error?.code,
+          error?.message ?? `the agent answered ${response.status}`,
+        );
+      }
+      // The core checks its answers against the same table (in tests); the client trusts them.
+      return parsed as RouteResponse<Routes[typeof name]>;
+    },
+  };
+}

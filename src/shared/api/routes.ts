@@ -1,0 +1,366 @@
+import { z } from 'zod';
+import { machineSchema } from '../config/schema.ts';
+import {
+  collectionBodySchema,
+  discardBodySchema,
+  discoverBodySchema,
+  NOT_A_SETTING,
+  NOT_A_SIGN_IN_FIELD,
+  pickSignInSchema,
+  retryBodySchema,
+  signInBodySchema,
+} from './bodies.ts';
+import { limitQuery, type RouteSpec, route, textQuery } from './route-spec.ts';
+import {
+  collectorInfoSchema,
+  connectionTestSchema,
+  discoveryResultSchema,
+  machineConfigSchema,
+  machineDefinitionSchema,
+  machineRequestSchema,
+  serialPortsSchema,
+} from './wire-machines.ts';
+import { deadLetterSchema, jobRecordSchema, logEntrySchema } from './wire-records.ts';
+import { settingsDocumentSchema, settingsPatchSchema, settingsSavedSchema } from './wire-settings.ts';
+import {
+  agentStatusSchema,
+  backlogCountsSchema,
+  collectionStateSchema,
+  machineSummarySchema,
+} from './wire-status.ts';
+
+/**
+ * The local API, one row per endpoint: the single source of its routing and validation
+ * (core/api/router.ts), its OpenAPI document (core/api/openapi.ts) and its typed client
+ * (client.ts). Adding an endpoint: a row here, a handler of the same name in
+ * core/api/handlers.ts (the compiler asks for it), a line in docs/local-api.md.
+ *
+ * Order matters only where a fixed path and a parameter share a shape (`/machines/test` before
+ * `/machines/{name}`): the first row whose method and path match answers.
+ */
+
+const machineName = z.object({ name: z.string().min(1) });
+const alertId = z.object({
+  id: z
+    .string()
+    .regex(/^\d+$/)
+    .transform((text) => Number(text)),
+});
+const machineErrors = ['invalid', 'secret_ref_not_allowed'] as const;
+
+export const ROUTES = {
+  health: route({
+    method: 'GET',
+    path: '/healthz',
+    summary: 'Liveness (no token).',
+    auth: false,
+    status: 200,
+    response: z.object({ status: z.literal('ok') }),
+    errors: [],
+  }),
+  ready: route({
+    method: 'GET',
+    path: '/readyz',
+    summary: 'Readiness (no token): 503 while starting, stopping, or waiting for its store.',
+    auth: false,
+    status: 200,
+    response: z.object({ ready: z.boolean() }),
+    errors: [],
+  }),
+  openapi: route({
+    method: 'GET',
+    path: '/api/v1/openapi.json',
+    summary: 'This document (no token).',
+    auth: false,
+    status: 200,
+    response: z.record(z.string(), z.unknown()),
+    errors: [],
+  }),
+  uiRoot: route({
+    method: 'GET',
+    path: '/',
+    summary: 'Redirects to the operator UI.',
+    auth: false,
+    status: 302,
+    errors: [],
+  }),
+  uiAsset: route({
+    method: 'GET',
+    path: '/ui/{asset*}',
+    summary: 'The operator UI’s files (public: they hold no data), with a strict CSP.',
+    auth: false,
+    params: z.object({ asset: z.string() }),
+    status: 200,
+    contentType: 'text/html',
+    errors: ['not_found', 'ui_unavailable'],
+  }),
+  events: route({
+    method: 'GET',
+    path: '/api/v1/events',
+    summary:
+      'Server-sent events: `event: status` (the /api/v1/status document) at once and every second; with ?deltas=1, `event: delta` ({…status without machines, seen: [name, lastSeenAt][], changed: MachineSummary[]}) after the first.',
+    auth: true,
+    query: z.object({ deltas: z.string().optional() }),
+    status: 200,
+    contentType: 'text/event-stream',
+    errors: [],
+  }),
+  metrics: route({
+    method: 'GET',
+    path: '/metrics',
+    summary: 'Prometheus metrics (text exposition).',
+    auth: true,
+    status: 200,
+    contentType: 'text/plain; version=0.0.4',
+    errors: [],
+  }),
+  status: route({
+    method: 'GET',
+    path: '/api/v1/status',
+    summary: 'Agent status.',
+    auth: true,
+    status: 200,
+    response: agentStatusSchema,
+    errors: [],
+  }),
+  machines: route({
+    method: 'GET',
+    path: '/api/v1/machines',
+    summary: 'Machines with state and backlog.',
+    auth: true,
+    status: 200,
+    response: z.array(machineSummarySchema),
+    errors: [],
+  }),
+  collectors: route({
+    method: 'GET',
+    path: '/api/v1/collectors',
+    summary: 'The collectors (vendors) this agent has.',
+    auth: true,
+    status: 200,
+    response: z.array(collectorInfoSchema),
+    errors: [],
+  }),
+  testMachine: route({
+    method: 'POST',
+    path: '/api/v1/machines/test',
+    summary:
+      'Test a machine configuration without saving it: a machines[] entry, or {machine, password} from the wizard.',
+    auth: true,
+    // A machines[] entry, or {machine, password} from the wizard (a password not yet stored).
+    body: z.union([machineRequestSchema, machineSchema]),
+    status: 200,
+    response: connectionTestSchema,
+    errors: machineErrors,
+  }),
+  addMachine: route({
+    method: 'POST',
+    path: '/api/v1/machines',
+    summary:
+      'Add a machine: {machine, password?}; kept in machines.local.json, the password in the secret store.',
+    auth: true,
+    body: machineRequestSchema,
+    status: 201,
+    response: machineConfigSchema,
+    errors: machineErrors,
+  }),
+  machineCaptures: route({
+    method: 'GET',
+    path: '/api/v1/machines/{name}/captures',
+    summary: 'The machine’s recent captures and their sync state (?limit=, no content).',
+    auth: true,
+    params: machineName,
+    query: z.object({ limit: limitQuery(50, 1000) }),
+    status: 200,
+    response: z.array(deadLetterSchema),
+    errors: [],
+  }),
+  machineJobs: route({
+    method: 'GET',
+    path: '/api/v1/machines/{name}/jobs',
+    summary: 'The machine’s jobs, newest first: seen running by Echo or reported by the machine (?limit=).',
+    auth: true,
+    params: machineName,
+    query: z.object({ limit: limitQuery(50, 500) }),
+    status: 200,
+    response: z.array(jobRecordSchema),
+    errors: [],
+  }),
+  clearAlert: route({
+    method: 'DELETE',
+    path: '/api/v1/alerts/{id}',
+    summary: 'Dismiss an alert (a quarantine…): it leaves status and the UI, and stays in the store.',
+    auth: true,
+    params: alertId,
+    status: 204,
+    errors: ['not_found'],
+  }),
+  machine: route({
+    method: 'GET',
+    path: '/api/v1/machines/{name}',
+    summary: 'Where the machine is defined, and its definition when it was added in the app.',
+    auth: true,
+    params: machineName,
+    status: 200,
+    response: machineDefinitionSchema,
+    errors: ['not_found'],
+  }),
+  updateMachine: route({
+    method: 'PUT',
+    path: '/api/v1/machines/{name}',
+    summary: 'Change a machine added in the app: {machine, password?} (no password keeps the stored one).',
+    auth: true,
+    params: machineName,
+    body: machineRequestSchema,
+    status: 200,
+    response: machineConfigSchema,
+    errors: [...machineErrors, 'not_found', 'not_editable_here'],
+  }),
+  removeMachine: route({
+    method: 'DELETE',
+    path: '/api/v1/machines/{name}',
+    summary: 'Remove a machine added in the app.',
+    auth: true,
+    params: machineName,
+    status: 204,
+    errors: ['not_found'],
+  }),
+  settings: route({
+    method: 'GET',
+    path: '/api/v1/settings',
+    summary:
+      'The settings in effect (no secrets), and `editable`: the JSON Schema, values and sources (app, environment, config) of what PUT may change.',
+    auth: true,
+    status: 200,
+    response: settingsDocumentSchema,
+    errors: [],
+  }),
+  updateSettings: route({
+    method: 'PUT',
+    path: '/api/v1/settings',
+    summary:
+      'Change settings; null resets one to the config file. Kept in settings.local.json; the core restarts on the same address and token.',
+    auth: true,
+    // Secret references (log.sentry_dsn_ref, cloud.api_token) and credentials are not settings
+    // of the app: they stay in the configuration file, which the PC's administrator writes.
+    body: settingsPatchSchema,
+    unknownKey: NOT_A_SETTING,
+    status: 200,
+    response: settingsSavedSchema,
+    errors: ['invalid'],
+  }),
+  collection: route({
+    method: 'PUT',
+    path: '/api/v1/collection',
+    summary: 'Pause or resume collection: {"paused": true|false} (kept across restarts).',
+    auth: true,
+    body: collectionBodySchema,
+    status: 200,
+    response: z.object({ collection: collectionStateSchema }),
+    errors: [],
+  }),
+  diagnostics: route({
+    method: 'GET',
+    path: '/api/v1/diagnostics',
+    summary: 'A zip for support: status, machines, logs, the configuration without secrets.',
+    auth: true,
+    status: 200,
+    contentType: 'application/zip',
+    errors: [],
+  }),
+  serialPorts: route({
+    method: 'GET',
+    path: '/api/v1/serial-ports',
+    summary: 'Serial ports of this PC, or {problem} where the OS cannot list them.',
+    auth: true,
+    status: 200,
+    response: serialPortsSchema,
+    errors: [],
+  }),
+  discover: route({
+    method: 'POST',
+    path: '/api/v1/discover',
+    summary: 'Look for machines on the local network for {"seconds": 1–30} (default 5).',
+    auth: true,
+    body: discoverBodySchema,
+    status: 200,
+    response: discoveryResultSchema,
+    errors: [],
+  }),
+  backlog: route({
+    method: 'GET',
+    path: '/api/v1/backlog',
+    summary: 'Queue counts per kind and state.',
+    auth: true,
+    status: 200,
+    response: backlogCountsSchema,
+    errors: [],
+  }),
+  logs: route({
+    method: 'GET',
+    path: '/api/v1/logs',
+    summary: 'Recent log entries, newest first.',
+    auth: true,
+    query: z.object({
+      limit: limitQuery(200, 5000),
+      level: textQuery,
+      machine: textQuery,
+      search: textQuery,
+    }),
+    status: 200,
+    response: z.array(logEntrySchema),
+    errors: [],
+  }),
+  deadLetters: route({
+    method: 'GET',
+    path: '/api/v1/dead-letters',
+    summary: 'Dead-lettered captures.',
+    auth: true,
+    status: 200,
+    response: z.array(deadLetterSchema),
+    errors: [],
+  }),
+  retryDeadLetters: route({
+    method: 'POST',
+    path: '/api/v1/dead-letters/retry',
+    summary: 'Put dead-lettered records back in the queue: {kind: "captures"|"logs", ids?: number[]}.',
+    auth: true,
+    body: retryBodySchema,
+    status: 200,
+    response: z.object({ retried: z.number() }),
+    errors: [],
+  }),
+  discardDeadLetters: route({
+    method: 'POST',
+    path: '/api/v1/dead-letters/discard',
+    summary: 'Delete dead-lettered captures: {ids: number[]}.',
+    auth: true,
+    body: discardBodySchema,
+    status: 200,
+    response: z.object({ discarded: z.number() }),
+    errors: [],
+  }),
+  signIn: route({
+    method: 'POST',
+    path: '/api/v1/session',
+    summary:
+      'Sign in: {username, password, logon_type: "password"|"ldap"}, or {api_token: {uuid, secret}} (checked with the cloud); stores an api token.',
+    auth: true,
+    body: signInBodySchema,
+    pickBody: pickSignInSchema,
+    unknownKey: NOT_A_SIGN_IN_FIELD,
+    status: 204,
+    errors: ['sign_in_refused', 'sign_in_failed'],
+  }),
+  signOut: route({
+    method: 'DELETE',
+    path: '/api/v1/session',
+    summary: 'Sign out (forget the stored token).',
+    auth: true,
+    status: 204,
+    errors: [],
+  }),
+} satisfies Record<string, RouteSpec>;
+
+export type Routes = typeof ROUTES;
+export type RouteName = keyof Routes;

@@ -1,0 +1,192 @@
+import { z } from 'zod';
+import { MACHINE_STATES } from '../model/capture-types.ts';
+
+/**
+ * `GET /api/v1/status` and its parts, as they travel (JSON: a field the core leaves `undefined` is
+ * absent, hence `.optional()` where the core's type says `| undefined`). The core's values must
+ * stay assignable to these types: `core/api/agent-port.ts` takes them from here.
+ */
+
+const counts = z.record(z.string(), z.number());
+
+export const backlogCountsSchema = z.object({
+  captures: z.object({
+    pending: z.number(),
+    created: z.number(),
+    uploaded: z.number(),
+    acknowledged: z.number(),
+    dead: z.number(),
+  }),
+  logs: z.object({ pending: z.number(), sent: z.number(), dead: z.number() }),
+  machineStatus: z.object({ pending: z.number() }),
+});
+export type BacklogCounts = z.infer<typeof backlogCountsSchema>;
+
+/** The cloud side of the status: sign-in, registration, reachability and health. */
+export const syncStatusSchema = z.object({
+  auth: z.enum(['signed_out', 'signed_in', 'needs_sign_in']),
+  authError: z.string().optional(),
+  registered: z.boolean(),
+  eccoUri: z.string().optional(),
+  enabled: z.boolean(),
+  reachable: z.boolean(),
+  lastSyncAt: z.string().optional(),
+  lastError: z.string().optional(),
+  retryingAt: z.string().optional(),
+  health: z.object({ health: z.enum(['healthy', 'degraded', 'unknown']), reasons: z.array(z.string()) }),
+  lastHealthReportAt: z.string().optional(),
+  waitingForModeler: z.array(z.string()),
+});
+export type SyncStatus = z.infer<typeof syncStatusSchema>;
+
+export const storeAlertSchema = z.object({
+  id: z.number(),
+  kind: z.string(),
+  message: z.string(),
+  detail: z.unknown(),
+  createdAt: z.string(),
+});
+export type StoreAlert = z.infer<typeof storeAlertSchema>;
+
+const refusedSchema = z.object({ captures: z.number(), logs: z.number(), statuses: z.number() });
+
+export const storeConditionSchema = z.object({
+  state: z.enum(['ok', 'disk_full', 'unwritable']),
+  since: z.string().optional(),
+  freeBytes: z.number().optional(),
+  reason: z.string().optional(),
+  action: z.string().optional(),
+  message: z.string().optional(),
+  refused: refusedSchema.optional(),
+});
+export type StoreCondition = z.infer<typeof storeConditionSchema>;
+
+/**
+ * The normalized machine model (the collector SDK's `machineSnapshot`, as it travels). The SDK
+ * keeps its own copy for validating what collectors produce; the two must agree.
+ */
+export const machineSnapshotSchema = z.object({
+  state: z.enum(MACHINE_STATES),
+  job: z
+    .object({
+      name: z.string(),
+      id: z.string().optional(),
+      progress: z.number().optional(),
+      elapsedSeconds: z.number().optional(),
+      remainingSeconds: z.number().optional(),
+      layer: z.number().optional(),
+      layers: z.number().optional(),
+      result: z.enum(['finished', 'failed', 'cancelled']).optional(),
+    })
+    .optional(),
+  gauges: z.array(
+    z.object({ name: z.string(), value: z.number(), unit: z.string(), target: z.number().optional() }),
+  ),
+  errors: z.array(z.string()),
+  firmware: z.string().optional(),
+  serialNumber: z.string().optional(),
+});
+
+/** The live side of a machine collected here: snapshot, connection, counts. */
+export const machineLiveSchema = z.object({
+  snapshot: machineSnapshotSchema,
+  connected: z.boolean(),
+  lastSeenAt: z.string().optional(),
+  lastError: z.string().optional(),
+  failingSince: z.string().optional(),
+  polls: z.number(),
+  failures: z.number(),
+  capturesStored: z.number(),
+  loopBlocked: z.object({ count: z.number(), longestMs: z.number(), lastAt: z.string() }).optional(),
+  faults: z.number().optional(),
+  storeRefused: z.number().optional(),
+});
+export type MachineLive = z.infer<typeof machineLiveSchema>;
+
+export const historyProgressSchema = z.object({
+  running: z.boolean(),
+  watermark: z.string().optional(),
+  cloudWatermark: z.string().optional(),
+  collectedThisRun: z.number(),
+  lastRunAt: z.string().optional(),
+  lastError: z.string().optional(),
+});
+
+export const machineOriginSchema = z.enum(['config', 'ui', 'cloud']);
+export type MachineOrigin = z.infer<typeof machineOriginSchema>;
+
+export const machineSummarySchema = z.object({
+  name: z.string(),
+  collector: z.string(),
+  origin: machineOriginSchema,
+  modeler: z.string().optional(),
+  status: z
+    .object({
+      id: z.number(),
+      machine: z.string(),
+      state: z.string(),
+      connected: z.boolean(),
+      error: z.string().nullable(),
+      observedAt: z.number(),
+    })
+    .optional(),
+  live: machineLiveSchema.optional(),
+  history: historyProgressSchema.optional(),
+  backlog: z.number(),
+});
+export type MachineSummary = z.infer<typeof machineSummarySchema>;
+
+export const sleepGapSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  seconds: z.number(),
+  kind: z.enum(['paused', 'suspended']),
+});
+export type SleepGap = z.infer<typeof sleepGapSchema>;
+
+export const collectionStateSchema = z.enum([
+  'running',
+  'paused_by_cloud',
+  'paused_by_operator',
+  'paused_store_full',
+]);
+
+/** Everything `status` shows; also the body of `GET /api/v1/status` and of each `status` event. */
+export const agentStatusSchema = z.object({
+  version: z.string(),
+  workstationName: z.string(),
+  startedAt: z.string(),
+  dataDir: z.string(),
+  collection: collectionStateSchema,
+  cloud: syncStatusSchema.extend({ url: z.string() }),
+  backlog: backlogCountsSchema,
+  counters: counts,
+  store: z.object({
+    usedBytes: z.number(),
+    maxBytes: z.number(),
+    path: z.string(),
+    secretStore: z.string(),
+    condition: storeConditionSchema,
+    refusedWhileFull: refusedSchema,
+  }),
+  alerts: z.array(storeAlertSchema),
+  machines: z.array(machineSummarySchema),
+  pollLag: z
+    .object({
+      count: z.number(),
+      sumMs: z.number(),
+      p50Ms: z.number(),
+      p99Ms: z.number(),
+      maxMs: z.number(),
+      buckets: z.array(z.object({ le: z.union([z.number(), z.literal('+Inf')]), count: z.number() })),
+    })
+    .optional(),
+  eventLoop: z
+    .object({
+      stalls: z.number(),
+      lastStall: z.object({ at: z.string(), ms: z.number(), machine: z.string().optional() }).optional(),
+    })
+    .optional(),
+  asleep: z.array(sleepGapSchema).optional(),
+});
+export type AgentStatus = z.infer<typeof agentStatusSchema>;

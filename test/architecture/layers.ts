@@ -1,0 +1,165 @@
+// The layer rules of docs/architecture.md as data, and the check that applies them to the import
+// graph of src/ (product code; *.test.ts files may import what they test). Imports are read with
+// a regular-expression scan: static `import`/`export … from`, side-effect `import '…'` and
+// dynamic `import('…')` with a literal path. A dynamic import with a computed path is not seen:
+// that is how the CLI loads the emulator and simulators from a checkout (src/cli/checkout.ts).
+import { posix } from 'node:path';
+
+/** Where a file sits, as the rules name it. */
+export type Area =
+  | 'shared'
+  | 'core'
+  | 'core-entry'
+  | 'cli'
+  | 'main'
+  | 'preload'
+  | 'renderer'
+  | 'collectors-sdk'
+  | 'collectors-registry'
+  | 'collector'
+  | 'cloud-emulator'
+  | 'other';
+
+/**
+ * What each area may import from src/ (`own` is the same vendor folder). The registry,
+ * src/collectors/all.ts, is imported by the composition root (src/cli/), never by the core.
+ */
+export const MAY_IMPORT: Record<Area, readonly (Area | 'own')[]> = {
+  shared: ['shared'],
+  core: ['shared', 'core', 'core-entry', 'collectors-sdk'],
+  'core-entry': ['shared', 'core', 'core-entry', 'collectors-sdk'],
+  cli: ['shared', 'cli', 'core-entry', 'collectors-registry', 'cloud-emulator'],
+  main: ['shared', 'main', 'core-entry'],
+  preload: ['shared', 'preload'],
+  renderer: ['shared', 'renderer'],
+  'collectors-sdk': ['shared', 'collectors-sdk'],
+  collector: ['shared', 'collectors-sdk', 'own'],
+  'collectors-registry': ['shared', 'collectors-sdk', 'collector', 'collectors-registry'],
+  'cloud-emulator': ['shared', 'cloud-emulator'],
+  other: [],
+};
+
+/** npm packages an area must not import (Electron only in the desktop shell). */
+export const FORBIDDEN_PACKAGES: Partial<Record<Area, readonly string[]>> = {
+  shared: ['electron'],
+  core: ['electron'],
+  'core-entry': ['electron'],
+  cli: ['electron'],
+  renderer: ['electron'],
+  'collectors-sdk': ['electron'],
+  collector: ['electron'],
+  'collectors-registry': ['electron'],
+  'cloud-emulator': ['electron'],
+};
+
+/**
+ * The floors of the core, lowest first: a core file imports only from its own floor or below,
+ * and the folders of one floor import each other without a cycle. The files at the core's root
+ * not named here are the agent's wiring, the top floor.
+ */
+export const CORE_FLOORS: readonly (readonly string[])[] = [
+  ['clock.ts', 'database-file.ts', 'owner-only.ts', 'version.ts', 'runtime-flags.ts'],
+  ['config/', 'secrets/'],
+  ['store/', 'logging/', 'host/', 'cloud/'],
+  ['collection/', 'sync/'],
+  ['api/'],
+];
+
+const CORE = 'src/core/';
+const CORE_ENTRIES = new Set(['src/core/index.ts', 'src/core/desktop.ts']);
+
+export function areaOf(path: string): Area {
+  if (CORE_ENTRIES.has(path)) return 'core-entry';
+  const [top, sub, ...rest] = path.split('/').slice(1);
+  if (top === 'collectors') {
+    if (sub === 'sdk') return 'collectors-sdk';
+    return rest.length === 0 ? 'collectors-registry' : 'collector';
+  }
+  const simple: Record<string, Area> = {
+    shared: 'shared',
+    core: 'core',
+    cli: 'cli',
+    main: 'main',
+    preload: 'preload',
+    renderer: 'renderer',
+    'cloud-emulator': 'cloud-emulator',
+  };
+  return (top !== undefined && simple[top]) || 'other';
+}
+
+/** A core file's floor (0 lowest) and its folder, the node of the cycle check. */
+export function coreFloor(path: string): { floor: number; folder: string } {
+  const inCore = path.slice(CORE.length);
+  const slash = inCore.indexOf('/');
+  const folder = slash === -1 ? inCore : inCore.slice(0, slash + 1);
+  const floor = CORE_FLOORS.findIndex((names) => names.includes(folder));
+  if (floor !== -1) return { floor, folder: slash === -1 ? '(base)' : folder };
+  return { floor: CORE_FLOORS.length, folder: '(wiring)' };
+}
+
+const IMPORT =
+  /\b(?:import|export)\s[^;'"]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\bimport\s+['"]([^'"]+)['"]/g;
+
+/** The module specifiers a file names, in order. */
+export function importsOf(text: string): string[] {
+  return [...text.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
+}
+
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
+}
+
+/** Every broken rule, one sentence each; `files` maps a path from the repository root to its text. */
+export function checkLayers(files: ReadonlyMap<string, string>): string[] {
+  const problems: string[] = [];
+  const folderEdges = new Map<string, Set<string>>();
+  for (const [from, text] of files) {
+    const area = areaOf(from);
+    for (const specifier of importsOf(text)) {
+      if (!specifier.startsWith('.')) {
+        if (FORBIDDEN_PACKAGES[area]?.includes(packageName(specifier)))
+          problems.push(`${from} imports ${specifier} (${area} must not)`);
+        continue;
+      }
+      const to = posix.normalize(posix.join(posix.dirname(from), specifier));
+      if (!to.startsWith('src/')) continue;
+      const target = areaOf(to);
+      const own = target === 'collector' && to.split('/')[2] === from.split('/')[2];
+      const allowed = MAY_IMPORT[area];
+      if (!allowed.includes(target) && !(own && area === 'collector' && allowed.includes('own')))
+        problems.push(`${from} imports ${to} (${area} may import ${allowed.join(', ')})`);
+      if (from.startsWith(CORE) && to.startsWith(CORE)) {
+        const a = coreFloor(from);
+        const b = coreFloor(to);
+        if (b.floor > a.floor) problems.push(`${from} imports ${to}: up a floor (${a.folder} < ${b.folder})`);
+        if (a.folder !== b.folder) {
+          const edges = folderEdges.get(a.folder) ?? new Set<string>();
+          folderEdges.set(a.folder, edges.add(b.folder));
+        }
+      }
+    }
+  }
+  return [
+    ...problems,
+    ...findCycles(folderEdges).map((c) => `core folders import in a cycle: ${c.join(' → ')}`),
+  ];
+}
+
+/** Each cycle once, found by a depth-first walk of the folder graph. */
+function findCycles(edges: ReadonlyMap<string, ReadonlySet<string>>): string[][] {
+  const cycles: string[][] = [];
+  const done = new Set<string>();
+  const walk = (node: string, path: string[]): void => {
+    const at = path.indexOf(node);
+    if (at !== -1) {
+      cycles.push([...path.slice(at), node]);
+      return;
+    }
+    if (done.has(node)) return;
+    for (const next of edges.get(node) ?? []) walk(next, [...path, node]);
+    done.add(node);
+  };
+  for (const node of edges.keys()) walk(node, []);
+  return cycles;
+}
