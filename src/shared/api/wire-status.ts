@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MACHINE_STATES } from '../model/capture-types.ts';
+import { machineSnapshot } from '../model/machine-snapshot.ts';
 
 /**
  * `GET /api/v1/status` and its parts, as they travel (JSON: a field the core leaves `undefined` is
@@ -61,31 +61,8 @@ export const storeConditionSchema = z.object({
 });
 export type StoreCondition = z.infer<typeof storeConditionSchema>;
 
-/**
- * The normalized machine model (the collector SDK's `machineSnapshot`, as it travels). The SDK
- * keeps its own copy for validating what collectors produce; the two must agree.
- */
-export const machineSnapshotSchema = z.object({
-  state: z.enum(MACHINE_STATES),
-  job: z
-    .object({
-      name: z.string(),
-      id: z.string().optional(),
-      progress: z.number().optional(),
-      elapsedSeconds: z.number().optional(),
-      remainingSeconds: z.number().optional(),
-      layer: z.number().optional(),
-      layers: z.number().optional(),
-      result: z.enum(['finished', 'failed', 'cancelled']).optional(),
-    })
-    .optional(),
-  gauges: z.array(
-    z.object({ name: z.string(), value: z.number(), unit: z.string(), target: z.number().optional() }),
-  ),
-  errors: z.array(z.string()),
-  firmware: z.string().optional(),
-  serialNumber: z.string().optional(),
-});
+/** The normalized machine model, as it travels (one schema with the collector SDK's). */
+export const machineSnapshotSchema = machineSnapshot;
 
 /** The live side of a machine collected here: snapshot, connection, counts. */
 export const machineLiveSchema = z.object({
