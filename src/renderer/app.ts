@@ -1,5 +1,6 @@
+import type { AgentStatus } from '../shared/api/index.ts';
 import { followEvents, takeToken } from './api-client.ts';
-import { ago, type MachineView, type SleepGap, stateOf } from './dashboard.ts';
+import { ago, type MachineView, stateOf } from './dashboard.ts';
 import { notice } from './dom.ts';
 import { GaugeHistory } from './gauge-history.ts';
 import { mergeDelta, type StatusDelta } from './status-stream.ts';
@@ -10,23 +11,10 @@ import { logsView } from './views/logs.ts';
 import { MachineDetailView } from './views/machine-detail.ts';
 import { MachinesView } from './views/machines.ts';
 import { settingsView } from './views/settings.ts';
-import { type SyncScreenStatus, syncView } from './views/sync.ts';
+import { syncView } from './views/sync.ts';
 
-interface StatusEvent extends SyncScreenStatus {
-  collection: string;
-  cloud: {
-    reachable: boolean;
-    auth: string;
-    enabled: boolean;
-    health: { health: string };
-    lastSyncAt?: string;
-  };
-  machines: MachineView[];
-  /** The store's condition: a full disk or an unwritable store is said above every screen. */
-  store?: { condition?: { state: string; message?: string } };
-  /** When Echo was asleep: shown in every machine's history on its screen. */
-  asleep?: SleepGap[];
-}
+/** The event stream's status: `GET /api/v1/status`, the wire type. */
+type StatusEvent = AgentStatus;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const machines = new MachinesView();

@@ -1,48 +1,14 @@
+import type { MachineSummary, SleepGap } from '../shared/api/index.ts';
 import { MACHINE_STATES } from '../shared/model/capture-types.ts';
 
-/** What the dashboard shows of a machine (a subset of `GET /api/v1/machines`). */
-export interface MachineView {
-  name: string;
-  collector: string;
-  origin?: 'config' | 'ui' | 'cloud';
-  live?: {
-    snapshot: {
-      state: string;
-      job?: {
-        name: string;
-        progress?: number;
-        remainingSeconds?: number;
-        layer?: number;
-        layers?: number;
-        result?: string;
-      };
-      gauges: Array<{ name: string; value: number; unit: string; target?: number }>;
-      errors: string[];
-    };
-    lastSeenAt?: string;
-    lastError?: string;
-  };
-  status?: { state: string };
-  history?: {
-    running: boolean;
-    watermark?: string;
-    cloudWatermark?: string;
-    collectedThisRun: number;
-    lastRunAt?: string;
-    lastError?: string;
-  };
-  backlog: number;
-}
+/** What the dashboard shows of a machine: an entry of `GET /api/v1/machines` (the wire type). */
+export type MachineView = MachineSummary;
 
 /**
  * When Echo was asleep (the status's top-level `asleep`, newest first): a gap in every machine's
  * history that is not its downtime.
  */
-export interface SleepGap {
-  from: string;
-  to: string;
-  seconds: number;
-}
+export type { SleepGap };
 
 /** The filter buttons: every normalized state, as the collectors report them. */
 export const STATES = ['all', ...MACHINE_STATES] as const;
