@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { BodyNotJson, BodyTooLarge, readBodyBytes, readJsonBody } from '../shared/http/json-body.ts';
 
 /** A reply the emulator has decided on; thrown or returned by handlers. */
 export class HttpReply extends Error {
@@ -39,24 +40,20 @@ export function sendError(res: ServerResponse, reply: HttpReply): void {
 }
 
 export async function readBody(req: IncomingMessage, limit = 256 * 1024 * 1024): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpReply(413, 'payload-too-large', `The body exceeds ${limit} bytes.`);
-    chunks.push(chunk as Buffer);
+  try {
+    return await readBodyBytes(req, limit);
+  } catch (error) {
+    throw bodyReply(error);
   }
-  return Buffer.concat(chunks);
 }
 
 /** Parses a JSON body against a schema; a mismatch is the contract's 400. */
 export async function readJson<T extends z.ZodType>(req: IncomingMessage, schema: T): Promise<z.infer<T>> {
-  const raw = await readBody(req);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw new HttpReply(400, 'invalid-payload', 'The payload provided is not valid JSON.');
+    parsed = await readJsonBody(req, 256 * 1024 * 1024);
+  } catch (error) {
+    throw bodyReply(error);
   }
   const result = schema.safeParse(parsed);
   if (!result.success) {
@@ -64,4 +61,13 @@ export async function readJson<T extends z.ZodType>(req: IncomingMessage, schema
     throw new HttpReply(400, 'invalid-payload', `The payload provided is not valid. ${detail}`);
   }
   return result.data;
+}
+
+/** The shared reader's failures as the contract's replies. */
+function bodyReply(error: unknown): unknown {
+  if (error instanceof BodyTooLarge)
+    return new HttpReply(413, 'payload-too-large', `The body exceeds ${error.limit} bytes.`);
+  if (error instanceof BodyNotJson)
+    return new HttpReply(400, 'invalid-payload', 'The payload provided is not valid JSON.');
+  return error;
 }

@@ -3,10 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { machineSchema } from '../shared/config/schema.ts';
 import { CAPTURE_TYPE_NAMES } from '../shared/model/capture-types.ts';
 import { allCollectors } from './all.ts';
+import { demoFileOf, loadDemos } from './demo-fleet.ts';
 
 const here = import.meta.dirname;
 const vendorFolders = readdirSync(here).filter(
@@ -52,6 +54,41 @@ for (const folder of vendorFolders) {
     assert.ok(parsed.success, `sample connection is valid: ${parsed.success ? '' : parsed.error.message}`);
   });
 }
+
+test('every simulator/demo.ts follows the demo convention: startDemo(), in the folder named by the id', async () => {
+  const withDemo = vendorFolders.filter((folder) => existsSync(join(here, folder, 'simulator', 'demo.ts')));
+  for (const folder of withDemo) {
+    assert.equal(
+      allCollectors().get(folder)?.id,
+      folder,
+      `${folder}/ holds the collector with id "${folder}"`,
+    );
+    assert.equal(fileURLToPath(demoFileOf(folder)), join(here, folder, 'simulator', 'demo.ts'));
+    const source = readFileSync(join(here, folder, 'simulator', 'demo.ts'), 'utf8');
+    assert.ok(
+      source.includes(`collector: '${folder}'`),
+      `${folder}'s demo machines name collector "${folder}"`,
+    );
+  }
+  // The demo fleet finds exactly these, in registry order, and each exports startDemo.
+  const registry = allCollectors();
+  const demos = await loadDemos();
+  assert.deepEqual(
+    demos.map((d) => d.id),
+    registry
+      .list()
+      .map((d) => d.id)
+      .filter((id) => withDemo.includes(id)),
+  );
+  for (const { id, demo } of demos) assert.equal(typeof demo.startDemo, 'function', id);
+  // `echo-agent demo` shows at least one machine per transport.
+  const protocols = (ids: string[]) => [...new Set(ids.map((id) => registry.get(id)!.protocol))].sort();
+  assert.deepEqual(
+    protocols(demos.map((d) => d.id)),
+    protocols(registry.list().map((d) => d.id)),
+    'a demo for every protocol',
+  );
+});
 
 test('the registry loads no collector code: a vendor its machines do not use costs no memory', () => {
   // In a fresh process: the protocol libraries are CommonJS, listed in require.cache once loaded.

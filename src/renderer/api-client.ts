@@ -1,7 +1,8 @@
 /**
- * The UI's only way to the agent: the local API on the same origin, with the bearer token. In
- * Electron the preload hands the token over (`window.echo`); in a browser it comes once in the
- * address's fragment (`#token=…`, never sent to a server) and is kept for the tab's session.
+ * The UI's only way to the agent: the local API on the same origin, with the bearer token, through
+ * the typed client of src/shared/api (every request names a route of its table). In Electron the
+ * preload hands the token over (`window.echo`); in a browser it comes once in the address's
+ * fragment (`#token=…`, never sent to a server) and is kept for the tab's session.
  */
 import { type ApiClient, createApiClient } from '../shared/api/client.ts';
 
@@ -39,10 +40,11 @@ export function followEvents(
     while (!controller.signal.aborted) {
       try {
         // Deltas: a full status first, then only the machines that changed (and when each was heard).
-        const response = await fetch('/api/v1/events?deltas=1', {
-          headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
-          signal: controller.signal,
-        });
+        const response = await api(token).open(
+          'events',
+          { query: { deltas: '1' } },
+          { accept: 'text/event-stream', signal: controller.signal },
+        );
         if (response.status === 401) {
           onState(
             false,
@@ -85,29 +87,4 @@ export function followEvents(
 /** The typed client of the local API (src/shared/api), on this origin with the token. */
 export function api(token: string): ApiClient {
   return createApiClient({ baseUrl: '', token });
-}
-
-/** A JSON call to the local API with the token; errors carry the API's own message. */
-export async function call<T = unknown>(
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  const response = await fetch(path, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  if (response.status === 204) return undefined as T;
-  const text = await response.text();
-  const parsed = text ? (JSON.parse(text) as unknown) : undefined;
-  if (!response.ok) {
-    const message = (parsed as { error?: { message?: string } } | undefined)?.error?.message;
-    throw new Error(message ?? `the agent answered ${response.status}`);
-  }
-  return parsed as T;
 }

@@ -25,6 +25,7 @@ import type { Collector, CollectorContext, PollResult } from '../../src/collecto
 import { CollectorError } from '../../src/collectors/sdk/collector-error.ts';
 import { parseJsonReply } from '../../src/collectors/sdk/http-json.ts';
 import { machineSnapshot } from '../../src/collectors/sdk/machine-snapshot.ts';
+import { ResourceScope } from '../../src/collectors/sdk/shared-resources.ts';
 import { selfSignedCertificate } from '../../src/collectors/sdk/simulator/self-signed-certificate.ts';
 import { StratasysCollector } from '../../src/collectors/stratasys-mtconnect/collector.ts';
 import { stratasysConnection } from '../../src/collectors/stratasys-mtconnect/config.ts';
@@ -43,6 +44,9 @@ const MB = 1024 * 1024;
 // What a poll may end in.
 // ---------------------------------------------------------------------------------------------
 
+/** Pools shared by every collector in this file, closed at the end like a collection's. */
+const shared = new ResourceScope();
+
 function context(): CollectorContext {
   const kv = new Map<string, string>();
   const quiet = () => undefined;
@@ -55,6 +59,7 @@ function context(): CollectorContext {
     pkiDir: '/nonexistent',
     notify: quiet,
     limits: { maxMessageBytes: 16 * MB },
+    shared,
   };
 }
 
@@ -283,6 +288,7 @@ before(async () => {
 });
 
 after(async () => {
+  await shared.close();
   await Promise.all([ultimaker.close(), eos.close(), mtconnect.close()]);
 });
 

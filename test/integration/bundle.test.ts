@@ -34,9 +34,18 @@ test('npm run build makes a bundle that runs on plain node (what services and in
   // shipped: no chunk has their classes, and the commands say what they need.
   for (const name of readdirSync(out).filter((n) => n.endsWith('.mjs'))) {
     const code = readFileSync(join(out, name), 'utf8');
-    for (const marker of ['class EmulatorState', 'class UltimakerSimulator', 'function startDemoFleet('])
+    for (const marker of [
+      'class EmulatorState',
+      'class UltimakerSimulator',
+      'function startDemoFleet(',
+      'function startDemo(',
+    ])
       assert.ok(!code.includes(marker), `${name} carries ${marker}`);
   }
+  // The UI's client needs each route's method and path, not its validators: zod (about 450 KB,
+  // four fifths of the UI) stays out of the renderer's bundle.
+  const ui = readFileSync(join(out, 'renderer', 'app.js'), 'utf8');
+  assert.ok(!ui.includes('$ZodType'), 'renderer/app.js carries zod');
   const demo = spawnSync(process.execPath, [join(out, 'echo-agent.mjs'), 'demo'], { encoding: 'utf8' });
   assert.equal(demo.status, 1);
   assert.match(demo.stderr, /demo needs a source checkout/);

@@ -1,6 +1,6 @@
 import { defineCollector } from '../sdk/collector.ts';
 import { opcuaConnection } from '../sdk/opcua-config.ts';
-import { eosCoreSpec } from './spec.ts';
+import { eosCoreSpec } from './map.ts';
 
 /** EOS machines with EOSCONNECT Core: OPC UA, user and password, SignAndEncrypt. */
 export const eosConnectCore = defineCollector({

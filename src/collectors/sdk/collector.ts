@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { CaptureTypeName, CloudLogLevel } from '../../shared/model/capture-types.ts';
 import type { MachineSnapshot } from './machine-snapshot.ts';
 import type { PastJob } from './past-job.ts';
+import type { SharedResources } from './shared-resources.ts';
 
 /** What a poll hands back: the normalized snapshot, captures to store, machine log lines. */
 export interface PollResult {
@@ -90,6 +91,11 @@ export interface CollectorContext {
   notify(): void;
   /** What Echo accepts from this machine: every byte read is bounded before it is parsed. */
   limits: MachineLimits;
+  /**
+   * Objects shared by the machines of this collection (HTTP keep-alive pools, OPC UA certificate
+   * stores), closed when it stops. SDK helpers take them from here, never from module state.
+   */
+  shared: SharedResources;
 }
 
 export interface MachineLimits {

@@ -5,9 +5,12 @@ import { DEFAULT_MAX_MESSAGE_BYTES, readBoundedBody } from './bounded-body.ts';
 import { CollectorError } from './collector-error.ts';
 import { parseMachineJson } from './machine-json.ts';
 import { networkError } from './network-error.ts';
+import type { SharedResources } from './shared-resources.ts';
 
 export interface HttpJsonOptions {
   signal: AbortSignal;
+  /** The collection's keep-alive pools: `httpPools(ctx.shared)`. */
+  pools: HttpPools;
   headers?: Record<string, string>;
   /** Statuses that mean "nothing there" rather than failure (e.g. 404 for "no print job"). */
   emptyOn?: readonly number[];
@@ -16,14 +19,35 @@ export interface HttpJsonOptions {
 }
 
 /**
- * Keep-alive connection pools shared by every HTTP collector: a machine polled each second reuses
- * its connection instead of a TCP handshake per request. Plain `node:http` rather than `fetch`:
- * with hundreds of machines, fetch's stream and abort machinery costs several times the CPU.
+ * Keep-alive connection pools shared by the HTTP machines of one collection: a machine polled each
+ * second reuses its connection instead of a TCP handshake per request. Plain `node:http` rather
+ * than `fetch`: with hundreds of machines, fetch's stream and abort machinery costs several times
+ * the CPU. Owned by the collection (see SharedResources): its sockets close when it stops.
  */
-const pools = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 2, timeout: 60_000 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 2, timeout: 60_000 }),
-};
+export class HttpPools {
+  private readonly agents = {
+    'http:': new http.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 2, timeout: 60_000 }),
+    'https:': new https.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 2, timeout: 60_000 }),
+  };
+
+  agentFor(protocol: string): http.Agent | undefined {
+    return protocol === 'https:' || protocol === 'http:' ? this.agents[protocol] : undefined;
+  }
+
+  destroy(): void {
+    this.agents['http:'].destroy();
+    this.agents['https:'].destroy();
+  }
+}
+
+/** The collection's HTTP pools, made on first use. */
+export function httpPools(shared: SharedResources): HttpPools {
+  return shared.get(
+    'sdk/http-pools',
+    () => new HttpPools(),
+    (pools) => pools.destroy(),
+  );
+}
 
 /**
  * The body of a GET, as text, read up to `maxBodyBytes` (the request is aborted past it); network
@@ -31,7 +55,12 @@ const pools = {
  */
 export function httpGet(
   url: string,
-  options: { signal: AbortSignal; headers?: Record<string, string>; maxBodyBytes?: number },
+  options: {
+    signal: AbortSignal;
+    pools: HttpPools;
+    headers?: Record<string, string>;
+    maxBodyBytes?: number;
+  },
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
@@ -39,7 +68,7 @@ export function httpGet(
     const req = transport.get(
       target,
       {
-        agent: pools[target.protocol as keyof typeof pools],
+        agent: options.pools.agentFor(target.protocol),
         headers: { accept: 'application/json', ...options.headers },
         signal: options.signal,
       },

@@ -20,6 +20,7 @@ import { CollectorError } from './collector-error.ts';
 import type { MachineSnapshot } from './machine-snapshot.ts';
 import type { OpcuaConnectionConfig } from './opcua-config.ts';
 import { type OpcuaConnection, openOpcuaSession } from './opcua-session.ts';
+import { opcuaTrust } from './opcua-trust.ts';
 
 /** A machine log message received as an OPC UA event. */
 export interface OpcuaEvent {
@@ -79,6 +80,7 @@ export class OpcuaCollector implements Collector {
       pkiDir: this.ctx.pkiDir,
       // In the machine's own folder: a certificate pinned for one machine never passes for another.
       trustDir: join(this.ctx.dataDir, 'pki'),
+      trust: opcuaTrust(this.ctx.shared),
       applicationName: 'Echo edge agent',
       logger: this.ctx.logger,
       signal,

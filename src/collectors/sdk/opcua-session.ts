@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { OPCUACertificateManager } from 'node-opcua-certificate-manager';
@@ -15,7 +16,7 @@ import type { CollectorLogger } from './collector.ts';
 import { CollectorError } from './collector-error.ts';
 import { networkError } from './network-error.ts';
 import type { OpcuaSecurity } from './opcua-config.ts';
-import { machineTrustStore, trustOnly } from './opcua-trust.ts';
+import { type OpcuaTrust, trustOnly } from './opcua-trust.ts';
 
 export interface OpcuaSessionOptions {
   endpointUrl: string;
@@ -25,6 +26,8 @@ export interface OpcuaSessionOptions {
   pkiDir: string;
   /** This machine's trust folder: its pinned server certificate only. */
   trustDir: string;
+  /** The collection's certificate stores (`opcuaTrust(ctx.shared)`). */
+  trust: OpcuaTrust;
   applicationName: string;
   logger: CollectorLogger;
   signal: AbortSignal;
@@ -41,19 +44,18 @@ export interface OpcuaConnection {
 }
 
 /**
- * node-opcua prints to the console by itself (from the moment it is imported); its messages go to
- * the latest collector's pino logger at debug level instead, and nowhere before there is one.
+ * node-opcua prints to the console by itself, through process-wide hooks set when it is imported.
+ * Its messages go instead to the pino logger of the machine whose session produced them, at debug
+ * level: each session is opened inside `libraryLog.run(machine's logger)`, and the sockets and
+ * timers it creates carry that context, so a message lands in the right machine's log and nowhere
+ * when no machine's work caused it. No logger is kept in module state.
  */
-let libraryLogger: CollectorLogger | undefined;
+const libraryLog = new AsyncLocalStorage<CollectorLogger>();
 const librarySink = (...args: unknown[]) =>
-  libraryLogger?.debug({ lib: 'node-opcua' }, args.map(String).join(' '));
+  libraryLog.getStore()?.debug({ lib: 'node-opcua' }, args.map(String).join(' '));
 setDebugLogger(librarySink);
 setWarningLogger(librarySink);
 setErrorLogger(librarySink);
-
-function routeLibraryLogging(logger: CollectorLogger): void {
-  libraryLogger = logger;
-}
 
 export function fingerprintOf(der: Buffer): string {
   return createHash('sha256').update(der).digest('hex').toUpperCase().match(/../g)!.join(':');
@@ -67,12 +69,15 @@ export function fingerprintOf(der: Buffer): string {
  * folder (`trustDir`), then the secure channel and the session (user name and password, or
  * anonymous) are opened. Echo's own client certificate lives in `pkiDir`, made on first use.
  */
-export async function openOpcuaSession(options: OpcuaSessionOptions): Promise<OpcuaConnection> {
-  routeLibraryLogging(options.logger);
+export function openOpcuaSession(options: OpcuaSessionOptions): Promise<OpcuaConnection> {
+  return libraryLog.run(options.logger, () => openSession(options));
+}
+
+async function openSession(options: OpcuaSessionOptions): Promise<OpcuaConnection> {
   const { security, endpointUrl, signal } = options;
   const mode = MessageSecurityMode[security.mode];
   const policy = SecurityPolicy[security.policy];
-  const manager = await machineTrustStore(options.trustDir, options.pkiDir);
+  const manager = await options.trust.machineStore(options.trustDir, options.pkiDir);
   if (security.mode !== 'None') await trustServer(options, manager);
 
   const client = OPCUAClient.create({

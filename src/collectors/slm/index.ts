@@ -1,6 +1,6 @@
 import { defineCollector } from '../sdk/collector.ts';
 import { opcuaConnection } from '../sdk/opcua-config.ts';
-import { slmSpec } from './spec.ts';
+import { slmSpec } from './map.ts';
 
 /** SLM Solutions machines over OPC UA, with subscriptions. */
 export const slm = defineCollector({

@@ -6,7 +6,7 @@ import type {
   PollResult,
 } from '../sdk/collector.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
-import { httpGet } from '../sdk/http-json.ts';
+import { httpGet, httpPools } from '../sdk/http-json.ts';
 import type { StratasysConnection } from './config.ts';
 import { toSnapshot } from './map.ts';
 import { parseStreamReference, parseStreams, streamReference } from './protocol.ts';
@@ -119,6 +119,7 @@ export class StratasysCollector implements Collector {
     const url = `${this.base}${path}`;
     const { status, text } = await httpGet(url, {
       signal,
+      pools: httpPools(this.ctx.shared),
       headers: { accept: 'application/xml' },
       maxBodyBytes: this.ctx.limits.maxMessageBytes,
     });

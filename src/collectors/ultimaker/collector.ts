@@ -5,7 +5,7 @@ import type {
   MachineLogLine,
   PollResult,
 } from '../sdk/collector.ts';
-import { getJson, type HttpJsonOptions } from '../sdk/http-json.ts';
+import { getJson, type HttpJsonOptions, httpPools } from '../sdk/http-json.ts';
 import type { UltimakerConnection } from './config.ts';
 import { toSnapshot } from './map.ts';
 import { historyEventsDoc, printerDoc, printJobDoc, type SystemDoc, systemDoc } from './protocol.ts';
@@ -83,7 +83,7 @@ export class UltimakerCollector implements Collector {
 
   /** Every GET to the printer: aborted with the poll, its body bounded by the machine's limit. */
   private options(signal: AbortSignal): HttpJsonOptions {
-    return { signal, maxBodyBytes: this.ctx.limits.maxMessageBytes };
+    return { signal, pools: httpPools(this.ctx.shared), maxBodyBytes: this.ctx.limits.maxMessageBytes };
   }
 
   private newEvents(

@@ -1,6 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { ApiErrorCode } from '../../shared/errors.ts';
+import { BodyNotJson, BodyTooLarge, readJsonBody } from '../../shared/http/json-body.ts';
+
+/** The largest request body the local API reads. */
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /** An answer in words: the status, a stable code for scripts, and a message naming the fix. */
 export class ApiProblem extends Error {
@@ -46,17 +50,14 @@ export function pathSegment(raw: string): string {
 
 /** The JSON body, at most 1 MB, not validated yet (a route that picks its schema by the body). */
 export async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > 1024 * 1024) throw new ApiProblem(413, 'too_large', 'the request body is larger than 1 MB');
-    chunks.push(chunk as Buffer);
-  }
   try {
-    return chunks.length === 0 ? {} : JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new ApiProblem(400, 'invalid_json', 'the request body is not JSON');
+    return await readJsonBody(req, MAX_BODY_BYTES, { whenEmpty: {} });
+  } catch (error) {
+    if (error instanceof BodyTooLarge)
+      throw new ApiProblem(413, 'too_large', 'the request body is larger than 1 MB');
+    if (error instanceof BodyNotJson)
+      throw new ApiProblem(400, 'invalid_json', 'the request body is not JSON');
+    throw error;
   }
 }
 

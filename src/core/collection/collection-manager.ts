@@ -8,6 +8,7 @@ import type {
   ConnectionTest,
 } from '../../collectors/sdk/collector.ts';
 import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
+import { ResourceScope } from '../../collectors/sdk/shared-resources.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
 import { describeError } from '../../shared/errors.ts';
 import type { Clock } from '../clock.ts';
@@ -51,6 +52,8 @@ export class CollectionManager {
   private watching = false;
   /** Set by `stop`: a start still loading collector code then starts nothing. */
   private stopped = false;
+  /** Pools and certificate stores the machines share; closed when collection stops. */
+  private readonly shared = new ResourceScope();
 
   constructor(private readonly deps: CollectionDeps) {
     this.watchdog = new LoopWatchdog(deps.logger, DEFAULT_WATCHDOG, deps.sleep);
@@ -146,6 +149,11 @@ export class CollectionManager {
     this.runners.clear();
     this.histories.clear();
     this.running.clear();
+    await this.shared
+      .close()
+      .catch((error: unknown) =>
+        this.deps.logger.warn({ err: error }, 'a shared connection resource did not close'),
+      );
   }
 
   /**
@@ -277,6 +285,7 @@ export class CollectionManager {
       pkiDir: join(dataDir, 'pki'),
       notify,
       limits: { maxMessageBytes: Math.round(machine.max_message_mb * 1024 * 1024) },
+      shared: this.shared,
     };
   }
 }

@@ -1,15 +1,16 @@
-import { call } from '../api-client.ts';
+import type { SyncStatus } from '../../shared/api/index.ts';
+import { api } from '../api-client.ts';
 import { el, notice } from '../dom.ts';
 
 /** Sign in (password or LDAP, per the contract) and sign out; what Echo does while signed out. */
-export function accountView(token: string, auth: string): HTMLElement {
+export function accountView(token: string, auth: SyncStatus['auth']): HTMLElement {
   const section = el('section', { 'aria-labelledby': 'account-title' });
   const heading = el('h2', { id: 'account-title' }, 'Account');
 
   const signedIn = (message?: string) => {
     const signOut = el('button', { type: 'button' }, 'Sign out');
     signOut.addEventListener('click', async () => {
-      await call(token, 'DELETE', '/api/v1/session');
+      await api(token).call('signOut');
       signedOut();
     });
     section.replaceChildren(
@@ -48,10 +49,12 @@ export function accountView(token: string, auth: string): HTMLElement {
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       try {
-        await call(token, 'POST', '/api/v1/session', {
-          username: username.value,
-          password: password.value,
-          logon_type: ldap.checked ? 'ldap' : 'password',
+        await api(token).call('signIn', {
+          body: {
+            username: username.value,
+            password: password.value,
+            logon_type: ldap.checked ? 'ldap' : 'password',
+          },
         });
         signedIn('Signed in. The data kept while signed out is being sent now.');
       } catch (error) {
@@ -96,9 +99,7 @@ export function accountView(token: string, auth: string): HTMLElement {
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
       try {
-        await call(token, 'POST', '/api/v1/session', {
-          api_token: { uuid: uuid.value, secret: secret.value },
-        });
+        await api(token).call('signIn', { body: { api_token: { uuid: uuid.value, secret: secret.value } } });
         signedIn('Signed in with the API token. The data kept while signed out is being sent now.');
       } catch (error) {
         result.replaceChildren(notice(`Token not accepted: ${(error as Error).message}`, 'problem'));

@@ -1,5 +1,5 @@
-import type { ConnectionTest } from '../../shared/api/index.ts';
-import { api, call } from '../api-client.ts';
+import type { SerialPorts } from '../../shared/api/index.ts';
+import { api } from '../api-client.ts';
 import { el, notice } from '../dom.ts';
 import { type FieldSchema, fillFields, readFields, renderFields } from './schema-form.ts';
 
@@ -100,9 +100,8 @@ export async function addMachineView(
     testButton.disabled = true;
     try {
       // A password not yet stored goes in this request only.
-      const test = await call<ConnectionTest>(token, 'POST', '/api/v1/machines/test', {
-        machine: machine(),
-        ...(secret.value ? { password: secret.value } : {}),
+      const test = await api(token).call('testMachine', {
+        body: { machine: machine(), ...(secret.value ? { password: secret.value } : {}) },
       });
       const nodes: HTMLElement[] = [
         notice(
@@ -138,8 +137,8 @@ export async function addMachineView(
     saveButton.disabled = true;
     try {
       const body = { machine: machine(), ...(secret.value ? { password: secret.value } : {}) };
-      if (editing) await call(token, 'PUT', `/api/v1/machines/${encodeURIComponent(editing)}`, body);
-      else await call(token, 'POST', '/api/v1/machines', body);
+      if (editing) await api(token).call('updateMachine', { params: { name: editing }, body });
+      else await api(token).call('addMachine', { body });
       secret.value = '';
       result.replaceChildren(
         notice(
@@ -206,11 +205,9 @@ export async function addMachineView(
   } else section.append(el('p', {}, findButton), found, form);
 
   // Serial machines: the ports this PC has, offered as suggestions (or why the OS cannot list them).
-  const ports = await call<{ ports: Array<{ path: string }>; problem?: string }>(
-    token,
-    'GET',
-    '/api/v1/serial-ports',
-  ).catch(() => ({ ports: [], problem: undefined }));
+  const ports = await api(token)
+    .call('serialPorts')
+    .catch((): SerialPorts => ({ ports: [] }));
   const list = el(
     'datalist',
     { id: 'serial-ports' },

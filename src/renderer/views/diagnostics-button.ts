@@ -1,3 +1,4 @@
+import { api } from '../api-client.ts';
 import { el, notice } from '../dom.ts';
 
 /**
@@ -9,7 +10,7 @@ export function diagnosticsButton(token: string): HTMLElement {
   const button = el('button', { type: 'button' }, 'Export diagnostics');
   button.addEventListener('click', async () => {
     try {
-      const response = await fetch('/api/v1/diagnostics', { headers: { authorization: `Bearer ${token}` } });
+      const response = await api(token).open('diagnostics');
       if (!response.ok) throw new Error(`the agent answered ${response.status}`);
       const blob = await response.blob();
       const name =

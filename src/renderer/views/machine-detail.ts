@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import type { JobOutcome } from '../../shared/api/index.ts';
-import { api, call } from '../api-client.ts';
+import { api } from '../api-client.ts';
 import { LABEL, type MachineView, type SleepGap, stateOf } from '../dashboard.ts';
 import { dataTable, el, notice } from '../dom.ts';
 import type { GaugeHistory } from '../gauge-history.ts';
@@ -76,7 +76,7 @@ export class MachineDetailView {
       const remove = el('button', { type: 'button', class: 'secondary' }, 'Remove this machine');
       remove.addEventListener('click', async () => {
         if (!confirm(`Stop collecting ${this.name} and forget its settings?`)) return;
-        await call(this.token, 'DELETE', `/api/v1/machines/${encodeURIComponent(this.name)}`);
+        await api(this.token).call('removeMachine', { params: { name: this.name } });
         location.hash = '#/';
       });
       this.removable = el('p', {}, edit, ' ', remove);

@@ -1,5 +1,5 @@
-import type { SettingSource, SettingsDocument } from '../../shared/api/index.ts';
-import { api, call } from '../api-client.ts';
+import type { RouteResponse, Routes, SettingSource, SettingsDocument } from '../../shared/api/index.ts';
+import { api } from '../api-client.ts';
 import { el, notice } from '../dom.ts';
 import { type FieldSchema, fillFields, readFields, renderFields } from './schema-form.ts';
 
@@ -75,9 +75,9 @@ function editForm(token: string, settings: SettingsDocument, section: HTMLElemen
     result.replaceChildren(notice('Saving…', 'ok'));
     // One save at a time: a second click would reach a core that is restarting.
     saveButton.disabled = true;
-    let answer: { restarting: boolean };
+    let answer: RouteResponse<Routes['updateSettings']>;
     try {
-      answer = await call<{ restarting: boolean }>(token, 'PUT', '/api/v1/settings', patch);
+      answer = await api(token).call('updateSettings', { body: patch });
     } catch (error) {
       saveButton.disabled = false;
       result.replaceChildren(notice(`Not saved: ${(error as Error).message}`, 'problem'));

@@ -1,5 +1,5 @@
 import type { AgentStatus } from '../../shared/api/index.ts';
-import { api, call } from '../api-client.ts';
+import { api } from '../api-client.ts';
 import { el, notice, tableOf } from '../dom.ts';
 import type { SyncRate } from '../sync-rate.ts';
 import { diagnosticsButton } from './diagnostics-button.ts';
@@ -50,7 +50,7 @@ export async function syncView(
               dismiss.addEventListener('click', async () => {
                 dismiss.disabled = true;
                 try {
-                  await call(token, 'DELETE', `/api/v1/alerts/${a.id}`);
+                  await api(token).call('clearAlert', { params: { id: String(a.id) } });
                   result.replaceChildren(notice('Alert dismissed.', 'ok'));
                 } catch (error) {
                   dismiss.disabled = false;
@@ -78,9 +78,8 @@ export async function syncView(
     for (const d of dead) {
       const retry = el('button', { type: 'button' }, 'Retry');
       retry.addEventListener('click', async () => {
-        const { retried } = await call<{ retried: number }>(token, 'POST', '/api/v1/dead-letters/retry', {
-          kind: 'captures',
-          ids: [d.id],
+        const { retried } = await api(token).call('retryDeadLetters', {
+          body: { kind: 'captures', ids: [d.id] },
         });
         // The list first, then the notice: what the notice says is then what the screen shows.
         await load();
@@ -88,7 +87,7 @@ export async function syncView(
       });
       const discard = el('button', { type: 'button', class: 'secondary' }, 'Discard');
       discard.addEventListener('click', async () => {
-        await call(token, 'POST', '/api/v1/dead-letters/discard', { ids: [d.id] });
+        await api(token).call('discardDeadLetters', { body: { ids: [d.id] } });
         await load();
         result.replaceChildren(notice('Capture discarded.', 'ok'));
       });

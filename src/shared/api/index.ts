@@ -4,6 +4,7 @@
  */
 export * from './bodies.ts';
 export * from './client.ts';
+export * from './endpoints.ts';
 export * from './route-spec.ts';
 export * from './routes.ts';
 export * from './wire-machines.ts';

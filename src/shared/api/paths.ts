@@ -15,7 +15,7 @@ export function pathParts(path: string): PathPart[] {
 }
 
 /** The route's path with its parameters filled in (each one %-escaped but a rest parameter). */
-export function fillPath(spec: RouteSpec, params: Record<string, unknown> | undefined): string {
+export function fillPath(spec: Pick<RouteSpec, 'path'>, params: Record<string, unknown> | undefined): string {
   return pathParts(spec.path)
     .map((part) => {
       if ('text' in part) return part.text;

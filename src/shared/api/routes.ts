@@ -10,6 +10,7 @@ import {
   retryBodySchema,
   signInBodySchema,
 } from './bodies.ts';
+import { ENDPOINTS, type EndpointName } from './endpoints.ts';
 import { limitQuery, type RouteSpec, route, textQuery } from './route-spec.ts';
 import {
   collectorInfoSchema,
@@ -50,8 +51,7 @@ const machineErrors = ['invalid', 'secret_ref_not_allowed'] as const;
 
 export const ROUTES = {
   health: route({
-    method: 'GET',
-    path: '/healthz',
+    ...ENDPOINTS.health,
     summary: 'Liveness (no token).',
     auth: false,
     status: 200,
@@ -59,8 +59,7 @@ export const ROUTES = {
     errors: [],
   }),
   ready: route({
-    method: 'GET',
-    path: '/readyz',
+    ...ENDPOINTS.ready,
     summary: 'Readiness (no token): 503 while starting, stopping, or waiting for its store.',
     auth: false,
     status: 200,
@@ -68,8 +67,7 @@ export const ROUTES = {
     errors: [],
   }),
   openapi: route({
-    method: 'GET',
-    path: '/api/v1/openapi.json',
+    ...ENDPOINTS.openapi,
     summary: 'This document (no token).',
     auth: false,
     status: 200,
@@ -77,16 +75,14 @@ export const ROUTES = {
     errors: [],
   }),
   uiRoot: route({
-    method: 'GET',
-    path: '/',
+    ...ENDPOINTS.uiRoot,
     summary: 'Redirects to the operator UI.',
     auth: false,
     status: 302,
     errors: [],
   }),
   uiAsset: route({
-    method: 'GET',
-    path: '/ui/{asset*}',
+    ...ENDPOINTS.uiAsset,
     summary: 'The operator UI’s files (public: they hold no data), with a strict CSP.',
     auth: false,
     params: z.object({ asset: z.string() }),
@@ -95,8 +91,7 @@ export const ROUTES = {
     errors: ['not_found', 'ui_unavailable'],
   }),
   events: route({
-    method: 'GET',
-    path: '/api/v1/events',
+    ...ENDPOINTS.events,
     summary:
       'Server-sent events: `event: status` (the /api/v1/status document) at once and every second; with ?deltas=1, `event: delta` ({…status without machines, seen: [name, lastSeenAt][], changed: MachineSummary[]}) after the first.',
     auth: true,
@@ -106,8 +101,7 @@ export const ROUTES = {
     errors: [],
   }),
   metrics: route({
-    method: 'GET',
-    path: '/metrics',
+    ...ENDPOINTS.metrics,
     summary: 'Prometheus metrics (text exposition).',
     auth: true,
     status: 200,
@@ -115,8 +109,7 @@ export const ROUTES = {
     errors: [],
   }),
   status: route({
-    method: 'GET',
-    path: '/api/v1/status',
+    ...ENDPOINTS.status,
     summary: 'Agent status.',
     auth: true,
     status: 200,
@@ -124,8 +117,7 @@ export const ROUTES = {
     errors: [],
   }),
   machines: route({
-    method: 'GET',
-    path: '/api/v1/machines',
+    ...ENDPOINTS.machines,
     summary: 'Machines with state and backlog.',
     auth: true,
     status: 200,
@@ -133,8 +125,7 @@ export const ROUTES = {
     errors: [],
   }),
   collectors: route({
-    method: 'GET',
-    path: '/api/v1/collectors',
+    ...ENDPOINTS.collectors,
     summary: 'The collectors (vendors) this agent has.',
     auth: true,
     status: 200,
@@ -142,8 +133,7 @@ export const ROUTES = {
     errors: [],
   }),
   testMachine: route({
-    method: 'POST',
-    path: '/api/v1/machines/test',
+    ...ENDPOINTS.testMachine,
     summary:
       'Test a machine configuration without saving it: a machines[] entry, or {machine, password} from the wizard.',
     auth: true,
@@ -154,8 +144,7 @@ export const ROUTES = {
     errors: machineErrors,
   }),
   addMachine: route({
-    method: 'POST',
-    path: '/api/v1/machines',
+    ...ENDPOINTS.addMachine,
     summary:
       'Add a machine: {machine, password?}; kept in machines.local.json, the password in the secret store.',
     auth: true,
@@ -165,8 +154,7 @@ export const ROUTES = {
     errors: machineErrors,
   }),
   machineCaptures: route({
-    method: 'GET',
-    path: '/api/v1/machines/{name}/captures',
+    ...ENDPOINTS.machineCaptures,
     summary: 'The machine’s recent captures and their sync state (?limit=, no content).',
     auth: true,
     params: machineName,
@@ -176,8 +164,7 @@ export const ROUTES = {
     errors: [],
   }),
   machineJobs: route({
-    method: 'GET',
-    path: '/api/v1/machines/{name}/jobs',
+    ...ENDPOINTS.machineJobs,
     summary: 'The machine’s jobs, newest first: seen running by Echo or reported by the machine (?limit=).',
     auth: true,
     params: machineName,
@@ -187,8 +174,7 @@ export const ROUTES = {
     errors: [],
   }),
   clearAlert: route({
-    method: 'DELETE',
-    path: '/api/v1/alerts/{id}',
+    ...ENDPOINTS.clearAlert,
     summary: 'Dismiss an alert (a quarantine…): it leaves status and the UI, and stays in the store.',
     auth: true,
     params: alertId,
@@ -196,8 +182,7 @@ export const ROUTES = {
     errors: ['not_found'],
   }),
   machine: route({
-    method: 'GET',
-    path: '/api/v1/machines/{name}',
+    ...ENDPOINTS.machine,
     summary: 'Where the machine is defined, and its definition when it was added in the app.',
     auth: true,
     params: machineName,
@@ -206,8 +191,7 @@ export const ROUTES = {
     errors: ['not_found'],
   }),
   updateMachine: route({
-    method: 'PUT',
-    path: '/api/v1/machines/{name}',
+    ...ENDPOINTS.updateMachine,
     summary: 'Change a machine added in the app: {machine, password?} (no password keeps the stored one).',
     auth: true,
     params: machineName,
@@ -217,8 +201,7 @@ export const ROUTES = {
     errors: [...machineErrors, 'not_found', 'not_editable_here'],
   }),
   removeMachine: route({
-    method: 'DELETE',
-    path: '/api/v1/machines/{name}',
+    ...ENDPOINTS.removeMachine,
     summary: 'Remove a machine added in the app.',
     auth: true,
     params: machineName,
@@ -226,8 +209,7 @@ export const ROUTES = {
     errors: ['not_found'],
   }),
   settings: route({
-    method: 'GET',
-    path: '/api/v1/settings',
+    ...ENDPOINTS.settings,
     summary:
       'The settings in effect (no secrets), and `editable`: the JSON Schema, values and sources (app, environment, config) of what PUT may change.',
     auth: true,
@@ -236,8 +218,7 @@ export const ROUTES = {
     errors: [],
   }),
   updateSettings: route({
-    method: 'PUT',
-    path: '/api/v1/settings',
+    ...ENDPOINTS.updateSettings,
     summary:
       'Change settings; null resets one to the config file. Kept in settings.local.json; the core restarts on the same address and token.',
     auth: true,
@@ -250,8 +231,7 @@ export const ROUTES = {
     errors: ['invalid'],
   }),
   collection: route({
-    method: 'PUT',
-    path: '/api/v1/collection',
+    ...ENDPOINTS.collection,
     summary: 'Pause or resume collection: {"paused": true|false} (kept across restarts).',
     auth: true,
     body: collectionBodySchema,
@@ -260,8 +240,7 @@ export const ROUTES = {
     errors: [],
   }),
   diagnostics: route({
-    method: 'GET',
-    path: '/api/v1/diagnostics',
+    ...ENDPOINTS.diagnostics,
     summary: 'A zip for support: status, machines, logs, the configuration without secrets.',
     auth: true,
     status: 200,
@@ -269,8 +248,7 @@ export const ROUTES = {
     errors: [],
   }),
   serialPorts: route({
-    method: 'GET',
-    path: '/api/v1/serial-ports',
+    ...ENDPOINTS.serialPorts,
     summary: 'Serial ports of this PC, or {problem} where the OS cannot list them.',
     auth: true,
     status: 200,
@@ -278,8 +256,7 @@ export const ROUTES = {
     errors: [],
   }),
   discover: route({
-    method: 'POST',
-    path: '/api/v1/discover',
+    ...ENDPOINTS.discover,
     summary: 'Look for machines on the local network for {"seconds": 1–30} (default 5).',
     auth: true,
     body: discoverBodySchema,
@@ -288,8 +265,7 @@ export const ROUTES = {
     errors: [],
   }),
   backlog: route({
-    method: 'GET',
-    path: '/api/v1/backlog',
+    ...ENDPOINTS.backlog,
     summary: 'Queue counts per kind and state.',
     auth: true,
     status: 200,
@@ -297,8 +273,7 @@ export const ROUTES = {
     errors: [],
   }),
   logs: route({
-    method: 'GET',
-    path: '/api/v1/logs',
+    ...ENDPOINTS.logs,
     summary: 'Recent log entries, newest first.',
     auth: true,
     query: z.object({
@@ -312,8 +287,7 @@ export const ROUTES = {
     errors: [],
   }),
   deadLetters: route({
-    method: 'GET',
-    path: '/api/v1/dead-letters',
+    ...ENDPOINTS.deadLetters,
     summary: 'Dead-lettered captures.',
     auth: true,
     status: 200,
@@ -321,8 +295,7 @@ export const ROUTES = {
     errors: [],
   }),
   retryDeadLetters: route({
-    method: 'POST',
-    path: '/api/v1/dead-letters/retry',
+    ...ENDPOINTS.retryDeadLetters,
     summary: 'Put dead-lettered records back in the queue: {kind: "captures"|"logs", ids?: number[]}.',
     auth: true,
     body: retryBodySchema,
@@ -331,8 +304,7 @@ export const ROUTES = {
     errors: [],
   }),
   discardDeadLetters: route({
-    method: 'POST',
-    path: '/api/v1/dead-letters/discard',
+    ...ENDPOINTS.discardDeadLetters,
     summary: 'Delete dead-lettered captures: {ids: number[]}.',
     auth: true,
     body: discardBodySchema,
@@ -341,8 +313,7 @@ export const ROUTES = {
     errors: [],
   }),
   signIn: route({
-    method: 'POST',
-    path: '/api/v1/session',
+    ...ENDPOINTS.signIn,
     summary:
       'Sign in: {username, password, logon_type: "password"|"ldap"}, or {api_token: {uuid, secret}} (checked with the cloud); stores an api token.',
     auth: true,
@@ -353,14 +324,13 @@ export const ROUTES = {
     errors: ['sign_in_refused', 'sign_in_failed'],
   }),
   signOut: route({
-    method: 'DELETE',
-    path: '/api/v1/session',
+    ...ENDPOINTS.signOut,
     summary: 'Sign out (forget the stored token).',
     auth: true,
     status: 204,
     errors: [],
   }),
-} satisfies Record<string, RouteSpec>;
+} satisfies Record<EndpointName, RouteSpec>;
 
 export type Routes = typeof ROUTES;
 export type RouteName = keyof Routes;

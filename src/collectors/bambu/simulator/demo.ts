@@ -2,7 +2,7 @@ import { type DemoMachines, loopJobs } from '../../sdk/simulator/demo.ts';
 import { BambuSimulator } from './bambu-simulator.ts';
 
 /** A Bambu X1 Carbon printing in a loop; its access code is handed over in the environment. */
-export async function startBambuDemo(): Promise<DemoMachines> {
+export async function startDemo(): Promise<DemoMachines> {
   const sim = await BambuSimulator.start({ speed: 10 });
   process.env.ECHO_DEMO_BAMBU_ACCESS_CODE = sim.accessCode;
   const stop = loopJobs(

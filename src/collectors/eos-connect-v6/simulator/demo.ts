@@ -2,7 +2,7 @@ import { type DemoMachines, loopJobs } from '../../sdk/simulator/demo.ts';
 import { EosConnectSimulator } from './eos-connect-simulator.ts';
 
 /** An EOS M 290 with EOSCONNECT v6: 500 past jobs to backfill, then a build every few minutes. */
-export async function startEosConnectDemo(): Promise<DemoMachines> {
+export async function startDemo(): Promise<DemoMachines> {
   const sim = await EosConnectSimulator.start({ history: 500, layersPerSecond: 8 });
   process.env.ECHO_DEMO_EOS_PASSWORD = sim.password;
   const stop = loopJobs(

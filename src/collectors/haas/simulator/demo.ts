@@ -6,7 +6,7 @@ import { HaasSimulator } from './haas-simulator.ts';
  * A Haas VF-2 cutting a part every 40 s: on a socat serial pair when socat is installed (the real
  * RS-232 path), else on its TCP Q-command port.
  */
-export async function startHaasDemo(): Promise<DemoMachines> {
+export async function startDemo(): Promise<DemoMachines> {
   const sim = new HaasSimulator();
   let pty: PtyPair | undefined;
   let connection: Record<string, unknown>;

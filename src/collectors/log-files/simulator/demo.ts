@@ -5,7 +5,7 @@ import { DEMO_JOBS, type DemoMachines } from '../../sdk/simulator/demo.ts';
 import { LogFolderSimulator } from './log-folder-simulator.ts';
 
 /** An EOS M 290 writing its machine log to a folder: a build of 60 layers every two minutes. */
-export async function startLogFilesDemo(): Promise<DemoMachines> {
+export async function startDemo(): Promise<DemoMachines> {
   const root = mkdtempSync(join(tmpdir(), 'echo-demo-eos-'));
   const sim = new LogFolderSimulator(join(root, 'logs'), 'eos', 'machine.log', 'latin1');
   let build = 0;

@@ -2,7 +2,7 @@ import { DEMO_JOBS, type DemoMachines } from '../../sdk/simulator/demo.ts';
 import { SlmSimulator } from './slm-simulator.ts';
 
 /** An SLM 280 on OPC UA, a 1,200-layer build every few minutes. */
-export async function startSlmDemo(): Promise<DemoMachines> {
+export async function startDemo(): Promise<DemoMachines> {
   const sim = await SlmSimulator.start({ layersPerSecond: 8 });
   let n = 1;
   sim.build.start(`${DEMO_JOBS[0]}.slm`, 1200);

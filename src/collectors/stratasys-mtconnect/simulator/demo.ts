@@ -2,7 +2,7 @@ import { type DemoMachines, loopJobs } from '../../sdk/simulator/demo.ts';
 import { MtconnectSimulator } from './mtconnect-simulator.ts';
 
 /** A Stratasys F370 behind its MTConnect agent, a part every minute, history every 30 s. */
-export async function startStratasysDemo(): Promise<DemoMachines> {
+export async function startDemo(): Promise<DemoMachines> {
   const sim = await MtconnectSimulator.start({ bufferSize: 8192 });
   const stop = loopJobs(
     () => sim.busy,

@@ -2,7 +2,7 @@ import { type DemoMachines, loopJobs } from '../../sdk/simulator/demo.ts';
 import { UltimakerSimulator } from './ultimaker-simulator.ts';
 
 /** Two Ultimaker S5s printing in a loop, ten times faster than life. */
-export async function startUltimakerDemo(): Promise<DemoMachines> {
+export async function startDemo(): Promise<DemoMachines> {
   const closers: Array<() => Promise<void>> = [];
   const machines: DemoMachines['machines'] = [];
   for (const [i, name] of ['ultimaker-s5-a', 'ultimaker-s5-b'].entries()) {

@@ -1,0 +1,190 @@
+import { CollectorRegistry } from '../collectors/sdk/registry.ts';
+import type { MachineConfig } from '../shared/config/schema.ts';
+import { type AgentFoundation, closeFoundation, openFoundation } from './agent-foundation.ts';
+import type { AgentOptions } from './agent-options.ts';
+import { AgentSink } from './agent-sink.ts';
+import { type Clock, wallClock } from './clock.ts';
+import { CloudAccount } from './cloud/account.ts';
+import { AppMachines } from './collection/app-machines.ts';
+import { followCloudMachines, readCloudMachines } from './collection/cloud-machines.ts';
+import { CollectionManager } from './collection/collection-manager.ts';
+import { JobHistoryFeed } from './collection/job-history-feed.ts';
+import { migrateMachineSecretNames } from './collection/machine-secret-migration.ts';
+import { localMachinesFile, MachineSet } from './collection/machine-set.ts';
+import { assertValidMachines } from './collection/validate-machines.ts';
+import { AppSettings } from './config/app-settings.ts';
+import type { ResolvedConfig } from './config/load.ts';
+import { HostTime } from './host/host-time.ts';
+import type { AgentLogging, Logger } from './logging/create-logger.ts';
+import type { SecretStore } from './secrets/secret-store.ts';
+import type { Store } from './store/store.ts';
+import { SyncEngine } from './sync/sync-engine.ts';
+
+/** Every part of one agent core, wired to each other; the facade (Agent) and its lifecycle use them. */
+export interface AgentParts {
+  config: ResolvedConfig;
+  clock: Clock;
+  collectors: CollectorRegistry;
+  secrets: SecretStore;
+  logging: AgentLogging;
+  logger: Logger;
+  store: Store;
+  jobHistory: JobHistoryFeed;
+  appSettings: AppSettings;
+  /** The machines run here: config file, operator UI, cloud. */
+  machineSet: MachineSet;
+  appMachines: AppMachines;
+  /** Clock jumps and sleeps of the host (docs/architecture.md, "Time"). */
+  hostTime: HostTime;
+  sync: SyncEngine;
+  /** Where collection writes, and whether it runs (see AgentSink). */
+  sink: AgentSink;
+  account: CloudAccount;
+  /** Undefined when the agent runs without collectors (it only stores what it is handed). */
+  collection: CollectionManager | undefined;
+  /** Set by the facade when it starts stopping: the sink refuses new records from then on. */
+  stopping: { now: boolean };
+  /** The cloud's machine list followed until `signal` aborts (only with `machines_from_cloud`). */
+  followCloudMachines(signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * The composition root of the core: opens the foundation (data folder, secrets, log, store), then
+ * builds each part with what it needs. The parts refer to each other only through the callbacks
+ * given here, so this is the one place that shows how the core hangs together. Whatever fails
+ * closes the store and the log: a core that waits for its store builds again, and must not leak a
+ * file each time.
+ */
+export function wireAgent(options: AgentOptions): AgentParts {
+  const { config } = options;
+  const collectors = options.collectors ?? new CollectorRegistry();
+  if (options.collectors) assertValidMachines(config.machines, options.collectors, config.source);
+  const clock = options.clock ?? wallClock;
+  const foundation = openFoundation(config, {
+    clock,
+    stdoutLogs: options.stdoutLogs ?? false,
+    ...(options.secrets ? { secrets: options.secrets } : {}),
+  });
+  try {
+    return wireOnFoundation(options, foundation, collectors, clock);
+  } catch (error) {
+    closeFoundation(foundation);
+    throw error;
+  }
+}
+
+function wireOnFoundation(
+  options: AgentOptions,
+  foundation: AgentFoundation,
+  collectors: CollectorRegistry,
+  clock: Clock,
+): AgentParts {
+  const { config } = options;
+  const { secrets, logging, store } = foundation;
+  const logger = logging.logger;
+  const stopping = { now: false };
+  // Parts made later (collection, sync, sink) are reached through these closures, never before
+  // the wiring ends: every callback below runs after start.
+  let collection: CollectionManager | undefined;
+  const allMachines = (): MachineConfig[] => machineSet.all();
+
+  const jobHistory = new JobHistoryFeed(store.jobs, logger);
+  const appSettings = new AppSettings(config, logger, options.onRestart);
+  // Before the list is read: it keeps only a machine's own secret-store entry as its reference.
+  migrateMachineSecretNames(localMachinesFile(config.data_dir), secrets, config.machines, logger);
+  const machineSet = new MachineSet(
+    config.machines,
+    config.data_dir,
+    store.stats,
+    options.collectors,
+    logger,
+    config.cloud.machines_from_cloud,
+  );
+  const appMachines = new AppMachines({
+    machineSet,
+    collectors,
+    secrets,
+    logger,
+    apply: async () => collection?.reconcile(allMachines()),
+    removed: (name) => jobHistory.forget(name, clock.now()),
+  });
+  const sync: SyncEngine = new SyncEngine({
+    config,
+    store,
+    secrets,
+    clock,
+    logger: logger.child({ component: 'sync' }),
+    modelerFor: (machine) => machineSet.get(machine)?.modeler,
+    machineNames: () => allMachines().map((m) => m.name),
+    onEnabledChange: (enabled) => {
+      sink.enabledByCloud = enabled;
+    },
+  });
+  const hostTime = new HostTime({
+    clock,
+    logger: logger.child({ component: 'host' }),
+    stats: store.stats,
+    asleepAfterMs: config.intervals.asleep_after * 1000,
+    resumed: (gap) => {
+      collection?.resume();
+      sync.resumed(gap.unseenMs);
+    },
+  });
+  const sink: AgentSink = new AgentSink({
+    store,
+    sync,
+    jobHistory,
+    machineSet,
+    logger,
+    stopping: () => stopping.now,
+  });
+  const account = new CloudAccount(config, secrets, logger, () => sync.credentialsChanged());
+  collection = options.collectors
+    ? new CollectionManager({
+        registry: options.collectors,
+        sink,
+        clock,
+        logger: logger.child({ component: 'collection' }),
+        stats: store.stats,
+        secrets,
+        dataDir: config.data_dir,
+        sleep: hostTime.witness,
+      })
+    : undefined;
+
+  const followCloud = (signal: AbortSignal): Promise<void> =>
+    followCloudMachines({
+      signal,
+      clock,
+      intervalMs: config.intervals.machines_refresh * 1000,
+      registered: () => sync.registered,
+      read: () => readCloudMachines(sync.client, collectors, secrets, machineSet.managedHere(), logger),
+      apply: async (machines) => {
+        if (!machineSet.setCloud(machines)) return;
+        logger.info({ machines: machines.map((m) => m.name) }, 'machines from the cloud');
+        await collection?.reconcile(allMachines());
+      },
+      logger,
+    });
+
+  return {
+    config,
+    clock,
+    collectors,
+    secrets,
+    logging,
+    logger,
+    store,
+    jobHistory,
+    appSettings,
+    machineSet,
+    appMachines,
+    hostTime,
+    sync,
+    sink,
+    account,
+    collection,
+    stopping,
+    followCloudMachines: followCloud,
+  };
+}
