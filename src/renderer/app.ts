@@ -1,9 +1,9 @@
-import type { AgentStatus } from '../shared/api/index.ts';
+import type { AgentStatus, StatusDeltaOf } from '../shared/api/index.ts';
 import { followEvents, takeToken } from './api-client.ts';
 import { ago, type MachineView, stateOf } from './dashboard.ts';
 import { notice } from './dom.ts';
 import { GaugeHistory } from './gauge-history.ts';
-import { mergeDelta, type StatusDelta } from './status-stream.ts';
+import { mergeDelta } from './status-stream.ts';
 import { SyncRate } from './sync-rate.ts';
 import { accountView } from './views/account.ts';
 import { addMachineView } from './views/add-machine.ts';
@@ -120,7 +120,7 @@ function start(): void {
       if (first) performance.mark('echo:first-status');
       latest =
         type === 'delta' && latest
-          ? mergeDelta(latest, data as StatusDelta<StatusEvent, MachineView>)
+          ? mergeDelta(latest, data as StatusDeltaOf<StatusEvent, MachineView>)
           : (data as StatusEvent);
       $('agent').textContent = summary(latest);
       showStoreCondition(latest);

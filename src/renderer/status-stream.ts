@@ -1,14 +1,10 @@
+import type { StatusDeltaOf } from '../shared/api/index.ts';
+
 /** What the UI needs of a machine to merge deltas: its name and when it was last heard. */
 interface Named {
   name: string;
   live?: { lastSeenAt?: string } | undefined;
 }
-
-/** `event: delta` of the event stream (see src/core/api/status-deltas.ts). */
-export type StatusDelta<S extends { machines: M[] }, M extends Named> = Omit<S, 'machines'> & {
-  seen: Array<[string, string | null]>;
-  changed: M[];
-};
 
 /**
  * The full status from the previous one and a delta: changed machines are replaced, the others
@@ -17,7 +13,7 @@ export type StatusDelta<S extends { machines: M[] }, M extends Named> = Omit<S, 
  */
 export function mergeDelta<S extends { machines: M[] }, M extends Named>(
   previous: S,
-  delta: StatusDelta<S, M>,
+  delta: StatusDeltaOf<S, M>,
 ): S {
   const changed = new Map(delta.changed.map((m) => [m.name, m]));
   const before = new Map(previous.machines.map((m) => [m.name, m]));

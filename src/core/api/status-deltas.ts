@@ -1,15 +1,5 @@
+import type { StatusDelta } from '../../shared/api/index.ts';
 import type { AgentStatus, MachineSummary } from './agent-port.ts';
-
-/**
- * `event: delta` of `GET /api/v1/events?deltas=1`: the status without the full machine list.
- * `seen` names every machine, in order, with when it was last heard (which changes every poll;
- * pairs, not an object: an object would put names like "42" first);
- * `changed` holds the machines whose anything else changed since the previous event.
- */
-export interface StatusDelta extends Omit<AgentStatus, 'machines'> {
-  seen: Array<[name: string, lastSeenAt: string | null]>;
-  changed: MachineSummary[];
-}
 
 /** What a status event carries of a machine besides its poll bookkeeping (not shown anywhere). */
 function comparable(machine: MachineSummary): string {

@@ -167,3 +167,18 @@ export const agentStatusSchema = z.object({
   asleep: z.array(sleepGapSchema).optional(),
 });
 export type AgentStatus = z.infer<typeof agentStatusSchema>;
+
+/**
+ * `event: delta` of `GET /api/v1/events?deltas=1`: the status without the full machine list.
+ * `seen` names every machine, in order, with when it was last heard (which changes every poll;
+ * pairs, not an object: an object would put names like "42" first); `changed` holds the machines
+ * whose anything else changed since the previous event. Generic over the status and machine
+ * shapes so that the UI can merge it into the views it keeps.
+ */
+export type StatusDeltaOf<S extends { machines: M[] }, M> = Omit<S, 'machines'> & {
+  seen: Array<[name: string, lastSeenAt: string | null]>;
+  changed: M[];
+};
+
+/** The delta event as the core sends it. */
+export type StatusDelta = StatusDeltaOf<AgentStatus, MachineSummary>;
