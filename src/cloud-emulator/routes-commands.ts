@@ -6,7 +6,8 @@ import { commandUpdate } from './schemas.ts';
 import type { CommandRecord } from './state.ts';
 
 const UUID = '([0-9a-f-]{36})';
-const ALLOWED: Record<string, string[]> = { new: ['processing', 'error'], processing: ['complete', 'error'] };
+/** The contract's lifecycle: the only legal first report is `processing`, then `complete` or `error`. */
+const ALLOWED: Record<string, string[]> = { new: ['processing'], processing: ['complete', 'error'] };
 
 /** Open event streams; a new command is pushed to each (`nautilus.command` topic). */
 export const eventStreams = new WeakMap<object, Set<ServerResponse>>();
@@ -52,6 +53,7 @@ export const commandRoutes: Route[] = [
         throw new HttpReply(409, 'invalid-transition', 'The requested status transformation is not allowed.');
       }
       Object.assign(command, body, { updated: new Date().toISOString() });
+      state.commandReports.push({ uuid: command.uuid, status: body.status });
       sendEmpty(res, 204);
     },
   },
@@ -59,6 +61,13 @@ export const commandRoutes: Route[] = [
     method: 'GET',
     pattern: /^\/events\/commands$/,
     handle({ req, res, state }) {
+      if (!(req.headers.accept ?? '').includes('text/event-stream')) {
+        throw new HttpReply(
+          406,
+          'not-acceptable',
+          'The events stream answers Accept: text/event-stream only.',
+        );
+      }
       res.writeHead(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache',

@@ -87,6 +87,8 @@ export const commandCreate = z.strictObject({
   machine_job_file: uri.optional(),
   printing_preset: z.string().optional(),
   run: uri.optional(),
+  /** false: listed for the poll only, not pushed on the events stream (tests the poll path). */
+  push: z.boolean().optional(),
 });
 
 /** Fault plan, settable at start (`--faults`) or at run time (`POST /_emulator/faults`). */

@@ -7,7 +7,7 @@ import { commandRoutes, publishCommand, streamsFor } from './routes-commands.ts'
 import { dataRoutes } from './routes-data.ts';
 import { identityRoutes } from './routes-identity.ts';
 import { commandCreate, type FaultPlan, faultPlan } from './schemas.ts';
-import { EmulatorState } from './state.ts';
+import { type CommandRecord, EmulatorState } from './state.ts';
 
 export interface EmulatorOptions {
   port?: number;
@@ -32,6 +32,14 @@ export interface CloudEmulator {
   readonly state: EmulatorState;
   faults: FaultPlan;
   setFaults(plan: Partial<FaultPlan>): Promise<void>;
+  /**
+   * Creates a `new` command as the MES does, and pushes it on the open events streams unless
+   * `push` is false (then only the poll finds it).
+   */
+  sendCommand(
+    fields: Record<string, unknown> & { type: string; modeler: string },
+    options?: { push?: boolean },
+  ): CommandRecord;
   close(): Promise<void>;
 }
 
@@ -142,9 +150,8 @@ export async function startCloudEmulator(options: EmulatorOptions = {}): Promise
       return sendJson(res, 201, state.addModeler({ name: body.name, ...(type ? { type: type.uri } : {}) }));
     }
     if (req.method === 'POST' && path === '/_emulator/commands') {
-      const command = state.addCommand(await readJson(req, commandCreate));
-      publishCommand(state, command);
-      return sendJson(res, 201, command);
+      const { push, ...fields } = await readJson(req, commandCreate);
+      return sendJson(res, 201, emulator.sendCommand(fields, { push: push ?? true }));
     }
     const enabled = /^\/_emulator\/ecco\/([0-9a-f-]{36})\/enabled$/.exec(path);
     if (req.method === 'PUT' && enabled) {
@@ -164,6 +171,11 @@ export async function startCloudEmulator(options: EmulatorOptions = {}): Promise
     url,
     port,
     state,
+    sendCommand(fields, options = {}) {
+      const command = state.addCommand(fields);
+      if (options.push !== false) publishCommand(state, command);
+      return command;
+    },
     get faults() {
       return faults;
     },

@@ -61,6 +61,8 @@ export class EmulatorState {
   readonly captures = new Map<string, CaptureRecord>();
   readonly capturesByEchoId = new Map<string, CaptureRecord>();
   readonly commands = new Map<string, CommandRecord>();
+  /** Every accepted status report of a command, in order (tests: reported once, processing first). */
+  readonly commandReports: Array<{ uuid: string; status: string }> = [];
   readonly requests: RequestRecord[] = [];
   duplicateCapturePosts = 0;
   /** False: `workstation_name` is dropped on `POST /ecco/` and not filtered on (EmulatorOptions). */

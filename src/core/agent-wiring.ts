@@ -5,6 +5,7 @@ import type { AgentOptions } from './agent-options.ts';
 import { AgentSink } from './agent-sink.ts';
 import { type Clock, wallClock } from './clock.ts';
 import { CloudAccount } from './cloud/account.ts';
+import { modelerReply } from './cloud/replies.ts';
 import { AppMachines } from './collection/app-machines.ts';
 import { followCloudMachines, readCloudMachines } from './collection/cloud-machines.ts';
 import { CollectionManager } from './collection/collection-manager.ts';
@@ -12,6 +13,8 @@ import { JobHistoryFeed } from './collection/job-history-feed.ts';
 import { migrateMachineSecretNames } from './collection/machine-secret-migration.ts';
 import { localMachinesFile, MachineSet } from './collection/machine-set.ts';
 import { assertValidMachines } from './collection/validate-machines.ts';
+import { collectionExecutor } from './commands/collection-executor.ts';
+import { CommandEngine } from './commands/command-engine.ts';
 import { AppSettings } from './config/app-settings.ts';
 import type { ResolvedConfig } from './config/load.ts';
 import { HostTime } from './host/host-time.ts';
@@ -42,6 +45,8 @@ export interface AgentParts {
   account: CloudAccount;
   /** Undefined when the agent runs without collectors (it only stores what it is handed). */
   collection: CollectionManager | undefined;
+  /** Remote commands from the cloud (undefined without collectors: nothing to run them on). */
+  commands: CommandEngine | undefined;
   /** Set by the facade when it starts stopping: the sink refuses new records from then on. */
   stopping: { now: boolean };
   /** The cloud's machine list followed until `signal` aborts (only with `machines_from_cloud`). */
@@ -152,6 +157,28 @@ function wireOnFoundation(
       })
     : undefined;
 
+  const commands = collection
+    ? new CommandEngine({
+        ctx: sync.context,
+        active: () => sync.isActive(),
+        targets: () =>
+          allMachines().flatMap((m) =>
+            m.enabled && m.modeler ? [{ machine: m.name, modeler: m.modeler }] : [],
+          ),
+        executor: collectionExecutor({
+          collection,
+          registry: collectors,
+          machine: (name) => machineSet.get(name),
+          cloudSerial: async (name) => {
+            const modeler = machineSet.get(name)?.modeler;
+            if (!modeler) return undefined;
+            const reply = await sync.client.json({ method: 'GET', url: modeler }, modelerReply);
+            return reply.serial_number ?? undefined;
+          },
+        }),
+      })
+    : undefined;
+
   const followCloud = (signal: AbortSignal): Promise<void> =>
     followCloudMachines({
       signal,
@@ -184,6 +211,7 @@ function wireOnFoundation(
     sink,
     account,
     collection,
+    commands,
     stopping,
     followCloudMachines: followCloud,
   };

@@ -7,7 +7,7 @@ import type { AgentOptions } from './agent-options.ts';
 import type { AgentSink } from './agent-sink.ts';
 import { activeAlerts, collectionState, machineSummaries } from './agent-status.ts';
 import { type AgentParts, wireAgent } from './agent-wiring.ts';
-import type { AgentPort, AgentStatus, DeadLetter, MachineSummary } from './api/agent-port.ts';
+import type { AgentPort, AgentStatus, CommandRecord, DeadLetter, MachineSummary } from './api/agent-port.ts';
 import { diagnosticsZip, settingsInEffect } from './api/diagnostics.ts';
 import { LocalApi } from './api/local-api.ts';
 import type { MachineInput } from './collection/app-machines.ts';
@@ -107,6 +107,8 @@ export class Agent implements AgentPort {
     }
     agent.sync.start();
     await agent.collection?.start(agent.allMachines());
+    // After the machines started: a command received at once finds its machine running.
+    agent.parts.commands?.start();
     if (agent.collection && options.config.cloud.machines_from_cloud) {
       agent.cloudMachinesLoop = agent.parts.followCloudMachines(agent.maintenance.signal);
     }
@@ -234,6 +236,22 @@ export class Agent implements AgentPort {
     return this.store.logs.recent(filter);
   }
 
+  commands(filter: { machine?: string; limit: number }): CommandRecord[] {
+    return this.store.commands.recent(filter).map((c) => ({
+      id: c.id,
+      uri: c.uri,
+      type: c.type,
+      machine: c.machine,
+      via: c.via,
+      state: c.state,
+      ...(c.reason !== undefined ? { reason: c.reason } : {}),
+      ...(c.response !== undefined ? { response: c.response } : {}),
+      ...(c.reported !== undefined ? { reported: c.reported } : {}),
+      receivedAt: new Date(c.receivedAt).toISOString(),
+      updatedAt: new Date(c.updatedAt).toISOString(),
+    }));
+  }
+
   deadLetters(limit: number): DeadLetter[] {
     return this.store.captures.listDead(limit);
   }
@@ -283,6 +301,8 @@ export class Agent implements AgentPort {
     // Machines stop first, so that their last records are in the store before sync drains.
     await Promise.race([
       (async () => {
+        // Commands end before their machines stop: one in flight is finished or recorded as failed.
+        await this.parts.commands?.stop();
         await this.collection?.stop();
         await Promise.allSettled([
           this.sync.stop(),

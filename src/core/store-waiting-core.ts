@@ -1,7 +1,7 @@
 import type { ConnectionTest, DiscoveredMachine } from '../collectors/sdk/collector.ts';
 import type { MachineConfig } from '../shared/config/schema.ts';
 import { describeError, StoreError } from '../shared/errors.ts';
-import type { AgentPort, AgentStatus, DeadLetter, MachineSummary } from './api/agent-port.ts';
+import type { AgentPort, AgentStatus, CommandRecord, DeadLetter, MachineSummary } from './api/agent-port.ts';
 import type { ResolvedConfig } from './config/load.ts';
 import { conditionAlert } from './store/condition-notices.ts';
 import type { JobRecord } from './store/job-history.ts';
@@ -122,6 +122,9 @@ export class StoreWaitingCore implements AgentPort {
     return this.refuse();
   }
   deadLetters(_limit: number): DeadLetter[] {
+    return this.refuse();
+  }
+  commands(): CommandRecord[] {
     return this.refuse();
   }
   retryDeadLetters(): number {

@@ -62,6 +62,7 @@ export const CORE_FLOORS: readonly (readonly string[])[] = [
   ['config/', 'secrets/'],
   ['store/', 'logging/', 'host/', 'cloud/'],
   ['collection/', 'sync/'],
+  ['commands/'],
   ['api/'],
 ];
 

@@ -182,6 +182,15 @@ export class RealAgent {
     clearTimeout(timer);
   }
 
+  /** SIGKILL now (a crash, a power cut), and wait for the process to be gone. */
+  async killNow(): Promise<void> {
+    clearInterval(this.sampler);
+    if (this.exited) return;
+    const ended = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await ended;
+  }
+
   private kill(): void {
     clearInterval(this.sampler);
     if (!this.exited) this.child.kill('SIGKILL');

@@ -1,7 +1,15 @@
 import { MqttClient } from 'mqtt';
 import { tooLarge } from '../sdk/bounded-body.ts';
-import type { Collector, CollectorContext, ConnectionTest, PollResult } from '../sdk/collector.ts';
+import type {
+  Collector,
+  CollectorContext,
+  CommandResult,
+  ConnectionTest,
+  MachineCommand,
+  PollResult,
+} from '../sdk/collector.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
+import { CommandRefused } from '../sdk/command-refused.ts';
 import { parseMachineJson } from '../sdk/machine-json.ts';
 import { guardMqttPackets } from '../sdk/mqtt-packet-guard.ts';
 import { networkError } from '../sdk/network-error.ts';
@@ -10,6 +18,8 @@ import type { BambuConnection } from './config.ts';
 import { toSnapshot } from './map.ts';
 import { DEFAULT_MERGE_LIMITS, mergeReport } from './merge.ts';
 import {
+  type CommandReply,
+  commandReply,
   getVersionRequest,
   type PrintReport,
   printReport,
@@ -18,6 +28,13 @@ import {
   type VersionInfo,
   versionInfo,
 } from './protocol.ts';
+
+/** The remote commands Bambu printers take, as `print.command` verbs. */
+const BAMBU_COMMANDS = { pause_job: 'pause', resume_job: 'resume', cancel_job: 'stop' } as const;
+/** How long a connection test waits for the printer's `get_version` answer. */
+const VERSION_WAIT_MS = 2000;
+/** How long the printer has to confirm a command (answers come within a second on a LAN). */
+const COMMAND_REPLY_MS = 10_000;
 
 /** Far above a real printer (one or two a second, a burst after `pushall`). */
 const MAX_REPORTS_PER_SECOND = 200;
@@ -182,6 +199,9 @@ export class BambuCollector implements Collector {
   async testConnection(signal: AbortSignal): Promise<ConnectionTest> {
     try {
       await this.connect(signal);
+      // get_version is answered after the first report: the test says the firmware when it can.
+      for (let waited = 0; !this.version && waited < VERSION_WAIT_MS && !signal.aborted; waited += 50)
+        await new Promise((resolve) => setTimeout(resolve, 50));
       const report = printReport.parse(this.state);
       return {
         ok: true,
@@ -256,6 +276,12 @@ export class BambuCollector implements Collector {
     this.badReport = undefined;
     this.lastMessageAt = performance.now();
     this.wake();
+    const reply = commandReply.safeParse(message.data.print);
+    if (reply.success) {
+      // The printer's answer to a command Echo sent: not state, so not merged into it.
+      this.replies.get(reply.data.sequence_id)?.(reply.data);
+      return;
+    }
     if (message.data.print) {
       const before = (this.state as PrintReport).gcode_state;
       this.state = mergeReport(this.state, message.data.print);
@@ -263,6 +289,96 @@ export class BambuCollector implements Collector {
     }
     const info = versionInfo.safeParse(message.data.info);
     if (info.success) this.version = info.data;
+  }
+
+  /** Commands sent and waiting for the printer's answer, by sequence_id. */
+  private readonly replies = new Map<string, (reply: CommandReply) => void>();
+
+  /**
+   * pause / resume / stop (`print.command` on the request topic, OpenBambuAPI mqtt.md), checked
+   * against the printer's state first, then confirmed by the answer with the same sequence_id.
+   */
+  async control(command: MachineCommand, signal: AbortSignal): Promise<CommandResult> {
+    const client = this.client;
+    if (!client || this.disconnected) {
+      throw (
+        this.disconnected ?? new CollectorError('unreachable', `${this.where}: not connected to the printer`)
+      );
+    }
+    // Just connected: the state is not known before the printer's first report.
+    await this.waitForMessage(signal);
+    const report = printReport.parse(this.state);
+    const state = report.gcode_state ?? 'unknown';
+    const verb = BAMBU_COMMANDS[command.type as keyof typeof BAMBU_COMMANDS];
+    if (!verb) throw new CommandRefused(`a Bambu printer cannot ${command.type} from Echo`, state);
+    const allowedIn: Record<string, readonly string[]> = {
+      pause: ['RUNNING', 'PREPARE'],
+      resume: ['PAUSE'],
+      stop: ['RUNNING', 'PREPARE', 'PAUSE'],
+    };
+    if (!allowedIn[verb]!.includes(state)) {
+      throw new CommandRefused(
+        `the printer is ${state}: there is no job to ${verb === 'stop' ? 'cancel' : verb}`,
+        state,
+      );
+    }
+    const running = report.task_id !== undefined ? String(report.task_id) : undefined;
+    if (command.jobExternalId && running && running !== '0' && command.jobExternalId !== running) {
+      throw new CommandRefused(
+        `the printer is running job ${running}, not ${command.jobExternalId}: nothing was sent`,
+        state,
+      );
+    }
+    const sequenceId = String(this.sequence++);
+    const answer = new Promise<CommandReply>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          finish(
+            new CollectorError(
+              'timeout',
+              `${this.where}: the printer did not confirm ${verb} within ${COMMAND_REPLY_MS / 1000} s`,
+            ),
+          ),
+        COMMAND_REPLY_MS,
+      );
+      const onAbort = () =>
+        finish(
+          new CollectorError(
+            'timeout',
+            `${this.where}: no confirmation of ${verb} before the command's time ran out`,
+          ),
+        );
+      const finish = (result: CommandReply | Error) => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.replies.delete(sequenceId);
+        if (result instanceof Error) reject(result);
+        else resolve(result);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.replies.set(sequenceId, finish);
+    });
+    client.publish(
+      `device/${this.connection.serial}/request`,
+      JSON.stringify({ print: { sequence_id: sequenceId, command: verb, param: '' } }),
+    );
+    const reply = await answer;
+    if (reply.result.toLowerCase() !== 'success') {
+      throw new CollectorError(
+        'protocol',
+        `${this.where}: the printer refused ${verb} (${reply.reason ?? reply.result})`,
+      );
+    }
+    return {
+      message: `the printer confirmed ${verb} (it was ${state})`,
+      reply: {
+        command: verb,
+        sequence_id: sequenceId,
+        result: reply.result,
+        reason: reply.reason ?? null,
+        state_before: state,
+      },
+    };
   }
 
   private rateWindowStart = Number.NEGATIVE_INFINITY;

@@ -42,6 +42,19 @@ export const reportMessage = z.looseObject({
   info: z.looseObject({ command: z.string() }).optional(),
 });
 
+/**
+ * The printer's answer to a command Echo sent (`pause`, `resume`, `stop`): the same command and
+ * sequence_id, with `result` ("success" or "failed") and a `reason` (OpenBambuAPI mqtt.md).
+ */
+export const commandReply = z.looseObject({
+  command: z.enum(['pause', 'resume', 'stop']),
+  sequence_id: z.string(),
+  result: z.string(),
+  reason: z.string().optional(),
+});
+
+export type CommandReply = z.infer<typeof commandReply>;
+
 /** What Echo publishes on `device/<serial>/request`. */
 export function pushAllRequest(sequence: number): string {
   return JSON.stringify({

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { CaptureTypeName, CloudLogLevel } from '../../shared/model/capture-types.ts';
+import type { MachineCommandType } from '../../shared/model/commands.ts';
 import type { MachineSnapshot } from './machine-snapshot.ts';
 import type { PastJob } from './past-job.ts';
 import type { SharedResources } from './shared-resources.ts';
@@ -144,6 +145,30 @@ export interface Collector {
    * drives the backfill, keeps the watermark and tells the cloud.
    */
   readHistory?(after: string | undefined, limit: number, signal: AbortSignal): Promise<HistoryPage>;
+  /**
+   * Carries out a remote command on the machine (only the types its definition lists in
+   * `commands`), and resolves once the machine confirmed it (the state it went to, the reply it
+   * sent). A command the machine's state does not allow (pause an idle machine) throws
+   * `CommandRefused` without touching the machine; a failure to reach it, a `CollectorError`.
+   */
+  control?(command: MachineCommand, signal: AbortSignal): Promise<CommandResult>;
+}
+
+/** A remote command as a collector receives it (docs/commands.md). */
+export interface MachineCommand {
+  type: MachineCommandType;
+  /** The job the command is about, in the machine's own id (`job_external_id`). */
+  jobExternalId?: string;
+  /** `start_job`: the downloaded job file and its name. */
+  file?: { path: string; name: string };
+  /** `start_job`: the printing preset to apply where the machine has presets. */
+  printingPreset?: string;
+}
+
+/** What the machine answered: a sentence for people, and its reply, sent to the cloud as JSON. */
+export interface CommandResult {
+  message: string;
+  reply: Record<string, unknown>;
 }
 
 export type Protocol = 'http' | 'mqtt' | 'opcua' | 'serial' | 'tcp' | 'files';
@@ -183,6 +208,11 @@ export interface CollectorDefinition<C = unknown> {
   protocol: Protocol;
   captureTypes: readonly CaptureTypeName[];
   capabilities: readonly Capability[];
+  /**
+   * The remote commands its `control` carries out (the capability matrix); `check_configuration`
+   * is every collector's, through `testConnection`.
+   */
+  commands?: readonly MachineCommandType[];
   /** Validates `machines[].connection`; errors name the option path. */
   connectionSchema: z.ZodType<C>;
   /**

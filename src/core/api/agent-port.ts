@@ -1,6 +1,7 @@
 import type {
   AgentStatus,
   CollectorInfo,
+  CommandRecord,
   ConnectionTest,
   DeadLetter,
   DiscoveryResult,
@@ -14,7 +15,7 @@ import type { MachineConfig } from '../../shared/config/schema.ts';
 import type { LocalSettingsPatch } from '../config/local-settings.ts';
 
 // The wire types are the contract's (src/shared/api); re-exported for the core's existing imports.
-export type { AgentStatus, DeadLetter, MachineSummary } from '../../shared/api/index.ts';
+export type { AgentStatus, CommandRecord, DeadLetter, MachineSummary } from '../../shared/api/index.ts';
 
 /** What the local API needs from the agent: a narrow port, so the API holds no agent logic. */
 export interface AgentPort {
@@ -22,6 +23,8 @@ export interface AgentPort {
   machines(): MachineSummary[];
   logs(filter: { limit: number; level?: string; machine?: string; search?: string }): LogEntry[];
   deadLetters(limit: number): DeadLetter[];
+  /** Remote commands and their outcome, newest first (the audit). */
+  commands(filter: { machine?: string; limit: number }): CommandRecord[];
   retryDeadLetters(kind: 'captures' | 'logs', ids?: number[]): number;
   discardDeadLetters(ids: number[]): number;
   signIn(request: { username: string; password: string; ldap: boolean }): Promise<void>;

@@ -64,6 +64,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     serialPorts: () => agent.serialPorts(),
     discover: ({ body }) => agent.discover(body.seconds),
     backlog: () => agent.status().backlog,
+    commands: ({ query }) =>
+      agent.commands({ limit: query.limit, ...(query.machine ? { machine: query.machine } : {}) }),
     logs: ({ query }) =>
       agent.logs({
         limit: query.limit,

@@ -39,6 +39,7 @@ const SURFACE = [
   'POST /api/v1/discover',
   'GET /api/v1/backlog',
   'GET /api/v1/logs',
+  'GET /api/v1/commands',
   'GET /api/v1/dead-letters',
   'POST /api/v1/dead-letters/retry',
   'POST /api/v1/dead-letters/discard',

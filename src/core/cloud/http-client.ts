@@ -107,6 +107,40 @@ export class CloudHttpClient {
     return { status: response.status, headers: response.headers, text };
   }
 
+  /**
+   * Opens a long-lived stream (the events stream): the credential on the cloud's own origins only,
+   * `connectTimeoutMs` until the headers arrive, then open until `signal` aborts or the server
+   * ends it. An error status is a CloudHttpError, as for any request.
+   */
+  async openStream(
+    url: string,
+    options: { accept: string; signal: AbortSignal; connectTimeoutMs: number },
+  ): Promise<ReadableStream<Uint8Array>> {
+    const target = this.resolve(url);
+    if (!this.origins.trusts(target)) throw this.origins.refuse('GET', target);
+    const headers = { accept: options.accept, 'cache-control': 'no-cache', ...authHeaders(this.auth) };
+    const connect = new AbortController();
+    const timer = setTimeout(() => connect.abort(new Error('no answer')), options.connectTimeoutMs);
+    let response: Response;
+    try {
+      response = await fetch(target, { headers, signal: AbortSignal.any([options.signal, connect.signal]) });
+    } catch (error) {
+      throw new CloudNetworkError(`GET ${target} failed: ${networkReason(error)}`, error);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.status >= 400 || !response.body) {
+      const text = await response.text().catch(() => '');
+      throw new CloudHttpError(
+        response.status,
+        `GET ${target} answered ${response.status}${errorTitle(text)}`,
+        text,
+        retryAfterMs(response.headers.get('retry-after')),
+      );
+    }
+    return response.body;
+  }
+
   /** Sends and validates a JSON reply against `schema`. */
   async json<T extends z.ZodType>(request: CloudRequest, schema: T): Promise<z.infer<T>> {
     const response = await this.send(request);

@@ -43,5 +43,6 @@ export const modelerReply = z.object({
   uri: z.string(),
   name: z.string().optional(),
   watermark: z.string().nullable().optional(),
+  serial_number: z.string().nullable().optional(),
   history_collection_frequency: z.string().nullable().optional(),
 });

@@ -5,7 +5,9 @@ import type {
   Collector,
   CollectorContext,
   CollectorFactory,
+  CommandResult,
   ConnectionTest,
+  MachineCommand,
 } from '../../collectors/sdk/collector.ts';
 import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
 import { ResourceScope } from '../../collectors/sdk/shared-resources.ts';
@@ -198,6 +200,16 @@ export class CollectionManager {
   }
 
   /** Connects once with a fresh collector and reports, without storing anything. */
+  /** A remote command on a running machine's collector; undefined when the machine is not running. */
+  control(name: string, command: MachineCommand, signal: AbortSignal): Promise<CommandResult> | undefined {
+    return this.runners.get(name)?.control(command, signal);
+  }
+
+  /** Whether `name` is collected now (enabled, started). */
+  isRunning(name: string): boolean {
+    return this.runners.has(name);
+  }
+
   async testConnection(
     machine: MachineConfig,
     signal: AbortSignal,

@@ -13,6 +13,7 @@ export function describeCollectors(registry: CollectorRegistry) {
     protocol: d.protocol,
     captureTypes: d.captureTypes,
     capabilities: d.capabilities,
+    commands: ['check_configuration', ...(d.commands ?? [])],
     // The input side: fields with defaults may be left out of the form.
     connectionSchema: z.toJSONSchema(d.connectionSchema, { io: 'input', unrepresentable: 'any' }) as Record<
       string,

@@ -1,5 +1,11 @@
 import type { Logger } from 'pino';
-import type { Collector, CollectorCapture, MachineLogLine } from '../../collectors/sdk/collector.ts';
+import type {
+  Collector,
+  CollectorCapture,
+  CommandResult,
+  MachineCommand,
+  MachineLogLine,
+} from '../../collectors/sdk/collector.ts';
 import { CollectorError } from '../../collectors/sdk/collector-error.ts';
 import { type MachineSnapshot, machineSnapshot } from '../../collectors/sdk/machine-snapshot.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
@@ -134,6 +140,23 @@ export class MachineRunner {
   resume(): void {
     this.replaceConnection = true;
     this.wakeup.poke();
+  }
+
+  /**
+   * A remote command on this machine's connected collector, in the machine's scope (a fault it
+   * causes fails this machine only). Throws when the collector has no `control`.
+   */
+  async control(command: MachineCommand, signal: AbortSignal): Promise<CommandResult> {
+    const collector = this.collector;
+    if (!collector.control)
+      throw new Error(`the ${this.machine.collector} collector has no control operations`);
+    // Just started or reconnecting (a restart, a dropped link): give the connection a moment
+    // (its connect timeout, at least 5 s) rather than fail a command the machine could take.
+    const until = this.clock.monotonic() + Math.max(5000, this.machine.timeout * 1000);
+    while (!this.connected && !signal.aborted && this.clock.monotonic() < until) {
+      await this.clock.sleep(100, signal);
+    }
+    return inMachineScope(this.scope, () => collector.control!(command, signal));
   }
 
   /** Poll now (a push-mode collector heard from its machine). */

@@ -5,6 +5,7 @@ import { StoreError } from '../../shared/errors.ts';
 import { DATABASE_FILE } from '../database-file.ts';
 import { BlobFiles } from './blob-files.ts';
 import { CaptureQueue } from './capture-queue.ts';
+import { CommandQueue } from './command-queue.ts';
 import { DiskSpace, type RefusedCounts } from './disk-space.ts';
 import { GroupCommit } from './group-commit.ts';
 import { StoreHandle } from './handle.ts';
@@ -67,6 +68,8 @@ export class Store {
   readonly logs: LogQueue;
   readonly status: StatusQueue;
   readonly jobs: JobHistory;
+  /** Remote commands and their audit (core/commands). */
+  readonly commands: CommandQueue;
   readonly stats: StoreStats;
   readonly path: string;
   private readonly handle: StoreHandle;
@@ -101,6 +104,7 @@ export class Store {
     this.logs = new LogQueue(this.handle, this.now);
     this.status = new StatusQueue(this.handle);
     this.jobs = new JobHistory(this.handle);
+    this.commands = new CommandQueue(this.handle, this.now);
     this.stats = new StoreStats(this.handle, this.now);
     this.commits = new GroupCommit<PendingRecord>({
       ...options.groupCommit,

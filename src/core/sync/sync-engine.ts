@@ -129,7 +129,7 @@ export class SyncEngine {
 
   start(): void {
     const signal = this.controller.signal;
-    const active = () => this.auth === 'signed_in' && this.eccoUri !== undefined && this.enabled;
+    const active = () => this.isActive();
     const deps = { signal, clock: this.options.clock, logger: this.options.logger };
     this.loops = [
       supervise('connect', (s) => this.connectLoop(s), deps),
@@ -138,6 +138,16 @@ export class SyncEngine {
       supervise('logs', (s) => this.logs.run(s, active), deps),
       supervise('statuses', (s) => this.statuses.run(s, active), deps),
     ];
+  }
+
+  /** Signed in, registered, and enabled by the cloud: the workers may talk to it. */
+  isActive(): boolean {
+    return this.auth === 'signed_in' && this.eccoUri !== undefined && this.enabled;
+  }
+
+  /** The client, the shared Retry-After gate and the store, for the command engine's workers. */
+  get context(): SyncContext {
+    return this.ctx;
   }
 
   /** Stops every worker; in-flight requests finish or are abandoned (they resume after restart). */

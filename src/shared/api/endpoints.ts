@@ -31,6 +31,7 @@ export const ENDPOINTS = {
   discover: { method: 'POST', path: '/api/v1/discover' },
   backlog: { method: 'GET', path: '/api/v1/backlog' },
   logs: { method: 'GET', path: '/api/v1/logs' },
+  commands: { method: 'GET', path: '/api/v1/commands' },
   deadLetters: { method: 'GET', path: '/api/v1/dead-letters' },
   retryDeadLetters: { method: 'POST', path: '/api/v1/dead-letters/retry' },
   discardDeadLetters: { method: 'POST', path: '/api/v1/dead-letters/discard' },

@@ -21,7 +21,7 @@ import {
   machineRequestSchema,
   serialPortsSchema,
 } from './wire-machines.ts';
-import { deadLetterSchema, jobRecordSchema, logEntrySchema } from './wire-records.ts';
+import { commandRecordSchema, deadLetterSchema, jobRecordSchema, logEntrySchema } from './wire-records.ts';
 import { settingsDocumentSchema, settingsPatchSchema, settingsSavedSchema } from './wire-settings.ts';
 import {
   agentStatusSchema,
@@ -171,6 +171,16 @@ export const ROUTES = {
     query: z.object({ limit: limitQuery(50, 500) }),
     status: 200,
     response: z.array(jobRecordSchema),
+    errors: [],
+  }),
+  commands: route({
+    ...ENDPOINTS.commands,
+    summary:
+      'Remote commands from the cloud and what became of each, newest first (?machine=, ?limit=): the audit (docs/commands.md).',
+    auth: true,
+    query: z.object({ machine: textQuery, limit: limitQuery(100, 1000) }),
+    status: 200,
+    response: z.array(commandRecordSchema),
     errors: [],
   }),
   clearAlert: route({

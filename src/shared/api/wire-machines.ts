@@ -38,6 +38,8 @@ export const collectorInfoSchema = z.object({
   protocol: z.string(),
   captureTypes: z.array(z.string()).readonly(),
   capabilities: z.array(z.string()).readonly(),
+  /** The remote commands its machines take (the capability matrix; check_configuration for all). */
+  commands: z.array(z.string()).readonly(),
   connectionSchema: z.record(z.string(), z.unknown()),
 });
 export type CollectorInfo = z.infer<typeof collectorInfoSchema>;

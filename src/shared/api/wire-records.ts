@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CLOUD_LOG_LEVELS } from '../model/capture-types.ts';
+import { COMMAND_STATES } from '../model/commands.ts';
 
 /** The store's records as the local API shows them: log entries, captures, jobs. */
 
@@ -57,3 +58,22 @@ export const jobRecordSchema = z.object({
   progress: z.number().optional(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
+
+/** A remote command and what became of it: the audit (`GET /api/v1/commands`, docs/commands.md). */
+export const commandRecordSchema = z.object({
+  id: z.number(),
+  uri: z.string(),
+  type: z.string(),
+  machine: z.string(),
+  via: z.enum(['stream', 'poll']),
+  state: z.enum(COMMAND_STATES),
+  /** Why it ended as it did, in words. */
+  reason: z.string().optional(),
+  /** The machine's reply as sent to the cloud (JSON text). */
+  response: z.string().optional(),
+  /** The last status the cloud acknowledged. */
+  reported: z.enum(['processing', 'complete', 'error']).optional(),
+  receivedAt: z.string(),
+  updatedAt: z.string(),
+});
+export type CommandRecord = z.infer<typeof commandRecordSchema>;

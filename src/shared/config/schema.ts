@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { COMMAND_TYPES, DEFAULT_ALLOWED_COMMANDS } from '../model/commands.ts';
 import { INSECURE_HTTP_MESSAGE, isInsecureRemoteHttp } from './insecure-http.ts';
 
 /**
@@ -85,7 +86,7 @@ export const intervalsSchema = z.strictObject({
   status_report: seconds(10).describe('Seconds between checks for machine status changes to report.'),
   machines_refresh: seconds(600).describe('Seconds between reads of the cloud machine list (GET /modeler/).'),
   command_poll: seconds(30).describe(
-    'Seconds between polls of /modeler-command/ besides the event stream (used by remote commands).',
+    'Seconds between polls of /modeler-command/ for new commands, besides the event stream (which misses what is sent while it is disconnected).',
   ),
   asleep_after: seconds(5).describe(
     'Seconds Echo may not run (its process paused, the PC asleep) before it counts as asleep: every machine is polled again on a new connection, polls that failed across the gap are not machine failures, and the gap shows in the machines’ history. Keep it below the machines’ timeout.',
@@ -296,6 +297,17 @@ export const machineSchema = z.strictObject({
     .strictObject({ username: z.string().optional(), password_ref: secretRef.optional() })
     .optional()
     .describe('Machine login; the password only by reference.'),
+  commands: z
+    .strictObject({
+      allow: z
+        .array(z.enum(COMMAND_TYPES))
+        .default([...DEFAULT_ALLOWED_COMMANDS])
+        .describe(
+          'The remote command types this machine accepts from the cloud; any other ends as error "not allowed" without touching the machine. start_job must be added explicitly.',
+        ),
+    })
+    .default({ allow: [...DEFAULT_ALLOWED_COMMANDS] })
+    .describe('Remote commands from the cloud (docs/commands.md).'),
   enabled: z.boolean().default(true).describe('false keeps the machine configured but not polled.'),
 });
 

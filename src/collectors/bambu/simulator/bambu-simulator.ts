@@ -46,6 +46,10 @@ export class BambuSimulator {
   private lastTick = Date.now();
   /** Messages published on the report topic, for tests. */
   reportsSent = 0;
+  /** Every `print` command received on the request topic (pause, resume, stop), in order. */
+  readonly commandsReceived: Array<{ command: string; sequenceId: string }> = [];
+  /** How long the printer takes to act on a command and answer it (tests widen the window). */
+  commandReplyDelayMs = 0;
 
   private constructor(
     private certificate: SelfSignedCertificate,
@@ -84,6 +88,11 @@ export class BambuSimulator {
 
   get fingerprint(): string {
     return this.certificate.fingerprint256;
+  }
+
+  /** The printer's `gcode_state` now (IDLE, PREPARE, RUNNING, PAUSE, FINISH, FAILED). */
+  get gcode(): string {
+    return this.gcodeState;
   }
 
   get busy(): boolean {
@@ -224,7 +233,11 @@ export class BambuSimulator {
 
   private handleRequest(payload: string): void {
     if (this.fault === 'silence') return;
-    let request: { pushing?: { command?: string }; info?: { command?: string; sequence_id?: string } };
+    let request: {
+      pushing?: { command?: string };
+      info?: { command?: string; sequence_id?: string };
+      print?: { command?: string; sequence_id?: string; param?: string };
+    };
     try {
       request = JSON.parse(payload) as typeof request;
     } catch {
@@ -235,6 +248,12 @@ export class BambuSimulator {
       if (request.pushing?.command === 'pushall') {
         this.lastSent = this.fullState();
         this.publishJson({ print: { ...this.lastSent, command: 'push_status', msg: 0 } });
+      }
+      const print = request.print;
+      if (print?.command === 'pause' || print?.command === 'resume' || print?.command === 'stop') {
+        const { command, sequence_id: sequenceId = '0' } = print;
+        this.commandsReceived.push({ command, sequenceId });
+        setTimeout(() => this.control(command, sequenceId), this.commandReplyDelayMs);
       }
       if (request.info?.command === 'get_version') {
         this.publishJson({
@@ -248,6 +267,36 @@ export class BambuSimulator {
           },
         });
       }
+    });
+  }
+
+  /**
+   * A job control command, as firmware answers it (OpenBambuAPI mqtt.md): the same command and
+   * sequence_id back on the report topic with `result` success or failed, then the state change in
+   * the next push.
+   */
+  private control(command: 'pause' | 'resume' | 'stop', sequenceId: string): void {
+    if (!this.broker) return;
+    const running = this.job !== undefined;
+    const allowed =
+      (command === 'pause' && running && this.gcodeState !== 'PAUSE') ||
+      (command === 'resume' && running && this.gcodeState === 'PAUSE') ||
+      (command === 'stop' && running);
+    if (allowed && command === 'pause') this.pause();
+    if (allowed && command === 'resume') this.resume();
+    if (allowed && command === 'stop') {
+      this.ended = this.job;
+      this.job = undefined;
+      this.gcodeState = 'FAILED';
+    }
+    this.publishJson({
+      print: {
+        command,
+        sequence_id: sequenceId,
+        param: '',
+        result: allowed ? 'success' : 'failed',
+        reason: allowed ? 'success' : 'not allowed in this state',
+      },
     });
   }
 

@@ -1,0 +1,76 @@
+import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
+import type { MachineConfig } from '../../shared/config/schema.ts';
+import type { CommandType } from '../../shared/model/commands.ts';
+import type { CollectionManager } from '../collection/collection-manager.ts';
+import { machineCommandOf } from './cloud-command.ts';
+import type { CommandExecutor } from './command-runner.ts';
+
+/**
+ * Commands carried out by the machines' collectors: the machine's allow-list
+ * (`machines[].commands.allow`) first, then what its collector declares (`commands`), then its
+ * running collector's `control`, or its connection test for `check_configuration`.
+ */
+export function collectionExecutor(deps: {
+  collection: CollectionManager;
+  registry: CollectorRegistry;
+  machine(name: string): MachineConfig | undefined;
+  /** The serial number the cloud has for a machine's modeler, where known. */
+  cloudSerial?(name: string, signal: AbortSignal): Promise<string | undefined>;
+}): CommandExecutor {
+  return {
+    refusal(name, type: CommandType) {
+      const machine = deps.machine(name);
+      if (!machine?.enabled || !deps.collection.isRunning(name)) {
+        return {
+          code: 'not_collected',
+          message: `machine "${name}" is not collected by this agent now (disabled or stopped)`,
+        };
+      }
+      if (!machine.commands.allow.includes(type)) {
+        return {
+          code: 'not_allowed',
+          message: `machine "${name}" does not accept ${type} from the cloud (machines[].commands.allow)`,
+        };
+      }
+      if (type === 'check_configuration') return undefined;
+      const definition = deps.registry.get(machine.collector);
+      if (!definition?.commands?.includes(type)) {
+        return {
+          code: 'unsupported_command',
+          message: `machine "${name}" (${definition?.vendor ?? machine.collector}) cannot ${type} from Echo`,
+        };
+      }
+      return undefined;
+    },
+    async control(name, command, signal) {
+      const running = deps.collection.control(name, machineCommandOf(command), signal);
+      if (!running) throw new Error(`machine "${name}" stopped before the command reached it`);
+      return running;
+    },
+    async checkConfiguration(name, signal) {
+      const machine = deps.machine(name);
+      if (!machine) throw new Error(`machine "${name}" is no longer configured`);
+      const test = await deps.collection.testConnection(machine, signal);
+      const details = (test.details ?? {}) as Record<string, unknown>;
+      const failure = typeof details.failure === 'string' ? details.failure : undefined;
+      const serial = typeof details.serial === 'string' ? details.serial : undefined;
+      const cloudSerial = await deps.cloudSerial?.(name, signal).catch(() => undefined);
+      const serialMatches = serial && cloudSerial ? serial === cloudSerial : null;
+      return {
+        ok: test.ok && serialMatches !== false,
+        message:
+          serialMatches === false
+            ? `${test.message}; but its serial number ${serial} is not the cloud's ${cloudSerial}`
+            : test.message,
+        reply: {
+          reachable: test.ok || (failure !== undefined && failure !== 'unreachable' && failure !== 'timeout'),
+          authenticated: test.ok ? true : failure === 'auth' ? false : null,
+          firmware: typeof details.firmware === 'string' ? details.firmware : null,
+          serial_number: serial ?? null,
+          serial_matches_cloud: serialMatches,
+          details,
+        },
+      };
+    },
+  };
+}

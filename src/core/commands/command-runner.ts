@@ -1,0 +1,166 @@
+import type { CommandResult } from '../../collectors/sdk/collector.ts';
+import { CommandRefused } from '../../collectors/sdk/command-refused.ts';
+import { describeError } from '../../shared/errors.ts';
+import type { CommandType } from '../../shared/model/commands.ts';
+import type { StoredCommand } from '../store/command-queue.ts';
+import type { SyncContext } from '../sync/sync-context.ts';
+import { type CloudCommand, cloudCommand, isCommandType, machineCommandOf } from './cloud-command.ts';
+import { reportStatus } from './command-report.ts';
+
+/** What the runner asks of the machines (the collection, in the agent). */
+export interface CommandExecutor {
+  /**
+   * Undefined when `machine` can take `type`; otherwise why not, as `unsupported_command` or
+   * `not_allowed` and a sentence naming the machine.
+   */
+  refusal(
+    machine: string,
+    type: CommandType,
+  ): { code: 'unsupported_command' | 'not_allowed' | 'not_collected'; message: string } | undefined;
+  /** Carries out a machine command through the machine's running collector. */
+  control(machine: string, command: CloudCommand, signal: AbortSignal): Promise<CommandResult>;
+  /** `check_configuration`: the machine's connection test, and what it found. */
+  checkConfiguration(machine: string, signal: AbortSignal): Promise<CommandResult & { ok: boolean }>;
+}
+
+/** How long a command may take on its machine before it counts as failed. */
+const EXECUTE_TIMEOUT_MS = 120_000;
+
+export const INTERRUPTED = 'interrupted, state unknown: check the machine';
+
+/**
+ * Runs the received commands one at a time, at most once each:
+ * 1. a command Echo cannot or may not run is `rejected` without touching the machine;
+ * 2. `processing` is written to the store (fsynced) before anything else, so a crash from here on
+ *    never leads to a second execution (see `CommandQueue.interrupted`);
+ * 3. the cloud must acknowledge `processing` before the machine is touched: a command it withdrew
+ *    meanwhile (409, 404) is not run;
+ * 4. the machine executes, and the outcome is stored; the reporter tells the cloud.
+ */
+export class CommandRunner {
+  constructor(
+    private readonly deps: {
+      ctx: SyncContext;
+      executor: CommandExecutor;
+      /** A command ended: the reporter has news for the cloud. */
+      ended(): void;
+    },
+  ) {}
+
+  /** Runs the oldest received command, if any; false when there was none. */
+  async runNext(signal: AbortSignal): Promise<boolean> {
+    const { store } = this.deps.ctx;
+    const stored = store.commands.nextReceived();
+    if (!stored) return false;
+    const command = cloudCommand.safeParse(JSON.parse(stored.payload));
+    const type = command.success ? command.data.type : stored.type;
+    const refusal = !command.success
+      ? { code: 'invalid' as const, message: 'the command does not match the contract' }
+      : !isCommandType(type)
+        ? { code: 'unsupported_command' as const, message: `Echo does not know the command type "${type}"` }
+        : this.deps.executor.refusal(stored.machine, type);
+    if (refusal) {
+      this.end(stored, 'received', 'rejected', { error: refusal.code, message: refusal.message });
+      return true;
+    }
+    if (!store.commands.transition(stored.id, 'received', 'processing')) return true;
+    const started = store.commands.get(stored.id)!;
+    const ack = await this.acknowledged(started, signal);
+    if (ack === 'stopping') {
+      // Nothing reached the machine: the command waits for the next start, as it came.
+      store.commands.transition(stored.id, 'processing', 'received');
+      return true;
+    }
+    if (ack !== 'ok') {
+      this.end(started, 'processing', 'rejected', { error: 'withdrawn', message: ack }, true);
+      return true;
+    }
+    this.deps.ctx.logger.info(
+      { machine: stored.machine, command: stored.uri, type },
+      'remote command executing',
+    );
+    const outcome = await this.execute(stored.machine, command.data!, signal);
+    this.end(started, 'processing', outcome.ok ? 'complete' : 'error', outcome.response);
+    return true;
+  }
+
+  /**
+   * Reports `processing` until the cloud takes it. 'ok', 'stopping', or why the command is not to
+   * be run (the cloud withdrew it, or already shows another status).
+   */
+  private async acknowledged(command: StoredCommand, signal: AbortSignal): Promise<string> {
+    const { ctx } = this.deps;
+    while (!signal.aborted) {
+      const outcome = await reportStatus(ctx, command, 'processing', signal);
+      if (outcome.kind === 'acknowledged') {
+        ctx.store.commands.markReported(command.id, 'processing');
+        return 'ok';
+      }
+      if (outcome.kind === 'cloud_has') {
+        return `the cloud shows this command as ${outcome.status}: it was not run`;
+      }
+      if (outcome.kind === 'gone') return `the cloud no longer offers this command (${outcome.reason})`;
+      // 'later': the gate holds the next try back.
+      await ctx.clock.sleep(ctx.config.sync.backoff_initial_ms, signal);
+    }
+    return 'stopping';
+  }
+
+  private async execute(
+    machine: string,
+    command: CloudCommand,
+    signal: AbortSignal,
+  ): Promise<{ ok: boolean; response: Record<string, unknown> }> {
+    const timeout = AbortSignal.timeout(EXECUTE_TIMEOUT_MS);
+    const both = AbortSignal.any([signal, timeout]);
+    try {
+      if (command.type === 'check_configuration') {
+        const result = await this.deps.executor.checkConfiguration(machine, both);
+        return { ok: result.ok, response: { message: result.message, ...result.reply } };
+      }
+      const result = await this.deps.executor.control(machine, command, both);
+      return { ok: true, response: { message: result.message, ...result.reply } };
+    } catch (error) {
+      if (error instanceof CommandRefused) {
+        return {
+          ok: false,
+          response: {
+            error: 'refused_by_state',
+            message: error.message,
+            ...(error.machineState ? { machine_state: error.machineState } : {}),
+          },
+        };
+      }
+      return {
+        ok: false,
+        response: { error: 'failed', message: describeError(error), job: machineCommandOf(command) },
+      };
+    }
+  }
+
+  private end(
+    command: StoredCommand,
+    from: 'received' | 'processing',
+    to: 'complete' | 'error' | 'rejected',
+    response: Record<string, unknown>,
+    cloudAlreadyKnows = false,
+  ): void {
+    const { store, logger } = this.deps.ctx;
+    const message = typeof response.message === 'string' ? response.message : undefined;
+    if (
+      !store.commands.transition(command.id, from, to, {
+        response: JSON.stringify(response),
+        ...(message ? { reason: message } : {}),
+      })
+    )
+      return;
+    // A command the cloud withdrew is not reported: the cloud decided its status itself.
+    if (cloudAlreadyKnows) store.commands.markReported(command.id, 'error');
+    const level = to === 'complete' ? 'info' : 'warn';
+    logger[level](
+      { machine: command.machine, command: command.uri, type: command.type, state: to, reason: message },
+      `remote command ${to}`,
+    );
+    this.deps.ended();
+  }
+}

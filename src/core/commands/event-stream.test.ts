@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { serverSentEvents } from './event-stream.ts';
+
+async function* chunks(...parts: Array<string | Uint8Array>): AsyncGenerator<Uint8Array> {
+  for (const part of parts) yield typeof part === 'string' ? new TextEncoder().encode(part) : part;
+}
+
+async function all(source: AsyncIterable<Uint8Array>, max?: number): Promise<string[]> {
+  const events: string[] = [];
+  for await (const event of serverSentEvents(source, max)) events.push(event);
+  return events;
+}
+
+test('events are read as the EventSource rules say: split anywhere, CRLF, comments, several data lines', async () => {
+  // Split inside the three bytes of "€".
+  const euro = new TextEncoder().encode('data: {"a":"€"}\n\n');
+  assert.deepEqual(
+    await all(
+      chunks(
+        ': connected\n\n',
+        'data: {"x":',
+        '1}\r\n\r\n',
+        'event: command\ndata: one\ndata:two\n\n',
+        euro.subarray(0, 13),
+        euro.subarray(13),
+        'id: 7\n\n',
+        'data: unfinished',
+      ),
+    ),
+    ['{"x":1}', 'one\ntwo', '{"a":"€"}'],
+  );
+});
+
+test('an endless line or event ends the stream instead of filling the memory', async () => {
+  const long = 'x'.repeat(4096);
+  await assert.rejects(all(chunks(`data: ${long}`, long, long), 8192), /longer than 8192 bytes/);
+  const many = Array.from({ length: 20 }, () => `data: ${'y'.repeat(1000)}\n`);
+  await assert.rejects(all(chunks(...many), 8192), /larger than 8192 bytes/);
+});

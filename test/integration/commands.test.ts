@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { publishCommand } from '../../src/cloud-emulator/routes-commands.ts';
+import type { CloudEmulator } from '../../src/cloud-emulator/server.ts';
+import { BambuSimulator } from '../../src/collectors/bambu/simulator/bambu-simulator.ts';
+import type { Agent } from '../../src/core/agent.ts';
+import { startAgentWithCollectors, startEmulator, tempDir, testConfig, waitFor } from '../helpers/harness.ts';
+
+/** A Bambu printer run by a real agent against the emulator; `allow` is the machine's allow-list. */
+async function setup(t: TestContext, options: { allow?: string[]; dataDir?: string } = {}) {
+  const sim = await BambuSimulator.start({ speed: 20 });
+  t.after(() => sim.close());
+  const { emulator, modelers } = await startEmulator(t, ['bambu-1']);
+  const dir = tempDir(t);
+  const secret = join(dir, 'access-code');
+  writeFileSync(secret, sim.accessCode, { mode: 0o600 });
+  const base = testConfig(options.dataDir ?? join(dir, 'data'), emulator.url, modelers, {
+    intervals: { health: 5, logs_flush: 1, status_report: 1, command_poll: 1 },
+  });
+  const config = {
+    ...base,
+    machines: base.machines.map((m) => ({
+      ...m,
+      collector: 'bambu',
+      connection: {
+        host: sim.host,
+        port: sim.port,
+        serial: sim.serial,
+        stale_after: 2,
+        tls: { fingerprint: sim.fingerprint },
+      },
+      credentials: { password_ref: `file:${secret}` },
+      poll_interval: 0.2,
+      timeout: 2,
+      ...(options.allow ? { commands: { allow: options.allow } } : {}),
+    })),
+  } as typeof base;
+  const agent = await startAgentWithCollectors(t, config);
+  const modeler = modelers['bambu-1']!;
+  const live = () => agent.machines()[0]!.live;
+  await waitFor(() => live()?.snapshot.state === 'idle', 15_000, 'the printer idle');
+  return { sim, emulator, agent, modeler, live };
+}
+
+/** Waits until the cloud shows the command ended, and returns its status and parsed response. */
+async function ended(emulator: CloudEmulator, uuid: string, what: string) {
+  await waitFor(
+    () => ['complete', 'error'].includes(emulator.state.commands.get(uuid)!.status),
+    20_000,
+    what,
+  );
+  const command = emulator.state.commands.get(uuid)!;
+  return {
+    status: command.status,
+    response: JSON.parse(command.response ?? '{}') as Record<string, unknown>,
+    reports: emulator.state.commandReports.filter((r) => r.uuid === uuid).map((r) => r.status),
+  };
+}
+
+test('pause, resume and cancel reach the Bambu printer once each, by the stream and by the poll, reported processing then complete', async (t) => {
+  const { sim, emulator, modeler, live, agent } = await setup(t);
+  sim.startJob('bracket', 600);
+  await waitFor(() => live()?.snapshot.state === 'printing', 15_000, 'printing');
+
+  // Pushed on the stream; the poll lists it too while it is new: one command, run once.
+  const pause = emulator.sendCommand({ type: 'pause_job', modeler });
+  const paused = await ended(emulator, pause.uuid, 'pause to end');
+  assert.equal(paused.status, 'complete', JSON.stringify(paused.response));
+  assert.deepEqual(paused.reports, ['processing', 'complete']);
+  assert.equal(paused.response.command, 'pause');
+  await waitFor(() => live()?.snapshot.state === 'paused', 5000, 'paused on the printer');
+
+  // Only listed, never pushed: the poll finds it.
+  const resume = emulator.sendCommand({ type: 'resume_job', modeler }, { push: false });
+  assert.equal((await ended(emulator, resume.uuid, 'resume to end')).status, 'complete');
+  await waitFor(() => live()?.snapshot.state === 'printing', 5000, 'printing again');
+
+  // The same command delivered again (a redelivery with its old payload) is not run again.
+  publishCommand(emulator.state, { ...pause, status: 'new' });
+  const cancel = emulator.sendCommand({ type: 'cancel_job', modeler });
+  assert.equal((await ended(emulator, cancel.uuid, 'cancel to end')).status, 'complete');
+  assert.deepEqual(
+    sim.commandsReceived.map((c) => c.command),
+    ['pause', 'resume', 'stop'],
+    'each command reached the printer exactly once',
+  );
+  const audit = agent.store.commands.recent({ limit: 10 });
+  await waitFor(
+    () => agent.store.commands.recent({ limit: 10 }).every((c) => c.reported === 'complete'),
+    5000,
+    'every end acknowledged',
+  );
+  assert.deepEqual(
+    agent.store.commands.recent({ limit: 10 }).map((c) => [c.type, c.state, c.reported]),
+    [
+      ['cancel_job', 'complete', 'complete'],
+      ['resume_job', 'complete', 'complete'],
+      ['pause_job', 'complete', 'complete'],
+    ],
+  );
+  assert.equal(audit[1]!.via, 'poll');
+});
+
+test('a command the machine cannot, may not or need not run never reaches it, and ends as error saying why', async (t) => {
+  const { sim, emulator, modeler } = await setup(t);
+  // Idle: nothing to pause. The machine is not touched.
+  const pause = emulator.sendCommand({ type: 'pause_job', modeler });
+  const refused = await ended(emulator, pause.uuid, 'the refused pause');
+  assert.equal(refused.status, 'error');
+  assert.equal(refused.response.error, 'refused_by_state');
+  assert.match(String(refused.response.message), /IDLE: there is no job to pause/);
+  assert.deepEqual(refused.reports, ['processing', 'error'], 'processing is always the first report');
+
+  // start_job is not in the default allow-list.
+  const start = emulator.sendCommand({ type: 'start_job', modeler, printing_preset: 'PLA' });
+  const notAllowed = await ended(emulator, start.uuid, 'the start_job refusal');
+  assert.equal(notAllowed.status, 'error');
+  assert.equal(notAllowed.response.error, 'not_allowed');
+  assert.match(String(notAllowed.response.message), /bambu-1.*machines\[\]\.commands\.allow/);
+
+  // A command for a machine another workstation runs is left alone.
+  const other = emulator.state.addModeler({ name: 'elsewhere' }).uri;
+  const foreign = emulator.sendCommand({ type: 'pause_job', modeler: other });
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  assert.equal(emulator.state.commands.get(foreign.uuid)!.status, 'new');
+  assert.deepEqual(sim.commandsReceived, []);
+});
+
+test('check_configuration reports what the connection test found', async (t) => {
+  const { sim, emulator, modeler } = await setup(t);
+  const check = emulator.sendCommand({ type: 'check_configuration', modeler });
+  const result = await ended(emulator, check.uuid, 'the check');
+  assert.equal(result.status, 'complete', JSON.stringify(result.response));
+  assert.equal(result.response.reachable, true);
+  assert.equal(result.response.authenticated, true);
+  assert.equal(result.response.serial_number, sim.serial);
+  assert.equal(result.response.firmware, '01.08.02.00');
+});
+
+test('after a restart, a command already run and delivered again is not run again', async (t) => {
+  const dataDir = join(tempDir(t), 'data');
+  const first = await setup(t, { dataDir });
+  first.sim.startJob('housing', 600);
+  await waitFor(() => first.live()?.snapshot.state === 'printing', 15_000, 'printing');
+  const pause = first.emulator.sendCommand({ type: 'pause_job', modeler: first.modeler });
+  assert.equal((await ended(first.emulator, pause.uuid, 'pause')).status, 'complete');
+  await first.agent.stop();
+
+  // Another process, same store: the old command comes again on the stream and in the list.
+  const agent: Agent = await startAgentWithCollectors(t, first.agent.config);
+  await waitFor(() => agent.machines()[0]?.live?.snapshot.state === 'paused', 15_000, 'paused');
+  const stale = { ...pause, status: 'new' as const };
+  first.emulator.state.commands.set(pause.uuid, stale);
+  publishCommand(first.emulator.state, stale);
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  assert.deepEqual(
+    first.sim.commandsReceived.map((c) => c.command),
+    ['pause'],
+  );
+});
