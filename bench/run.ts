@@ -2,6 +2,7 @@
 // BENCH_SCALE=0.05 npm run bench for a quick look. Copy the printed table into docs/performance.md.
 import { cpus, totalmem } from 'node:os';
 import { benchChangingFleet } from './changing-fleet.ts';
+import { benchCommands } from './commands.ts';
 import { benchDrain } from './drain.ts';
 import { benchFanout } from './fanout.ts';
 import { benchFlood } from './flood.ts';
@@ -44,6 +45,7 @@ const ui = want('ui') ? await benchUi() : undefined;
 const flood = want('flood') ? await benchFlood() : undefined;
 const changing = want('changing') ? await benchChangingFleet() : [];
 const logOutage = want('log-outage') ? benchLogOutage() : undefined;
+const commands = want('commands') ? await benchCommands() : undefined;
 
 const rows: string[][] = [];
 if (want('ingest'))
@@ -137,6 +139,16 @@ if (logOutage) {
     '0 lost',
   ]);
   if (!logOutage.passed || logOutage.lost !== 0 || logOutage.twice !== 0) process.exitCode = 1;
+}
+if (commands) {
+  rows.push([
+    `remote command latency: published in the cloud → at the printer (${fmt(commands.commands)} pause/resume commands on a Bambu printer, one at a time, by the events stream)`,
+    `p50 ${fmt(commands.p50Ms, 1)} ms, p99 ${fmt(commands.p99Ms, 1)} ms, max ${fmt(commands.maxMs, 1)} ms; ${fmt(commands.failed)} not complete`,
+    `the same command published straight to the printer's MQTT broker: p50 ${fmt(commands.rawP50Ms, 2)} ms, p99 ${fmt(commands.rawP99Ms, 2)} ms`,
+    `${fmt(commands.p50Ms / Math.max(commands.rawP50Ms, 0.01), 0)}× p50`,
+    'p99 ≤ 250 ms on loopback',
+  ]);
+  if (commands.failed > 0) process.exitCode = 1;
 }
 console.log('\n| figure | Echo | baseline (same run) | ratio | goal |\n|---|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);

@@ -91,6 +91,27 @@ export const commandCreate = z.strictObject({
   push: z.boolean().optional(),
 });
 
+const jobFileFields = {
+  virus_scan: z.enum(['unscanned', 'passed', 'quarantined']).optional(),
+  status: z.enum(['pending', 'processing', 'complete', 'error']).optional(),
+};
+
+/** `POST /_emulator/build-files` and `/_emulator/machine-job-files`: a file for Echo to fetch. */
+export const jobFileSeed = z.strictObject({
+  name: z.string().min(1).max(1000).nullable().optional(),
+  /** The file's bytes, as text (`encoding: utf8`, the default) or base64. */
+  content: z.string(),
+  encoding: z.enum(['utf8', 'base64']).optional(),
+  ...jobFileFields,
+  format: z.enum(['stl', '3mf', 'zip', 'gcode', 'crs']).nullable().optional(),
+  file_size: z.number().int().min(0).optional(),
+  sha256: z.string().nullable().optional(),
+  error: z.string().nullable().optional(),
+});
+
+/** `PUT /_emulator/build-files/<uuid>`: the scan or the processing moved on. */
+export const jobFileChange = z.strictObject({ ...jobFileFields, error: z.string().nullable().optional() });
+
 /** Fault plan, settable at start (`--faults`) or at run time (`POST /_emulator/faults`). */
 export const faultPlan = z.strictObject({
   rate_429: z.number().min(0).max(1).default(0),

@@ -5,9 +5,10 @@ import { HttpReply, readJson, sendError, sendJson } from './http-helpers.ts';
 import type { Route } from './route-context.ts';
 import { commandRoutes, publishCommand, streamsFor } from './routes-commands.ts';
 import { dataRoutes } from './routes-data.ts';
+import { fileRoutes } from './routes-files.ts';
 import { identityRoutes } from './routes-identity.ts';
-import { commandCreate, type FaultPlan, faultPlan } from './schemas.ts';
-import { type CommandRecord, EmulatorState } from './state.ts';
+import { commandCreate, type FaultPlan, faultPlan, jobFileChange, jobFileSeed } from './schemas.ts';
+import { type CommandRecord, EmulatorState, type JobFileInput, type JobFileRecord } from './state.ts';
 
 export interface EmulatorOptions {
   port?: number;
@@ -24,6 +25,11 @@ export interface EmulatorOptions {
    * ignores `filter[workstation_name]`. Default true (kept, listed, filterable).
    */
   keepsWorkstationName?: boolean;
+  /**
+   * How long a `content` link of a `/build-file/` or `/machine-job-file/` stays valid after the GET
+   * that handed it out (default 5 minutes, as the seed says; tests use a few milliseconds).
+   */
+  jobFileLinkTtlMs?: number;
 }
 
 export interface CloudEmulator {
@@ -40,10 +46,14 @@ export interface CloudEmulator {
     fields: Record<string, unknown> & { type: string; modeler: string },
     options?: { push?: boolean },
   ): CommandRecord;
+  /** Adds a `/build-file/` (default `status: complete`, `virus_scan: passed`); see EmulatorState. */
+  addBuildFile(input: JobFileInput): JobFileRecord;
+  /** Adds a `/machine-job-file/` (an operator's test file: no scan state, always served). */
+  addMachineJobFile(input: JobFileInput): JobFileRecord;
   close(): Promise<void>;
 }
 
-const ROUTES: Route[] = [...identityRoutes, ...dataRoutes, ...commandRoutes];
+const ROUTES: Route[] = [...identityRoutes, ...dataRoutes, ...commandRoutes, ...fileRoutes];
 
 /**
  * Starts the cloud emulator: a real HTTP server that speaks the contract strictly, stores what it
@@ -54,6 +64,7 @@ export async function startCloudEmulator(options: EmulatorOptions = {}): Promise
   const state = new EmulatorState(options.users ?? [{ username: 'operator', password: 'echo-demo' }]);
   if (options.seedToken) state.issueToken([...state.users.values()][0]!, 'seed token', options.seedToken);
   if (options.keepsWorkstationName === false) state.keepsWorkstationName = false;
+  if (options.jobFileLinkTtlMs !== undefined) state.jobFileLinkTtlMs = options.jobFileLinkTtlMs;
   const random = mulberry32(options.seed ?? 1);
   const sockets = new Set<Socket>();
   let faults = faultPlan.parse(options.faults ?? {});
@@ -153,6 +164,20 @@ export async function startCloudEmulator(options: EmulatorOptions = {}): Promise
       const { push, ...fields } = await readJson(req, commandCreate);
       return sendJson(res, 201, emulator.sendCommand(fields, { push: push ?? true }));
     }
+    const files = /^\/_emulator\/(build-files|machine-job-files)$/.exec(path);
+    if (req.method === 'POST' && files) {
+      const { content, encoding, ...fields } = await readJson(req, jobFileSeed);
+      const input = { ...fields, content: Buffer.from(content, encoding ?? 'utf8') };
+      const file = files[1] === 'build-files' ? state.addBuildFile(input) : state.addMachineJobFile(input);
+      return sendJson(res, 201, { uuid: file.uuid, ...state.publicJobFile(file) });
+    }
+    const buildFile = /^\/_emulator\/build-files\/([0-9a-f-]{36})$/.exec(path);
+    if (req.method === 'PUT' && buildFile) {
+      const file = state.buildFiles.get(buildFile[1]!);
+      if (!file) throw new HttpReply(404, 'not-found', 'No such build-file.');
+      Object.assign(file, await readJson(req, jobFileChange), { updated: new Date().toISOString() });
+      return sendJson(res, 200, state.publicJobFile(file));
+    }
     const enabled = /^\/_emulator\/ecco\/([0-9a-f-]{36})\/enabled$/.exec(path);
     if (req.method === 'PUT' && enabled) {
       const ecco = state.eccos.get(enabled[1]!);
@@ -176,6 +201,8 @@ export async function startCloudEmulator(options: EmulatorOptions = {}): Promise
       if (options.push !== false) publishCommand(state, command);
       return command;
     },
+    addBuildFile: (input) => state.addBuildFile(input),
+    addMachineJobFile: (input) => state.addMachineJobFile(input),
     get faults() {
       return faults;
     },

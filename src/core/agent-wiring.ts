@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { CollectorRegistry } from '../collectors/sdk/registry.ts';
 import type { MachineConfig } from '../shared/config/schema.ts';
 import { type AgentFoundation, closeFoundation, openFoundation } from './agent-foundation.ts';
@@ -13,13 +15,16 @@ import { JobHistoryFeed } from './collection/job-history-feed.ts';
 import { migrateMachineSecretNames } from './collection/machine-secret-migration.ts';
 import { localMachinesFile, MachineSet } from './collection/machine-set.ts';
 import { assertValidMachines } from './collection/validate-machines.ts';
+import type { CloudCommand } from './commands/cloud-command.ts';
 import { collectionExecutor } from './commands/collection-executor.ts';
 import { CommandEngine } from './commands/command-engine.ts';
+import { downloadJobFile, JobFileRefused } from './commands/job-file.ts';
 import { AppSettings } from './config/app-settings.ts';
 import type { ResolvedConfig } from './config/load.ts';
 import { HostTime } from './host/host-time.ts';
 import type { AgentLogging, Logger } from './logging/create-logger.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
+import type { StoredCommand } from './store/command-queue.ts';
 import type { Store } from './store/store.ts';
 import { SyncEngine } from './sync/sync-engine.ts';
 
@@ -165,6 +170,7 @@ function wireOnFoundation(
           allMachines().flatMap((m) =>
             m.enabled && m.modeler ? [{ machine: m.name, modeler: m.modeler }] : [],
           ),
+        ...jobFiles(config, sync, logger),
         executor: collectionExecutor({
           collection,
           registry: collectors,
@@ -214,5 +220,35 @@ function wireOnFoundation(
     commands,
     stopping,
     followCloudMachines: followCloud,
+  };
+}
+
+/**
+ * start_job's files: downloaded just before they are sent, to `data_dir/commands/<id>/`, removed
+ * once the command ended (docs/commands.md, "start_job files").
+ */
+function jobFiles(config: ResolvedConfig, sync: SyncEngine, logger: Logger) {
+  const folder = (id: number) => join(config.data_dir, 'commands', String(id));
+  return {
+    jobFile: async (command: CloudCommand, stored: StoredCommand, signal: AbortSignal) => {
+      const resourceUri = command['build-file'] ?? command.build_file ?? command.machine_job_file;
+      if (!resourceUri)
+        throw new JobFileRefused('no_file', 'the start_job names no build-file or machine_job_file');
+      const file = await downloadJobFile({
+        client: sync.client,
+        resourceUri,
+        kind:
+          command.machine_job_file && !command['build-file'] && !command.build_file
+            ? 'machine_job_file'
+            : 'build-file',
+        dir: folder(stored.id),
+        maxBytes: config.commands.max_file_mb * 1024 * 1024,
+        scanWaitMs: config.commands.scan_wait * 1000,
+        signal,
+        logger: logger.child({ component: 'commands', command: stored.uri }),
+      });
+      return { path: file.path, name: file.name };
+    },
+    forgetJobFile: (stored: StoredCommand) => rmSync(folder(stored.id), { recursive: true, force: true }),
   };
 }

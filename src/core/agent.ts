@@ -24,6 +24,7 @@ import type { LocalSettingsPatch } from './config/local-settings.ts';
 import type { HostTime } from './host/host-time.ts';
 import type { Logger } from './logging/create-logger.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
+import type { StoredCommand } from './store/command-queue.ts';
 import type { JobRecord } from './store/job-history.ts';
 import { runStoreMaintenance } from './store/maintenance.ts';
 import type { Store } from './store/store.ts';
@@ -197,6 +198,7 @@ export class Agent implements AgentPort {
         refusedWhileFull: this.store.refusedWhileFull,
       },
       alerts: activeAlerts(this.store),
+      ...(this.parts.commands ? { commands: this.commandCounts() } : {}),
       machines: this.machines(),
       pollLag: this.pollLag()?.summary(),
       eventLoop: this.collection?.watchdog.health(),
@@ -236,20 +238,29 @@ export class Agent implements AgentPort {
     return this.store.logs.recent(filter);
   }
 
+  private commandCounts(): NonNullable<AgentStatus['commands']> {
+    return {
+      ...this.store.commands.counts(),
+      awaiting: this.store.commands.awaitingConfirmation().map((c) => ({
+        id: c.id,
+        machine: c.machine,
+        type: c.type,
+        ...(c.confirmBy !== undefined ? { confirmBy: new Date(c.confirmBy).toISOString() } : {}),
+      })),
+    };
+  }
+
+  answerCommand(id: number, confirm: boolean): CommandRecord | 'not_found' | 'not_awaiting' {
+    const engine = this.parts.commands;
+    if (!engine) return 'not_found';
+    const answer = engine.answer(id, confirm);
+    if (answer === 'not_found' || answer === 'not_awaiting') return answer;
+    const command = this.store.commands.get(id);
+    return command ? commandRecord(command) : 'not_found';
+  }
+
   commands(filter: { machine?: string; limit: number }): CommandRecord[] {
-    return this.store.commands.recent(filter).map((c) => ({
-      id: c.id,
-      uri: c.uri,
-      type: c.type,
-      machine: c.machine,
-      via: c.via,
-      state: c.state,
-      ...(c.reason !== undefined ? { reason: c.reason } : {}),
-      ...(c.response !== undefined ? { response: c.response } : {}),
-      ...(c.reported !== undefined ? { reported: c.reported } : {}),
-      receivedAt: new Date(c.receivedAt).toISOString(),
-      updatedAt: new Date(c.updatedAt).toISOString(),
-    }));
+    return this.store.commands.recent(filter).map(commandRecord);
   }
 
   deadLetters(limit: number): DeadLetter[] {
@@ -362,4 +373,22 @@ export class Agent implements AgentPort {
       changedInApp: this.parts.appSettings.changedInApp(),
     });
   }
+}
+
+/** A stored command as the local API shows it. */
+function commandRecord(c: StoredCommand): CommandRecord {
+  return {
+    id: c.id,
+    uri: c.uri,
+    type: c.type,
+    machine: c.machine,
+    via: c.via,
+    state: c.state,
+    ...(c.reason !== undefined ? { reason: c.reason } : {}),
+    ...(c.response !== undefined ? { response: c.response } : {}),
+    ...(c.reported !== undefined ? { reported: c.reported } : {}),
+    ...(c.confirmBy !== undefined ? { confirmBy: new Date(c.confirmBy).toISOString() } : {}),
+    receivedAt: new Date(c.receivedAt).toISOString(),
+    updatedAt: new Date(c.updatedAt).toISOString(),
+  };
 }

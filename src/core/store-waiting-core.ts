@@ -127,6 +127,9 @@ export class StoreWaitingCore implements AgentPort {
   commands(): CommandRecord[] {
     return this.refuse();
   }
+  answerCommand(): CommandRecord {
+    return this.refuse();
+  }
   retryDeadLetters(): number {
     return this.refuse();
   }

@@ -78,6 +78,11 @@ test('the tray says one word for the agent and why', () => {
     state: 'degraded',
     tooltip: 'Echo: 1 machine failing',
   });
+  // A start_job waits for a person at this PC: the tray says so first.
+  assert.deepEqual(overallState({ ...base, commands: { awaitingConfirmation: 1 } }), {
+    state: 'ok',
+    tooltip: 'Echo: a remote command waits for your confirmation (open Echo). all good, 2 machines',
+  });
 });
 
 /** A stand-in for safeStorage that seals by XOR, so that the file is visibly not the key. */

@@ -4,9 +4,25 @@ export type OverallState = 'ok' | 'degraded' | 'offline' | 'signed_out';
 export interface TrayStatus {
   cloud: { reachable: boolean; auth: string; enabled: boolean; health: { health: string } };
   machines: Array<{ live?: { snapshot: { state: string } } }>;
+  commands?: { awaitingConfirmation: number };
 }
 
+/**
+ * The tray's word and sentence; remote commands waiting for the operator's confirmation are said
+ * first in the sentence, whatever the word (they wait for a person at this PC).
+ */
 export function overallState(status: TrayStatus | undefined): { state: OverallState; tooltip: string } {
+  const plain = agentState(status);
+  const waiting = status?.commands?.awaitingConfirmation ?? 0;
+  if (waiting === 0) return plain;
+  const what = waiting === 1 ? 'a remote command waits' : `${waiting} remote commands wait`;
+  return {
+    state: plain.state,
+    tooltip: `Echo: ${what} for your confirmation (open Echo). ${plain.tooltip.replace(/^Echo: /, '')}`,
+  };
+}
+
+function agentState(status: TrayStatus | undefined): { state: OverallState; tooltip: string } {
   if (!status) return { state: 'offline', tooltip: 'Echo: the agent is not running' };
   const { cloud } = status;
   const failing = status.machines.filter((m) =>

@@ -1,7 +1,7 @@
 import type { AgentStatus, StatusDeltaOf } from '../shared/api/index.ts';
 import { followEvents, takeToken } from './api-client.ts';
 import { ago, type MachineView, stateOf } from './dashboard.ts';
-import { notice } from './dom.ts';
+import { el, notice } from './dom.ts';
 import { GaugeHistory } from './gauge-history.ts';
 import { mergeDelta } from './status-stream.ts';
 import { SyncRate } from './sync-rate.ts';
@@ -55,6 +55,39 @@ function showStoreCondition(status: StatusEvent): void {
   banner.textContent = problem ? (condition.message ?? condition.state) : '';
 }
 
+/** What the status says of the open commands: a machine screen reads its list again when it changes. */
+function commandsKey(status: StatusEvent | undefined): string {
+  return JSON.stringify(status?.commands ?? null);
+}
+
+/**
+ * Commands that wait for the operator (start_job), named in the header on every screen, each a
+ * link to its machine, where it is confirmed or refused.
+ */
+function showConfirmations(status: StatusEvent): void {
+  const banner = $('confirmations');
+  const awaiting = status.commands?.awaiting ?? [];
+  banner.hidden = awaiting.length === 0;
+  const key = JSON.stringify(awaiting);
+  if (banner.dataset.key === key) return;
+  banner.dataset.key = key;
+  banner.replaceChildren(
+    ...(awaiting.length === 0
+      ? []
+      : [
+          `${awaiting.length === 1 ? 'A remote command waits' : `${awaiting.length} remote commands wait`} for your confirmation: `,
+          ...awaiting.flatMap((command, i) => [
+            ...(i > 0 ? [', '] : []),
+            el(
+              'a',
+              { href: `#/machine/${encodeURIComponent(command.machine)}` },
+              `${command.type} on ${command.machine}`,
+            ),
+          ]),
+        ]),
+  );
+}
+
 /** Shows the screen the address names (`#/`, `#/add`, `#/sync`, `#/account`). */
 async function route(): Promise<void> {
   const view = $('view');
@@ -77,6 +110,7 @@ async function route(): Promise<void> {
       detail.update(
         latest?.machines.find((m) => m.name === name),
         latest?.asleep,
+        commandsKey(latest),
       );
       view.replaceChildren(detail.element);
     } else if (path === '/add') view.replaceChildren(await addMachineView(token, () => undefined));
@@ -124,6 +158,7 @@ function start(): void {
           : (data as StatusEvent);
       $('agent').textContent = summary(latest);
       showStoreCondition(latest);
+      showConfirmations(latest);
       machines.update(latest.machines);
       if (first) performance.mark('echo:first-render');
       history.add(latest.machines);
@@ -134,6 +169,7 @@ function start(): void {
         detail.update(
           latest.machines.find((m) => m.name === decodeURIComponent(name ?? '')),
           latest.asleep,
+          commandsKey(latest),
         );
       }
       if (first) void route();

@@ -60,6 +60,7 @@ function context(): CollectorContext {
     notify: quiet,
     limits: { maxMessageBytes: 16 * MB },
     shared,
+    secrets: { get: () => undefined, set: () => {}, delete: () => {} },
   };
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { publishCommand } from '../../src/cloud-emulator/routes-commands.ts';
+import { publishCommand, streamsFor } from '../../src/cloud-emulator/routes-commands.ts';
 import type { CloudEmulator } from '../../src/cloud-emulator/server.ts';
 import { BambuSimulator } from '../../src/collectors/bambu/simulator/bambu-simulator.ts';
 import type { Agent } from '../../src/core/agent.ts';
@@ -41,6 +41,7 @@ async function setup(t: TestContext, options: { allow?: string[]; dataDir?: stri
   const modeler = modelers['bambu-1']!;
   const live = () => agent.machines()[0]!.live;
   await waitFor(() => live()?.snapshot.state === 'idle', 15_000, 'the printer idle');
+  await waitFor(() => streamsFor(emulator.state).size > 0, 15_000, 'the events stream connected');
   return { sim, emulator, agent, modeler, live };
 }
 
@@ -86,7 +87,6 @@ test('pause, resume and cancel reach the Bambu printer once each, by the stream 
     ['pause', 'resume', 'stop'],
     'each command reached the printer exactly once',
   );
-  const audit = agent.store.commands.recent({ limit: 10 });
   await waitFor(
     () => agent.store.commands.recent({ limit: 10 }).every((c) => c.reported === 'complete'),
     5000,
@@ -100,7 +100,9 @@ test('pause, resume and cancel reach the Bambu printer once each, by the stream 
       ['pause_job', 'complete', 'complete'],
     ],
   );
-  assert.equal(audit[1]!.via, 'poll');
+  const via = agent.store.commands.recent({ limit: 10 }).map((c) => c.via);
+  assert.equal(via[1], 'poll', 'the resume was never pushed: the poll found it');
+  assert.equal(via[2], 'stream', 'the pause came on the stream');
 });
 
 test('a command the machine cannot, may not or need not run never reaches it, and ends as error saying why', async (t) => {

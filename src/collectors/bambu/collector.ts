@@ -363,6 +363,12 @@ export class BambuCollector implements Collector {
       JSON.stringify({ print: { sequence_id: sequenceId, command: verb, param: '' } }),
     );
     const reply = await answer;
+    if (reply.result.toLowerCase() === 'success' && verb !== 'stop') {
+      // The printer's state report follows its answer, sometimes tens of milliseconds later (its
+      // two writes meet TCP's delayed acknowledgement): the confirmed state is the state now, so
+      // that a command right after this one is checked against it, not against the old one.
+      this.state = { ...this.state, gcode_state: verb === 'pause' ? 'PAUSE' : 'RUNNING' };
+    }
     if (reply.result.toLowerCase() !== 'success') {
       throw new CollectorError(
         'protocol',

@@ -93,10 +93,22 @@ export interface CollectorContext {
   /** What Echo accepts from this machine: every byte read is bounded before it is parsed. */
   limits: MachineLimits;
   /**
+   * Secrets this collector keeps for its machine (an application key the printer issued), in
+   * Echo's secret store: never in the config, the store or a log.
+   */
+  secrets: MachineSecrets;
+  /**
    * Objects shared by the machines of this collection (HTTP keep-alive pools, OPC UA certificate
    * stores), closed when it stops. SDK helpers take them from here, never from module state.
    */
   shared: SharedResources;
+}
+
+/** One machine's own entries in the secret store (see `CollectorContext.secrets`). */
+export interface MachineSecrets {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+  delete(key: string): void;
 }
 
 export interface MachineLimits {

@@ -1,12 +1,15 @@
 import type {
   Collector,
   CollectorContext,
+  CommandResult,
   ConnectionTest,
+  MachineCommand,
   MachineLogLine,
   PollResult,
 } from '../sdk/collector.ts';
 import { getJson, type HttpJsonOptions, httpPools } from '../sdk/http-json.ts';
 import type { UltimakerConnection } from './config.ts';
+import { UltimakerControl } from './control.ts';
 import { toSnapshot } from './map.ts';
 import { historyEventsDoc, printerDoc, printJobDoc, type SystemDoc, systemDoc } from './protocol.ts';
 
@@ -20,12 +23,14 @@ const EVENTS_KEY = 'last_event_time';
 export class UltimakerCollector implements Collector {
   private system: SystemDoc | undefined;
   private readonly base: string;
+  private readonly commands: UltimakerControl;
 
   constructor(
     connection: UltimakerConnection,
     private readonly ctx: CollectorContext,
   ) {
     this.base = `${connection.scheme}://${connection.host}:${connection.port}/api/v1`;
+    this.commands = new UltimakerControl(this.base, ctx);
   }
 
   async connect(signal: AbortSignal): Promise<void> {
@@ -79,6 +84,14 @@ export class UltimakerCollector implements Collector {
       message: `${system?.variant ?? 'Ultimaker'} "${system?.name ?? '?'}" answered (firmware ${system?.firmware ?? '?'})`,
       details: { ...system },
     };
+  }
+
+  /**
+   * pause / resume / cancel (`PUT /print_job/state`) and start_job (`POST /print_job`), signed
+   * with the application key the operator approved on the printer's screen: see control.ts.
+   */
+  control(command: MachineCommand, signal: AbortSignal): Promise<CommandResult> {
+    return this.commands.control(command, signal);
   }
 
   /** Every GET to the printer: aborted with the poll, its body bounded by the machine's limit. */

@@ -10,6 +10,7 @@ export const ultimaker = defineCollector({
   protocol: 'http',
   captureTypes: ['ultimaker.modeler.log'],
   capabilities: ['status', 'jobs', 'logs', 'discovery'],
+  commands: ['pause_job', 'resume_job', 'cancel_job', 'start_job'],
   discover: (ms) => findUltimakers(ms),
   connectionSchema: ultimakerConnection,
   fromModeler: ({ host, port }) => ({ host, ...(port ? { port } : {}) }),

@@ -25,6 +25,8 @@ export interface AgentPort {
   deadLetters(limit: number): DeadLetter[];
   /** Remote commands and their outcome, newest first (the audit). */
   commands(filter: { machine?: string; limit: number }): CommandRecord[];
+  /** The operator's answer to a command awaiting confirmation; the command after it. */
+  answerCommand(id: number, confirm: boolean): CommandRecord | 'not_found' | 'not_awaiting';
   retryDeadLetters(kind: 'captures' | 'logs', ids?: number[]): number;
   discardDeadLetters(ids: number[]): number;
   signIn(request: { username: string; password: string; ldap: boolean }): Promise<void>;

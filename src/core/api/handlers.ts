@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SettingsDocument } from '../../shared/api/index.ts';
 import { CloudHttpError, describeError } from '../../shared/errors.ts';
 import { refuseForeignSecretRefs, refuseStoredPasswordOfOthers } from '../secrets/app-secret-refs.ts';
-import type { AgentPort } from './agent-port.ts';
+import type { AgentPort, CommandRecord } from './agent-port.ts';
 import { Answer, type Handlers } from './handler-types.ts';
 import { ApiProblem } from './http-io.ts';
 import { machineHandlers } from './machine-handlers.ts';
@@ -64,6 +64,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     serialPorts: () => agent.serialPorts(),
     discover: ({ body }) => agent.discover(body.seconds),
     backlog: () => agent.status().backlog,
+    confirmCommand: ({ params }) => answered(agent.answerCommand(params.id, true)),
+    refuseCommand: ({ params }) => answered(agent.answerCommand(params.id, false)),
     commands: ({ query }) =>
       agent.commands({ limit: query.limit, ...(query.machine ? { machine: query.machine } : {}) }),
     logs: ({ query }) =>
@@ -100,4 +102,16 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     },
     signOut: () => agent.signOut(),
   };
+}
+
+/** A command after the operator's answer, or the refusal in the API's words. */
+function answered(result: CommandRecord | 'not_found' | 'not_awaiting'): CommandRecord {
+  if (result === 'not_found') throw new ApiProblem(404, 'not_found', 'no command with that id');
+  if (result === 'not_awaiting')
+    throw new ApiProblem(
+      409,
+      'not_awaiting_confirmation',
+      'the command does not await confirmation: it was confirmed, refused or timed out already',
+    );
+  return result;
 }

@@ -40,6 +40,8 @@ const SURFACE = [
   'GET /api/v1/backlog',
   'GET /api/v1/logs',
   'GET /api/v1/commands',
+  'POST /api/v1/commands/{id}/confirm',
+  'POST /api/v1/commands/{id}/refuse',
   'GET /api/v1/dead-letters',
   'POST /api/v1/dead-letters/retry',
   'POST /api/v1/dead-letters/discard',

@@ -111,29 +111,40 @@ export class CloudHttpClient {
    * Opens a long-lived stream (the events stream): the credential on the cloud's own origins only,
    * `connectTimeoutMs` until the headers arrive, then open until `signal` aborts or the server
    * ends it. An error status is a CloudHttpError, as for any request.
+   *
+   * `presigned`: a download link the cloud handed out (a job file's `content`): on another origin
+   * (a presigned object-store URL) it is fetched without the credential, as `send` uploads; on the
+   * cloud's own origins it keeps it. Without it, another origin is refused.
    */
   async openStream(
     url: string,
-    options: { accept: string; signal: AbortSignal; connectTimeoutMs: number },
+    options: { accept: string; signal: AbortSignal; connectTimeoutMs: number; presigned?: boolean },
   ): Promise<ReadableStream<Uint8Array>> {
     const target = this.resolve(url);
-    if (!this.origins.trusts(target)) throw this.origins.refuse('GET', target);
-    const headers = { accept: options.accept, 'cache-control': 'no-cache', ...authHeaders(this.auth) };
+    const headers: Record<string, string> = { accept: options.accept, 'cache-control': 'no-cache' };
+    if (this.origins.trusts(target)) Object.assign(headers, authHeaders(this.auth));
+    else if (options.presigned) this.origins.anonymous(target);
+    else throw this.origins.refuse('GET', target);
+    // A download link carries its own token in the query: errors (and so logs) name the path only.
+    const shown = options.presigned ? withoutQuery(target) : target;
     const connect = new AbortController();
     const timer = setTimeout(() => connect.abort(new Error('no answer')), options.connectTimeoutMs);
     let response: Response;
     try {
       response = await fetch(target, { headers, signal: AbortSignal.any([options.signal, connect.signal]) });
     } catch (error) {
-      throw new CloudNetworkError(`GET ${target} failed: ${networkReason(error)}`, error);
+      throw new CloudNetworkError(`GET ${shown} failed: ${networkReason(error)}`, error);
     } finally {
       clearTimeout(timer);
     }
     if (response.status >= 400 || !response.body) {
-      const text = await response.text().catch(() => '');
+      // A download's error body comes from wherever the link points: read 64 KB of it at most.
+      const text = options.presigned
+        ? await boundedText(response, 64 * 1024)
+        : await response.text().catch(() => '');
       throw new CloudHttpError(
         response.status,
-        `GET ${target} answered ${response.status}${errorTitle(text)}`,
+        `GET ${shown} answered ${response.status}${errorTitle(text)}`,
         text,
         retryAfterMs(response.headers.get('retry-after')),
       );
@@ -176,6 +187,32 @@ export class CloudHttpClient {
       response,
     };
   }
+}
+
+function withoutQuery(url: string): string {
+  const { origin, pathname } = new URL(url);
+  return `${origin}${pathname}`;
+}
+
+/** At most `limit` bytes of a reply's body as text (the rest is not read); '' when it fails. */
+async function boundedText(response: Response, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } catch {
+    // A body that fails half-way: what arrived is enough for an error message.
+  } finally {
+    void reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
 
 function authHeaders(auth: CloudAuth): Record<string, string> {

@@ -8,6 +8,7 @@ import type {
   CommandResult,
   ConnectionTest,
   MachineCommand,
+  MachineSecrets,
 } from '../../collectors/sdk/collector.ts';
 import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
 import { ResourceScope } from '../../collectors/sdk/shared-resources.ts';
@@ -15,6 +16,7 @@ import type { MachineConfig } from '../../shared/config/schema.ts';
 import { describeError } from '../../shared/errors.ts';
 import type { Clock } from '../clock.ts';
 import type { SleepWitness } from '../host/host-clock-monitor.ts';
+import { machineSecretName } from '../secrets/machine-secret-name.ts';
 import { resolveSecretRef, type SecretStore } from '../secrets/secret-store.ts';
 import type { StoreStats } from '../store/store-stats.ts';
 import type { CollectionSink } from './collection-sink.ts';
@@ -297,7 +299,21 @@ export class CollectionManager {
       pkiDir: join(dataDir, 'pki'),
       notify,
       limits: { maxMessageBytes: Math.round(machine.max_message_mb * 1024 * 1024) },
+      secrets: collectorSecrets(secrets, machine.name),
       shared: this.shared,
     };
   }
+}
+
+/**
+ * A machine's collector-kept secrets: `machine-<escaped name>#<key>` entries of the secret store
+ * ("#" never appears in the escaped name, so they never meet the machine's password entry).
+ */
+function collectorSecrets(store: SecretStore, machine: string): MachineSecrets {
+  const entry = (key: string) => `${machineSecretName(machine)}#${key}`;
+  return {
+    get: (key) => store.get(entry(key)),
+    set: (key, value) => store.set(entry(key), value),
+    delete: (key) => store.delete(entry(key)),
+  };
 }

@@ -2,7 +2,6 @@ import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
 import type { CommandType } from '../../shared/model/commands.ts';
 import type { CollectionManager } from '../collection/collection-manager.ts';
-import { machineCommandOf } from './cloud-command.ts';
 import type { CommandExecutor } from './command-runner.ts';
 
 /**
@@ -42,8 +41,13 @@ export function collectionExecutor(deps: {
       }
       return undefined;
     },
+    confirmationTimeoutMs(name, type) {
+      const machine = deps.machine(name);
+      if (type !== 'start_job' || !machine?.commands.confirm_start_job) return undefined;
+      return machine.commands.confirm_timeout * 1000;
+    },
     async control(name, command, signal) {
-      const running = deps.collection.control(name, machineCommandOf(command), signal);
+      const running = deps.collection.control(name, command, signal);
       if (!running) throw new Error(`machine "${name}" stopped before the command reached it`);
       return running;
     },

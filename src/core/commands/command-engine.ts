@@ -15,7 +15,15 @@ export interface CommandEngineOptions {
   /** The machines this agent collects that the cloud knows (a modeler URI). */
   targets(): CommandTarget[];
   executor: CommandExecutor;
+  /** Fetches a start_job's file (see CommandRunner); absent: start_job cannot run here. */
+  jobFile?: ConstructorParameters<typeof CommandRunner>[0]['jobFile'];
+  forgetJobFile?: ConstructorParameters<typeof CommandRunner>[0]['forgetJobFile'];
+  /** A command started or stopped waiting for the operator. */
+  onAwaitingChange?(): void;
 }
+
+/** What the operator did with a command that awaited confirmation. */
+export type ConfirmationAnswer = 'confirmed' | 'refused' | 'not_awaiting' | 'not_found';
 
 /**
  * Remote commands end to end (docs/commands.md): received by the events stream and the poll,
@@ -41,7 +49,10 @@ export class CommandEngine {
     this.runner = new CommandRunner({
       ctx,
       executor: options.executor,
+      ...(options.jobFile ? { jobFile: options.jobFile } : {}),
+      ...(options.forgetJobFile ? { forgetJobFile: options.forgetJobFile } : {}),
       ended: () => this.reportWakeup.poke(),
+      awaiting: () => options.onAwaitingChange?.(),
     });
   }
 
@@ -73,6 +84,67 @@ export class CommandEngine {
     await Promise.allSettled(this.loops);
   }
 
+  /**
+   * The operator's answer at the workstation (UI, tray, local API) to a command awaiting it:
+   * confirmed, it starts (the cloud hears `processing` then); refused, it ends as error.
+   */
+  answer(id: number, confirm: boolean): ConfirmationAnswer {
+    const { store, logger } = this.options.ctx;
+    const command = store.commands.get(id);
+    if (!command) return 'not_found';
+    if (confirm) {
+      if (!store.commands.confirm(id)) return 'not_awaiting';
+      logger.info(
+        { machine: command.machine, command: command.uri, type: command.type },
+        'remote command confirmed at the workstation',
+      );
+      this.runWakeup.poke();
+    } else {
+      const response = {
+        error: 'refused_at_workstation',
+        message: 'refused at the workstation by the operator',
+      };
+      if (
+        !store.commands.transition(id, 'awaiting_confirmation', 'rejected', {
+          response: JSON.stringify(response),
+          reason: response.message,
+        })
+      )
+        return 'not_awaiting';
+      logger.warn(
+        { machine: command.machine, command: command.uri, type: command.type },
+        'remote command refused at the workstation',
+      );
+      this.reportWakeup.poke();
+    }
+    this.options.onAwaitingChange?.();
+    return confirm ? 'confirmed' : 'refused';
+  }
+
+  /** Commands awaiting confirmation whose time ran out end as error, never run. */
+  private expireConfirmations(): void {
+    const { store, clock, logger } = this.options.ctx;
+    const due = store.commands.confirmationsDue(clock.now());
+    for (const command of due) {
+      const response = { error: 'not_confirmed', message: 'not confirmed at the workstation in time' };
+      if (
+        store.commands.transition(command.id, 'awaiting_confirmation', 'rejected', {
+          response: JSON.stringify(response),
+          reason: response.message,
+        })
+      ) {
+        logger.warn(
+          { machine: command.machine, command: command.uri, type: command.type },
+          'remote command not confirmed in time',
+        );
+      }
+    }
+    if (due.length > 0) {
+      this.reportWakeup.poke();
+      this.options.onAwaitingChange?.();
+    }
+  }
+
   private followStream(signal: AbortSignal): Promise<void> {
     return followCommandStream({
       ctx: this.options.ctx,
@@ -94,8 +166,9 @@ export class CommandEngine {
   private async runLoop(signal: AbortSignal): Promise<void> {
     const { ctx } = this.options;
     while (!signal.aborted) {
+      this.expireConfirmations();
       if (this.options.active() && (await this.runner.runNext(signal))) continue;
-      await this.runWakeup.wait(ctx.clock, 5000, signal);
+      await this.runWakeup.wait(ctx.clock, 1000, signal);
     }
   }
 

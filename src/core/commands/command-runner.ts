@@ -1,4 +1,4 @@
-import type { CommandResult } from '../../collectors/sdk/collector.ts';
+import type { CommandResult, MachineCommand } from '../../collectors/sdk/collector.ts';
 import { CommandRefused } from '../../collectors/sdk/command-refused.ts';
 import { describeError } from '../../shared/errors.ts';
 import type { CommandType } from '../../shared/model/commands.ts';
@@ -6,6 +6,7 @@ import type { StoredCommand } from '../store/command-queue.ts';
 import type { SyncContext } from '../sync/sync-context.ts';
 import { type CloudCommand, cloudCommand, isCommandType, machineCommandOf } from './cloud-command.ts';
 import { reportStatus } from './command-report.ts';
+import { JobFileRefused } from './job-file.ts';
 
 /** What the runner asks of the machines (the collection, in the agent). */
 export interface CommandExecutor {
@@ -17,8 +18,13 @@ export interface CommandExecutor {
     machine: string,
     type: CommandType,
   ): { code: 'unsupported_command' | 'not_allowed' | 'not_collected'; message: string } | undefined;
+  /**
+   * How long a command waits for the operator's confirmation at the workstation, in ms; undefined
+   * when it needs none (every type but start_job; a machine set for unattended work).
+   */
+  confirmationTimeoutMs(machine: string, type: CommandType): number | undefined;
   /** Carries out a machine command through the machine's running collector. */
-  control(machine: string, command: CloudCommand, signal: AbortSignal): Promise<CommandResult>;
+  control(machine: string, command: MachineCommand, signal: AbortSignal): Promise<CommandResult>;
   /** `check_configuration`: the machine's connection test, and what it found. */
   checkConfiguration(machine: string, signal: AbortSignal): Promise<CommandResult & { ok: boolean }>;
 }
@@ -42,8 +48,21 @@ export class CommandRunner {
     private readonly deps: {
       ctx: SyncContext;
       executor: CommandExecutor;
+      /**
+       * Downloads a start_job's file (build-file or machine_job_file) just before it is sent;
+       * undefined where files cannot be fetched.
+       */
+      jobFile?(
+        command: CloudCommand,
+        stored: StoredCommand,
+        signal: AbortSignal,
+      ): Promise<{ path: string; name: string }>;
+      /** Removes what `jobFile` left for a command once it ended. */
+      forgetJobFile?(stored: StoredCommand): void;
       /** A command ended: the reporter has news for the cloud. */
       ended(): void;
+      /** A command waits for the operator (the UI's badge, the tray). */
+      awaiting(): void;
     },
   ) {}
 
@@ -63,6 +82,30 @@ export class CommandRunner {
       this.end(stored, 'received', 'rejected', { error: refusal.code, message: refusal.message });
       return true;
     }
+    const confirmMs =
+      stored.confirmedAt === undefined && isCommandType(type)
+        ? this.deps.executor.confirmationTimeoutMs(stored.machine, type)
+        : undefined;
+    if (confirmMs !== undefined) {
+      // Nothing is said to the cloud yet: `processing` comes when the operator confirms.
+      if (
+        store.commands.transition(stored.id, 'received', 'awaiting_confirmation', {
+          confirmBy: this.deps.ctx.clock.now() + confirmMs,
+        })
+      ) {
+        this.deps.ctx.logger.warn(
+          {
+            machine: stored.machine,
+            command: stored.uri,
+            type,
+            confirm_within_s: Math.round(confirmMs / 1000),
+          },
+          'remote command awaits confirmation at the workstation',
+        );
+        this.deps.awaiting();
+      }
+      return true;
+    }
     if (!store.commands.transition(stored.id, 'received', 'processing')) return true;
     const started = store.commands.get(stored.id)!;
     const ack = await this.acknowledged(started, signal);
@@ -79,7 +122,9 @@ export class CommandRunner {
       { machine: stored.machine, command: stored.uri, type },
       'remote command executing',
     );
-    const outcome = await this.execute(stored.machine, command.data!, signal);
+    const outcome = await this.execute(started, command.data!, signal).finally(() =>
+      this.deps.forgetJobFile?.(started),
+    );
     this.end(started, 'processing', outcome.ok ? 'complete' : 'error', outcome.response);
     return true;
   }
@@ -107,10 +152,11 @@ export class CommandRunner {
   }
 
   private async execute(
-    machine: string,
+    stored: StoredCommand,
     command: CloudCommand,
     signal: AbortSignal,
   ): Promise<{ ok: boolean; response: Record<string, unknown> }> {
+    const machine = stored.machine;
     const timeout = AbortSignal.timeout(EXECUTE_TIMEOUT_MS);
     const both = AbortSignal.any([signal, timeout]);
     try {
@@ -118,9 +164,17 @@ export class CommandRunner {
         const result = await this.deps.executor.checkConfiguration(machine, both);
         return { ok: result.ok, response: { message: result.message, ...result.reply } };
       }
-      const result = await this.deps.executor.control(machine, command, both);
+      const order = machineCommandOf(command);
+      if (command.type === 'start_job') {
+        if (!this.deps.jobFile) throw new Error('this agent cannot fetch job files');
+        order.file = await this.deps.jobFile(command, stored, both);
+      }
+      const result = await this.deps.executor.control(machine, order, both);
       return { ok: true, response: { message: result.message, ...result.reply } };
     } catch (error) {
+      if (error instanceof JobFileRefused) {
+        return { ok: false, response: { error: error.code, message: error.message } };
+      }
       if (error instanceof CommandRefused) {
         return {
           ok: false,

@@ -24,7 +24,7 @@ export async function followCommandStream(deps: {
   signal: AbortSignal;
 }): Promise<void> {
   const { ctx, signal } = deps;
-  const url = new URL('commands', ctx.config.cloud.events_url).toString();
+  const url = commandStreamUrl(ctx.config.cloud.url, ctx.config.cloud.events_url);
   let retryMs = FIRST_RETRY_MS;
   while (!signal.aborted) {
     if (!deps.active()) {
@@ -80,4 +80,11 @@ async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uin
   } finally {
     await reader.cancel().catch(() => undefined);
   }
+}
+
+/** `<events_url>commands`; the contract's default events_url is `<cloud.url>/events/`. */
+export function commandStreamUrl(cloudUrl: string, eventsUrl: string | undefined): string {
+  const withSlash = (url: string) => (url.endsWith('/') ? url : `${url}/`);
+  const events = eventsUrl ?? new URL('events/', withSlash(cloudUrl)).toString();
+  return new URL('commands', withSlash(events)).toString();
 }

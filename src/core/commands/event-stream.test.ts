@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { commandStreamUrl } from './command-stream.ts';
 import { serverSentEvents } from './event-stream.ts';
 
 async function* chunks(...parts: Array<string | Uint8Array>): AsyncGenerator<Uint8Array> {
@@ -37,4 +38,16 @@ test('an endless line or event ends the stream instead of filling the memory', a
   await assert.rejects(all(chunks(`data: ${long}`, long, long), 8192), /longer than 8192 bytes/);
   const many = Array.from({ length: 20 }, () => `data: ${'y'.repeat(1000)}\n`);
   await assert.rejects(all(chunks(...many), 8192), /larger than 8192 bytes/);
+});
+
+test('the command stream is <events_url>commands, by default under the cloud url', () => {
+  assert.equal(
+    commandStreamUrl('https://mes.example/api', undefined),
+    'https://mes.example/api/events/commands',
+  );
+  assert.equal(commandStreamUrl('https://mes.example/', undefined), 'https://mes.example/events/commands');
+  assert.equal(
+    commandStreamUrl('https://mes.example/', 'https://events.example/stream'),
+    'https://events.example/stream/commands',
+  );
 });

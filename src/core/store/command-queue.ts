@@ -27,6 +27,8 @@ export interface StoredCommand {
   updatedAt: number;
   /** While awaiting confirmation: when it times out. */
   confirmBy: number | undefined;
+  /** When the operator confirmed it at the workstation. */
+  confirmedAt: number | undefined;
 }
 
 interface CommandRow {
@@ -44,6 +46,7 @@ interface CommandRow {
   received_at: number;
   updated_at: number;
   confirm_by: number | null;
+  confirmed_at: number | null;
 }
 
 /** The status the cloud should end up showing for a local state (undefined: nothing to say yet). */
@@ -169,6 +172,39 @@ export class CommandQueue {
   }
 
   /**
+   * The operator confirmed a command that awaited it: it goes back to `received`, marked
+   * confirmed, and the runner starts it. False when it no longer awaits (timed out, refused).
+   */
+  confirm(id: number): boolean {
+    return this.handle.guard(() => {
+      let moved = false;
+      this.handle.durably(() => {
+        const result = this.handle
+          .stmt(
+            `UPDATE commands SET state = 'received', confirmed_at = ?, confirm_by = NULL, updated_at = ?
+             WHERE id = ? AND state = 'awaiting_confirmation'`,
+          )
+          .run(this.now(), this.now(), id);
+        moved = result.changes === 1;
+      });
+      return moved;
+    });
+  }
+
+  /** Commands awaiting confirmation whose time ran out at `now`. */
+  confirmationsDue(now: number): StoredCommand[] {
+    return this.handle.guard(() =>
+      (
+        this.handle
+          .stmt(
+            "SELECT * FROM commands WHERE state = 'awaiting_confirmation' AND confirm_by <= ? ORDER BY id",
+          )
+          .all(now) as CommandRow[]
+      ).map(toCommand),
+    );
+  }
+
+  /**
    * Every command left `processing` by a process that died: it may or may not have reached the
    * machine, so it is never executed again; it ends as `error` saying so. Run once at start,
    * before anything executes.
@@ -272,5 +308,6 @@ function toCommand(row: CommandRow): StoredCommand {
     receivedAt: row.received_at,
     updatedAt: row.updated_at,
     confirmBy: row.confirm_by ?? undefined,
+    confirmedAt: row.confirmed_at ?? undefined,
   };
 }

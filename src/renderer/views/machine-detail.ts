@@ -4,6 +4,7 @@ import { api } from '../api-client.ts';
 import { LABEL, type MachineView, type SleepGap, stateOf } from '../dashboard.ts';
 import { dataTable, el, notice } from '../dom.ts';
 import type { GaugeHistory } from '../gauge-history.ts';
+import { CommandsPanel } from './commands-panel.ts';
 
 const OUTCOME: Record<JobOutcome, string> = {
   finished: 'finished',
@@ -17,8 +18,8 @@ const COLOURS = ['#0b5cad', '#b3261e', '#1d6f42', '#8a5a00', '#6b3fa0', '#4b5563
 
 /**
  * One machine: its state and job, every gauge, a live chart of the gauges (uPlot), its recent
- * captures and where each is in its sync, and its recent warnings and errors. Room is kept for
- * remote commands (their own issue).
+ * captures and where each is in its sync, its recent warnings and errors, and its remote commands
+ * (confirmed or refused here when they wait for the operator).
  */
 export class MachineDetailView {
   readonly element: HTMLElement;
@@ -37,6 +38,7 @@ export class MachineDetailView {
   /** The job and state last shown: the history is read again when they change. */
   private jobKey: string | undefined;
   private chartLabels = '';
+  private readonly commands: CommandsPanel;
 
   constructor(
     private readonly token: string,
@@ -45,6 +47,7 @@ export class MachineDetailView {
   ) {
     const captures = el('div');
     const problems = el('div');
+    this.commands = new CommandsPanel(token, name);
     this.element = el(
       'section',
       { 'aria-labelledby': 'detail-title' },
@@ -61,7 +64,7 @@ export class MachineDetailView {
       el('h3', {}, 'Recent warnings and errors'),
       problems,
       el('h3', {}, 'Commands'),
-      el('p', { class: 'meta' }, 'Remote commands (start, pause, resume, cancel a job) will show here.'),
+      this.commands.element,
     );
     void this.loadCaptures(captures);
     void this.loadProblems(problems);
@@ -69,8 +72,12 @@ export class MachineDetailView {
 
   private removable: HTMLElement | undefined;
 
-  /** `asleep`: Echo's sleeps from the status (the same for every machine), newest first. */
-  update(machine: MachineView | undefined, asleep: readonly SleepGap[] = []): void {
+  /**
+   * `asleep`: Echo's sleeps from the status (the same for every machine), newest first;
+   * `commands`: the status's word on open commands (the list is read again when it changes).
+   */
+  update(machine: MachineView | undefined, asleep: readonly SleepGap[] = [], commands = ''): void {
+    this.commands.refresh(commands);
     if (machine?.origin === 'ui' && !this.removable) {
       const edit = el('a', { href: `#/machine/${encodeURIComponent(this.name)}/edit` }, 'Edit this machine');
       const remove = el('button', { type: 'button', class: 'secondary' }, 'Remove this machine');

@@ -32,6 +32,8 @@ export const ENDPOINTS = {
   backlog: { method: 'GET', path: '/api/v1/backlog' },
   logs: { method: 'GET', path: '/api/v1/logs' },
   commands: { method: 'GET', path: '/api/v1/commands' },
+  confirmCommand: { method: 'POST', path: '/api/v1/commands/{id}/confirm' },
+  refuseCommand: { method: 'POST', path: '/api/v1/commands/{id}/refuse' },
   deadLetters: { method: 'GET', path: '/api/v1/dead-letters' },
   retryDeadLetters: { method: 'POST', path: '/api/v1/dead-letters/retry' },
   discardDeadLetters: { method: 'POST', path: '/api/v1/dead-letters/discard' },

@@ -47,6 +47,12 @@ const alertId = z.object({
     .regex(/^\d+$/)
     .transform((text) => Number(text)),
 });
+const commandId = z.object({
+  id: z
+    .string()
+    .regex(/^\d+$/)
+    .transform((text) => Number(text)),
+});
 const machineErrors = ['invalid', 'secret_ref_not_allowed'] as const;
 
 export const ROUTES = {
@@ -182,6 +188,26 @@ export const ROUTES = {
     status: 200,
     response: z.array(commandRecordSchema),
     errors: [],
+  }),
+  confirmCommand: route({
+    ...ENDPOINTS.confirmCommand,
+    summary:
+      'Confirm at the workstation a command that awaits it (start_job): it starts, and the cloud hears processing.',
+    auth: true,
+    params: commandId,
+    status: 200,
+    response: commandRecordSchema,
+    errors: ['not_found', 'not_awaiting_confirmation'],
+  }),
+  refuseCommand: route({
+    ...ENDPOINTS.refuseCommand,
+    summary:
+      'Refuse at the workstation a command that awaits confirmation: it ends as error "refused at the workstation", never run.',
+    auth: true,
+    params: commandId,
+    status: 200,
+    response: commandRecordSchema,
+    errors: ['not_found', 'not_awaiting_confirmation'],
   }),
   clearAlert: route({
     ...ENDPOINTS.clearAlert,

@@ -73,6 +73,8 @@ export const commandRecordSchema = z.object({
   response: z.string().optional(),
   /** The last status the cloud acknowledged. */
   reported: z.enum(['processing', 'complete', 'error']).optional(),
+  /** While it awaits confirmation at the workstation: when it times out. */
+  confirmBy: z.string().optional(),
   receivedAt: z.string(),
   updatedAt: z.string(),
 });

@@ -147,6 +147,18 @@ export const agentStatusSchema = z.object({
     refusedWhileFull: refusedSchema,
   }),
   alerts: z.array(storeAlertSchema),
+  /** Remote commands: open ones, those awaiting the operator (the header's badge), unreported ends. */
+  commands: z
+    .object({
+      open: z.number(),
+      awaitingConfirmation: z.number(),
+      unreported: z.number(),
+      /** The commands waiting for the operator, oldest first: what the badge and the tray name. */
+      awaiting: z.array(
+        z.object({ id: z.number(), machine: z.string(), type: z.string(), confirmBy: z.string().optional() }),
+      ),
+    })
+    .optional(),
   machines: z.array(machineSummarySchema),
   pollLag: z
     .object({

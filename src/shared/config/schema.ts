@@ -305,10 +305,43 @@ export const machineSchema = z.strictObject({
         .describe(
           'The remote command types this machine accepts from the cloud; any other ends as error "not allowed" without touching the machine. start_job must be added explicitly.',
         ),
+      confirm_start_job: z
+        .boolean()
+        .default(true)
+        .describe(
+          'start_job waits for the operator to confirm it at the workstation (UI, tray, local API); false for unattended cells.',
+        ),
+      confirm_timeout: z
+        .number()
+        .min(1)
+        .max(7 * 86_400)
+        .default(600)
+        .describe(
+          'Seconds a start_job waits for confirmation; then it ends as error "not confirmed at the workstation".',
+        ),
     })
-    .default({ allow: [...DEFAULT_ALLOWED_COMMANDS] })
+    .default({ allow: [...DEFAULT_ALLOWED_COMMANDS], confirm_start_job: true, confirm_timeout: 600 })
     .describe('Remote commands from the cloud (docs/commands.md).'),
   enabled: z.boolean().default(true).describe('false keeps the machine configured but not polled.'),
+});
+
+export const commandsSchema = z.strictObject({
+  max_file_mb: z
+    .number()
+    .min(1)
+    .max(64 * 1024)
+    .default(2048)
+    .describe(
+      'Largest job file (start_job) Echo downloads, in MB; a bigger one is refused before or while downloading.',
+    ),
+  scan_wait: z
+    .number()
+    .min(0)
+    .max(86_400)
+    .default(600)
+    .describe(
+      'Seconds a start_job waits for its file to be virus-scanned (and processed) in the cloud before it is refused.',
+    ),
 });
 
 export const configSchema = z.strictObject({
@@ -321,6 +354,7 @@ export const configSchema = z.strictObject({
   sync: syncSchema.default(syncSchema.parse({})),
   log: logSchema.default(logSchema.parse({})),
   api: apiSchema.default(apiSchema.parse({})),
+  commands: commandsSchema.default(commandsSchema.parse({})),
   machines: z.array(machineSchema).default([]),
 });
 

@@ -47,7 +47,7 @@ export class BambuSimulator {
   /** Messages published on the report topic, for tests. */
   reportsSent = 0;
   /** Every `print` command received on the request topic (pause, resume, stop), in order. */
-  readonly commandsReceived: Array<{ command: string; sequenceId: string }> = [];
+  readonly commandsReceived: Array<{ command: string; sequenceId: string; at: number }> = [];
   /** How long the printer takes to act on a command and answer it (tests widen the window). */
   commandReplyDelayMs = 0;
 
@@ -252,7 +252,7 @@ export class BambuSimulator {
       const print = request.print;
       if (print?.command === 'pause' || print?.command === 'resume' || print?.command === 'stop') {
         const { command, sequence_id: sequenceId = '0' } = print;
-        this.commandsReceived.push({ command, sequenceId });
+        this.commandsReceived.push({ command, sequenceId, at: performance.now() });
         setTimeout(() => this.control(command, sequenceId), this.commandReplyDelayMs);
       }
       if (request.info?.command === 'get_version') {
@@ -298,6 +298,8 @@ export class BambuSimulator {
         reason: allowed ? 'success' : 'not allowed in this state',
       },
     });
+    // The state change follows the answer at once, as firmware reports it.
+    this.pushChanges();
   }
 
   private tick(): void {
@@ -317,8 +319,12 @@ export class BambuSimulator {
     const heating = this.job !== undefined;
     this.nozzle = approach(this.nozzle, heating ? 220 : 25, dt * 8);
     this.bed = approach(this.bed, heating ? 55 : 24, dt * 3);
+    this.pushChanges();
+  }
+
+  /** Pushes what changed since the last report (P1/A1 printers and X1 in "partial" mode do so). */
+  private pushChanges(): void {
     if (this.fault || !this.broker) return;
-    // Only what changed, as P1/A1 printers and X1 in "partial" mode push.
     const state = this.fullState();
     const delta: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(state)) {

@@ -28,7 +28,8 @@ export function migrate(db: Database): void {
       report_attempts INTEGER NOT NULL DEFAULT 0,
       received_at INTEGER NOT NULL,
       updated_at INTEGER NOT NULL,
-      confirm_by INTEGER
+      confirm_by INTEGER,
+      confirmed_at INTEGER
     ) STRICT;
     CREATE INDEX commands_open ON commands (state) WHERE state IN ('received', 'awaiting_confirmation', 'processing');
     CREATE INDEX commands_machine ON commands (machine, id);

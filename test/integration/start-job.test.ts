@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import type { CloudEmulator } from '../../src/cloud-emulator/server.ts';
+import { UltimakerSimulator } from '../../src/collectors/ultimaker/simulator/ultimaker-simulator.ts';
+import type { Agent } from '../../src/core/agent.ts';
+import { startAgentWithCollectors, startEmulator, tempDir, testConfig, waitFor } from '../helpers/harness.ts';
+
+/** An Ultimaker that takes start_job, run by a real agent against the emulator. */
+async function setup(t: TestContext, commands: Record<string, unknown> = {}) {
+  const sim = await UltimakerSimulator.start({ speed: 10, autoApproveMs: 200 });
+  t.after(() => sim.close());
+  const { emulator, modelers } = await startEmulator(t, ['s5']);
+  const base = testConfig(join(tempDir(t), 'data'), emulator.url, modelers, {
+    intervals: { health: 5, logs_flush: 1, status_report: 1, command_poll: 1 },
+    commands: { scan_wait: 2 },
+  });
+  const config = {
+    ...base,
+    machines: base.machines.map((m) => ({
+      ...m,
+      collector: 'ultimaker',
+      connection: { host: sim.host, port: sim.port },
+      poll_interval: 0.2,
+      timeout: 2,
+      commands: {
+        allow: ['start_job', 'pause_job', 'resume_job', 'cancel_job', 'check_configuration'],
+        confirm_start_job: true,
+        confirm_timeout: 60,
+        ...commands,
+      },
+    })),
+  } as typeof base;
+  const agent = await startAgentWithCollectors(t, config);
+  await waitFor(() => agent.machines()[0]?.live?.snapshot.state === 'idle', 15_000, 'the printer idle');
+  return { sim, emulator, agent, modeler: modelers.s5! };
+}
+
+const FILE = Buffer.from(';FLAVOR:UltiGCode\n'.repeat(20_000));
+
+async function ended(emulator: CloudEmulator, uuid: string) {
+  await waitFor(
+    () => ['complete', 'error'].includes(emulator.state.commands.get(uuid)!.status),
+    20_000,
+    'the end',
+  );
+  const command = emulator.state.commands.get(uuid)!;
+  return {
+    status: command.status,
+    response: JSON.parse(command.response ?? '{}') as Record<string, unknown>,
+  };
+}
+
+function awaiting(agent: Agent) {
+  return agent.status().commands?.awaiting ?? [];
+}
+
+test('a start_job waits for the operator; confirmed, its file is downloaded and printed; refused, nothing reaches the printer', async (t) => {
+  const { sim, emulator, agent, modeler } = await setup(t);
+  const file = emulator.addBuildFile({
+    name: 'bracket.gcode',
+    content: FILE,
+    virus_scan: 'passed',
+    status: 'complete',
+  });
+  const start = emulator.sendCommand({ type: 'start_job', modeler, 'build-file': file.uri });
+  await waitFor(() => awaiting(agent).length === 1, 10_000, 'the command awaiting confirmation');
+  assert.equal(emulator.state.commands.get(start.uuid)!.status, 'new', 'nothing said to the cloud yet');
+  assert.equal(file.downloads, 0, 'nothing downloaded before the operator said yes');
+  assert.equal(sim.commandsReceived.length, 0);
+
+  const [waiting] = awaiting(agent);
+  const confirmed = agent.answerCommand(waiting!.id, true);
+  assert.ok(typeof confirmed === 'object' && confirmed.state === 'received');
+  assert.equal(agent.answerCommand(waiting!.id, true), 'not_awaiting', 'a second answer is refused');
+  const result = await ended(emulator, start.uuid);
+  assert.equal(result.status, 'complete', JSON.stringify(result.response));
+  const upload = sim.commandsReceived.find((c) => c.method === 'POST');
+  assert.equal(upload?.file?.sha256, createHash('sha256').update(FILE).digest('hex'));
+  assert.equal(file.downloads, 1);
+  await waitFor(() => agent.machines()[0]?.live?.snapshot.state === 'printing', 10_000, 'printing it');
+
+  // Refused at the workstation: ends as error, never downloaded, never sent.
+  const second = emulator.addBuildFile({
+    name: 'second.gcode',
+    content: FILE,
+    virus_scan: 'passed',
+    status: 'complete',
+  });
+  const refusedCommand = emulator.sendCommand({ type: 'start_job', modeler, 'build-file': second.uri });
+  await waitFor(() => awaiting(agent).length === 1, 10_000, 'the second awaiting');
+  agent.answerCommand(awaiting(agent)[0]!.id, false);
+  const refused = await ended(emulator, refusedCommand.uuid);
+  assert.equal(refused.status, 'error');
+  assert.equal(refused.response.error, 'refused_at_workstation');
+  assert.equal(second.downloads, 0);
+  assert.equal(sim.commandsReceived.filter((c) => c.method === 'POST').length, 1);
+});
+
+test('a start_job nobody confirms in time ends as error, and a quarantined file is never downloaded', async (t) => {
+  const { sim, emulator, agent, modeler } = await setup(t, { confirm_timeout: 1 });
+  const file = emulator.addBuildFile({
+    name: 'late.gcode',
+    content: FILE,
+    virus_scan: 'passed',
+    status: 'complete',
+  });
+  const late = emulator.sendCommand({ type: 'start_job', modeler, 'build-file': file.uri });
+  const timedOut = await ended(emulator, late.uuid);
+  assert.equal(timedOut.status, 'error');
+  assert.equal(timedOut.response.error, 'not_confirmed');
+  assert.equal(file.downloads, 0);
+
+  const bad = emulator.addBuildFile({
+    name: 'bad.gcode',
+    content: FILE,
+    virus_scan: 'quarantined',
+    status: 'complete',
+  });
+  const quarantined = emulator.sendCommand({ type: 'start_job', modeler, 'build-file': bad.uri });
+  await waitFor(() => awaiting(agent).length === 1, 10_000, 'awaiting');
+  agent.answerCommand(awaiting(agent)[0]!.id, true);
+  const refused = await ended(emulator, quarantined.uuid);
+  assert.equal(refused.status, 'error');
+  assert.equal(refused.response.error, 'quarantined');
+  assert.equal(bad.downloads, 0);
+  assert.equal(sim.commandsReceived.length, 0);
+});
+
+test('an unattended cell (confirm_start_job false) starts the job at once', async (t) => {
+  const { sim, emulator, modeler } = await setup(t, { confirm_start_job: false });
+  const file = emulator.addBuildFile({
+    name: 'night.gcode',
+    content: FILE,
+    virus_scan: 'passed',
+    status: 'complete',
+  });
+  const start = emulator.sendCommand({ type: 'start_job', modeler, 'build-file': file.uri });
+  assert.equal((await ended(emulator, start.uuid)).status, 'complete');
+  assert.equal(sim.commandsReceived.filter((c) => c.method === 'POST').length, 1);
+});
