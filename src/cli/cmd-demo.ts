@@ -70,6 +70,22 @@ export async function demoCommand(flags: { 'data-dir'?: string; 'cloud-port'?: s
   out(
     `  machines         ${machines.map((m) => `${m.name} (${m.collector})`).join(', ')}: simulated, printing jobs in a loop`,
   );
+  const cell = machines.find((m) => m.commands?.allow.includes('start_job'));
+  if (cell) {
+    // A remote start_job, as the MES sends one: it waits for the operator's confirmation.
+    setTimeout(() => {
+      const file = emulator.addBuildFile({
+        name: 'demo-gripper.gcode',
+        content: Buffer.from(';FLAVOR:UltiGCode\n;demo job sent from the cloud\n'.repeat(2000)),
+        virus_scan: 'passed',
+        status: 'complete',
+      });
+      emulator.sendCommand({ type: 'start_job', modeler: cell.modeler, 'build-file': file.uri });
+    }, 10_000).unref();
+    out(
+      `  remote command   in 10 s the cloud sends a start_job to ${cell.name}: confirm or refuse it in the UI (header, machine screen)`,
+    );
+  }
   out('Press Ctrl+C to stop.');
   return waitForSignal(host, async () => {
     await fleet.close();

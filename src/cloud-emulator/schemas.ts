@@ -126,3 +126,16 @@ export const faultPlan = z.strictObject({
   reject_log_containing: z.array(z.string()).default([]),
 });
 export type FaultPlan = z.output<typeof faultPlan>;
+
+/** `POST /modeler-printing-preset/` (seed 7.2). */
+export const presetCreate = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  modeler: uri,
+  bureau: uri.optional(),
+  active: z.boolean().optional(),
+  preset_list: z.array(z.record(z.string(), z.unknown())).optional(),
+});
+
+/** `PUT /modeler-printing-preset/<uuid>/`: only the fields being changed. */
+export const presetUpdate = presetCreate.omit({ modeler: true, bureau: true }).partial();

@@ -7,6 +7,7 @@ import { commandRoutes, publishCommand, streamsFor } from './routes-commands.ts'
 import { dataRoutes } from './routes-data.ts';
 import { fileRoutes } from './routes-files.ts';
 import { identityRoutes } from './routes-identity.ts';
+import { presetRoutes } from './routes-presets.ts';
 import { commandCreate, type FaultPlan, faultPlan, jobFileChange, jobFileSeed } from './schemas.ts';
 import { type CommandRecord, EmulatorState, type JobFileInput, type JobFileRecord } from './state.ts';
 
@@ -53,7 +54,7 @@ export interface CloudEmulator {
   close(): Promise<void>;
 }
 
-const ROUTES: Route[] = [...identityRoutes, ...dataRoutes, ...commandRoutes, ...fileRoutes];
+const ROUTES: Route[] = [...identityRoutes, ...dataRoutes, ...commandRoutes, ...fileRoutes, ...presetRoutes];
 
 /**
  * Starts the cloud emulator: a real HTTP server that speaks the contract strictly, stores what it

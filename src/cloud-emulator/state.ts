@@ -66,6 +66,20 @@ export interface JobFileRecord {
   downloadAttempts: number;
 }
 
+export interface PresetRecord {
+  uuid: string;
+  uri: string;
+  name: string;
+  description: string;
+  modeler: string;
+  bureau: string;
+  active: boolean;
+  preset_list: Array<Record<string, unknown>>;
+  created: string;
+  updated: string;
+  [field: string]: unknown;
+}
+
 export interface JobFileInput {
   name?: string | null;
   content: Buffer;
@@ -106,6 +120,8 @@ export class EmulatorState {
   readonly commandReports: Array<{ uuid: string; status: string }> = [];
   readonly requests: RequestRecord[] = [];
   readonly buildFiles = new Map<string, JobFileRecord>();
+  /** `/modeler-printing-preset/` resources, by uuid. */
+  readonly presets = new Map<string, PresetRecord>();
   readonly machineJobFiles = new Map<string, JobFileRecord>();
   /** How long a `content` link handed out by a GET stays valid (EmulatorOptions.jobFileLinkTtlMs). */
   jobFileLinkTtlMs = 5 * 60_000;

@@ -3,6 +3,8 @@ import { eosConnectCore } from './eos-connect-core/index.ts';
 import { eosConnectV6 } from './eos-connect-v6/index.ts';
 import { haas } from './haas/index.ts';
 import { logFiles } from './log-files/index.ts';
+import { photocentric } from './photocentric/index.ts';
+import { photocentricJeni } from './photocentric-jeni/index.ts';
 import { CollectorRegistry } from './sdk/registry.ts';
 import { slm } from './slm/index.ts';
 import { stratasysMtconnect } from './stratasys-mtconnect/index.ts';
@@ -22,5 +24,7 @@ export function allCollectors(): CollectorRegistry {
     eosConnectCore,
     haas,
     stratasysMtconnect,
+    photocentric,
+    photocentricJeni,
   ]);
 }

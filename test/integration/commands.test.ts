@@ -103,6 +103,10 @@ test('pause, resume and cancel reach the Bambu printer once each, by the stream 
   const via = agent.store.commands.recent({ limit: 10 }).map((c) => c.via);
   assert.equal(via[1], 'poll', 'the resume was never pushed: the poll found it');
   assert.equal(via[2], 'stream', 'the pause came on the stream');
+  // The audit goes to support too (stored, uncompressed, in the diagnostics zip).
+  const zip = agent.diagnostics();
+  assert.ok(zip.includes(Buffer.from('commands.json')));
+  assert.ok(zip.includes(Buffer.from('"type": "cancel_job"')), 'the audit is in the diagnostics zip');
 });
 
 test('a command the machine cannot, may not or need not run never reaches it, and ends as error saying why', async (t) => {
@@ -161,4 +165,55 @@ test('after a restart, a command already run and delivered again is not run agai
     first.sim.commandsReceived.map((c) => c.command),
     ['pause'],
   );
+});
+
+test('commands back to back, each right after the last one ended, are checked against the confirmed state', async (t) => {
+  const { sim, emulator, modeler, live } = await setup(t);
+  sim.startJob('plate', 600);
+  await waitFor(() => live()?.snapshot.state === 'printing', 15_000, 'printing');
+  for (let i = 0; i < 6; i++) {
+    const type = sim.gcode === 'PAUSE' ? 'resume_job' : 'pause_job';
+    const command = emulator.sendCommand({ type, modeler });
+    const result = await ended(emulator, command.uuid, `command ${i}`);
+    assert.equal(result.status, 'complete', `${type}: ${JSON.stringify(result.response)}`);
+  }
+  assert.equal(sim.commandsReceived.length, 6);
+});
+
+test('commands a dead agent left running are never run again: proven by the machine’s state, or said interrupted', async (t) => {
+  const dataDir = join(tempDir(t), 'data');
+  const first = await setup(t, { dataDir });
+  first.sim.startJob('housing', 600);
+  await waitFor(() => first.sim.gcode === 'RUNNING', 15_000, 'printing (heated)');
+  // As a process killed mid-command leaves them: stored, moved to processing, never finished.
+  const leave = (type: string) => {
+    const cloud = first.emulator.sendCommand({ type, modeler: first.modeler }, { push: false });
+    const stored = {
+      uri: cloud.uri,
+      type,
+      machine: 'bambu-1',
+      modeler: first.modeler,
+      payload: JSON.stringify(cloud),
+      via: 'poll' as const,
+    };
+    first.agent.store.commands.receive(stored);
+    const id = first.agent.store.commands.recent({ limit: 1 })[0]!.id;
+    assert.ok(first.agent.store.commands.transition(id, 'received', 'processing'));
+    return cloud;
+  };
+  const pause = leave('pause_job'); // never reached the printer: it still prints
+  const resume = leave('resume_job'); // the printer prints: what a resume would have done
+  await first.agent.stop();
+
+  const agent = await startAgentWithCollectors(t, first.agent.config);
+  const unknown = await ended(first.emulator, pause.uuid, 'the interrupted pause');
+  assert.equal(unknown.status, 'error');
+  assert.equal(unknown.response.error, 'interrupted');
+  assert.equal(unknown.response.message, 'interrupted, state unknown: check the machine');
+  assert.deepEqual(unknown.reports, ['processing', 'error']);
+  const proven = await ended(first.emulator, resume.uuid, 'the interrupted resume');
+  assert.equal(proven.status, 'complete');
+  assert.equal(proven.response.verified_after_restart, true);
+  assert.equal(first.sim.commandsReceived.length, 0, 'nothing was sent again');
+  assert.equal(agent.machines()[0]?.live?.snapshot.state, 'printing');
 });

@@ -140,3 +140,58 @@ test('an unattended cell (confirm_start_job false) starts the job at once', asyn
   assert.equal((await ended(emulator, start.uuid)).status, 'complete');
   assert.equal(sim.commandsReceived.filter((c) => c.method === 'POST').length, 1);
 });
+
+test('a start_job waiting for its file’s virus scan on one machine does not hold a pause on another', async (t) => {
+  const slow = await UltimakerSimulator.start({ speed: 10, autoApproveMs: 100, name: 'slow' });
+  const busy = await UltimakerSimulator.start({ speed: 10, autoApproveMs: 100, name: 'busy' });
+  t.after(() => Promise.all([slow.close(), busy.close()]));
+  const { emulator, modelers } = await startEmulator(t, ['slow', 'busy']);
+  const base = testConfig(join(tempDir(t), 'data'), emulator.url, modelers, {
+    intervals: { health: 5, logs_flush: 1, status_report: 1, command_poll: 1 },
+    commands: { scan_wait: 30 },
+  });
+  const sims: Record<string, UltimakerSimulator> = { slow, busy };
+  const config = {
+    ...base,
+    machines: base.machines.map((m) => ({
+      ...m,
+      collector: 'ultimaker',
+      connection: { host: sims[m.name]!.host, port: sims[m.name]!.port },
+      poll_interval: 0.2,
+      timeout: 2,
+      commands: {
+        allow: ['start_job', 'pause_job'] as const,
+        confirm_start_job: false,
+        confirm_timeout: 600,
+      },
+    })),
+  } as typeof base;
+  const agent = await startAgentWithCollectors(t, config);
+  busy.startJob('long-part', 6000);
+  await waitFor(
+    () => agent.machines().find((m) => m.name === 'busy')?.live?.snapshot.state === 'printing',
+    15_000,
+    'busy printing',
+  );
+  const file = emulator.addBuildFile({
+    name: 'scan-me.gcode',
+    content: FILE,
+    virus_scan: 'unscanned',
+    status: 'complete',
+  });
+  const start = emulator.sendCommand({ type: 'start_job', modeler: modelers.slow!, 'build-file': file.uri });
+  await waitFor(
+    () => emulator.state.commands.get(start.uuid)!.status === 'processing',
+    10_000,
+    'the start waiting for its scan',
+  );
+  const pause = emulator.sendCommand({ type: 'pause_job', modeler: modelers.busy! });
+  assert.equal((await ended(emulator, pause.uuid)).status, 'complete');
+  assert.equal(
+    emulator.state.commands.get(start.uuid)!.status,
+    'processing',
+    'the start still waits for its scan',
+  );
+  file.virus_scan = 'passed';
+  assert.equal((await ended(emulator, start.uuid)).status, 'complete');
+});

@@ -310,7 +310,12 @@ export class BambuCollector implements Collector {
     const report = printReport.parse(this.state);
     const state = report.gcode_state ?? 'unknown';
     const verb = BAMBU_COMMANDS[command.type as keyof typeof BAMBU_COMMANDS];
-    if (!verb) throw new CommandRefused(`a Bambu printer cannot ${command.type} from Echo`, state);
+    if (!verb)
+      throw new CommandRefused(
+        `a Bambu printer cannot ${command.type} from Echo`,
+        state,
+        'unsupported_command',
+      );
     const allowedIn: Record<string, readonly string[]> = {
       pause: ['RUNNING', 'PREPARE'],
       resume: ['PAUSE'],
@@ -384,6 +389,25 @@ export class BambuCollector implements Collector {
         reason: reply.reason ?? null,
         state_before: state,
       },
+    };
+  }
+
+  /**
+   * After a restart: the printer's state shows whether a pause, resume or cancel took effect
+   * (paused; running; no job running any more). Other commands cannot be told.
+   */
+  async verify(command: MachineCommand, signal: AbortSignal): Promise<CommandResult | undefined> {
+    if (!this.client || this.disconnected) return undefined;
+    await this.waitForMessage(signal);
+    const state = printReport.parse(this.state).gcode_state;
+    const shown =
+      (command.type === 'pause_job' && state === 'PAUSE') ||
+      (command.type === 'resume_job' && state === 'RUNNING') ||
+      (command.type === 'cancel_job' && (state === 'FAILED' || state === 'IDLE' || state === 'FINISH'));
+    if (!shown) return undefined;
+    return {
+      message: `the printer is ${state}: ${command.type} took effect (seen after Echo restarted)`,
+      reply: { state, verified_after_restart: true },
     };
   }
 

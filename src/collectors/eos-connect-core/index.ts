@@ -10,6 +10,8 @@ export const eosConnectCore = defineCollector({
   protocol: 'opcua',
   captureTypes: ['eos_connect.modeler.log'],
   capabilities: ['status', 'jobs', 'logs', 'push'],
+  // Through the job methods the server exposes, found by browsing (README "Remote commands").
+  commands: ['pause_job', 'resume_job', 'cancel_job'],
   connectionSchema: opcuaConnection,
   fromModeler: ({ host, port }) => ({ endpoint_url: `opc.tcp://${host}:${port ?? 4843}` }),
   load: async () => {

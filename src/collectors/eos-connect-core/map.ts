@@ -51,6 +51,13 @@ export const eosCoreSpec: OpcuaMachineSpec = {
   stateVariable: 'Machine.State',
   events: true,
   requiresUser: true,
+  // EOSCONNECT Core's method names are not public (assumed): vendor-style `…Job` names first, then
+  // OPC 40001-3 / ISA-95 names for a server with Job Management. Found by browsing, never by NodeId.
+  methods: {
+    pause: ['PauseJob', 'Pause'],
+    resume: ['ResumeJob', 'Resume'],
+    cancel: ['AbortJob', 'CancelJob', 'StopJob', 'Abort', 'Stop'],
+  },
   toSnapshot(v) {
     const state = STATES[String(v['Machine.State'])] ?? 'unknown';
     const layers = num(v['Job.TotalLayers']);

@@ -164,6 +164,28 @@ export interface Collector {
    * `CommandRefused` without touching the machine; a failure to reach it, a `CollectorError`.
    */
   control?(command: MachineCommand, signal: AbortSignal): Promise<CommandResult>;
+  /**
+   * What the machine's state proves of a command that may or may not have reached it (Echo
+   * stopped while it ran): a result when the state shows it took effect (the job is paused, the
+   * new job prints), undefined when it cannot tell. Never sends anything to the machine.
+   */
+  verify?(command: MachineCommand, signal: AbortSignal): Promise<CommandResult | undefined>;
+  /**
+   * The printing presets the machine offers now (material and workflow, e.g. Photocentric's
+   * "Durable DL110 HB Bottle Cap"): the core keeps the cloud's `/modeler-printing-preset/` list in
+   * step with them. Collectors with the `presets` capability implement it.
+   */
+  readPresets?(signal: AbortSignal): Promise<PrintingPreset[]>;
+}
+
+/** A printing preset as a machine lists it. */
+export interface PrintingPreset {
+  /** Unique on the machine; the cloud's `name`, and what `start_job`'s `printing_preset` names. */
+  name: string;
+  /** A one-line summary (e.g. the process steps), the cloud's `description`. */
+  description?: string;
+  /** The machine's own details of the preset, sent as the cloud's `preset_list`. */
+  details?: Array<Record<string, unknown>>;
 }
 
 /** A remote command as a collector receives it (docs/commands.md). */
@@ -184,7 +206,7 @@ export interface CommandResult {
 }
 
 export type Protocol = 'http' | 'mqtt' | 'opcua' | 'serial' | 'tcp' | 'files';
-export type Capability = 'status' | 'jobs' | 'history' | 'logs' | 'push' | 'discovery';
+export type Capability = 'status' | 'jobs' | 'history' | 'logs' | 'push' | 'discovery' | 'presets';
 
 /** What the cloud's `/modeler/` says about a machine that a collector can connect with. */
 export interface CloudModelerFields {

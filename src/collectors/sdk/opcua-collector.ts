@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AttributeIds,
   type ClientSubscription,
@@ -12,13 +13,26 @@ import type {
   Collector,
   CollectorCapture,
   CollectorContext,
+  CommandResult,
   ConnectionTest,
+  MachineCommand,
   MachineLogLine,
   PollResult,
 } from './collector.ts';
 import { CollectorError } from './collector-error.ts';
+import { CommandRefused } from './command-refused.ts';
 import type { MachineSnapshot } from './machine-snapshot.ts';
 import type { OpcuaConnectionConfig } from './opcua-config.ts';
+import {
+  callArguments,
+  findJobMethods,
+  type JobVerb,
+  type MethodSearch,
+  machineObject,
+  type OpcuaMethodNames,
+  returnStatusOf,
+  returnStatusProblem,
+} from './opcua-methods.ts';
 import { type OpcuaConnection, openOpcuaSession } from './opcua-session.ts';
 import { opcuaTrust } from './opcua-trust.ts';
 
@@ -44,7 +58,26 @@ export interface OpcuaMachineSpec {
   toSnapshot(values: Readonly<Record<string, unknown>>): MachineSnapshot;
   captures(values: Readonly<Record<string, unknown>>, events: readonly OpcuaEvent[]): CollectorCapture[];
   logs?(events: readonly OpcuaEvent[]): MachineLogLine[];
+  /**
+   * The BrowseNames of the machine's job methods, per command, in order of preference. They are
+   * looked for by browsing the machine's object (`opcua-methods.ts`); a command whose method the
+   * server does not expose is refused as unsupported. Without it, `control` refuses everything.
+   */
+  methods?: OpcuaMethodNames;
+  /** The current job's id as the methods take it (ISA-95 `JobOrderID`); default the job's name. */
+  jobId?(values: Readonly<Record<string, unknown>>): string | undefined;
 }
+
+/** The cloud's job commands → the verbs of `OpcuaMachineSpec.methods`. */
+const VERBS: Partial<Record<MachineCommand['type'], JobVerb>> = {
+  pause_job: 'pause',
+  resume_job: 'resume',
+  cancel_job: 'cancel',
+};
+
+/** How long the machine's state has to show what a method did. */
+const CONFIRM_MS = 10_000;
+const CONFIRM_POLL_MS = 100;
 
 /**
  * A machine over OPC UA: a secured session (see `openOpcuaSession`), a subscription to the
@@ -58,6 +91,8 @@ export class OpcuaCollector implements Collector {
   private readonly values: Record<string, unknown> = {};
   private events: OpcuaEvent[] = [];
   private subscribed = false;
+  /** The job methods found on this connection (browsed once per connection). */
+  private methods: { connection: OpcuaConnection; search: Promise<MethodSearch> } | undefined;
 
   constructor(
     private readonly config: OpcuaConnectionConfig,
@@ -120,8 +155,171 @@ export class OpcuaCollector implements Collector {
     const { connection, subscription } = this;
     this.connection = undefined;
     this.subscription = undefined;
+    this.methods = undefined;
     await subscription?.terminate().catch(() => undefined);
     await connection?.close();
+  }
+
+  /**
+   * pause / resume / cancel through the job methods the machine's server exposes (found by
+   * browsing, see `opcua-methods.ts`): the machine's state is read and checked first (nothing is
+   * called when it does not allow the command), the method is called with the job's id where it
+   * asks for one, a Bad status or an ISA-95 ReturnStatus error fails the command, and the state
+   * the machine goes to confirms it (at most 10 s).
+   */
+  async control(command: MachineCommand, signal: AbortSignal): Promise<CommandResult> {
+    const connection = this.connection;
+    const where = this.config.endpoint_url;
+    if (!connection) throw new CollectorError('unreachable', `${where}: not connected`);
+    const lost = connection.lost();
+    if (lost) throw lost;
+    const verb = VERBS[command.type];
+    const names = verb ? this.spec.methods?.[verb] : undefined;
+    if (!verb || !names) {
+      throw new CommandRefused(
+        `${this.spec.vendor} machines cannot ${command.type} from Echo`,
+        undefined,
+        'unsupported_command',
+      );
+    }
+    const search = await this.methodSearch(connection);
+    const method = search.found[verb];
+    if (!method) {
+      throw new CommandRefused(
+        `the OPC UA server of ${this.ctx.machine} exposes no ${names.join('/')} method (browsed ${search.browsed} nodes under ${search.startName} ${search.start.toString()}${search.truncated ? ', up to the browse limit' : ''})`,
+        undefined,
+        'unsupported_command',
+      );
+    }
+
+    await this.readAll();
+    const before = this.spec.toSnapshot(this.values);
+    const allowed =
+      verb === 'pause'
+        ? before.state === 'printing'
+        : verb === 'resume'
+          ? before.state === 'paused'
+          : before.job !== undefined;
+    if (!allowed) {
+      throw new CommandRefused(
+        before.job
+          ? `the job "${before.job.name}" is ${before.state}: there is nothing to ${verb}`
+          : `the machine is ${before.state} with no job: there is nothing to ${verb}`,
+        before.state,
+      );
+    }
+    const jobId = this.spec.jobId?.(this.values) ?? before.job?.name;
+    if (command.jobExternalId && jobId && command.jobExternalId !== jobId) {
+      throw new CommandRefused(
+        `the machine is running job ${jobId}, not ${command.jobExternalId}: nothing was sent`,
+        before.state,
+      );
+    }
+    if (!method.userExecutable) {
+      throw new CollectorError(
+        'auth',
+        `${where}: the OPC UA user may not call ${method.path} (UserExecutable is false); give it the right on the machine`,
+      );
+    }
+    let inputArguments: ReturnType<typeof callArguments>;
+    try {
+      inputArguments = callArguments(method, command.jobExternalId ?? jobId);
+    } catch (error) {
+      throw new CollectorError('protocol', `${where}: ${(error as Error).message}`, error);
+    }
+
+    const result = await connection.session.call({
+      objectId: method.objectId,
+      methodId: method.methodId,
+      inputArguments,
+    });
+    const badInput = (result.inputArgumentResults ?? []).find((r) => !r.isGood());
+    if (!result.statusCode.isGood()) {
+      throw new CollectorError(
+        'protocol',
+        `${where}: ${method.path} answered ${result.statusCode.name}${badInput ? ` (an argument: ${badInput.name})` : ''}; the machine was ${before.state}`,
+        undefined,
+        { status_code: result.statusCode.name },
+      );
+    }
+    const returnStatus = returnStatusOf(method, result.outputArguments ?? []);
+    const problem = returnStatus !== undefined ? returnStatusProblem(returnStatus) : undefined;
+    if (problem) throw new CollectorError('protocol', `${where}: ${method.path} answered ${problem}`);
+
+    const after = await this.confirm(verb, method.path, signal);
+    return {
+      message: `${method.path} was called and the machine confirmed ${verb}: it is ${after} (it was ${before.state})`,
+      reply: {
+        method: method.name,
+        method_path: method.path,
+        method_node_id: method.methodId.toString(),
+        object_node_id: method.objectId.toString(),
+        job_id: command.jobExternalId ?? jobId ?? null,
+        job_name: before.job?.name ?? null,
+        status_code: result.statusCode.name,
+        return_status: returnStatus !== undefined ? returnStatus.toString() : null,
+        state_before: before.state,
+        state_after: after,
+      },
+    };
+  }
+
+  /** The job methods of this connection: browsed on first use, then kept until it closes. */
+  private methodSearch(connection: OpcuaConnection): Promise<MethodSearch> {
+    if (this.methods?.connection === connection) return this.methods.search;
+    const search = (async () => {
+      try {
+        const start = await machineObject(connection.session, this.nodeId(this.spec.stateVariable));
+        const found = await findJobMethods(connection.session, start, this.spec.methods!);
+        this.ctx.logger.info(
+          {
+            start: found.start.toString(),
+            browsed: found.browsed,
+            truncated: found.truncated,
+            methods: Object.fromEntries(
+              Object.entries(found.found).map(([verb, m]) => [verb, `${m.path} (${m.methodId.toString()})`]),
+            ),
+          },
+          'browsed the OPC UA server for job methods',
+        );
+        return found;
+      } catch (error) {
+        if (error instanceof CollectorError) throw error;
+        throw new CollectorError(
+          'protocol',
+          `${this.config.endpoint_url}: browsing for the job methods failed: ${(error as Error).message}`,
+          error,
+        );
+      }
+    })();
+    this.methods = { connection, search };
+    search.catch(() => {
+      if (this.methods?.search === search) this.methods = undefined;
+    });
+    return search;
+  }
+
+  /** Waits until the machine's state shows the command done; returns that state. */
+  private async confirm(verb: JobVerb, what: string, signal: AbortSignal): Promise<string> {
+    const until = Date.now() + CONFIRM_MS;
+    for (;;) {
+      if (!this.subscribed) await this.readAll();
+      const now = this.spec.toSnapshot(this.values);
+      const done =
+        verb === 'pause'
+          ? now.state === 'paused'
+          : verb === 'resume'
+            ? now.state === 'printing'
+            : now.job === undefined;
+      if (done) return now.state;
+      if (Date.now() >= until || signal.aborted) {
+        throw new CollectorError(
+          'timeout',
+          `${this.config.endpoint_url}: ${what} answered Good, but the machine did not show ${verb} within ${CONFIRM_MS / 1000} s (it is ${now.state})`,
+        );
+      }
+      await sleep(CONFIRM_POLL_MS, undefined, { signal }).catch(() => undefined);
+    }
   }
 
   async testConnection(signal: AbortSignal): Promise<ConnectionTest> {

@@ -10,6 +10,8 @@ export const slm = defineCollector({
   protocol: 'opcua',
   captureTypes: ['slm.modeler.status'],
   capabilities: ['status', 'jobs', 'push'],
+  // Through the job methods the server exposes, found by browsing (README "Remote commands").
+  commands: ['pause_job', 'resume_job', 'cancel_job'],
   connectionSchema: opcuaConnection,
   fromModeler: ({ host, port }) => ({ endpoint_url: `opc.tcp://${host}:${port ?? 4840}` }),
   load: async () => {

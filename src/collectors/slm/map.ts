@@ -37,6 +37,17 @@ export const slmSpec: OpcuaMachineSpec = {
   stateVariable: 'Machine.State',
   events: false,
   requiresUser: false,
+  // OPC 40001-3 Job Management: the ISA-95 job order methods of `JobManagement/JobOrderControl`
+  // (OPC 10031-4), found by browsing the machine object. ISA-95's `Cancel` is left out: it is for
+  // job orders not started yet; a running build is ended by `Abort` (or `Stop`, where only it is).
+  // The `…Job` names are for vendor objects without Job Management (assumed).
+  methods: {
+    pause: ['Pause', 'PauseJob'],
+    resume: ['Resume', 'ResumeJob'],
+    cancel: ['Abort', 'AbortJob', 'Stop', 'StopJob'],
+  },
+  // The JobOrderID the methods take: Echo reads no job order id, so the build's name (assumed).
+  jobId: (v) => str(v['Job.Name']),
   toSnapshot(v) {
     const state = STATES[String(v['Machine.State'])] ?? 'unknown';
     const layers = num(v['Job.TotalLayers']);

@@ -94,6 +94,10 @@ export class UltimakerCollector implements Collector {
     return this.commands.control(command, signal);
   }
 
+  verify(command: MachineCommand, signal: AbortSignal): Promise<CommandResult | undefined> {
+    return this.commands.verify(command, signal);
+  }
+
   /** Every GET to the printer: aborted with the poll, its body bounded by the machine's limit. */
   private options(signal: AbortSignal): HttpJsonOptions {
     return { signal, pools: httpPools(this.ctx.shared), maxBodyBytes: this.ctx.limits.maxMessageBytes };

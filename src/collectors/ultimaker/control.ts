@@ -47,7 +47,11 @@ export class UltimakerControl {
       case 'start_job':
         return this.startJob(command, signal);
       default:
-        throw new CommandRefused(`an Ultimaker printer cannot ${command.type} from Echo`);
+        throw new CommandRefused(
+          `an Ultimaker printer cannot ${command.type} from Echo`,
+          undefined,
+          'unsupported_command',
+        );
     }
   }
 
@@ -220,6 +224,25 @@ export class UltimakerControl {
       reply.status === 403 ? 'auth' : 'protocol',
       `${this.base}: the printer refused ${what}: answered ${reply.status}${printerMessage(reply.text)}`,
     );
+  }
+
+  /**
+   * After a restart: the print job shows whether a pause, resume or cancel took effect (paused;
+   * printing; no job or an ended one). Reads only; undefined when it cannot tell (start_job: the
+   * file's name is not known after a restart).
+   */
+  async verify(command: MachineCommand, signal: AbortSignal): Promise<CommandResult | undefined> {
+    const job = await this.readJob(signal);
+    const state = job?.state ?? 'no job';
+    const shown =
+      (command.type === 'pause_job' && job?.state === 'paused') ||
+      (command.type === 'resume_job' && job?.state === 'printing') ||
+      (command.type === 'cancel_job' && (!job || ENDED.includes(job.state)));
+    if (!shown) return undefined;
+    return {
+      message: `the printer shows ${job ? `job "${job.name}" ${state}` : 'no job'}: ${command.type} took effect (seen after Echo restarted)`,
+      reply: { job_uuid: job?.uuid ?? null, state, verified_after_restart: true },
+    };
   }
 
   private readJob(signal: AbortSignal): Promise<PrintJobDoc | undefined> {

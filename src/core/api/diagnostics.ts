@@ -7,7 +7,7 @@ import { zipFiles } from './zip.ts';
 const LOG_TAIL_BYTES = 2 * 1024 * 1024;
 
 /** What a support bundle reads from the running core. */
-type DiagnosedAgent = Pick<AgentPort, 'status' | 'machines' | 'logs' | 'machineJobs'>;
+type DiagnosedAgent = Pick<AgentPort, 'status' | 'machines' | 'logs' | 'machineJobs' | 'commands'>;
 
 /**
  * A zip for support: status, machines, recent logs and jobs, the end of the log file, the
@@ -34,13 +34,14 @@ export function diagnosticsZip(input: {
   return zipFiles([
     {
       name: 'README.txt',
-      content: `Echo ${input.version} diagnostics, ${new Date(input.now).toISOString()}.\nstatus.json: what \`echo-agent status --json\` shows; machines.json: each machine's live state; logs.jsonl: recent log entries from the store; echo.log: the end of the log file; config.json: the configuration in effect with secrets redacted (secret references only); settings.local.json: what was changed in the app; jobs.json: each machine's recent jobs; installation.json: the installation this PC is in the cloud.\n`,
+      content: `Echo ${input.version} diagnostics, ${new Date(input.now).toISOString()}.\nstatus.json: what \`echo-agent status --json\` shows; machines.json: each machine's live state; logs.jsonl: recent log entries from the store; echo.log: the end of the log file; config.json: the configuration in effect with secrets redacted (secret references only); settings.local.json: what was changed in the app; jobs.json: each machine's recent jobs; commands.json: the audit of remote commands (the newest 500) and what became of each; installation.json: the installation this PC is in the cloud.\n`,
     },
     { name: 'status.json', content: JSON.stringify(agent.status(), null, 2) },
     { name: 'machines.json', content: JSON.stringify(machines, null, 2) },
     { name: 'config.json', content: JSON.stringify(config, null, 2) },
     { name: 'settings.local.json', content: JSON.stringify(input.changedInApp, null, 2) },
     { name: 'jobs.json', content: JSON.stringify(jobs, null, 2) },
+    { name: 'commands.json', content: JSON.stringify(agent.commands({ limit: 500 }), null, 2) },
     {
       name: 'logs.jsonl',
       content: agent

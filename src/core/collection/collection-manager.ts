@@ -9,6 +9,7 @@ import type {
   ConnectionTest,
   MachineCommand,
   MachineSecrets,
+  PrintingPreset,
 } from '../../collectors/sdk/collector.ts';
 import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
 import { ResourceScope } from '../../collectors/sdk/shared-resources.ts';
@@ -205,6 +206,20 @@ export class CollectionManager {
   /** A remote command on a running machine's collector; undefined when the machine is not running. */
   control(name: string, command: MachineCommand, signal: AbortSignal): Promise<CommandResult> | undefined {
     return this.runners.get(name)?.control(command, signal);
+  }
+
+  /**
+   * The printing presets of a running machine whose collector reads them; undefined when it is
+   * not running or its collector has none. Rejects when the machine cannot be asked now.
+   */
+  presets(name: string, signal: AbortSignal): Promise<PrintingPreset[]> | undefined {
+    const runner = this.runners.get(name);
+    return runner?.readsPresets ? runner.presets(signal) : undefined;
+  }
+
+  /** What a running machine's state proves of a command (see MachineRunner.verify). */
+  verify(name: string, command: MachineCommand, signal: AbortSignal): Promise<CommandResult | undefined> {
+    return this.runners.get(name)?.verify(command, signal) ?? Promise.resolve(undefined);
   }
 
   /** Whether `name` is collected now (enabled, started). */

@@ -5,6 +5,7 @@ import type {
   CommandResult,
   MachineCommand,
   MachineLogLine,
+  PrintingPreset,
 } from '../../collectors/sdk/collector.ts';
 import { CollectorError } from '../../collectors/sdk/collector-error.ts';
 import { type MachineSnapshot, machineSnapshot } from '../../collectors/sdk/machine-snapshot.ts';
@@ -157,6 +158,34 @@ export class MachineRunner {
       await this.clock.sleep(100, signal);
     }
     return inMachineScope(this.scope, () => collector.control!(command, signal));
+  }
+
+  /**
+   * What the machine's state proves of a command that may have reached it (see Collector.verify);
+   * waits for the connection like `control`. Undefined when the collector cannot tell.
+   */
+  async verify(command: MachineCommand, signal: AbortSignal): Promise<CommandResult | undefined> {
+    const collector = this.collector;
+    if (!collector.verify) return undefined;
+    const until = this.clock.monotonic() + Math.max(5000, this.machine.timeout * 1000);
+    while (!this.connected && !signal.aborted && this.clock.monotonic() < until) {
+      await this.clock.sleep(100, signal);
+    }
+    if (!this.connected) return undefined;
+    return inMachineScope(this.scope, () => collector.verify!(command, signal));
+  }
+
+  /** Whether the collector reads printing presets. */
+  get readsPresets(): boolean {
+    return this.collector.readPresets !== undefined;
+  }
+
+  /** The printing presets the machine offers, read on its connected collector, in its scope. */
+  presets(signal: AbortSignal): Promise<PrintingPreset[]> {
+    const collector = this.collector;
+    if (!collector.readPresets) return Promise.resolve([]);
+    if (!this.connected) return Promise.reject(new Error(`${this.machine.name} is not connected`));
+    return inMachineScope(this.scope, () => collector.readPresets!(signal));
   }
 
   /** Poll now (a push-mode collector heard from its machine). */

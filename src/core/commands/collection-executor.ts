@@ -51,6 +51,8 @@ export function collectionExecutor(deps: {
       if (!running) throw new Error(`machine "${name}" stopped before the command reached it`);
       return running;
     },
+    presets: (name, signal) => deps.collection.presets(name, signal),
+    verify: (name, command, signal) => deps.collection.verify(name, command, signal),
     async checkConfiguration(name, signal) {
       const machine = deps.machine(name);
       if (!machine) throw new Error(`machine "${name}" is no longer configured`);

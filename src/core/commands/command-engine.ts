@@ -1,12 +1,16 @@
+import type { CommandResult, PrintingPreset } from '../../collectors/sdk/collector.ts';
+import { describeError } from '../../shared/errors.ts';
 import { Wakeup } from '../clock.ts';
-import { cloudStatusOf } from '../store/command-queue.ts';
+import { cloudStatusOf, type StoredCommand } from '../store/command-queue.ts';
 import { supervise } from '../sync/supervise.ts';
 import type { SyncContext } from '../sync/sync-context.ts';
+import { cloudCommand, isCommandType, machineCommandOf } from './cloud-command.ts';
 import { CommandInbox, type CommandTarget } from './command-inbox.ts';
 import { pollCommands } from './command-poll.ts';
 import { reportStatus } from './command-report.ts';
 import { type CommandExecutor, CommandRunner, INTERRUPTED } from './command-runner.ts';
 import { followCommandStream } from './command-stream.ts';
+import { syncMachinePresets } from './preset-sync.ts';
 
 export interface CommandEngineOptions {
   ctx: SyncContext;
@@ -35,6 +39,7 @@ export class CommandEngine {
   private readonly runWakeup = new Wakeup();
   private readonly reportWakeup = new Wakeup();
   private readonly pollWakeup = new Wakeup();
+  private readonly presetWakeup = new Wakeup();
   private readonly controller = new AbortController();
   private loops: Promise<void>[] = [];
 
@@ -58,25 +63,58 @@ export class CommandEngine {
 
   start(): void {
     const { ctx } = this.options;
-    // Before anything runs: what a dead process left `processing` is never run again.
-    const interrupted = ctx.store.commands.interrupted(
-      INTERRUPTED,
-      JSON.stringify({ error: 'interrupted', message: INTERRUPTED }),
-    );
-    for (const command of interrupted) {
-      ctx.logger.warn(
-        { machine: command.machine, command: command.uri, type: command.type },
-        `remote command ${INTERRUPTED}`,
-      );
-    }
+    // Read before anything runs: what a dead process left `processing` is never run again.
+    const interrupted = ctx.store.commands.leftProcessing();
     const signal = this.controller.signal;
     const deps = { signal, clock: ctx.clock, logger: ctx.logger };
     this.loops = [
+      supervise('command-recover', (s) => this.recover(interrupted, s), deps),
       supervise('command-stream', (s) => this.followStream(s), deps),
       supervise('command-poll', (s) => this.pollLoop(s), deps),
       supervise('command-run', (s) => this.runLoop(s), deps),
       supervise('command-report', (s) => this.reportLoop(s), deps),
+      supervise('preset-sync', (s) => this.presetLoop(s), deps),
     ];
+  }
+
+  /**
+   * Ends each command a dead process left running: `complete` when the machine's state proves it
+   * took effect (the job is paused…), else `error` "interrupted, state unknown: check the
+   * machine". Nothing is sent to the machine. A stop before the end leaves them for the next start.
+   */
+  private async recover(commands: readonly StoredCommand[], signal: AbortSignal): Promise<void> {
+    const { ctx, executor } = this.options;
+    for (const command of commands) {
+      if (signal.aborted) return;
+      let proof: CommandResult | undefined;
+      const parsed = cloudCommand.safeParse(JSON.parse(command.payload));
+      if (parsed.success && isCommandType(parsed.data.type) && parsed.data.type !== 'check_configuration') {
+        try {
+          proof = await executor.verify(command.machine, machineCommandOf(parsed.data), signal);
+        } catch (error) {
+          ctx.logger.debug(
+            { command: command.uri, reason: describeError(error) },
+            'the machine could not tell',
+          );
+        }
+      }
+      if (signal.aborted) return;
+      const response = proof
+        ? { message: proof.message, ...proof.reply }
+        : { error: 'interrupted', message: INTERRUPTED };
+      if (
+        ctx.store.commands.transition(command.id, 'processing', proof ? 'complete' : 'error', {
+          response: JSON.stringify(response),
+          reason: response.message,
+        })
+      ) {
+        ctx.logger.warn(
+          { machine: command.machine, command: command.uri, type: command.type },
+          proof ? `remote command interrupted, and ${proof.message}` : `remote command ${INTERRUPTED}`,
+        );
+      }
+    }
+    this.reportWakeup.poke();
   }
 
   async stop(): Promise<void> {
@@ -145,6 +183,40 @@ export class CommandEngine {
     }
   }
 
+  /** Presets synced now (tests, and after a machine's presets changed). */
+  syncPresetsNow(): void {
+    this.presetWakeup.poke();
+  }
+
+  private async presetLoop(signal: AbortSignal): Promise<void> {
+    const { ctx } = this.options;
+    while (!signal.aborted) {
+      if (this.options.active()) {
+        for (const target of this.options.targets()) {
+          if (signal.aborted) return;
+          let presets: PrintingPreset[] | undefined;
+          try {
+            presets = await this.options.executor.presets(target.machine, signal);
+          } catch (error) {
+            ctx.logger.debug(
+              { machine: target.machine, reason: describeError(error) },
+              'presets not read this round',
+            );
+            continue;
+          }
+          if (!presets) continue;
+          const changes = await syncMachinePresets(ctx, target, presets, signal);
+          if (changes && changes.created.length + changes.updated.length + changes.deactivated.length > 0)
+            ctx.logger.info(
+              { machine: target.machine, ...changes },
+              'printing presets synced with the cloud',
+            );
+        }
+      }
+      await this.presetWakeup.wait(ctx.clock, ctx.config.intervals.preset_sync * 1000, signal);
+    }
+  }
+
   private followStream(signal: AbortSignal): Promise<void> {
     return followCommandStream({
       ctx: this.options.ctx,
@@ -163,12 +235,37 @@ export class CommandEngine {
     }
   }
 
+  /**
+   * Starts received commands, one at a time per machine and machines side by side: a start_job
+   * waiting minutes for its file's virus scan on one machine never holds a pause on another.
+   */
   private async runLoop(signal: AbortSignal): Promise<void> {
     const { ctx } = this.options;
-    while (!signal.aborted) {
-      this.expireConfirmations();
-      if (this.options.active() && (await this.runner.runNext(signal))) continue;
-      await this.runWakeup.wait(ctx.clock, 1000, signal);
+    const running = new Map<string, Promise<void>>();
+    try {
+      while (!signal.aborted) {
+        this.expireConfirmations();
+        const next = this.options.active() ? ctx.store.commands.nextReceived([...running.keys()]) : undefined;
+        if (next) {
+          const run = this.runner
+            .run(next, signal)
+            .catch(async (error: unknown) => {
+              ctx.logger.error({ err: error, command: next.uri }, 'a remote command failed unexpectedly');
+              // Kept busy a moment: a command that fails before it leaves `received` is not
+              // picked again in a tight loop.
+              await ctx.clock.sleep(1000, signal);
+            })
+            .finally(() => {
+              running.delete(next.machine);
+              this.runWakeup.poke();
+            });
+          running.set(next.machine, run);
+          continue;
+        }
+        await this.runWakeup.wait(ctx.clock, 1000, signal);
+      }
+    } finally {
+      await Promise.allSettled(running.values());
     }
   }
 

@@ -1,4 +1,4 @@
-import type { CommandResult, MachineCommand } from '../../collectors/sdk/collector.ts';
+import type { CommandResult, MachineCommand, PrintingPreset } from '../../collectors/sdk/collector.ts';
 import { CommandRefused } from '../../collectors/sdk/command-refused.ts';
 import { describeError } from '../../shared/errors.ts';
 import type { CommandType } from '../../shared/model/commands.ts';
@@ -25,6 +25,10 @@ export interface CommandExecutor {
   confirmationTimeoutMs(machine: string, type: CommandType): number | undefined;
   /** Carries out a machine command through the machine's running collector. */
   control(machine: string, command: MachineCommand, signal: AbortSignal): Promise<CommandResult>;
+  /** What the machine's state proves of a command that may have reached it (undefined: unknown). */
+  verify(machine: string, command: MachineCommand, signal: AbortSignal): Promise<CommandResult | undefined>;
+  /** The machine's printing presets, when its collector reads them (undefined otherwise). */
+  presets(machine: string, signal: AbortSignal): Promise<PrintingPreset[]> | undefined;
   /** `check_configuration`: the machine's connection test, and what it found. */
   checkConfiguration(machine: string, signal: AbortSignal): Promise<CommandResult & { ok: boolean }>;
 }
@@ -66,11 +70,9 @@ export class CommandRunner {
     },
   ) {}
 
-  /** Runs the oldest received command, if any; false when there was none. */
-  async runNext(signal: AbortSignal): Promise<boolean> {
+  /** Runs one received command (see the class comment); the caller picks it (CommandEngine). */
+  async run(stored: StoredCommand, signal: AbortSignal): Promise<void> {
     const { store } = this.deps.ctx;
-    const stored = store.commands.nextReceived();
-    if (!stored) return false;
     const command = cloudCommand.safeParse(JSON.parse(stored.payload));
     const type = command.success ? command.data.type : stored.type;
     const refusal = !command.success
@@ -80,7 +82,7 @@ export class CommandRunner {
         : this.deps.executor.refusal(stored.machine, type);
     if (refusal) {
       this.end(stored, 'received', 'rejected', { error: refusal.code, message: refusal.message });
-      return true;
+      return;
     }
     const confirmMs =
       stored.confirmedAt === undefined && isCommandType(type)
@@ -104,19 +106,19 @@ export class CommandRunner {
         );
         this.deps.awaiting();
       }
-      return true;
+      return;
     }
-    if (!store.commands.transition(stored.id, 'received', 'processing')) return true;
+    if (!store.commands.transition(stored.id, 'received', 'processing')) return;
     const started = store.commands.get(stored.id)!;
     const ack = await this.acknowledged(started, signal);
     if (ack === 'stopping') {
       // Nothing reached the machine: the command waits for the next start, as it came.
       store.commands.transition(stored.id, 'processing', 'received');
-      return true;
+      return;
     }
     if (ack !== 'ok') {
       this.end(started, 'processing', 'rejected', { error: 'withdrawn', message: ack }, true);
-      return true;
+      return;
     }
     this.deps.ctx.logger.info(
       { machine: stored.machine, command: stored.uri, type },
@@ -126,7 +128,7 @@ export class CommandRunner {
       this.deps.forgetJobFile?.(started),
     );
     this.end(started, 'processing', outcome.ok ? 'complete' : 'error', outcome.response);
-    return true;
+    return;
   }
 
   /**
@@ -179,7 +181,7 @@ export class CommandRunner {
         return {
           ok: false,
           response: {
-            error: 'refused_by_state',
+            error: error.code,
             message: error.message,
             ...(error.machineState ? { machine_state: error.machineState } : {}),
           },

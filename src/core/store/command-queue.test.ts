@@ -29,14 +29,16 @@ test('a command is kept once whatever delivers it, and moves only from the state
   assert.equal(store.commands.nextReceived(), undefined);
   store.close();
 
-  // The process died while it ran: a new store finds it interrupted, never to run again.
+  // The process died while it ran: a new store finds it left processing, never to run again.
   const reopened = openTestStore(dir);
   t.after(() => reopened.close());
-  const interrupted = reopened.commands.interrupted('interrupted', '{"error":"interrupted"}');
+  const left = reopened.commands.leftProcessing();
   assert.deepEqual(
-    interrupted.map((c) => [c.uri, c.state, c.reason]),
-    [[command(1).uri, 'error', 'interrupted']],
+    left.map((c) => [c.uri, c.state]),
+    [[command(1).uri, 'processing']],
   );
+  assert.equal(reopened.commands.nextReceived(), undefined, 'never to run again');
+  reopened.commands.transition(stored!.id, 'processing', 'error', { reason: 'interrupted', response: '{}' });
   assert.equal(reopened.commands.receive(command(1)), false, 'a restart does not receive it anew');
   assert.deepEqual(
     reopened.commands.unreported().map((c) => c.reported),

@@ -116,13 +116,19 @@ export class CommandQueue {
     return row ? toCommand(row) : undefined;
   }
 
-  /** The oldest command waiting to start (received, or confirmed at the workstation). */
-  nextReceived(): StoredCommand | undefined {
+  /**
+   * The oldest command waiting to start (received, or confirmed at the workstation), of a machine
+   * not in `busy` (a machine runs one command at a time; machines run theirs side by side).
+   */
+  nextReceived(busy: readonly string[] = []): StoredCommand | undefined {
     const row = this.handle.guard(
       () =>
-        this.handle.stmt("SELECT * FROM commands WHERE state = 'received' ORDER BY id LIMIT 1").get() as
-          | CommandRow
-          | undefined,
+        this.handle
+          .stmt(
+            `SELECT * FROM commands WHERE state = 'received'
+               AND machine NOT IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT 1`,
+          )
+          .get(JSON.stringify(busy)) as CommandRow | undefined,
     );
     return row ? toCommand(row) : undefined;
   }
@@ -205,23 +211,18 @@ export class CommandQueue {
   }
 
   /**
-   * Every command left `processing` by a process that died: it may or may not have reached the
-   * machine, so it is never executed again; it ends as `error` saying so. Run once at start,
-   * before anything executes.
+   * Every command a process that died left `processing`: it may or may not have reached the
+   * machine, so it is never executed again (the runner only starts `received` ones). The caller
+   * asks the machine what its state proves, then ends each one (see CommandEngine).
    */
-  interrupted(reason: string, response: string): StoredCommand[] {
-    return this.handle.guard(() => {
-      let rows: CommandRow[] = [];
-      this.handle.durably(() => {
-        rows = this.handle
-          .stmt(
-            `UPDATE commands SET state = 'error', reason = ?, response = ?, updated_at = ?
-             WHERE state = 'processing' RETURNING *`,
-          )
-          .all(reason, response, this.now()) as CommandRow[];
-      });
-      return rows.map(toCommand);
-    });
+  leftProcessing(): StoredCommand[] {
+    return this.handle.guard(() =>
+      (
+        this.handle
+          .stmt("SELECT * FROM commands WHERE state = 'processing' ORDER BY id")
+          .all() as CommandRow[]
+      ).map(toCommand),
+    );
   }
 
   /** Commands whose status the cloud has not acknowledged yet, oldest first. */

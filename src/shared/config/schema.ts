@@ -88,6 +88,9 @@ export const intervalsSchema = z.strictObject({
   command_poll: seconds(30).describe(
     'Seconds between polls of /modeler-command/ for new commands, besides the event stream (which misses what is sent while it is disconnected).',
   ),
+  preset_sync: seconds(300).describe(
+    'Seconds between syncs of the machines’ printing presets with /modeler-printing-preset/ (machines whose collector reads presets).',
+  ),
   asleep_after: seconds(5).describe(
     'Seconds Echo may not run (its process paused, the PC asleep) before it counts as asleep: every machine is polled again on a new connection, polls that failed across the gap are not machine failures, and the gap shows in the machines’ history. Keep it below the machines’ timeout.',
   ),

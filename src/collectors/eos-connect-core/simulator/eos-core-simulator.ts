@@ -1,5 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { BuildModel } from '../../sdk/simulator/build-model.ts';
-import { OpcuaMachineServer } from '../../sdk/simulator/opcua-machine-server.ts';
+import {
+  OpcuaMachineServer,
+  type OpcuaMethod,
+  type OpcuaMethodCall,
+} from '../../sdk/simulator/opcua-machine-server.ts';
+
+/** How long the machine takes to act on a method. */
+const ACT_MS = 200;
 
 /**
  * An EOS M 400 with EOSCONNECT Core on a real OPC UA server: SignAndEncrypt with Basic256Sha256
@@ -12,11 +20,14 @@ export class EosCoreSimulator {
     readonly build: BuildModel,
     readonly username: string,
     readonly password: string,
+    /** The NodeIds this run chose at random for the job control object and its methods. */
+    readonly jobControl: { objectNodeId: string; methodNodeIds: Record<string, string> },
   ) {}
 
   static async start(options: { layersPerSecond?: number } = {}): Promise<EosCoreSimulator> {
     const build = new BuildModel(options.layersPerSecond ?? 50);
     const user = { username: 'eosconnect', password: 'c0re-secret' };
+    const control = jobControl(build);
     const server = await OpcuaMachineServer.start({
       root: 'EOS',
       productName: 'EOSCONNECT Core (simulated)',
@@ -38,9 +49,18 @@ export class EosCoreSimulator {
         },
         { path: 'Alarm.Text', dataType: 'String', get: () => build.alarm },
       ],
+      methodObjects: [{ path: 'JobControl', nodeId: control.nodeId, methods: control.methods }],
     });
     build.onEvent = (message, severity) => server.raiseLog(message, severity);
-    return new EosCoreSimulator(server, build, user.username, user.password);
+    return new EosCoreSimulator(server, build, user.username, user.password, {
+      objectNodeId: `ns=1;${control.nodeId}`,
+      methodNodeIds: Object.fromEntries(control.methods.map((m) => [m.browseName, `ns=1;${m.nodeId}`])),
+    });
+  }
+
+  /** The job method calls the server received. */
+  get calls(): readonly OpcuaMethodCall[] {
+    return this.server.calls;
   }
 
   get endpointUrl(): string {
@@ -55,4 +75,53 @@ export class EosCoreSimulator {
     this.build.stop();
     await this.server.close();
   }
+}
+
+/**
+ * Vendor-style job methods on a `JobControl` object under the machine (EOS's real names are not
+ * public: assumed): `PauseJob`, `ResumeJob`, `AbortJob`, without arguments, on the running build;
+ * BadInvalidState when the machine's state does not allow them. Random string NodeIds each run.
+ */
+function jobControl(build: BuildModel): { nodeId: string; methods: OpcuaMethod[] } {
+  const run = randomUUID();
+  const method = (browseName: string, allowed: () => boolean, act: () => void): OpcuaMethod => ({
+    browseName,
+    nodeId: `s=${run}.${randomUUID()}`,
+    call() {
+      if (!allowed()) return { status: 'BadInvalidState' };
+      setTimeout(act, ACT_MS).unref();
+      return { status: 'Good' };
+    },
+  });
+  return {
+    nodeId: `s=${run}`,
+    methods: [
+      method(
+        'PauseJob',
+        () => build.state === 'Building',
+        () => {
+          build.pause();
+          build.onEvent('Job paused by a remote client', 300);
+        },
+      ),
+      method(
+        'ResumeJob',
+        () => build.state === 'Paused',
+        () => {
+          build.resume();
+          build.onEvent('Job resumed by a remote client', 300);
+        },
+      ),
+      method(
+        'AbortJob',
+        () => build.state === 'Building' || build.state === 'Paused',
+        () => {
+          const name = build.job?.name;
+          build.job = undefined;
+          build.state = 'Idle';
+          build.onEvent(`Job "${name}" aborted by a remote client`, 400);
+        },
+      ),
+    ],
+  };
 }

@@ -6,6 +6,8 @@ export interface DemoMachines {
     Pick<MachineConfig, 'name' | 'collector' | 'connection' | 'poll_interval'> & {
       credentials?: { username?: string; password_ref?: string };
       history?: { interval?: number; page_size?: number };
+      /** A machine that takes start_job in the demo (its confirmation is shown in the UI). */
+      commands?: { allow: MachineConfig['commands']['allow'] };
     }
   >;
   close(): Promise<void>;

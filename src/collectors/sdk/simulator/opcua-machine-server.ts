@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OPCUACertificateManager } from 'node-opcua-certificate-manager';
-import { DataType, MessageSecurityMode, SecurityPolicy, Variant } from 'node-opcua-client';
+import {
+  DataType,
+  MessageSecurityMode,
+  SecurityPolicy,
+  StatusCodes,
+  Variant,
+  VariantArrayType,
+} from 'node-opcua-client';
 import { OPCUAServer } from 'node-opcua-server';
 import { fingerprintOf } from '../opcua-session.ts';
 
@@ -11,6 +18,47 @@ export interface OpcuaVariable {
   path: string;
   dataType: 'String' | 'Double' | 'UInt32' | 'Boolean' | 'DateTime';
   get(): unknown;
+}
+
+/** An argument of a simulated method (its InputArguments / OutputArguments entry). */
+export interface OpcuaMethodArgument {
+  name: string;
+  dataType: 'String' | 'LocalizedText' | 'UInt64';
+  array?: boolean;
+  description?: string;
+}
+
+/** What a simulated method answers: a status code by name, and its output values. */
+export interface OpcuaMethodAnswer {
+  status: 'Good' | 'BadInvalidState' | 'BadInvalidArgument' | 'BadNotFound' | 'BadUserAccessDenied';
+  outputs?: unknown[];
+}
+
+export interface OpcuaMethod {
+  browseName: string;
+  /** `s=…` in the machine's namespace; a numeric one when not given. */
+  nodeId?: string;
+  inputArguments?: readonly OpcuaMethodArgument[];
+  outputArguments?: readonly OpcuaMethodArgument[];
+  call(inputs: unknown[]): OpcuaMethodAnswer;
+}
+
+/** Methods on an object under the machine object (e.g. OPC 40001-3's `JobManagement`). */
+export interface OpcuaMethodObject {
+  /** Dotted path of objects under the machine object, e.g. `JobManagement.JobOrderControl`. */
+  path: string;
+  /** `s=…` for the last object of the path; numeric ones otherwise. */
+  nodeId?: string;
+  methods: readonly OpcuaMethod[];
+}
+
+/** A method call the server received, and what it answered. */
+export interface OpcuaMethodCall {
+  method: string;
+  methodNodeId: string;
+  objectNodeId: string;
+  inputs: unknown[];
+  status: string;
 }
 
 export interface OpcuaMachineServerOptions {
@@ -22,6 +70,8 @@ export interface OpcuaMachineServerOptions {
   securityModes: ReadonlyArray<'None' | 'Sign' | 'SignAndEncrypt'>;
   user?: { username: string; password: string };
   allowAnonymous: boolean;
+  /** Methods the server exposes (none by default). */
+  methodObjects?: readonly OpcuaMethodObject[];
 }
 
 /**
@@ -35,6 +85,8 @@ export class OpcuaMachineServer {
   private server: OPCUAServer | undefined;
   private pki: string;
   private port = 0;
+  /** Every method call received, in order. */
+  readonly calls: OpcuaMethodCall[] = [];
 
   private constructor(private readonly options: OpcuaMachineServerOptions) {
     this.pki = mkdtempSync(join(tmpdir(), 'echo-opcua-sim-'));
@@ -147,6 +199,65 @@ export class OpcuaMachineServer {
         minimumSamplingInterval: 50,
         value: { get: () => new Variant({ dataType, value: variable.get() }) },
       });
+    }
+    for (const group of options.methodObjects ?? []) {
+      const parts = group.path.split('.');
+      let parent = root;
+      for (const [i, part] of parts.entries()) {
+        const key = parts.slice(0, i + 1).join('.');
+        let folder = folders.get(key);
+        if (!folder) {
+          const last = i === parts.length - 1;
+          folder = namespace.addObject({
+            componentOf: parent,
+            browseName: part,
+            ...(last && group.nodeId ? { nodeId: group.nodeId } : {}),
+          });
+          folders.set(key, folder);
+        }
+        parent = folder;
+      }
+      const object = parent;
+      for (const spec of group.methods) {
+        const argument = (a: OpcuaMethodArgument) => ({
+          name: a.name,
+          dataType: DataType[a.dataType],
+          valueRank: a.array ? 1 : -1,
+          ...(a.array ? { arrayDimensions: [0] } : {}),
+          description: { text: a.description ?? a.name },
+        });
+        const method = namespace.addMethod(object, {
+          browseName: spec.browseName,
+          ...(spec.nodeId ? { nodeId: spec.nodeId } : {}),
+          inputArguments: (spec.inputArguments ?? []).map(argument),
+          outputArguments: (spec.outputArguments ?? []).map(argument),
+        });
+        // Two parameters: node-opcua takes a two-parameter function as promise-returning.
+        method.bindMethod(async (inputArguments: Variant[], _context: unknown) => {
+          const inputs = inputArguments.map((v) => v.value as unknown);
+          const answer = spec.call(inputs);
+          this.calls.push({
+            method: spec.browseName,
+            methodNodeId: method.nodeId.toString(),
+            objectNodeId: object.nodeId.toString(),
+            inputs,
+            status: answer.status,
+          });
+          if (answer.status !== 'Good') return { statusCode: StatusCodes[answer.status] };
+          return {
+            statusCode: StatusCodes.Good,
+            outputArguments: (spec.outputArguments ?? []).map(
+              (a, i) =>
+                new Variant({
+                  dataType: DataType[a.dataType],
+                  // A UInt64 scalar is a `[high, low]` pair: node-opcua needs to be told it is one.
+                  arrayType: a.array ? VariantArrayType.Array : VariantArrayType.Scalar,
+                  value: answer.outputs?.[i],
+                }),
+            ),
+          };
+        });
+      }
     }
     await server.start();
     this.port = server.endpoints[0]!.port;

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startMachine, waitFor } from '../../../test/helpers/harness.ts';
+import type { CloudEmulator } from '../../cloud-emulator/server.ts';
+import { EosCoreSimulator } from './simulator/eos-core-simulator.ts';
+
+/** Waits until the cloud shows the command ended, and returns its status and parsed response. */
+async function ended(emulator: CloudEmulator, uuid: string, what: string, ms = 30_000) {
+  await waitFor(() => ['complete', 'error'].includes(emulator.state.commands.get(uuid)!.status), ms, what);
+  const command = emulator.state.commands.get(uuid)!;
+  return {
+    status: command.status,
+    response: JSON.parse(command.response ?? '{}') as Record<string, unknown>,
+  };
+}
+
+test('EOSCONNECT Core: pause, resume and cancel call the vendor job methods found by browsing, once each; an idle pause calls nothing', async (t) => {
+  const sim = await EosCoreSimulator.start({ layersPerSecond: 20 });
+  t.after(() => sim.close());
+  const { emulator, live, modeler } = await startMachine(t, {
+    collector: 'eos-connect-core',
+    connection: {
+      endpoint_url: sim.endpointUrl,
+      sampling_interval_ms: 100,
+      security: {
+        mode: 'SignAndEncrypt',
+        policy: 'Basic256Sha256',
+        server_certificate_fingerprint: sim.fingerprint,
+      },
+    },
+    username: sim.username,
+    secret: sim.password,
+    poll_interval: 0.5,
+    timeout: 10,
+  });
+  const send = (type: string) => emulator.sendCommand({ type, modeler: modeler().uri as string });
+  await waitFor(() => live().snapshot.state === 'idle', 20_000, 'idle');
+
+  const idle = await ended(emulator, send('pause_job').uuid, 'pause on an idle machine');
+  assert.equal(idle.response.error, 'refused_by_state');
+  assert.equal(sim.calls.length, 0, 'nothing called on an idle machine');
+
+  sim.build.start('bracket-batch-12', 100_000);
+  await waitFor(() => live().snapshot.state === 'printing', 10_000, 'building');
+  const ids = sim.jobControl.methodNodeIds;
+  const steps = [
+    ['pause_job', 'PauseJob', 'paused'],
+    ['resume_job', 'ResumeJob', 'printing'],
+    ['cancel_job', 'AbortJob', 'idle'],
+  ] as const;
+  for (const [type, method, state] of steps) {
+    const result = await ended(emulator, send(type).uuid, type);
+    assert.equal(result.status, 'complete', JSON.stringify(result.response));
+    assert.equal(result.response.method_path, `EOS/JobControl/${method}`);
+    assert.equal(result.response.method_node_id, ids[method], 'the NodeId the server chose at random');
+    assert.equal(result.response.object_node_id, sim.jobControl.objectNodeId);
+    assert.equal(result.response.state_after, state);
+  }
+  assert.deepEqual(
+    sim.calls.map((c) => [c.method, c.methodNodeId, c.inputs.length, c.status]),
+    [
+      ['PauseJob', ids.PauseJob, 0, 'Good'],
+      ['ResumeJob', ids.ResumeJob, 0, 'Good'],
+      ['AbortJob', ids.AbortJob, 0, 'Good'],
+    ],
+  );
+});

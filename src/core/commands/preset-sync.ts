@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import type { PrintingPreset } from '../../collectors/sdk/collector.ts';
+import { describeError } from '../../shared/errors.ts';
+import { classifyError } from '../sync/classify-error.ts';
+import type { SyncContext } from '../sync/sync-context.ts';
+import type { CommandTarget } from './command-inbox.ts';
+
+/** A `/modeler-printing-preset/` resource, as far as the sync reads it. */
+const cloudPreset = z.looseObject({
+  uri: z.string().min(1),
+  name: z.string(),
+  modeler: z.string().nullish(),
+  description: z.string().nullish(),
+  active: z.boolean().nullish(),
+  preset_list: z.array(z.record(z.string(), z.unknown())).nullish(),
+});
+type CloudPreset = z.infer<typeof cloudPreset>;
+const presetList = z.object({ resources: z.array(cloudPreset), total_count: z.number().optional() });
+
+const PAGE = 100;
+
+/** What one round changed in the cloud, per machine (logged, and returned for tests). */
+export interface PresetChanges {
+  created: string[];
+  updated: string[];
+  deactivated: string[];
+}
+
+/**
+ * Keeps the cloud's presets of one machine in step with what the machine offers (contract,
+ * "Commands"; docs/commands.md "Printing presets"): a preset new on the machine is created
+ * (`POST`), one whose description or details changed, or that comes back, is updated (`PUT`,
+ * `active: true`), and one no longer on the machine is kept but marked `active: false`. The cloud
+ * list is read for this modeler only, every page, through the shared Retry-After gate.
+ */
+export async function syncMachinePresets(
+  ctx: SyncContext,
+  target: CommandTarget,
+  onMachine: readonly PrintingPreset[],
+  signal: AbortSignal,
+): Promise<PresetChanges | undefined> {
+  const cloud = await readCloudPresets(ctx, target.modeler, signal);
+  if (!cloud) return undefined;
+  const changes: PresetChanges = { created: [], updated: [], deactivated: [] };
+  const byName = new Map(cloud.map((p) => [p.name, p]));
+  const wanted = new Set<string>();
+  for (const preset of onMachine) {
+    wanted.add(preset.name);
+    const wire = { description: preset.description ?? '', preset_list: preset.details ?? [] };
+    const existing = byName.get(preset.name);
+    if (!existing) {
+      if (
+        !(await send(ctx, signal, {
+          method: 'POST',
+          url: '/modeler-printing-preset/',
+          json: { name: preset.name, modeler: target.modeler, active: true, ...wire },
+        }))
+      )
+        return changes;
+      changes.created.push(preset.name);
+      continue;
+    }
+    const same =
+      existing.active !== false &&
+      (existing.description ?? '') === wire.description &&
+      JSON.stringify(existing.preset_list ?? []) === JSON.stringify(wire.preset_list);
+    if (same) continue;
+    if (!(await send(ctx, signal, { method: 'PUT', url: existing.uri, json: { active: true, ...wire } })))
+      return changes;
+    changes.updated.push(preset.name);
+  }
+  for (const preset of cloud) {
+    if (wanted.has(preset.name) || preset.active === false) continue;
+    if (!(await send(ctx, signal, { method: 'PUT', url: preset.uri, json: { active: false } })))
+      return changes;
+    changes.deactivated.push(preset.name);
+  }
+  return changes;
+}
+
+async function readCloudPresets(
+  ctx: SyncContext,
+  modeler: string,
+  signal: AbortSignal,
+): Promise<CloudPreset[] | undefined> {
+  const all: CloudPreset[] = [];
+  for (let offset = 0; ; offset += PAGE) {
+    await ctx.gate.pass(signal);
+    if (signal.aborted) return undefined;
+    const query = new URLSearchParams({
+      'filter[modeler]': modeler,
+      'page[offset]': String(offset),
+      'page[limit]': String(PAGE),
+    });
+    try {
+      const page = await ctx.client.json(
+        { method: 'GET', url: `/modeler-printing-preset/?${query}` },
+        presetList,
+      );
+      ctx.gate.succeeded();
+      // A server that ignores the filter still gives only this modeler's presets to compare.
+      all.push(
+        ...page.resources.filter(
+          (p) => !p.modeler || p.modeler.replace(/\/+$/, '') === modeler.replace(/\/+$/, ''),
+        ),
+      );
+      const total = page.total_count ?? page.resources.length;
+      if (page.resources.length < PAGE || offset + PAGE >= total) return all;
+    } catch (error) {
+      ctx.logger.debug(
+        { modeler, reason: classifyError(error, ctx).reason },
+        'printing presets could not be read',
+      );
+      return undefined;
+    }
+  }
+}
+
+/** One write through the gate; false when it failed (the round stops, the next one tries again). */
+async function send(
+  ctx: SyncContext,
+  signal: AbortSignal,
+  request: { method: 'POST' | 'PUT'; url: string; json: unknown },
+): Promise<boolean> {
+  await ctx.gate.pass(signal);
+  if (signal.aborted) return false;
+  try {
+    await ctx.client.send(request);
+    ctx.gate.succeeded();
+    return true;
+  } catch (error) {
+    const outcome = classifyError(error, ctx);
+    ctx.logger.warn(
+      { url: request.url, reason: outcome.reason ?? describeError(error) },
+      'a printing preset was not written',
+    );
+    return false;
+  }
+}

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { pino } from 'pino';
+import { startCloudEmulator } from '../../src/cloud-emulator/server.ts';
+import { JeniSimulator } from '../../src/collectors/photocentric-jeni/simulator/photocentric-jeni-simulator.ts';
+import { wallClock } from '../../src/core/clock.ts';
+import { CloudHttpClient } from '../../src/core/cloud/http-client.ts';
+import { syncMachinePresets } from '../../src/core/commands/preset-sync.ts';
+import { resolveConfig } from '../../src/core/config/load.ts';
+import { CloudGate } from '../../src/core/sync/cloud-gate.ts';
+import type { SyncContext } from '../../src/core/sync/sync-context.ts';
+import {
+  SEED_TOKEN,
+  startAgentWithCollectors,
+  startEmulator,
+  tempDir,
+  testConfig,
+  waitFor,
+} from '../helpers/harness.ts';
+
+test('presets converge with the machine: created, changed, removed (kept inactive) and back again, one modeler only', async (t) => {
+  const emulator = await startCloudEmulator({ seedToken: SEED_TOKEN });
+  t.after(() => emulator.close());
+  const client = new CloudHttpClient(emulator.url, 5000);
+  client.auth = { kind: 'token', uuid: SEED_TOKEN.uuid, secret: SEED_TOKEN.secret };
+  const ctx = {
+    client,
+    gate: new CloudGate(wallClock, 100, 1000),
+    clock: wallClock,
+    logger: pino({ level: 'silent' }),
+    config: resolveConfig({ cloud: { url: emulator.url } }, {}),
+    unauthenticated: () => {},
+  } as unknown as SyncContext;
+  const jeni = emulator.state.addModeler({ name: 'jeni' }).uri;
+  const other = emulator.state.addModeler({ name: 'other' }).uri;
+  const signal = new AbortController().signal;
+  const target = { machine: 'jeni', modeler: jeni };
+  const cloud = (modeler = jeni) =>
+    [...emulator.state.presets.values()]
+      .filter((p) => p.modeler === modeler)
+      .map((p) => [p.name, p.active, p.description] as const)
+      .sort();
+
+  // Another machine's preset of the same name is not this machine's.
+  await syncMachinePresets(ctx, { machine: 'other', modeler: other }, [{ name: 'Tough' }], signal);
+  const bottle = {
+    name: 'Durable DL110 HB Bottle Cap',
+    description: 'print → wash 5 min → cure 10 min',
+    details: [{ step: 'print' }],
+  };
+  let changes = await syncMachinePresets(
+    ctx,
+    target,
+    [bottle, { name: 'Tough', description: 'print' }],
+    signal,
+  );
+  assert.deepEqual(changes, {
+    created: ['Durable DL110 HB Bottle Cap', 'Tough'],
+    updated: [],
+    deactivated: [],
+  });
+  assert.deepEqual(cloud(), [
+    ['Durable DL110 HB Bottle Cap', true, 'print → wash 5 min → cure 10 min'],
+    ['Tough', true, 'print'],
+  ]);
+  // Nothing changed: nothing written.
+  const writes = () => emulator.state.requests.filter((r) => r.method !== 'GET').length;
+  const before = writes();
+  changes = await syncMachinePresets(ctx, target, [bottle, { name: 'Tough', description: 'print' }], signal);
+  assert.deepEqual(changes, { created: [], updated: [], deactivated: [] });
+  assert.equal(writes(), before);
+  // Changed on the machine, and one removed from it.
+  changes = await syncMachinePresets(
+    ctx,
+    target,
+    [{ ...bottle, description: 'print → wash 8 min → cure 10 min' }],
+    signal,
+  );
+  assert.deepEqual(changes, {
+    created: [],
+    updated: ['Durable DL110 HB Bottle Cap'],
+    deactivated: ['Tough'],
+  });
+  assert.deepEqual(cloud(), [
+    ['Durable DL110 HB Bottle Cap', true, 'print → wash 8 min → cure 10 min'],
+    ['Tough', false, 'print'],
+  ]);
+  // Back on the machine: active again, the same resource.
+  changes = await syncMachinePresets(
+    ctx,
+    target,
+    [
+      { ...bottle, description: 'print → wash 8 min → cure 10 min' },
+      { name: 'Tough', description: 'print' },
+    ],
+    signal,
+  );
+  assert.deepEqual(changes?.updated, ['Tough']);
+  assert.equal(cloud().length, 2);
+  assert.deepEqual(cloud(other), [['Tough', true, '']]);
+});
+
+test('a JENI cell through the agent: its presets reach the cloud, and follow additions, changes and removals', async (t) => {
+  const sim = await JeniSimulator.start();
+  t.after(() => sim.close());
+  const { emulator, modelers } = await startEmulator(t, ['jeni']);
+  const base = testConfig(join(tempDir(t), 'data'), emulator.url, modelers, {
+    intervals: { health: 5, logs_flush: 1, status_report: 1, command_poll: 5, preset_sync: 1 },
+  });
+  const config = {
+    ...base,
+    machines: base.machines.map((m) => ({
+      ...m,
+      collector: 'photocentric-jeni',
+      connection: { host: sim.host, port: sim.port },
+      poll_interval: 0.5,
+      timeout: 2,
+    })),
+  } as typeof base;
+  await startAgentWithCollectors(t, config);
+  const cloud = () =>
+    [...emulator.state.presets.values()].map((p) => `${p.name}${p.active ? '' : ' (inactive)'}`).sort();
+  const onCell = () => sim.presets.map((p) => p.name).sort();
+  await waitFor(
+    () => JSON.stringify(cloud()) === JSON.stringify(onCell()),
+    15_000,
+    'the cell’s presets in the cloud',
+  );
+  const [first] = [...emulator.state.presets.values()];
+  assert.match(first!.description, /print .*→ wash .*→ cure/);
+  assert.ok(first!.preset_list.length >= 2, 'the steps as preset_list');
+
+  const removed = sim.presets[1]!.name;
+  sim.presets.push({
+    id: 'p-flex',
+    name: 'Flexible Gasket',
+    material: 'Flexible 40',
+    steps: [{ type: 'print', name: 'Print', duration_s: 600 }],
+  });
+  sim.presets.splice(1, 1);
+  await waitFor(
+    () => cloud().includes('Flexible Gasket') && cloud().includes(`${removed} (inactive)`),
+    15_000,
+    'the addition and the removal in the cloud',
+  );
+});
