@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { publishCommand, streamsFor } from '../../src/cloud-emulator/routes-commands.ts';
-import type { CloudEmulator } from '../../src/cloud-emulator/server.ts';
 import { BambuSimulator } from '../../src/collectors/bambu/simulator/bambu-simulator.ts';
 import type { Agent } from '../../src/core/agent.ts';
+import { commandEnded } from '../helpers/commands.ts';
 import { startAgentWithCollectors, startEmulator, tempDir, testConfig, waitFor } from '../helpers/harness.ts';
 
 /** A Bambu printer run by a real agent against the emulator; `allow` is the machine's allow-list. */
@@ -45,20 +45,7 @@ async function setup(t: TestContext, options: { allow?: string[]; dataDir?: stri
   return { sim, emulator, agent, modeler, live };
 }
 
-/** Waits until the cloud shows the command ended, and returns its status and parsed response. */
-async function ended(emulator: CloudEmulator, uuid: string, what: string) {
-  await waitFor(
-    () => ['complete', 'error'].includes(emulator.state.commands.get(uuid)!.status),
-    20_000,
-    what,
-  );
-  const command = emulator.state.commands.get(uuid)!;
-  return {
-    status: command.status,
-    response: JSON.parse(command.response ?? '{}') as Record<string, unknown>,
-    reports: emulator.state.commandReports.filter((r) => r.uuid === uuid).map((r) => r.status),
-  };
-}
+const ended = commandEnded;
 
 test('pause, resume and cancel reach the Bambu printer once each, by the stream and by the poll, reported processing then complete', async (t) => {
   const { sim, emulator, modeler, live, agent } = await setup(t);
@@ -216,4 +203,15 @@ test('commands a dead agent left running are never run again: proven by the mach
   assert.equal(proven.response.verified_after_restart, true);
   assert.equal(first.sim.commandsReceived.length, 0, 'nothing was sent again');
   assert.equal(agent.machines()[0]?.live?.snapshot.state, 'printing');
+});
+
+test('check_configuration on a machine that is down runs the connection test, and says it is unreachable', async (t) => {
+  const { sim, emulator, modeler, live } = await setup(t);
+  await sim.close();
+  await waitFor(() => live()?.connected === false, 15_000, 'the printer seen down');
+  const check = emulator.sendCommand({ type: 'check_configuration', modeler });
+  const result = await ended(emulator, check.uuid, 'the check');
+  assert.equal(result.status, 'error');
+  assert.equal(result.response.reachable, false);
+  assert.match(String(result.response.message), /refused|unreachable|closed|connect/i);
 });

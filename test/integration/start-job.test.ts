@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import type { CloudEmulator } from '../../src/cloud-emulator/server.ts';
 import { UltimakerSimulator } from '../../src/collectors/ultimaker/simulator/ultimaker-simulator.ts';
 import type { Agent } from '../../src/core/agent.ts';
+import { commandEnded } from '../helpers/commands.ts';
 import { startAgentWithCollectors, startEmulator, tempDir, testConfig, waitFor } from '../helpers/harness.ts';
 
 /** An Ultimaker that takes start_job, run by a real agent against the emulator. */
@@ -39,18 +39,7 @@ async function setup(t: TestContext, commands: Record<string, unknown> = {}) {
 
 const FILE = Buffer.from(';FLAVOR:UltiGCode\n'.repeat(20_000));
 
-async function ended(emulator: CloudEmulator, uuid: string) {
-  await waitFor(
-    () => ['complete', 'error'].includes(emulator.state.commands.get(uuid)!.status),
-    20_000,
-    'the end',
-  );
-  const command = emulator.state.commands.get(uuid)!;
-  return {
-    status: command.status,
-    response: JSON.parse(command.response ?? '{}') as Record<string, unknown>,
-  };
-}
+const ended = commandEnded;
 
 function awaiting(agent: Agent) {
   return agent.status().commands?.awaiting ?? [];
@@ -194,4 +183,53 @@ test('a start_job waiting for its file’s virus scan on one machine does not ho
   );
   file.virus_scan = 'passed';
   assert.equal((await ended(emulator, start.uuid)).status, 'complete');
+});
+
+test('a start_job a dead agent left running is proven by the job on the printer, never started twice', async (t) => {
+  const dataDir = join(tempDir(t), 'data');
+  const sim = await UltimakerSimulator.start({ speed: 10, autoApproveMs: 100 });
+  t.after(() => sim.close());
+  const { emulator, modelers } = await startEmulator(t, ['s5']);
+  const base = testConfig(dataDir, emulator.url, modelers, {
+    intervals: { health: 5, logs_flush: 1, status_report: 1, command_poll: 1 },
+  });
+  const config = {
+    ...base,
+    machines: base.machines.map((m) => ({
+      ...m,
+      collector: 'ultimaker',
+      connection: { host: sim.host, port: sim.port },
+      poll_interval: 0.2,
+      timeout: 2,
+      commands: { allow: ['start_job'] as const, confirm_start_job: false, confirm_timeout: 600 },
+    })),
+  } as typeof base;
+  const first = await startAgentWithCollectors(t, config);
+  await waitFor(() => first.machines()[0]?.live?.snapshot.state === 'idle', 15_000, 'idle');
+  // As a process killed after the upload leaves it: processing, its file's name kept.
+  const file = emulator.addBuildFile({ name: 'proof.gcode', content: FILE });
+  const cloud = emulator.sendCommand(
+    { type: 'start_job', modeler: modelers.s5!, 'build-file': file.uri },
+    { push: false },
+  );
+  first.store.commands.receive({
+    uri: cloud.uri,
+    type: 'start_job',
+    machine: 's5',
+    modeler: modelers.s5!,
+    payload: JSON.stringify(cloud),
+    via: 'poll',
+  });
+  const id = first.store.commands.recent({ limit: 1 })[0]!.id;
+  assert.ok(first.store.commands.transition(id, 'received', 'processing'));
+  first.store.commands.noteJobFile(id, 'proof.gcode');
+  await first.stop();
+  sim.startJob('proof', 600);
+
+  await startAgentWithCollectors(t, config);
+  const result = await ended(emulator, cloud.uuid);
+  assert.equal(result.status, 'complete', JSON.stringify(result.response));
+  assert.equal(result.response.verified_after_restart, true);
+  assert.equal(sim.commandsReceived.length, 0, 'nothing uploaded or started again');
+  assert.equal(file.downloads, 0);
 });

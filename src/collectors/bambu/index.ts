@@ -9,7 +9,7 @@ export const bambu = defineCollector({
   models: 'X1 Carbon, X1E, P1S, P1P, A1, A1 mini',
   protocol: 'mqtt',
   captureTypes: ['bambu.modeler.status'],
-  commands: ['pause_job', 'resume_job', 'cancel_job'],
+  commands: ['pause_job', 'resume_job', 'cancel_job', 'start_job'],
   capabilities: ['status', 'jobs', 'push', 'discovery'],
   discover: (ms) => listenForBambu(ms),
   connectionSchema: bambuConnection,

@@ -42,12 +42,16 @@ export const reportMessage = z.looseObject({
   info: z.looseObject({ command: z.string() }).optional(),
 });
 
+/** The `print.command` verbs Echo sends, whose echo on the report topic is an answer, not state. */
+export const COMMAND_VERBS = ['pause', 'resume', 'stop', 'project_file', 'gcode_file'] as const;
+
 /**
- * The printer's answer to a command Echo sent (`pause`, `resume`, `stop`): the same command and
- * sequence_id, with `result` ("success" or "failed") and a `reason` (OpenBambuAPI mqtt.md).
+ * The printer's answer to a command Echo sent (`pause`, `resume`, `stop`, `project_file`,
+ * `gcode_file`): the same command and sequence_id, with `result` ("success" or "failed", any case)
+ * and a `reason` (OpenBambuAPI mqtt.md).
  */
 export const commandReply = z.looseObject({
-  command: z.enum(['pause', 'resume', 'stop']),
+  command: z.enum(COMMAND_VERBS),
   sequence_id: z.string(),
   result: z.string(),
   reason: z.string().optional(),

@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { commandEnded } from '../../../test/helpers/commands.ts';
 import { startMachine, waitFor } from '../../../test/helpers/harness.ts';
-import type { CloudEmulator } from '../../cloud-emulator/server.ts';
 import { EosCoreSimulator } from './simulator/eos-core-simulator.ts';
 
-/** Waits until the cloud shows the command ended, and returns its status and parsed response. */
-async function ended(emulator: CloudEmulator, uuid: string, what: string, ms = 30_000) {
-  await waitFor(() => ['complete', 'error'].includes(emulator.state.commands.get(uuid)!.status), ms, what);
-  const command = emulator.state.commands.get(uuid)!;
-  return {
-    status: command.status,
-    response: JSON.parse(command.response ?? '{}') as Record<string, unknown>,
-  };
-}
+const ended = commandEnded;
 
 test('EOSCONNECT Core: pause, resume and cancel call the vendor job methods found by browsing, once each; an idle pause calls nothing', async (t) => {
   const sim = await EosCoreSimulator.start({ layersPerSecond: 20 });

@@ -95,4 +95,8 @@ export class PhotocentricJeniCollector implements Collector {
   control(command: MachineCommand, signal: AbortSignal): Promise<CommandResult> {
     return this.commands.control(command, signal);
   }
+
+  verify(command: MachineCommand, signal: AbortSignal): Promise<CommandResult | undefined> {
+    return this.commands.verify(command, signal);
+  }
 }

@@ -1,59 +1,22 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import {
-  startAgentWithCollectors,
-  startEmulator,
-  tempDir,
-  testConfig,
-  waitFor,
-} from '../../../test/helpers/harness.ts';
-import type { CloudEmulator } from '../../cloud-emulator/server.ts';
+import { commandEnded, startCommandMachine } from '../../../test/helpers/commands.ts';
+import { waitFor } from '../../../test/helpers/harness.ts';
 import { JeniSimulator } from './simulator/photocentric-jeni-simulator.ts';
 
-/** A JENI cell that takes every command, unattended, run by a real agent and the emulator. */
+/** The machine, taking every command unattended, run by a real agent and the emulator. */
 async function setup(t: TestContext) {
   const sim = await JeniSimulator.start({ speed: 2 });
   t.after(() => sim.close());
-  const { emulator, modelers } = await startEmulator(t, ['jeni']);
-  const base = testConfig(join(tempDir(t), 'data'), emulator.url, modelers, {
-    intervals: { health: 5, logs_flush: 1, status_report: 1, command_poll: 1 },
-    commands: { scan_wait: 2 },
+  const machine = await startCommandMachine(t, {
+    collector: 'photocentric-jeni',
+    connection: { host: sim.host, port: sim.port },
   });
-  const config = {
-    ...base,
-    machines: base.machines.map((m) => ({
-      ...m,
-      collector: 'photocentric-jeni',
-      connection: { host: sim.host, port: sim.port },
-      poll_interval: 0.2,
-      timeout: 2,
-      commands: {
-        ...m.commands,
-        allow: ['start_job', 'pause_job', 'resume_job', 'cancel_job', 'check_configuration'],
-        confirm_start_job: false,
-      },
-    })),
-  } as typeof base;
-  const agent = await startAgentWithCollectors(t, config);
-  const live = () => agent.machines()[0]!.live;
-  await waitFor(() => live()?.snapshot.state === 'idle', 15_000, 'the cell idle');
-  return { sim, emulator, agent, live, modeler: modelers.jeni! };
+  return { sim, ...machine };
 }
 
-async function ended(emulator: CloudEmulator, uuid: string, what: string) {
-  await waitFor(
-    () => ['complete', 'error'].includes(emulator.state.commands.get(uuid)!.status),
-    20_000,
-    what,
-  );
-  const command = emulator.state.commands.get(uuid)!;
-  return {
-    status: command.status,
-    response: JSON.parse(command.response ?? '{}') as Record<string, unknown>,
-  };
-}
+const ended = commandEnded;
 
 const FILE = Buffer.from('JENI print file '.repeat(10_000));
 

@@ -42,8 +42,39 @@ export class JeniControl {
       case 'start_job':
         return this.startJob(command, signal);
       default:
-        throw new CommandRefused(`a JENI cell cannot ${command.type} from Echo`);
+        throw new CommandRefused(
+          `a JENI cell cannot ${command.type} from Echo`,
+          undefined,
+          'unsupported_command',
+        );
     }
+  }
+
+  /**
+   * After a restart: the cell's jobs show whether a command took effect (the one job paused,
+   * working again, gone or cancelled; a job of the start_job file's name). Reads only.
+   */
+  async verify(command: MachineCommand, signal: AbortSignal): Promise<CommandResult | undefined> {
+    const status = await this.api.get(PATHS.status, clusterStatus, signal);
+    if (!status) return undefined;
+    const jobs = jobsOf(status);
+    const running = jobs.filter((j) => !ENDED.includes(j.state ?? ''));
+    const named = command.jobExternalId ? jobs.filter((j) => j.id === command.jobExternalId) : running;
+    const job = named.length === 1 ? named[0] : undefined;
+    const state = job?.state ?? 'no job';
+    const fileName = command.file?.name;
+    const shown =
+      (command.type === 'pause_job' && state === 'paused') ||
+      (command.type === 'resume_job' && WORKING.includes(state)) ||
+      (command.type === 'cancel_job' && (named.length === 0 || state === 'cancelled')) ||
+      (command.type === 'start_job' &&
+        fileName !== undefined &&
+        running.some((j) => j.name === fileName || j.name === fileName.replace(/\.[^.]+$/, '')));
+    if (!shown) return undefined;
+    return {
+      message: `the cell shows ${job ? `job "${job.name ?? job.id}" ${state}` : 'its jobs'}: ${command.type} took effect (seen after Echo restarted)`,
+      reply: { job_id: job?.id ?? null, state, verified_after_restart: true },
+    };
   }
 
   private async jobCommand(

@@ -169,3 +169,28 @@ test('an unknown bay state is logged once', async (t) => {
   assert.equal(first.snapshot.state, 'unknown');
   assert.deepEqual(warnings, ['the JENI cell reports a bay state Echo does not know ("levelling")']);
 });
+
+test('verify, after a restart: what the cell shows proves a resume or a start, never a pause it does not show', async (t) => {
+  const { sim, collector } = await direct(t);
+  const signal = () => AbortSignal.timeout(5000);
+  assert.equal(
+    (await collector.verify!({ type: 'cancel_job' }, signal())) !== undefined,
+    true,
+    'no job: a cancel took effect',
+  );
+  const id = sim.startJob('gasket-run', sim.presets[0]!.name);
+  assert.ok(id);
+  assert.equal(await collector.verify!({ type: 'pause_job' }, signal()), undefined, 'printing, not paused');
+  assert.equal(await collector.verify!({ type: 'cancel_job', jobExternalId: id }, signal()), undefined);
+  const resumed = await collector.verify!({ type: 'resume_job' }, signal());
+  assert.equal(resumed?.reply.verified_after_restart, true);
+  const started = await collector.verify!(
+    { type: 'start_job', file: { path: '', name: 'gasket-run.ctb' } },
+    signal(),
+  );
+  assert.match(started?.message ?? '', /start_job took effect/);
+  assert.equal(
+    await collector.verify!({ type: 'start_job', file: { path: '', name: 'other.ctb' } }, signal()),
+    undefined,
+  );
+});

@@ -101,6 +101,10 @@ export class PhotocentricCollector implements Collector {
     return this.commands.control(command, signal);
   }
 
+  verify(command: MachineCommand, signal: AbortSignal): Promise<CommandResult | undefined> {
+    return this.commands.verify(command, signal);
+  }
+
   private async readPrinter(signal: AbortSignal): Promise<Printer> {
     const list = (await this.api.get(PATHS.printers, printers, signal)) ?? [];
     return selectPrinter(list, this.connection.printer, `${this.api.base}${PATHS.printers}`);

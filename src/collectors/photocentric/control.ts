@@ -45,7 +45,11 @@ export class PhotocentricControl {
       case 'start_job':
         return this.startJob(command, signal);
       default:
-        throw new CommandRefused(`a Photocentric printer cannot ${command.type} from Echo`);
+        throw new CommandRefused(
+          `a Photocentric printer cannot ${command.type} from Echo`,
+          undefined,
+          'unsupported_command',
+        );
     }
   }
 
@@ -187,6 +191,29 @@ export class PhotocentricControl {
         'preset_not_selected',
       );
     }
+  }
+
+  /**
+   * After a restart: the printer's job shows whether a command took effect (paused; printing
+   * again; none in progress; one of the start_job file's name in progress). Reads only.
+   */
+  async verify(command: MachineCommand, signal: AbortSignal): Promise<CommandResult | undefined> {
+    const { job } = await this.read(signal);
+    const status = job?.status ?? 'no job';
+    const fileName = command.file?.name;
+    const shown =
+      (command.type === 'pause_job' && status.startsWith('Paused')) ||
+      (command.type === 'resume_job' && status === 'Printing') ||
+      (command.type === 'cancel_job' && !inProgress(job)) ||
+      (command.type === 'start_job' &&
+        inProgress(job) &&
+        fileName !== undefined &&
+        (job?.jobName === fileName || job?.jobName === fileName.replace(/\.[^.]+$/, '')));
+    if (!shown) return undefined;
+    return {
+      message: `the printer shows ${job ? `job "${job.jobName ?? job.id}" ${status}` : 'no job'}: ${command.type} took effect (seen after Echo restarted)`,
+      reply: { job_id: job?.id ?? null, status, verified_after_restart: true },
+    };
   }
 
   private async read(signal: AbortSignal): Promise<{ printer: Printer; job: PrintJob | undefined }> {

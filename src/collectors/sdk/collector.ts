@@ -193,7 +193,10 @@ export interface MachineCommand {
   type: MachineCommandType;
   /** The job the command is about, in the machine's own id (`job_external_id`). */
   jobExternalId?: string;
-  /** `start_job`: the downloaded job file and its name. */
+  /**
+   * `start_job`: the downloaded job file and its name (in `verify` after a restart, the name
+   * only: `path` is empty, the file is gone).
+   */
   file?: { path: string; name: string };
   /** `start_job`: the printing preset to apply where the machine has presets. */
   printingPreset?: string;

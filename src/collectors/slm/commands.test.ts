@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
+import { commandEnded } from '../../../test/helpers/commands.ts';
 import { startMachine, waitFor } from '../../../test/helpers/harness.ts';
-import type { CloudEmulator } from '../../cloud-emulator/server.ts';
 import { SlmSimulator } from './simulator/slm-simulator.ts';
 
 /** An SLM 280 run by a real agent against the emulator; `jobManagement: false` has no job methods. */
@@ -24,15 +24,7 @@ async function setup(t: TestContext, jobManagement = true) {
   return { sim, send, ...machine };
 }
 
-/** Waits until the cloud shows the command ended, and returns its status and parsed response. */
-async function ended(emulator: CloudEmulator, uuid: string, what: string, ms = 30_000) {
-  await waitFor(() => ['complete', 'error'].includes(emulator.state.commands.get(uuid)!.status), ms, what);
-  const command = emulator.state.commands.get(uuid)!;
-  return {
-    status: command.status,
-    response: JSON.parse(command.response ?? '{}') as Record<string, unknown>,
-  };
-}
+const ended = commandEnded;
 
 test('pause, resume and cancel call the JobOrderControl methods found by browsing, once each', async (t) => {
   const { sim, emulator, send, live } = await setup(t);

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { commandEnded } from '../../../test/helpers/commands.ts';
 import {
   startAgentWithCollectors,
   startEmulator,
@@ -10,7 +11,6 @@ import {
   testConfig,
   waitFor,
 } from '../../../test/helpers/harness.ts';
-import type { CloudEmulator } from '../../cloud-emulator/server.ts';
 import type { CollectorContext } from '../sdk/collector.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
 import { CommandRefused } from '../sdk/command-refused.ts';
@@ -49,15 +49,7 @@ async function setup(t: TestContext, options: SimulatorOptions = {}) {
   return { sim, emulator, agent, modeler, live, dataDir };
 }
 
-/** Waits until the cloud shows the command ended, and returns its status and parsed response. */
-async function ended(emulator: CloudEmulator, uuid: string, what: string, ms = 20_000) {
-  await waitFor(() => ['complete', 'error'].includes(emulator.state.commands.get(uuid)!.status), ms, what);
-  const command = emulator.state.commands.get(uuid)!;
-  return {
-    status: command.status,
-    response: JSON.parse(command.response ?? '{}') as Record<string, unknown>,
-  };
-}
+const ended = commandEnded;
 
 /** Every file under `dir`, concatenated (the store, the config, the logs, but not the secrets). */
 function everythingBut(dir: string, skip: (name: string) => boolean): string {

@@ -227,9 +227,8 @@ export class UltimakerControl {
   }
 
   /**
-   * After a restart: the print job shows whether a pause, resume or cancel took effect (paused;
-   * printing; no job or an ended one). Reads only; undefined when it cannot tell (start_job: the
-   * file's name is not known after a restart).
+   * After a restart: the print job shows whether a command took effect (paused; printing; no job
+   * or an ended one; a job of the start_job file's name). Reads only; undefined when it cannot tell.
    */
   async verify(command: MachineCommand, signal: AbortSignal): Promise<CommandResult | undefined> {
     const job = await this.readJob(signal);
@@ -237,7 +236,11 @@ export class UltimakerControl {
     const shown =
       (command.type === 'pause_job' && job?.state === 'paused') ||
       (command.type === 'resume_job' && job?.state === 'printing') ||
-      (command.type === 'cancel_job' && (!job || ENDED.includes(job.state)));
+      (command.type === 'cancel_job' && (!job || ENDED.includes(job.state))) ||
+      (command.type === 'start_job' &&
+        job !== undefined &&
+        command.file !== undefined &&
+        jobNameMatches(job.name, command.file.name));
     if (!shown) return undefined;
     return {
       message: `the printer shows ${job ? `job "${job.name}" ${state}` : 'no job'}: ${command.type} took effect (seen after Echo restarted)`,

@@ -1,3 +1,4 @@
+import type { ConnectionTest } from '../../collectors/sdk/collector.ts';
 import type { CollectorRegistry } from '../../collectors/sdk/registry.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
 import type { CommandType } from '../../shared/model/commands.ts';
@@ -56,7 +57,8 @@ export function collectionExecutor(deps: {
     async checkConfiguration(name, signal) {
       const machine = deps.machine(name);
       if (!machine) throw new Error(`machine "${name}" is no longer configured`);
-      const test = await deps.collection.testConnection(machine, signal);
+      const test =
+        liveCheck(deps.collection, machine) ?? (await deps.collection.testConnection(machine, signal));
       const details = (test.details ?? {}) as Record<string, unknown>;
       const failure = typeof details.failure === 'string' ? details.failure : undefined;
       const serial = typeof details.serial === 'string' ? details.serial : undefined;
@@ -77,6 +79,29 @@ export function collectionExecutor(deps: {
           details,
         },
       };
+    },
+  };
+}
+
+/**
+ * The running connection as the check, when it is up and was read within its last two polls: a
+ * second connection would disturb the machine, and one that allows a single client (a serial
+ * port, some controllers) would refuse it as busy. Its last poll proves the address, the
+ * credentials and what the machine reported.
+ */
+function liveCheck(collection: CollectionManager, machine: MachineConfig): ConnectionTest | undefined {
+  const live = collection.live(machine.name);
+  if (!live?.connected || !live.lastSeenAt) return undefined;
+  const age = Date.now() - Date.parse(live.lastSeenAt);
+  if (!(age <= (2 * machine.poll_interval + machine.timeout) * 1000)) return undefined;
+  const { serialNumber, firmware } = live.snapshot;
+  return {
+    ok: true,
+    message: `connected and polled ${Math.round(age / 1000)} s ago (state ${live.snapshot.state}): the running connection was checked, not a second one`,
+    details: {
+      ...(serialNumber ? { serial: serialNumber } : {}),
+      ...(firmware ? { firmware } : {}),
+      via: 'running connection',
     },
   };
 }

@@ -90,7 +90,10 @@ export class CommandEngine {
       const parsed = cloudCommand.safeParse(JSON.parse(command.payload));
       if (parsed.success && isCommandType(parsed.data.type) && parsed.data.type !== 'check_configuration') {
         try {
-          proof = await executor.verify(command.machine, machineCommandOf(parsed.data), signal);
+          const order = machineCommandOf(parsed.data);
+          // A start_job's file is not kept: its name is what the machine shows the job as.
+          if (command.jobFileName) order.file = { path: '', name: command.jobFileName };
+          proof = await executor.verify(command.machine, order, signal);
         } catch (error) {
           ctx.logger.debug(
             { command: command.uri, reason: describeError(error) },

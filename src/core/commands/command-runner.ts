@@ -170,6 +170,7 @@ export class CommandRunner {
       if (command.type === 'start_job') {
         if (!this.deps.jobFile) throw new Error('this agent cannot fetch job files');
         order.file = await this.deps.jobFile(command, stored, both);
+        this.deps.ctx.store.commands.noteJobFile(stored.id, order.file.name);
       }
       const result = await this.deps.executor.control(machine, order, both);
       return { ok: true, response: { message: result.message, ...result.reply } };

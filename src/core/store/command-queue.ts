@@ -29,6 +29,8 @@ export interface StoredCommand {
   confirmBy: number | undefined;
   /** When the operator confirmed it at the workstation. */
   confirmedAt: number | undefined;
+  /** A start_job's file name, once downloaded (what the machine shows the job as). */
+  jobFileName: string | undefined;
 }
 
 interface CommandRow {
@@ -47,6 +49,7 @@ interface CommandRow {
   updated_at: number;
   confirm_by: number | null;
   confirmed_at: number | null;
+  job_file_name: string | null;
 }
 
 /** The status the cloud should end up showing for a local state (undefined: nothing to say yet). */
@@ -197,6 +200,15 @@ export class CommandQueue {
     });
   }
 
+  /** Keeps a start_job's file name once downloaded (fsynced: it is what proves a start after a crash). */
+  noteJobFile(id: number, name: string): void {
+    this.handle.guard(() =>
+      this.handle.durably(() => {
+        this.handle.stmt('UPDATE commands SET job_file_name = ? WHERE id = ?').run(name, id);
+      }),
+    );
+  }
+
   /** Commands awaiting confirmation whose time ran out at `now`. */
   confirmationsDue(now: number): StoredCommand[] {
     return this.handle.guard(() =>
@@ -310,5 +322,6 @@ function toCommand(row: CommandRow): StoredCommand {
     updatedAt: row.updated_at,
     confirmBy: row.confirm_by ?? undefined,
     confirmedAt: row.confirmed_at ?? undefined,
+    jobFileName: row.job_file_name ?? undefined,
   };
 }

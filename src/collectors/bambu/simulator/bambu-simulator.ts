@@ -6,6 +6,7 @@ import {
   type SelfSignedCertificate,
   selfSignedCertificate,
 } from '../../sdk/simulator/self-signed-certificate.ts';
+import { FtpsServer, type FtpsUpload } from './ftps-server.ts';
 
 export type BambuFault = 'silence' | 'garbage' | null;
 
@@ -46,8 +47,19 @@ export class BambuSimulator {
   private lastTick = Date.now();
   /** Messages published on the report topic, for tests. */
   reportsSent = 0;
-  /** Every `print` command received on the request topic (pause, resume, stop), in order. */
-  readonly commandsReceived: Array<{ command: string; sequenceId: string; at: number }> = [];
+  /**
+   * Every `print` command received on the request topic (pause, resume, stop, project_file,
+   * gcode_file), in order, with the request as sent.
+   */
+  readonly commandsReceived: Array<{
+    command: string;
+    sequenceId: string;
+    at: number;
+    request: Record<string, unknown>;
+  }> = [];
+  /** How long (simulated seconds) a job started from a file prints. */
+  fileJobSeconds = 600;
+  private ftp: FtpsServer | undefined;
   /** How long the printer takes to act on a command and answer it (tests widen the window). */
   commandReplyDelayMs = 0;
 
@@ -63,7 +75,14 @@ export class BambuSimulator {
   }
 
   static async start(
-    options: { speed?: number; serial?: string; accessCode?: string; port?: number } = {},
+    options: {
+      speed?: number;
+      serial?: string;
+      accessCode?: string;
+      port?: number;
+      ftpPort?: number;
+      maxUploadBytes?: number;
+    } = {},
   ): Promise<BambuSimulator> {
     const serial = options.serial ?? `00M09A${String(randomInt(100_000_000, 999_999_999))}`;
     const sim = new BambuSimulator(
@@ -74,6 +93,14 @@ export class BambuSimulator {
       options.accessCode ?? String(randomInt(10_000_000, 99_999_999)),
     );
     await sim.listen();
+    sim.ftp = await FtpsServer.start({
+      cert: sim.certificate.cert,
+      key: sim.certificate.key,
+      user: 'bblp',
+      password: sim.accessCode,
+      ...(options.ftpPort !== undefined ? { port: options.ftpPort } : {}),
+      ...(options.maxUploadBytes !== undefined ? { maxUploadBytes: options.maxUploadBytes } : {}),
+    });
     sim.timer = setInterval(() => sim.tick(), 1000 / 2);
     return sim;
   }
@@ -84,6 +111,21 @@ export class BambuSimulator {
 
   get port(): number {
     return this.portNumber;
+  }
+
+  /** The implicit-TLS FTP port (990 on a printer). */
+  get ftpPort(): number {
+    return this.ftp!.port;
+  }
+
+  /** Files uploaded over FTPS, in order (name, size, SHA-256). */
+  get uploads(): readonly FtpsUpload[] {
+    return this.ftp?.uploads ?? [];
+  }
+
+  /** The FTP server's counters: control connections and successful logins. */
+  get ftpStats(): { connections: number; logins: number } {
+    return { connections: this.ftp?.connections ?? 0, logins: this.ftp?.logins ?? 0 };
   }
 
   get fingerprint(): string {
@@ -154,6 +196,7 @@ export class BambuSimulator {
   /** A factory reset: the printer comes back with a new certificate. */
   async replaceCertificate(): Promise<void> {
     this.certificate = await selfSignedCertificate(this.serial);
+    this.ftp?.setCertificate(this.certificate.cert, this.certificate.key);
     await this.shutdown();
     await this.listen();
   }
@@ -184,6 +227,7 @@ export class BambuSimulator {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    await this.ftp?.close();
     await this.shutdown();
   }
 
@@ -236,7 +280,7 @@ export class BambuSimulator {
     let request: {
       pushing?: { command?: string };
       info?: { command?: string; sequence_id?: string };
-      print?: { command?: string; sequence_id?: string; param?: string };
+      print?: { command?: string; sequence_id?: string; param?: string } & Record<string, unknown>;
     };
     try {
       request = JSON.parse(payload) as typeof request;
@@ -252,8 +296,18 @@ export class BambuSimulator {
       const print = request.print;
       if (print?.command === 'pause' || print?.command === 'resume' || print?.command === 'stop') {
         const { command, sequence_id: sequenceId = '0' } = print;
-        this.commandsReceived.push({ command, sequenceId, at: performance.now() });
+        this.commandsReceived.push({ command, sequenceId, at: performance.now(), request: print });
         setTimeout(() => this.control(command, sequenceId), this.commandReplyDelayMs);
+      }
+      if (print?.command === 'project_file' || print?.command === 'gcode_file') {
+        const sequenceId = String(print.sequence_id ?? '0');
+        this.commandsReceived.push({
+          command: print.command,
+          sequenceId,
+          at: performance.now(),
+          request: print,
+        });
+        setTimeout(() => this.printFile(print, sequenceId), this.commandReplyDelayMs);
       }
       if (request.info?.command === 'get_version') {
         this.publishJson({
@@ -299,6 +353,42 @@ export class BambuSimulator {
       },
     });
     // The state change follows the answer at once, as firmware reports it.
+    this.pushChanges();
+  }
+
+  /**
+   * `project_file` (`url` file:///sdcard/<name>, ftp:///<name> or ftp://<name>, or `file`) and
+   * `gcode_file` (`param`, a path): starts a job named `subtask_name` (or the file's name without
+   * its extension) when the printer is free and the file was uploaded; answers success or failed.
+   */
+  private printFile(print: Record<string, unknown>, sequenceId: string): void {
+    if (!this.broker) return;
+    const command = print.command as string;
+    const where =
+      command === 'project_file' ? String(print.url || print.file || '') : String(print.param ?? '');
+    const path = where.replace(/^(file:\/\/\/sdcard\/|ftp:\/\/\/?|\/sdcard\/|\/)/, '');
+    const name = path.split('/').pop() ?? '';
+    const file = this.ftp?.files.get(path) ?? this.ftp?.files.get(name);
+    const reason = this.job
+      ? 'the printer is busy'
+      : !file
+        ? `file not found: ${where}`
+        : command === 'project_file' && print.param !== 'Metadata/plate_1.gcode'
+          ? `no plate ${String(print.param)}`
+          : undefined;
+    if (!reason) {
+      const subtask = typeof print.subtask_name === 'string' && print.subtask_name ? print.subtask_name : '';
+      this.startJob(subtask || name.replace(/(\.gcode\.3mf|\.3mf|\.gcode)$/i, ''), this.fileJobSeconds);
+    }
+    this.publishJson({
+      print: {
+        command,
+        sequence_id: sequenceId,
+        param: print.param ?? '',
+        result: reason ? 'failed' : 'success',
+        reason: reason ?? 'success',
+      },
+    });
     this.pushChanges();
   }
 

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackHttpServer } from '../../sdk/simulator/loopback-http-server.ts';
 
 export type JeniFault = 'silence' | 'garbage' | null;
 
@@ -99,41 +99,30 @@ export class JeniSimulator {
   private readonly jobs = new Map<string, SimJob>();
   private readonly files = new Map<string, { name: string; size: number; sha256: string }>();
   private fault: JeniFault = null;
-  private readonly sockets = new Set<Socket>();
   private readonly hanging = new Set<ServerResponse>();
   private readonly timer: NodeJS.Timeout;
   private last = Date.now();
 
   private constructor(
-    private readonly server: Server,
+    private readonly server: LoopbackHttpServer,
     private readonly speed: number,
   ) {
     this.timer = setInterval(() => this.tick(), 50);
   }
 
   static async start(options: SimulatorOptions = {}): Promise<JeniSimulator> {
-    const server = createServer();
-    const sim = new JeniSimulator(server, options.speed ?? 1);
-    server.on('connection', (socket) => {
-      sim.sockets.add(socket);
-      socket.on('close', () => sim.sockets.delete(socket));
-    });
-    server.on('request', (req, res) => {
-      sim.handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(String(error));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    let sim: JeniSimulator | undefined;
+    const server = await LoopbackHttpServer.start((req, res) => sim!.handle(req, res));
+    sim = new JeniSimulator(server, options.speed ?? 1);
     return sim;
   }
 
   get host(): string {
-    return '127.0.0.1';
+    return this.server.host;
   }
 
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    return this.server.port;
   }
 
   /** A job runs in the cell. */
@@ -172,8 +161,7 @@ export class JeniSimulator {
   async close(): Promise<void> {
     clearInterval(this.timer);
     for (const res of this.hanging) res.destroy();
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.close();
   }
 
   private freeBay(kind: SimBay['kind']): SimBay | undefined {

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackHttpServer } from '../../sdk/simulator/loopback-http-server.ts';
 
 export type PhotocentricFault = 'silence' | 'garbage' | null;
 
@@ -86,13 +86,12 @@ export class PhotocentricSimulator {
   private readonly jobs = new Map<string, Job>();
   private readonly uploads = new Map<string, { size: number; sha256: string }>();
   private fault: PhotocentricFault = null;
-  private readonly sockets = new Set<Socket>();
   private readonly hanging = new Set<ServerResponse>();
   private readonly timer: NodeJS.Timeout;
   private last = Date.now();
 
   private constructor(
-    private readonly server: Server,
+    private readonly server: LoopbackHttpServer,
     private readonly options: Required<SimulatorOptions>,
   ) {
     this.printerName = options.printer;
@@ -101,8 +100,9 @@ export class PhotocentricSimulator {
   }
 
   static async start(options: SimulatorOptions = {}): Promise<PhotocentricSimulator> {
-    const server = createServer();
-    const sim = new PhotocentricSimulator(server, {
+    let sim: PhotocentricSimulator | undefined;
+    const server = await LoopbackHttpServer.start((req, res) => sim!.handle(req, res));
+    sim = new PhotocentricSimulator(server, {
       speed: 1,
       printer: 'Liquid Crystal Magna',
       sliceMs: 10_000,
@@ -110,26 +110,15 @@ export class PhotocentricSimulator {
       cancellingMs: 300,
       ...options,
     });
-    server.on('connection', (socket) => {
-      sim.sockets.add(socket);
-      socket.on('close', () => sim.sockets.delete(socket));
-    });
-    server.on('request', (req, res) => {
-      sim.handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(String(error));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     return sim;
   }
 
   get host(): string {
-    return '127.0.0.1';
+    return this.server.host;
   }
 
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    return this.server.port;
   }
 
   /** A job in progress on the printer. */
@@ -184,8 +173,7 @@ export class PhotocentricSimulator {
   async close(): Promise<void> {
     clearInterval(this.timer);
     for (const res of this.hanging) res.destroy();
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.close();
   }
 
   private active(): Job | undefined {

@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import type { CloudEmulator } from '../../src/cloud-emulator/server.ts';
+import type { Agent } from '../../src/core/agent.ts';
+import type { MachineConfig } from '../../src/shared/config/schema.ts';
+import { startAgentWithCollectors, startEmulator, tempDir, testConfig, waitFor } from './harness.ts';
+
+/** Every command type, for machines a test lets take them all. */
+export const EVERY_COMMAND = [
+  'start_job',
+  'pause_job',
+  'resume_job',
+  'cancel_job',
+  'check_configuration',
+] as const satisfies MachineConfig['commands']['allow'];
+
+/**
+ * One machine run by a real agent against the emulator, set up to take remote commands: the
+ * shape of every command test. `commands` defaults to every type, unattended (no confirmation);
+ * the poll runs every second. Resolves once the machine shows `readyState` (default idle).
+ */
+export async function startCommandMachine(
+  t: TestContext,
+  machine: {
+    name?: string;
+    collector: string;
+    connection: Record<string, unknown>;
+    credentials?: MachineConfig['credentials'];
+    commands?: Partial<MachineConfig['commands']>;
+    dataDir?: string;
+    scanWaitS?: number;
+    readyState?: string | null;
+  },
+): Promise<{
+  emulator: CloudEmulator;
+  agent: Agent;
+  modeler: string;
+  live: () => NonNullable<ReturnType<Agent['machines']>[number]>['live'];
+}> {
+  const name = machine.name ?? 'machine-1';
+  const { emulator, modelers } = await startEmulator(t, [name]);
+  const base = testConfig(machine.dataDir ?? join(tempDir(t), 'data'), emulator.url, modelers, {
+    intervals: { health: 5, logs_flush: 1, status_report: 1, command_poll: 1 },
+    commands: { scan_wait: machine.scanWaitS ?? 2 },
+  });
+  const config = {
+    ...base,
+    machines: base.machines.map((m) => ({
+      ...m,
+      collector: machine.collector,
+      connection: machine.connection,
+      ...(machine.credentials ? { credentials: machine.credentials } : {}),
+      poll_interval: 0.2,
+      timeout: 2,
+      commands: { ...m.commands, allow: [...EVERY_COMMAND], confirm_start_job: false, ...machine.commands },
+    })),
+  };
+  const agent = await startAgentWithCollectors(t, config);
+  const live = () => agent.machines()[0]?.live;
+  const ready = machine.readyState === undefined ? 'idle' : machine.readyState;
+  if (ready !== null) await waitFor(() => live()?.snapshot.state === ready, 15_000, `the machine ${ready}`);
+  return { emulator, agent, modeler: modelers[name]!, live };
+}
+
+/** Waits until the cloud shows a command ended; its status, its parsed response and every report. */
+export async function commandEnded(
+  emulator: CloudEmulator,
+  uuid: string,
+  what = 'the command to end',
+  ms = 20_000,
+) {
+  await waitFor(() => ['complete', 'error'].includes(emulator.state.commands.get(uuid)!.status), ms, what);
+  const command = emulator.state.commands.get(uuid)!;
+  return {
+    status: command.status,
+    response: JSON.parse(command.response ?? '{}') as Record<string, unknown>,
+    reports: emulator.state.commandReports.filter((r) => r.uuid === uuid).map((r) => r.status),
+  };
+}
