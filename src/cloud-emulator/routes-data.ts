@@ -3,11 +3,15 @@ import { HttpReply, readBody, readJson, sendEmpty, sendJson } from './http-helpe
 import type { Route } from './route-context.ts';
 import { listResources } from './route-context.ts';
 import { captureCreate, logsCreate, modelerUpdate } from './schemas.ts';
-import type { CaptureRecord } from './state.ts';
+import type { CaptureRecord, EmulatorState } from './state.ts';
 
 const UUID = '([0-9a-f-]{36})';
 
-function publicCapture(capture: CaptureRecord) {
+/**
+ * A capture as a GET shows it. `content_upload` is its upload URL while it waits for its content
+ * (status `new`, nothing received), as `X-Upload-Location` gave it at create; null after.
+ */
+function publicCapture(capture: CaptureRecord, state: EmulatorState) {
   const {
     uploadToken: _token,
     content: _content,
@@ -18,7 +22,7 @@ function publicCapture(capture: CaptureRecord) {
   } = capture;
   return {
     ...rest,
-    content_upload: null,
+    content_upload: capture.status === 'new' && !capture.content ? uploadUrl(state.url(''), capture) : null,
     content_download: capture.content ? `${capture.uri}content/` : null,
     content_parsed_download: null,
   };
@@ -101,6 +105,12 @@ export const dataRoutes: Route[] = [
       const existing = state.capturesByEchoId.get(body.meta.echo_capture_id);
       if (existing) {
         state.duplicateCapturePosts++;
+        if (state.duplicateCaptures === 'conflict')
+          throw new HttpReply(
+            409,
+            'duplicate-capture',
+            'A capture with this echo_capture_id already exists.',
+          );
         sendEmpty(res, 201, {
           location: existing.uri,
           'x-upload-location': uploadUrl(state.url(''), existing),
@@ -125,6 +135,12 @@ export const dataRoutes: Route[] = [
       };
       state.captures.set(uuid, capture);
       state.capturesByEchoId.set(body.meta.echo_capture_id, capture);
+      if (faults.lose_capture_replies > 0) {
+        // Stored, but the reply never arrives: the agent cannot know the capture was made.
+        faults.lose_capture_replies--;
+        req.socket.destroy();
+        return;
+      }
       sendEmpty(res, 201, { location: capture.uri, 'x-upload-location': uploadUrl(state.url(''), capture) });
     },
   },
@@ -132,7 +148,14 @@ export const dataRoutes: Route[] = [
     method: 'GET',
     pattern: /^\/capture\/$/,
     handle: ({ res, state, query }) =>
-      sendJson(res, 200, listResources([...state.captures.values()].map(publicCapture), query)),
+      sendJson(
+        res,
+        200,
+        listResources(
+          [...state.captures.values()].map((c) => publicCapture(c, state)),
+          query,
+        ),
+      ),
   },
   {
     method: 'GET',
@@ -140,7 +163,7 @@ export const dataRoutes: Route[] = [
     handle({ res, state, params }) {
       const capture = state.captures.get(params[0]!);
       if (!capture) throw new HttpReply(404, 'not-found', 'RecordNotFound raised');
-      sendJson(res, 200, publicCapture(capture));
+      sendJson(res, 200, publicCapture(capture, state));
     },
   },
   {

@@ -124,6 +124,11 @@ export const faultPlan = z.strictObject({
   reject_capture_types: z.array(z.string()).default([]),
   /** A log batch with an entry whose message contains one of these is refused with a 400. */
   reject_log_containing: z.array(z.string()).default([]),
+  /**
+   * The next N `POST /capture/` that create a capture lose their reply: the capture is stored, then
+   * the connection is dropped (a reply lost on the way; the agent sends the POST again).
+   */
+  lose_capture_replies: z.number().int().min(0).default(0),
 });
 export type FaultPlan = z.output<typeof faultPlan>;
 

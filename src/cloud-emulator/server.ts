@@ -31,6 +31,11 @@ export interface EmulatorOptions {
    * that handed it out (default 5 minutes, as the seed says; tests use a few milliseconds).
    */
   jobFileLinkTtlMs?: number;
+  /**
+   * A `POST /capture/` with an `echo_capture_id` the emulator already has: `accept` (default) answers
+   * `201` with the first capture's `Location`, `conflict` answers `409` with the contract's error body.
+   */
+  duplicateCaptures?: 'accept' | 'conflict';
 }
 
 export interface CloudEmulator {
@@ -66,6 +71,7 @@ export async function startCloudEmulator(options: EmulatorOptions = {}): Promise
   if (options.seedToken) state.issueToken([...state.users.values()][0]!, 'seed token', options.seedToken);
   if (options.keepsWorkstationName === false) state.keepsWorkstationName = false;
   if (options.jobFileLinkTtlMs !== undefined) state.jobFileLinkTtlMs = options.jobFileLinkTtlMs;
+  if (options.duplicateCaptures) state.duplicateCaptures = options.duplicateCaptures;
   const random = mulberry32(options.seed ?? 1);
   const sockets = new Set<Socket>();
   let faults = faultPlan.parse(options.faults ?? {});

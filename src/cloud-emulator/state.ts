@@ -131,6 +131,11 @@ export class EmulatorState {
    */
   beforeJobFileDownload: ((file: JobFileRecord) => Promise<void> | void) | undefined;
   duplicateCapturePosts = 0;
+  /**
+   * A second `POST /capture/` with an `echo_capture_id` the emulator has: `accept` answers 201 with
+   * the first capture (the default), `conflict` answers 409 (EmulatorOptions.duplicateCaptures).
+   */
+  duplicateCaptures: 'accept' | 'conflict' = 'accept';
   /** False: `workstation_name` is dropped on `POST /ecco/` and not filtered on (EmulatorOptions). */
   keepsWorkstationName = true;
   /** Connections the fault plan reset (they never finish, so `requests` cannot show them). */

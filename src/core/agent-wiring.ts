@@ -191,7 +191,8 @@ function wireOnFoundation(
       clock,
       intervalMs: config.intervals.machines_refresh * 1000,
       registered: () => sync.registered,
-      read: () => readCloudMachines(sync.client, collectors, secrets, machineSet.managedHere(), logger),
+      read: () =>
+        readCloudMachines(sync.context, collectors, secrets, machineSet.managedHere(), logger, signal),
       apply: async (machines) => {
         if (!machineSet.setCloud(machines)) return;
         logger.info({ machines: machines.map((m) => m.name) }, 'machines from the cloud');

@@ -8,6 +8,8 @@ import type { CloudHttpClient } from '../cloud/http-client.ts';
 import { listReply } from '../cloud/replies.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import { backoffDelay } from '../sync/backoff.ts';
+import type { SyncContext } from '../sync/sync-context.ts';
+import { throughGate } from '../sync/through-gate.ts';
 
 const cloudModeler = z.object({
   uri: z.string(),
@@ -44,19 +46,24 @@ export interface CloudMachines {
  * the config: one machine, not two.
  */
 export async function readCloudMachines(
-  client: CloudHttpClient,
+  ctx: SyncContext,
   registry: CollectorRegistry,
   secrets: SecretStore,
   configured: readonly MachineConfig[],
   logger: Logger,
+  signal?: AbortSignal,
 ): Promise<CloudMachines> {
-  const list = await client.json(
-    { method: 'GET', url: 'modeler/?page[limit]=1000' },
-    listReply(cloudModeler),
-  );
+  // Every request goes through the shared Retry-After gate.
+  const client = ctx.client;
+  const request = <T>(send: () => Promise<T>): Promise<T> => throughGate(ctx, send, signal);
+  const modelers = await readAllModelers(client, request, logger);
   const types = new Map<string, string[]>();
   const result: CloudMachines = { machines: [], skipped: [] };
-  for (const modeler of list.resources) {
+  const seen = new Set<string>();
+  for (const modeler of modelers) {
+    // A modeler added while the pages were read can shift one into the next page: read it once.
+    if (seen.has(modeler.uri)) continue;
+    seen.add(modeler.uri);
     if (configured.some((m) => m.modeler === modeler.uri || m.name === modeler.name)) continue;
     if (!modeler.type) {
       result.skipped.push({ name: modeler.name, reason: 'no modeler type' });
@@ -65,7 +72,9 @@ export async function readCloudMachines(
     let captureTypes = types.get(modeler.type);
     if (!captureTypes) {
       try {
-        captureTypes = (await client.json({ method: 'GET', url: modeler.type }, modelerType)).capture_types;
+        const typeUri = modeler.type;
+        captureTypes = (await request(() => client.json({ method: 'GET', url: typeUri }, modelerType)))
+          .capture_types;
       } catch (error) {
         // A type on another origin is not fetched (the credential stays home): this machine only.
         if (!(error instanceof CloudOriginError)) throw error;
@@ -85,6 +94,38 @@ export async function readCloudMachines(
     logger.info({ machine: skip.name, reason: skip.reason }, 'a cloud machine is not collected here');
   }
   return result;
+}
+
+/** Modelers asked per page; the cap stops a cloud whose `total_count` never comes true. */
+const MODELER_PAGE = 100;
+const MODELER_MAX_PAGES = 100;
+
+/**
+ * Every modeler: `page[offset]`/`page[limit]` until `total_count` are read (without `total_count`,
+ * until a short page). A failed page fails the read: a partial list would stop the machines missing
+ * from it.
+ */
+async function readAllModelers(
+  client: CloudHttpClient,
+  request: <T>(send: () => Promise<T>) => Promise<T>,
+  logger: Logger,
+): Promise<CloudModeler[]> {
+  const modelers: CloudModeler[] = [];
+  for (let page = 0; page < MODELER_MAX_PAGES; page++) {
+    const url = `modeler/?page[offset]=${modelers.length}&page[limit]=${MODELER_PAGE}`;
+    const list = await request(() => client.json({ method: 'GET', url }, listReply(cloudModeler)));
+    modelers.push(...list.resources);
+    const more =
+      list.total_count === undefined
+        ? list.resources.length >= MODELER_PAGE
+        : modelers.length < list.total_count;
+    if (!more || list.resources.length === 0) return modelers;
+  }
+  logger.warn(
+    { read: modelers.length, pages: MODELER_MAX_PAGES },
+    'the cloud lists more modelers than Echo reads; the rest are not collected here',
+  );
+  return modelers;
 }
 
 function toMachine(

@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { CloudReplyError, StoreError } from '../../shared/errors.ts';
+import { CloudHttpError, CloudReplyError, StoreError } from '../../shared/errors.ts';
 import { Wakeup } from '../clock.ts';
 import { captureReply } from '../cloud/replies.ts';
 import type { StoredCapture } from '../store/types.ts';
 import { classifyError } from './classify-error.ts';
+import { findExistingCapture } from './existing-capture.ts';
 import { retryAtToStore, retryDueAt } from './retry-due.ts';
 import type { SyncContext } from './sync-context.ts';
 
@@ -102,12 +103,19 @@ export class CaptureSync {
     const { client, store, config } = this.ctx;
     if (capture.state === 'pending') {
       const modeler = this.ctx.modelerFor(capture.machine)!;
-      const created = await client.create('capture/', {
-        modeler,
-        capture_type_name: capture.captureTypeName,
-        printer_names: capture.printerNames,
-        meta: capture.meta,
-      });
+      let created: Awaited<ReturnType<typeof client.create>>;
+      try {
+        created = await client.create('capture/', {
+          modeler,
+          capture_type_name: capture.captureTypeName,
+          printer_names: capture.printerNames,
+          meta: capture.meta,
+        });
+      } catch (error) {
+        if (!(error instanceof CloudHttpError && error.status === 409)) throw error;
+        await this.adoptExisting(capture);
+        return;
+      }
       const upload = created.uploadLocation ?? (await this.fetchUploadUrl(created.location));
       store.captures.markCreated(capture.id, created.location, upload);
       return;
@@ -130,6 +138,27 @@ export class CaptureSync {
       store.captures.markAcknowledged(capture.id);
       this.sent++;
     }
+  }
+
+  /**
+   * `409` to the create: the cloud already has this `echo_capture_id` (an earlier POST whose reply
+   * was lost). It is the same capture: go on with it, never dead-letter it. Its content there
+   * already (status past `new`): verified and acknowledged by the next step, not uploaded again.
+   */
+  private async adoptExisting(capture: StoredCapture): Promise<void> {
+    const { client, store, logger } = this.ctx;
+    const existing = await findExistingCapture(client, capture.echoCaptureId);
+    store.captures.markCreated(capture.id, existing.uri, existing.uploadUrl);
+    if (existing.hasContent) store.captures.markUploaded(capture.id);
+    logger.info(
+      {
+        machine: capture.machine,
+        echo_capture_id: capture.echoCaptureId,
+        capture: existing.uri,
+        uploaded: existing.hasContent,
+      },
+      'the cloud already had this capture (409); continuing with it',
+    );
   }
 
   private async fetchUploadUrl(captureUri: string): Promise<string> {

@@ -20,6 +20,7 @@ import { LogSync } from './log-sync.ts';
 import { StatusSync } from './status-sync.ts';
 import { supervise } from './supervise.ts';
 import type { SyncContext } from './sync-context.ts';
+import { throughGate } from './through-gate.ts';
 
 /** Where the agent stands with the cloud. */
 export type AuthState = 'signed_out' | 'signed_in' | 'needs_sign_in';
@@ -173,7 +174,12 @@ export class SyncEngine {
 
   /** The cloud modeler's history watermark; undefined when unknown or the cloud is unreachable. */
   async modelerWatermark(modeler: string): Promise<string | undefined> {
-    const reply = await this.client.json({ method: 'GET', url: modeler }, modelerReply);
+    // Through the shared gate: a Retry-After or an outage holds it as it holds every worker.
+    const reply = await throughGate(
+      this.ctx,
+      () => this.client.json({ method: 'GET', url: modeler }, modelerReply),
+      this.controller.signal,
+    );
     return reply.watermark ?? undefined;
   }
 
