@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { CloudEmulator } from '../../src/cloud-emulator/server.ts';
 import type { Agent } from '../../src/core/agent.ts';
+import type { ResolvedConfig } from '../../src/core/config/load.ts';
 import type { MachineConfig } from '../../src/shared/config/schema.ts';
 import { startAgentWithCollectors, startEmulator, tempDir, testConfig, waitFor } from './harness.ts';
 
@@ -35,6 +36,7 @@ export async function startCommandMachine(
   emulator: CloudEmulator;
   agent: Agent;
   modeler: string;
+  config: ResolvedConfig;
   live: () => NonNullable<ReturnType<Agent['machines']>[number]>['live'];
 }> {
   const name = machine.name ?? 'machine-1';
@@ -59,7 +61,7 @@ export async function startCommandMachine(
   const live = () => agent.machines()[0]?.live;
   const ready = machine.readyState === undefined ? 'idle' : machine.readyState;
   if (ready !== null) await waitFor(() => live()?.snapshot.state === ready, 15_000, `the machine ${ready}`);
-  return { emulator, agent, modeler: modelers[name]!, live };
+  return { emulator, agent, modeler: modelers[name]!, config, live };
 }
 
 /** Waits until the cloud shows a command ended; its status, its parsed response and every report. */

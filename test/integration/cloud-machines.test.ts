@@ -56,6 +56,10 @@ test('machines from the cloud: the modeler type picks the collector, a config ma
   assert.equal(summary('shop-um-1').modeler, modelers['shop-um-1'], 'the config machine keeps its modeler');
   assert.equal(summary('cloud-um').collector, 'ultimaker');
   assert.equal(summary('cloud-eos').collector, 'eos-connect-v6');
+  // The modeler's history_collection_frequency decides how often its history is read.
+  const definition = (name: string) => agent.allMachines().find((m) => m.name === name)!;
+  assert.equal(definition('cloud-eos').history.frequency, 'daily');
+  assert.equal(definition('cloud-um').history.frequency, 'never', 'the emulator’s default');
 
   await waitFor(
     () => summary('cloud-um').live?.snapshot.state === 'idle',

@@ -39,23 +39,38 @@ test('a 400 on a log batch isolates the bad entry by halving; the other entries 
   );
 });
 
-test("the agent's own warnings go to /logs/; info stays local by default", async (t) => {
+test("the agent's own logs go to /logs/ (all it logs, by default; log.cloud_level keeps the lower ones local), secrets redacted", async (t) => {
   const { emulator, modelers } = await startEmulator(t, ['p1']);
   const agent = await startAgent(t, testConfig(tempDir(t), emulator.url, modelers), scaledClock(60));
   agent.logger.info('an everyday event');
   agent.logger.warn({ machine: 'p1', detail: { secret: 'hunter2' } }, 'something to look at');
   await waitFor(
-    () => sentLogs(emulator).some((l) => l.message === 'something to look at'),
+    () =>
+      ['something to look at', 'an everyday event'].every((m) =>
+        sentLogs(emulator).some((l) => l.message === m),
+      ),
     15_000,
-    'warning sent',
+    'both lines sent',
   );
   const warning = sentLogs(emulator).find((l) => l.message === 'something to look at')!;
   assert.equal(warning.level, 'WARN');
   assert.equal(warning.context?.source, 'agent');
   assert.equal(JSON.stringify(warning).includes('hunter2'), false, 'secrets are redacted');
+
+  const { emulator: other, modelers: otherModelers } = await startEmulator(t, ['p1']);
+  const base = testConfig(tempDir(t), other.url, otherModelers);
+  const quiet = await startAgent(t, { ...base, log: { ...base.log, cloud_level: 'warn' } }, scaledClock(60));
+  quiet.logger.info('an everyday event');
+  quiet.logger.warn('something to look at');
+  await waitFor(
+    () => sentLogs(other).some((l) => l.message === 'something to look at'),
+    15_000,
+    'the warning sent',
+  );
   assert.equal(
-    sentLogs(emulator).some((l) => l.message === 'an everyday event'),
+    sentLogs(other).some((l) => l.message === 'an everyday event'),
     false,
+    'below log.cloud_level stays local',
   );
 });
 
@@ -81,5 +96,6 @@ test('before sign-in, logs wait in the store; after it, they are sent', async (t
     'log sent after sign-in',
   );
   const entry = sentLogs(emulator).find((l) => l.message === 'waiting for login')!;
+  // Written before anyone signed in: it carries the user signed in when it was sent.
   assert.equal(entry.user_uuid, [...emulator.state.users.values()][0]!.uuid, 'entries carry the user uuid');
 });

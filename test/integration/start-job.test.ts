@@ -4,37 +4,22 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { UltimakerSimulator } from '../../src/collectors/ultimaker/simulator/ultimaker-simulator.ts';
 import type { Agent } from '../../src/core/agent.ts';
-import { commandEnded } from '../helpers/commands.ts';
+import type { MachineConfig } from '../../src/shared/config/schema.ts';
+import { commandEnded, startCommandMachine } from '../helpers/commands.ts';
 import { startAgentWithCollectors, startEmulator, tempDir, testConfig, waitFor } from '../helpers/harness.ts';
 
-/** An Ultimaker that takes start_job, run by a real agent against the emulator. */
-async function setup(t: TestContext, commands: Record<string, unknown> = {}) {
+/** An Ultimaker that takes start_job (confirmed at the workstation), by a real agent and the emulator. */
+async function setup(t: TestContext, commands: Partial<MachineConfig['commands']> = {}, dataDir?: string) {
   const sim = await UltimakerSimulator.start({ speed: 10, autoApproveMs: 200 });
   t.after(() => sim.close());
-  const { emulator, modelers } = await startEmulator(t, ['s5']);
-  const base = testConfig(join(tempDir(t), 'data'), emulator.url, modelers, {
-    intervals: { health: 5, logs_flush: 1, status_report: 1, command_poll: 1 },
-    commands: { scan_wait: 2 },
+  const machine = await startCommandMachine(t, {
+    name: 's5',
+    collector: 'ultimaker',
+    connection: { host: sim.host, port: sim.port },
+    commands: { confirm_start_job: true, confirm_timeout: 60, ...commands },
+    ...(dataDir ? { dataDir } : {}),
   });
-  const config = {
-    ...base,
-    machines: base.machines.map((m) => ({
-      ...m,
-      collector: 'ultimaker',
-      connection: { host: sim.host, port: sim.port },
-      poll_interval: 0.2,
-      timeout: 2,
-      commands: {
-        allow: ['start_job', 'pause_job', 'resume_job', 'cancel_job', 'check_configuration'],
-        confirm_start_job: true,
-        confirm_timeout: 60,
-        ...commands,
-      },
-    })),
-  } as typeof base;
-  const agent = await startAgentWithCollectors(t, config);
-  await waitFor(() => agent.machines()[0]?.live?.snapshot.state === 'idle', 15_000, 'the printer idle');
-  return { sim, emulator, agent, modeler: modelers.s5! };
+  return { sim, ...machine };
 }
 
 const FILE = Buffer.from(';FLAVOR:UltiGCode\n'.repeat(20_000));
@@ -186,37 +171,24 @@ test('a start_job waiting for its file’s virus scan on one machine does not ho
 });
 
 test('a start_job a dead agent left running is proven by the job on the printer, never started twice', async (t) => {
-  const dataDir = join(tempDir(t), 'data');
-  const sim = await UltimakerSimulator.start({ speed: 10, autoApproveMs: 100 });
-  t.after(() => sim.close());
-  const { emulator, modelers } = await startEmulator(t, ['s5']);
-  const base = testConfig(dataDir, emulator.url, modelers, {
-    intervals: { health: 5, logs_flush: 1, status_report: 1, command_poll: 1 },
-  });
-  const config = {
-    ...base,
-    machines: base.machines.map((m) => ({
-      ...m,
-      collector: 'ultimaker',
-      connection: { host: sim.host, port: sim.port },
-      poll_interval: 0.2,
-      timeout: 2,
-      commands: { allow: ['start_job'] as const, confirm_start_job: false, confirm_timeout: 600 },
-    })),
-  } as typeof base;
-  const first = await startAgentWithCollectors(t, config);
-  await waitFor(() => first.machines()[0]?.live?.snapshot.state === 'idle', 15_000, 'idle');
+  const {
+    sim,
+    emulator,
+    agent: first,
+    modeler,
+    config,
+  } = await setup(t, { allow: ['start_job'], confirm_start_job: false }, join(tempDir(t), 'data'));
   // As a process killed after the upload leaves it: processing, its file's name kept.
   const file = emulator.addBuildFile({ name: 'proof.gcode', content: FILE });
   const cloud = emulator.sendCommand(
-    { type: 'start_job', modeler: modelers.s5!, 'build-file': file.uri },
+    { type: 'start_job', modeler: modeler, 'build-file': file.uri },
     { push: false },
   );
   first.store.commands.receive({
     uri: cloud.uri,
     type: 'start_job',
     machine: 's5',
-    modeler: modelers.s5!,
+    modeler: modeler,
     payload: JSON.stringify(cloud),
     via: 'poll',
   });

@@ -1,11 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RouteInput, RouteSpec } from '../../shared/api/route-spec.ts';
 import { type ApiErrorCode, ConfigError, describeError, EchoError, StoreError } from '../../shared/errors.ts';
+import { writeOwnerOnlyAtomic } from '../owner-only.ts';
 import { classifyStoreFailure } from '../store/store-failure.ts';
 import type { AgentPort } from './agent-port.ts';
 import { Answer, type Handler, type Handlers } from './handler-types.ts';
@@ -97,9 +98,8 @@ export class LocalApi {
     this.url = `http://${host}:${port}`;
     const endpoint: ApiEndpointFile = { url: this.url, pid: process.pid, token: this.token };
     try {
-      writeFileSync(join(this.options.dataDir, 'api.json'), JSON.stringify(endpoint, null, 2), {
-        mode: 0o600,
-      });
+      // Atomically: `status`, the desktop shell and outside tools read it as soon as it exists.
+      writeOwnerOnlyAtomic(join(this.options.dataDir, 'api.json'), JSON.stringify(endpoint, null, 2));
     } catch (error) {
       // A data folder that cannot be written (full, read-only, gone) must not keep the API down:
       // the desktop shell knows the address from its own start, `status` says it cannot find it.

@@ -21,14 +21,16 @@ export class LogQueue {
 
   /**
    * The oldest pending entries as the cloud's `/logs/` wants them, each already serialized by
-   * SQLite (`json_object`), at most `maxEntries` and about `maxBytes`. Building the wire form in
+   * SQLite (`json_object`), at most `maxEntries` and about `maxBytes`. `userUuid` (who is signed
+   * in now) stands in for entries written when it was not known. Building the wire form in
    * SQL keeps a million-entry drain from allocating a million objects in JavaScript.
    */
   nextBatch(maxEntries: number, maxBytes: number, userUuid: string | null): WireLog[] {
     return this.handle.guard(() => {
       const rows = this.handle
         .stmt(
-          `SELECT id, json_object('level', level, 'timestamp', timestamp, 'message', message, 'user_uuid', ?,
+          `SELECT id, json_object('level', level, 'timestamp', timestamp, 'message', message,
+                    'user_uuid', coalesce(user_uuid, ?),
                     'context', json(coalesce(context, '{}'))) AS wire
            FROM log_entries WHERE state = 'pending' ORDER BY id LIMIT ?`,
         )

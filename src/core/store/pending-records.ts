@@ -45,7 +45,7 @@ export function databaseBytes(record: PendingRecord): number {
   return blob ? record.bytes - (record.row[6] as number) : record.bytes;
 }
 
-export function logRecord(entry: LogInput, now: number): PendingRecord {
+export function logRecord(entry: LogInput, now: number, userUuid: string | null = null): PendingRecord {
   // The context sent to /logs/ says where the line came from; it is stored ready to send.
   const context = JSON.stringify({
     ...entry.context,
@@ -60,6 +60,7 @@ export function logRecord(entry: LogInput, now: number): PendingRecord {
     entry.message,
     context,
     now,
+    userUuid,
   ];
   return { kind: 'log', row, bytes: entry.message.length + context.length + ROW_OVERHEAD };
 }
@@ -89,8 +90,8 @@ export function insertRecords(handle: StoreHandle, records: readonly PendingReco
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
   );
   const insertLog = handle.stmt(
-    `INSERT INTO log_entries (source, machine, level, timestamp, message, context, state, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)`,
+    `INSERT INTO log_entries (source, machine, level, timestamp, message, context, state, updated_at, user_uuid)
+     VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
   );
   const insertStatus = handle.stmt(
     'INSERT INTO machine_status (machine, state, connected, error, observed_at) VALUES (?, ?, ?, ?, ?)',

@@ -210,3 +210,28 @@ test("a poll's captures, log lines and collector position are durable together, 
   assert.equal(counts.logs.pending, 1, 'the failed poll left no log line');
   assert.equal(store.stats.getValue('collector:m1:files'), '6', 'the position stayed where the records end');
 });
+
+test('a log entry keeps who was signed in when it was written; one written before that is known carries who sends it', async (t) => {
+  const store = openTestStore(tempDir(t));
+  t.after(() => store.close());
+  const line = (message: string) => ({
+    source: 'agent' as const,
+    level: 'INFO' as const,
+    timestamp: new Date().toISOString(),
+    message,
+  });
+  await store.ingestLog(line('before the credential was read'));
+  store.logUser = () => 'operator-uuid';
+  await store.ingestLog(line('while the operator was signed in'));
+  store.logUser = () => null;
+  const batch = store.logs
+    .nextBatch(10, 1024 * 1024, 'later-user')
+    .map((row) => JSON.parse(row.wire) as Record<string, unknown>);
+  assert.deepEqual(
+    batch.map((entry) => [entry.message, entry.user_uuid]),
+    [
+      ['before the credential was read', 'later-user'],
+      ['while the operator was signed in', 'operator-uuid'],
+    ],
+  );
+});

@@ -70,6 +70,11 @@ export class Store {
   readonly jobs: JobHistory;
   /** Remote commands and their audit (core/commands). */
   readonly commands: CommandQueue;
+  /**
+   * Who is signed in to the cloud now (the sync engine sets it): each log entry keeps it as its
+   * `user_uuid`. Null until the credential is read.
+   */
+  logUser: () => string | null = () => null;
   readonly stats: StoreStats;
   readonly path: string;
   private readonly handle: StoreHandle;
@@ -149,7 +154,7 @@ export class Store {
       echoCaptureIds.push(echoCaptureId);
     }
     const now = this.now();
-    for (const entry of poll.logs) records.push(logRecord(entry, now));
+    for (const entry of poll.logs) records.push(logRecord(entry, now, this.logUser()));
     for (const [key, value] of poll.state) records.push(stateRecord(key, value));
     await this.commits.writeAll(records);
     return { echoCaptureIds };
@@ -183,7 +188,7 @@ export class Store {
   /** Stores a log entry (machine or agent); resolves once durable. */
   async ingestLog(entry: LogInput): Promise<void> {
     this.space.refuseWhilePaused('logs');
-    await this.commits.write(logRecord(entry, this.now()));
+    await this.commits.write(logRecord(entry, this.now(), this.logUser()));
   }
 
   /** Records a machine status change; resolves once durable. */

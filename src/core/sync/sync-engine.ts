@@ -109,6 +109,8 @@ export class SyncEngine {
       userUuid: () => this.token?.userUuid ?? null,
     };
     this.ctx = ctx;
+    // Log entries keep who was signed in when they were written (contract: `user_uuid`).
+    options.store.logUser = () => this.token?.userUuid ?? null;
     this.installation = new InstallationMemory({
       stats: options.store.stats,
       file: new InstallationIdentityFile(config.data_dir),

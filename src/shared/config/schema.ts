@@ -220,8 +220,10 @@ export const logSchema = z.strictObject({
     .describe('Level of the local log file and stdout.'),
   cloud_level: z
     .enum(['debug', 'info', 'warn', 'error', 'fatal'])
-    .default('warn')
-    .describe("Lowest level of the agent's own logs that are sent to /logs/."),
+    .default('debug')
+    .describe(
+      "Lowest level of the agent's own logs that are sent to /logs/; default: everything it logs (the contract's /logs/ is for Echo's debug-level logs, batched). What it logs is set by log.level.",
+    ),
   file_max_mb: z.number().min(1).max(1024).default(10).describe('Size at which the log file rotates.'),
   file_count: z
     .number()
