@@ -10,6 +10,8 @@ export interface RouteContext {
   state: EmulatorState;
   /** The authenticated user, or undefined. */
   user: EmulatorUser | undefined;
+  /** How the request authenticated: an operator's session cookie or an API token (Basic). */
+  via: 'session' | 'token' | undefined;
   faults: FaultPlan;
 }
 

@@ -176,12 +176,15 @@ export const dataRoutes: Route[] = [
       if (!capture || query.get('token') !== capture.uploadToken) {
         throw new HttpReply(404, 'not-found', 'The upload location is unknown or has expired.');
       }
+      // The contract: the upload carries the content's Content-Type (application/json, text/plain…).
+      if (!req.headers['content-type'])
+        throw new HttpReply(400, 'missing-content-type', 'The upload needs a Content-Type.');
       const content = await readBody(req);
       const declared = Number(req.headers['content-length'] ?? content.length);
       if (declared !== content.length)
         throw new HttpReply(400, 'incomplete-upload', 'The upload was incomplete.');
       capture.content = content;
-      capture.contentType = String(req.headers['content-type'] ?? 'application/octet-stream');
+      capture.contentType = String(req.headers['content-type']);
       capture.uploads++;
       capture.status = parses(capture) ? 'complete' : 'failed';
       capture.updated = new Date().toISOString();

@@ -47,7 +47,10 @@ export const identityRoutes: Route[] = [
   {
     method: 'POST',
     pattern: /^\/api_tokens\/$/,
-    async handle({ req, res, user, state }) {
+    async handle({ req, res, user, via, state }) {
+      // The contract: an API token is created with the operator's session, never with a token.
+      if (via !== 'session')
+        throw new HttpReply(403, 'session-required', 'An API token is created with a signed-in session.');
       const body = await readJson(req, apiTokenCreate);
       const token = state.issueToken(user!, body.name);
       sendJson(res, 201, token, { location: state.url(`/api_tokens/${token.uuid}/`) });

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
 import { HttpReply, readJson, sendError, sendJson } from './http-helpers.ts';
-import type { Route } from './route-context.ts';
+import type { Route, RouteContext } from './route-context.ts';
 import { commandRoutes, publishCommand, streamsFor } from './routes-commands.ts';
 import { dataRoutes } from './routes-data.ts';
 import { fileRoutes } from './routes-files.ts';
@@ -133,22 +133,23 @@ export async function startCloudEmulator(options: EmulatorOptions = {}): Promise
       req.once('data', () => req.socket.destroy());
       return;
     }
-    const user = authenticate(req);
+    const { user, via } = authenticate(req);
     if (!route.public && !user) throw new HttpReply(401, 'not-authenticated', 'Authentication is required.');
     const params = route.pattern.exec(url.pathname)!.slice(1);
-    await route.handle({ req, res, params, query: url.searchParams, state, user, faults });
+    await route.handle({ req, res, params, query: url.searchParams, state, user, via, faults });
   }
 
-  function authenticate(req: IncomingMessage) {
+  function authenticate(req: IncomingMessage): Pick<RouteContext, 'user' | 'via'> {
     const header = req.headers.authorization;
     if (header?.startsWith('Basic ')) {
       const [uuid, secret] = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':');
       const token = state.tokens.get(uuid ?? '');
-      if (token && token.secret === secret) return token.user;
-      return undefined;
+      if (token && token.secret === secret) return { user: token.user, via: 'token' };
+      return { user: undefined, via: undefined };
     }
     const session = /(?:^|;\s*)session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-    return session ? state.sessions.get(session) : undefined;
+    const user = session ? state.sessions.get(session) : undefined;
+    return user ? { user, via: 'session' } : { user: undefined, via: undefined };
   }
 
   async function admin(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
