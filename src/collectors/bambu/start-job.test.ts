@@ -13,8 +13,9 @@ import { CollectorError } from '../sdk/collector-error.ts';
 import { CommandRefused } from '../sdk/command-refused.ts';
 import { ResourceScope } from '../sdk/shared-resources.ts';
 import { selfSignedCertificate } from '../sdk/simulator/self-signed-certificate.ts';
-import { BambuCollector, printerFileName } from './collector.ts';
+import { BambuCollector } from './collector.ts';
 import { bambuConnection } from './config.ts';
+import { printerFileName } from './control.ts';
 import { BambuSimulator } from './simulator/bambu-simulator.ts';
 
 /** A sliced project as Bambu Studio exports it (the bytes only matter to the checksum). */
