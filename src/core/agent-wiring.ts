@@ -232,16 +232,14 @@ function jobFiles(config: ResolvedConfig, sync: SyncEngine, logger: Logger) {
   const folder = (id: number) => join(config.data_dir, 'commands', String(id));
   return {
     jobFile: async (command: CloudCommand, stored: StoredCommand, signal: AbortSignal) => {
-      const resourceUri = command['build-file'] ?? command.build_file ?? command.machine_job_file;
+      const buildFile = command['build-file'] ?? command.build_file;
+      const resourceUri = buildFile ?? command.machine_job_file;
       if (!resourceUri)
         throw new JobFileRefused('no_file', 'the start_job names no build-file or machine_job_file');
       const file = await downloadJobFile({
         client: sync.client,
         resourceUri,
-        kind:
-          command.machine_job_file && !command['build-file'] && !command.build_file
-            ? 'machine_job_file'
-            : 'build-file',
+        kind: buildFile ? 'build-file' : 'machine_job_file',
         dir: folder(stored.id),
         maxBytes: config.commands.max_file_mb * 1024 * 1024,
         scanWaitMs: config.commands.scan_wait * 1000,

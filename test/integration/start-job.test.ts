@@ -205,3 +205,14 @@ test('a start_job a dead agent left running is proven by the job on the printer,
   assert.equal(sim.commandsReceived.length, 0, 'nothing uploaded or started again');
   assert.equal(file.downloads, 0);
 });
+
+test('a start_job with a machine_job_file (an operator’s test file, no scan state) is downloaded and printed', async (t) => {
+  const { sim, emulator, modeler } = await setup(t, { confirm_start_job: false });
+  const file = emulator.addMachineJobFile({ name: 'calibration-cube.gcode', content: FILE });
+  const start = emulator.sendCommand({ type: 'start_job', modeler, machine_job_file: file.uri });
+  const result = await ended(emulator, start.uuid);
+  assert.equal(result.status, 'complete', JSON.stringify(result.response));
+  assert.equal(file.downloads, 1);
+  const upload = sim.commandsReceived.find((c) => c.method === 'POST');
+  assert.equal(upload?.file?.sha256, createHash('sha256').update(FILE).digest('hex'));
+});

@@ -22,8 +22,6 @@ export interface CommandEngineOptions {
   /** Fetches a start_job's file (see CommandRunner); absent: start_job cannot run here. */
   jobFile?: ConstructorParameters<typeof CommandRunner>[0]['jobFile'];
   forgetJobFile?: ConstructorParameters<typeof CommandRunner>[0]['forgetJobFile'];
-  /** A command started or stopped waiting for the operator. */
-  onAwaitingChange?(): void;
 }
 
 /** What the operator did with a command that awaited confirmation. */
@@ -57,7 +55,6 @@ export class CommandEngine {
       ...(options.jobFile ? { jobFile: options.jobFile } : {}),
       ...(options.forgetJobFile ? { forgetJobFile: options.forgetJobFile } : {}),
       ended: () => this.reportWakeup.poke(),
-      awaiting: () => options.onAwaitingChange?.(),
     });
   }
 
@@ -158,7 +155,6 @@ export class CommandEngine {
       );
       this.reportWakeup.poke();
     }
-    this.options.onAwaitingChange?.();
     return confirm ? 'confirmed' : 'refused';
   }
 
@@ -182,13 +178,7 @@ export class CommandEngine {
     }
     if (due.length > 0) {
       this.reportWakeup.poke();
-      this.options.onAwaitingChange?.();
     }
-  }
-
-  /** Presets synced now (tests, and after a machine's presets changed). */
-  syncPresetsNow(): void {
-    this.presetWakeup.poke();
   }
 
   private async presetLoop(signal: AbortSignal): Promise<void> {

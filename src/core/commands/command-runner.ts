@@ -65,8 +65,6 @@ export class CommandRunner {
       forgetJobFile?(stored: StoredCommand): void;
       /** A command ended: the reporter has news for the cloud. */
       ended(): void;
-      /** A command waits for the operator (the UI's badge, the tray). */
-      awaiting(): void;
     },
   ) {}
 
@@ -104,7 +102,6 @@ export class CommandRunner {
           },
           'remote command awaits confirmation at the workstation',
         );
-        this.deps.awaiting();
       }
       return;
     }
