@@ -28,7 +28,12 @@ test('a print through MTConnect /current: idle, printing, interrupted, fault, ba
   sim.startJob('manifold-v2.cmb', 1500);
   await waitFor(() => live().snapshot.state === 'printing', 5000, 'printing');
   assert.equal(live().snapshot.job?.name, 'manifold-v2.cmb');
-  assert.ok((live().snapshot.gauges.find((g) => g.name === 'modelhead_temperature')?.value ?? 0) > 300);
+  // The head heats at the simulator's next tick (every 250 ms), not with the Execution change.
+  await waitFor(
+    () => (live().snapshot.gauges.find((g) => g.name === 'modelhead_temperature')?.value ?? 0) > 300,
+    5000,
+    'the model head hot',
+  );
   sim.interrupt();
   await waitFor(() => live().snapshot.state === 'paused', 5000, 'interrupted');
   sim.resume();
