@@ -135,6 +135,8 @@ function printLive(s: AgentStatus): void {
     );
   }
   if (c.waitingForModeler.length > 0) out(`Waiting for a modeler URI: ${c.waitingForModeler.join(', ')}`);
+  const update = updateLine(s.update);
+  if (update) out(update);
   out('Machines:');
   if (s.machines.length === 0) out('  (none configured)');
   for (const m of s.machines) {
@@ -155,6 +157,20 @@ function printLive(s: AgentStatus): void {
       );
     }
   }
+}
+
+/** The status's update line: the version available and where its download stands (none when quiet). */
+export function updateLine(u: AgentStatus['update']): string | undefined {
+  if (!u) return undefined;
+  if (u.available) {
+    const what = `Update: Echo ${u.available.version} available (${u.available.platform} ${u.available.architecture} ${u.available.type}; running ${u.current})`;
+    if (u.state === 'ready') return `${what}, downloaded to ${u.file} (verified by ${u.verifiedBy})`;
+    if (u.state === 'downloading') return `${what}, downloading`;
+    if (u.state === 'failed') return `${what}; ${u.error ?? 'failed'}`;
+    return `${what}; POST /api/v1/update/download fetches it`;
+  }
+  if (u.state === 'failed') return `Update: ${u.error ?? 'the check failed'}`;
+  return undefined;
 }
 
 function printOffline(s: OfflineStatus): void {

@@ -111,10 +111,7 @@ export const dataRoutes: Route[] = [
             'duplicate-capture',
             'A capture with this echo_capture_id already exists.',
           );
-        sendEmpty(res, 201, {
-          location: existing.uri,
-          'x-upload-location': uploadUrl(state.url(''), existing),
-        });
+        sendEmpty(res, 201, createdHeaders(state, existing));
         return;
       }
       const uuid = randomUUID();
@@ -141,7 +138,7 @@ export const dataRoutes: Route[] = [
         req.socket.destroy();
         return;
       }
-      sendEmpty(res, 201, { location: capture.uri, 'x-upload-location': uploadUrl(state.url(''), capture) });
+      sendEmpty(res, 201, createdHeaders(state, capture));
     },
   },
   {
@@ -167,10 +164,10 @@ export const dataRoutes: Route[] = [
     },
   },
   {
-    // The upload URL is presigned (a token in the query), like an object-store URL: no credentials.
+    // The upload URL carries a token in the query and, on the cloud's own origin, wants the same
+    // credentials as the API (issue 13): no credentials answer 401, a wrong token 404.
     method: 'PUT',
     pattern: new RegExp(`^/upload/${UUID}/$`),
-    public: true,
     async handle({ req, res, state, params, query }) {
       const capture = state.captures.get(params[0]!);
       if (!capture || query.get('token') !== capture.uploadToken) {
@@ -196,6 +193,14 @@ export const dataRoutes: Route[] = [
     },
   },
 ];
+
+/** A create's headers: `Location`, and `X-Upload-Location` unless the emulator leaves it out. */
+function createdHeaders(state: EmulatorState, capture: CaptureRecord): Record<string, string> {
+  return {
+    location: capture.uri,
+    ...(state.omitUploadLocation ? {} : { 'x-upload-location': uploadUrl(state.url(''), capture) }),
+  };
+}
 
 function uploadUrl(base: string, capture: CaptureRecord): string {
   return `${base}/upload/${capture.uuid}/?token=${capture.uploadToken}`;

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
 import { HttpReply, readJson, sendError, sendJson } from './http-helpers.ts';
@@ -7,6 +8,7 @@ import { commandRoutes, publishCommand, streamsFor } from './routes-commands.ts'
 import { dataRoutes } from './routes-data.ts';
 import { fileRoutes } from './routes-files.ts';
 import { identityRoutes } from './routes-identity.ts';
+import { installerRoutes } from './routes-installer.ts';
 import { presetRoutes } from './routes-presets.ts';
 import { commandCreate, type FaultPlan, faultPlan, jobFileChange, jobFileSeed } from './schemas.ts';
 import { type CommandRecord, EmulatorState, type JobFileInput, type JobFileRecord } from './state.ts';
@@ -36,12 +38,32 @@ export interface EmulatorOptions {
    * `201` with the first capture's `Location`, `conflict` answers `409` with the contract's error body.
    */
   duplicateCaptures?: 'accept' | 'conflict';
+  /**
+   * True: `POST /capture/` answers 201 without `X-Upload-Location` (as a cloud may leave it out),
+   * so the agent must read the upload URL from the capture's `content_upload`. Default false.
+   */
+  omitUploadLocation?: boolean;
+  /**
+   * Serve HTTPS with this key and certificate (PEM): `url` is then `https://127.0.0.1:PORT/`, and
+   * every URI the emulator hands out (events stream, upload and download links) is https too.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+}
+
+export interface EmulatorConnection {
+  port: number;
+  firstRequest?: string;
 }
 
 export interface CloudEmulator {
   readonly url: string;
   readonly port: number;
   readonly state: EmulatorState;
+  /**
+   * Every connection accepted, in order: its remote port and the first request it carried (tests:
+   * who reached the emulator, and for what; a stream's connection is listed while it is open).
+   */
+  readonly connections: readonly EmulatorConnection[];
   faults: FaultPlan;
   setFaults(plan: Partial<FaultPlan>): Promise<void>;
   /**
@@ -59,7 +81,14 @@ export interface CloudEmulator {
   close(): Promise<void>;
 }
 
-const ROUTES: Route[] = [...identityRoutes, ...dataRoutes, ...commandRoutes, ...fileRoutes, ...presetRoutes];
+const ROUTES: Route[] = [
+  ...identityRoutes,
+  ...dataRoutes,
+  ...commandRoutes,
+  ...fileRoutes,
+  ...presetRoutes,
+  ...installerRoutes,
+];
 
 /**
  * Starts the cloud emulator: a real HTTP server that speaks the contract strictly, stores what it
@@ -72,25 +101,40 @@ export async function startCloudEmulator(options: EmulatorOptions = {}): Promise
   if (options.keepsWorkstationName === false) state.keepsWorkstationName = false;
   if (options.jobFileLinkTtlMs !== undefined) state.jobFileLinkTtlMs = options.jobFileLinkTtlMs;
   if (options.duplicateCaptures) state.duplicateCaptures = options.duplicateCaptures;
+  if (options.omitUploadLocation) state.omitUploadLocation = true;
   const random = mulberry32(options.seed ?? 1);
   const sockets = new Set<Socket>();
   let faults = faultPlan.parse(options.faults ?? {});
   const host = options.host ?? '127.0.0.1';
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) {
         sendError(res, error instanceof HttpReply ? error : new HttpReply(500, 'internal', String(error)));
       } else res.destroy();
     });
-  });
+  };
+  const connections: EmulatorConnection[] = [];
+  // By remote port: under TLS a request's socket is the TLS wrapper, not the accepted one.
+  const connectionOf = new Map<number, EmulatorConnection>();
+  const server: Server = options.tls
+    ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, onRequest)
+    : createServer(onRequest);
+  // Plain TCP connections (under TLS too), so that `down` and `close` can cut them.
   server.on('connection', (socket) => {
+    const connection: EmulatorConnection = { port: socket.remotePort ?? 0 };
+    connections.push(connection);
+    connectionOf.set(connection.port, connection);
+    socket.on('close', () => connectionOf.delete(connection.port));
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator');
+    const connection = connectionOf.get(req.socket.remotePort ?? 0);
+    if (connection && connection.firstRequest === undefined)
+      connection.firstRequest = `${req.method} ${url.pathname}`;
     if (url.pathname.startsWith('/_emulator/')) return admin(req, res, url);
     let status = 0;
     res.on('finish', () =>
@@ -197,13 +241,14 @@ export async function startCloudEmulator(options: EmulatorOptions = {}): Promise
   }
 
   const port = await listen(server, options.port ?? 0, host);
-  const url = `http://${host}:${port}/`;
+  const url = `${options.tls ? 'https' : 'http'}://${host}:${port}/`;
   state.setBase(url);
 
   const emulator: CloudEmulator = {
     url,
     port,
     state,
+    connections,
     sendCommand(fields, options = {}) {
       const command = state.addCommand(fields);
       if (options.push !== false) publishCommand(state, command);

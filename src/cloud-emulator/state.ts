@@ -93,6 +93,26 @@ export interface JobFileInput {
   error?: string | null;
 }
 
+/**
+ * An entry of `GET /installer/` (seed 002) and the file its `download` link serves
+ * (routes-installer.ts). Tests push them: `emulator.state.installers.push({...})`.
+ */
+export interface InstallerRecord {
+  installer: 'AuthentiseUpdate' | 'CatalystSlicer' | 'Echo' | 'StreamicsConnector';
+  platform: 'mac' | 'windows';
+  architecture: 'x86' | 'amd64';
+  type: 'exe' | 'msi';
+  version: string;
+  /** The installer's bytes. */
+  content: Buffer;
+  /**
+   * Emulator extension (Echo's, docs/cloud-contract-choices.md): the hex sha256 the entry shows.
+   * Default (absent): the content's; null: the entry shows none (as the seed's); a string: shown as
+   * given (a test's wrong checksum).
+   */
+  sha256?: string | null;
+}
+
 export interface RequestRecord {
   method: string;
   path: string;
@@ -123,6 +143,10 @@ export class EmulatorState {
   /** `/modeler-printing-preset/` resources, by uuid. */
   readonly presets = new Map<string, PresetRecord>();
   readonly machineJobFiles = new Map<string, JobFileRecord>();
+  /** `GET /installer/`'s entries (routes-installer.ts). */
+  readonly installers: InstallerRecord[] = [];
+  /** How long an installer's `download` link stays valid (the seed: one hour). */
+  installerLinkTtlMs = 60 * 60_000;
   /** How long a `content` link handed out by a GET stays valid (EmulatorOptions.jobFileLinkTtlMs). */
   jobFileLinkTtlMs = 5 * 60_000;
   /**
@@ -138,6 +162,11 @@ export class EmulatorState {
   duplicateCaptures: 'accept' | 'conflict' = 'accept';
   /** False: `workstation_name` is dropped on `POST /ecco/` and not filtered on (EmulatorOptions). */
   keepsWorkstationName = true;
+  /**
+   * True: `POST /capture/` answers 201 without `X-Upload-Location`, so the agent must take the
+   * upload URL from the capture's `content_upload` (EmulatorOptions.omitUploadLocation).
+   */
+  omitUploadLocation = false;
   /** Connections the fault plan reset (they never finish, so `requests` cannot show them). */
   resets = 0;
   /**

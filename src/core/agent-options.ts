@@ -1,5 +1,6 @@
 import type { CollectorRegistry } from '../collectors/sdk/registry.ts';
 import type { Clock } from './clock.ts';
+import type { SystemProxyResolver } from './cloud/network/system-proxy.ts';
 import type { ResolvedConfig } from './config/load.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
 
@@ -25,4 +26,6 @@ export interface AgentOptions {
   apiEndpoint?: { port: number; token: string };
   /** Asks the shell to restart the core with the config reloaded (settings changed in the app). */
   onRestart?: (reason: string) => void;
+  /** The desktop app's proxy resolver (system settings, PAC, WPAD) for `cloud.proxy.mode: auto`. */
+  systemProxy?: SystemProxyResolver;
 }

@@ -7,6 +7,8 @@ import type { AgentOptions } from './agent-options.ts';
 import { AgentSink } from './agent-sink.ts';
 import { type Clock, wallClock } from './clock.ts';
 import { CloudAccount } from './cloud/account.ts';
+import { CloudNetwork } from './cloud/network/cloud-network.ts';
+import { NetworkWatch } from './cloud/network/network-watch.ts';
 import { modelerReply } from './cloud/replies.ts';
 import { AppMachines } from './collection/app-machines.ts';
 import { followCloudMachines, readCloudMachines } from './collection/cloud-machines.ts';
@@ -27,6 +29,8 @@ import type { SecretStore } from './secrets/secret-store.ts';
 import type { StoredCommand } from './store/command-queue.ts';
 import type { Store } from './store/store.ts';
 import { SyncEngine } from './sync/sync-engine.ts';
+import { UpdateChecker } from './updates/update-checker.ts';
+import { ECHO_VERSION } from './version.ts';
 
 /** Every part of one agent core, wired to each other; the facade (Agent) and its lifecycle use them. */
 export interface AgentParts {
@@ -48,12 +52,18 @@ export interface AgentParts {
   /** Where collection writes, and whether it runs (see AgentSink). */
   sink: AgentSink;
   account: CloudAccount;
+  /** The way to the cloud: proxy and trusted CAs, for every cloud request (docs/network.md). */
+  network: CloudNetwork;
+  /** The proxy check at start and on demand. */
+  networkWatch: NetworkWatch;
   /** Undefined when the agent runs without collectors (it only stores what it is handed). */
   collection: CollectionManager | undefined;
   /** Remote commands from the cloud (undefined without collectors: nothing to run them on). */
   commands: CommandEngine | undefined;
   /** Set by the facade when it starts stopping: the sink refuses new records from then on. */
   stopping: { now: boolean };
+  /** Updates from the cloud's `/installer/` feed (src/core/updates). */
+  updates: UpdateChecker;
   /** The cloud's machine list followed until `signal` aborts (only with `machines_from_cloud`). */
   followCloudMachines(signal: AbortSignal): Promise<void>;
 }
@@ -118,10 +128,24 @@ function wireOnFoundation(
     apply: async () => collection?.reconcile(allMachines()),
     removed: (name) => jobHistory.forget(name, clock.now()),
   });
+  const network = new CloudNetwork({
+    cloud: config.cloud,
+    secrets,
+    logger: logger.child({ component: 'network' }),
+    ...(options.systemProxy ? { systemProxy: options.systemProxy } : {}),
+  });
+  const networkWatch = new NetworkWatch({
+    network,
+    cloudUrl: config.cloud.url,
+    requestTimeoutMs: config.cloud.request_timeout_ms,
+    logger: logger.child({ component: 'network' }),
+    now: clock.now,
+  });
   const sync: SyncEngine = new SyncEngine({
     config,
     store,
     secrets,
+    network,
     clock,
     logger: logger.child({ component: 'sync' }),
     modelerFor: (machine) => machineSet.get(machine)?.modeler,
@@ -148,7 +172,7 @@ function wireOnFoundation(
     logger,
     stopping: () => stopping.now,
   });
-  const account = new CloudAccount(config, secrets, logger, () => sync.credentialsChanged());
+  const account = new CloudAccount(config, secrets, logger, () => sync.credentialsChanged(), network);
   collection = options.collectors
     ? new CollectionManager({
         registry: options.collectors,
@@ -185,6 +209,17 @@ function wireOnFoundation(
       })
     : undefined;
 
+  const updates = new UpdateChecker({
+    client: sync.client,
+    gate: sync.context.gate,
+    settings: config.updates,
+    dataDir: config.data_dir,
+    current: ECHO_VERSION,
+    clock,
+    logger: logger.child({ component: 'updates' }),
+    registered: () => sync.registered,
+  });
+
   const followCloud = (signal: AbortSignal): Promise<void> =>
     followCloudMachines({
       signal,
@@ -217,9 +252,12 @@ function wireOnFoundation(
     sync,
     sink,
     account,
+    network,
+    networkWatch,
     collection,
     commands,
     stopping,
+    updates,
     followCloudMachines: followCloud,
   };
 }

@@ -1,5 +1,6 @@
 import type { ConnectionTest, DiscoveredMachine } from '../collectors/sdk/collector.ts';
 import type { CollectorRegistry } from '../collectors/sdk/registry.ts';
+import type { NetworkCheck } from '../shared/api/wire-network.ts';
 import type { MachineConfig } from '../shared/config/schema.ts';
 import { describeError, EchoError } from '../shared/errors.ts';
 import { closeFoundation } from './agent-foundation.ts';
@@ -30,6 +31,7 @@ import { runStoreMaintenance } from './store/maintenance.ts';
 import type { Store } from './store/store.ts';
 import type { StoredLog } from './store/types.ts';
 import type { SyncEngine } from './sync/sync-engine.ts';
+import type { UpdateDownloadResult } from './updates/update-checker.ts';
 import { ECHO_VERSION } from './version.ts';
 
 const STOP_DEADLINE_MS = 8000;
@@ -58,6 +60,7 @@ export class Agent implements AgentPort {
   private readonly maintenance = new AbortController();
   private maintenanceLoop: Promise<void> | undefined;
   private cloudMachinesLoop: Promise<void> | undefined;
+  private updatesLoop: Promise<void> | undefined;
   private catalog: ReturnType<typeof describeCollectors> | undefined;
   private stopped: Promise<void> | undefined;
   private started = false;
@@ -106,6 +109,8 @@ export class Agent implements AgentPort {
         `the local API could not listen on ${options.config.api.host}:${options.config.api.port}: ${describeError(error)}`,
       );
     }
+    // "Proxy check at start": which way to the cloud works, said in the log and in `status`.
+    if (options.config.cloud.check_network) agent.parts.networkWatch.checkAtStart();
     agent.sync.start();
     await agent.collection?.start(agent.allMachines());
     // After the machines started: a command received at once finds its machine running.
@@ -114,6 +119,7 @@ export class Agent implements AgentPort {
       agent.cloudMachinesLoop = agent.parts.followCloudMachines(agent.maintenance.signal);
     }
     agent.hostTime.start();
+    agent.updatesLoop = agent.parts.updates.run(agent.maintenance.signal);
     agent.maintenanceLoop = runStoreMaintenance({
       store: agent.store,
       clock: agent.parts.clock,
@@ -203,7 +209,14 @@ export class Agent implements AgentPort {
       pollLag: this.pollLag()?.summary(),
       eventLoop: this.collection?.watchdog.health(),
       asleep: this.hostTime.sleeps(),
+      update: this.parts.updates.status(),
+      network: this.parts.networkWatch.latest,
     };
+  }
+
+  /** Checks again which way to the cloud works (the UI's "check again", after a network change). */
+  checkNetwork(): Promise<NetworkCheck> {
+    return this.parts.networkWatch.check();
   }
 
   /**
@@ -282,6 +295,20 @@ export class Agent implements AgentPort {
     return count;
   }
 
+  /** Updates from the cloud's `/installer/` feed: see UpdateChecker. */
+  updateStatus(): NonNullable<AgentStatus['update']> {
+    return this.parts.updates.status();
+  }
+
+  checkUpdate(): Promise<NonNullable<AgentStatus['update']> | 'updates_off'> {
+    if (!this.parts.updates.enabled) return Promise.resolve('updates_off');
+    return this.parts.updates.check(this.maintenance.signal);
+  }
+
+  downloadUpdate(): Promise<UpdateDownloadResult> {
+    return this.parts.updates.download(this.maintenance.signal);
+  }
+
   signIn(request: { username: string; password: string; ldap: boolean }): Promise<void> {
     return this.parts.account.signIn(request);
   }
@@ -320,10 +347,12 @@ export class Agent implements AgentPort {
           this.api?.stop(),
           this.maintenanceLoop,
           this.cloudMachinesLoop,
+          this.updatesLoop,
         ]);
       })(),
       deadline,
     ]);
+    await this.parts.network.close();
     this.parts.logging.storeSink.detach();
     this.store.close();
     this.parts.logging.close();

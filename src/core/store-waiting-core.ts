@@ -124,6 +124,20 @@ export class StoreWaitingCore implements AgentPort {
   deadLetters(_limit: number): DeadLetter[] {
     return this.refuse();
   }
+  /** No update check while the core waits for its store (the checker is part of the core). */
+  updateStatus() {
+    return { current: ECHO_VERSION, state: 'idle' as const, off: 'the agent is waiting for its store' };
+  }
+  async checkUpdate(): Promise<'updates_off'> {
+    return 'updates_off';
+  }
+  async downloadUpdate() {
+    return {
+      ok: false as const,
+      code: 'updates_off' as const,
+      message: 'no updates: the agent is waiting for its store',
+    };
+  }
   commands(): CommandRecord[] {
     return this.refuse();
   }

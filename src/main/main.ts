@@ -2,7 +2,8 @@
 // It starts the agent core (the same bundle the headless service runs) in a utility process,
 // shows the UI the core serves, and keeps a tray icon. Built by `npm run build:desktop`; run by
 // the packaged app (see docs/packaging.md and src/main/README.md for the manual checks).
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   app,
@@ -26,6 +27,7 @@ import { decideNavigation, decidePermission, decideWindowOpen } from './navigati
 import { loadOrCreateSecretsKey, secretsEnv } from './secrets-key.ts';
 import { type OverallState, overallState, type TrayStatus } from './tray-state.ts';
 import { updateFeed } from './update-feed.ts';
+import { authenticodeCommand, decideInstall, judgeSignature } from './update-install.ts';
 import { operatorWindowOptions, WINDOW_CSP } from './window-options.ts';
 
 const { autoUpdater } = electronUpdater;
@@ -57,7 +59,13 @@ const supervisor = new CoreSupervisor(
     const child = utilityProcess.fork(join(import.meta.dirname, 'echo-agent.mjs'), args, {
       // The core's secret store is encrypted with a key the OS keychain keeps (safeStorage), or
       // the core is told why not (it says so in `status` and its log).
-      env: { ...process.env, ECHO_DATA_DIR: dataDir, ...secretsEnv(secretsKey) },
+      // With an update feed of its own (electron-updater), the core does not look in the cloud.
+      env: {
+        ...process.env,
+        ECHO_DATA_DIR: dataDir,
+        ...secretsEnv(secretsKey),
+        ...(configuredFeed().feed ? { ECHO_UPDATES_CHECK: 'off' } : {}),
+      },
       stdio: 'pipe',
       serviceName: 'Echo agent',
     });
@@ -199,6 +207,7 @@ function registerIpc(): void {
       await writeFile(target.filePath, Buffer.from(await response.arrayBuffer()));
       return target.filePath;
     },
+    installUpdate: (_event, path) => installUpdate(path),
   };
   for (const [action, handler] of Object.entries(actions)) {
     const channel = NATIVE_ACTIONS[action as NativeAction];
@@ -231,14 +240,52 @@ void app.whenReady().then(() => {
   startAutoUpdate();
 });
 
+/**
+ * An update the core downloaded and verified (`POST /api/v1/update/download`): run only from
+ * `<data_dir>/updates/`, and on Windows only with a valid Authenticode signature (update-install.ts).
+ */
+async function installUpdate(requested: unknown): Promise<{ ok: boolean; message?: string }> {
+  const decision = decideInstall(requested, dataDir, process.platform, (p) => realpathSync.native(p));
+  if (decision.action === 'refuse') return { ok: false, message: decision.reason };
+  if (decision.checkSignature) {
+    const call = authenticodeCommand(decision.path);
+    const stdout = await new Promise<string>((resolve) => {
+      execFile(
+        call.command,
+        call.args,
+        { env: { ...process.env, ...call.env }, windowsHide: true, timeout: 60_000 },
+        (error, out) => resolve(error ? '' : String(out)),
+      );
+    });
+    const verdict = judgeSignature(stdout);
+    if (!verdict.ok) return { ok: false, message: verdict.reason };
+  }
+  const failure = await shell.openPath(decision.path);
+  return failure ? { ok: false, message: failure } : { ok: true };
+}
+
+let feedChoice: { feed: string | undefined; problem?: string } | undefined;
+
+/** The electron-updater feed (update-feed.ts), read once: the core's env and the updater share it. */
+function configuredFeed(): { feed: string | undefined; problem?: string } {
+  if (!feedChoice) {
+    const file = join(resources, 'update.json');
+    try {
+      feedChoice = {
+        feed: updateFeed(process.env, existsSync(file) ? readFileSync(file, 'utf8') : undefined),
+      };
+    } catch (error) {
+      feedChoice = { feed: undefined, problem: (error as Error).message };
+    }
+  }
+  return feedChoice;
+}
+
 /** electron-updater, only when a feed is configured (off by default: docs/packaging.md). */
 function startAutoUpdate(): void {
-  const file = join(resources, 'update.json');
-  let feed: string | undefined;
-  try {
-    feed = updateFeed(process.env, existsSync(file) ? readFileSync(file, 'utf8') : undefined);
-  } catch (error) {
-    dialog.showErrorBox('Echo updates', `The update feed is not usable: ${(error as Error).message}`);
+  const { feed, problem } = configuredFeed();
+  if (problem) {
+    dialog.showErrorBox('Echo updates', `The update feed is not usable: ${problem}`);
     return;
   }
   if (!feed || !app.isPackaged) return;

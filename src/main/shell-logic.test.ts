@@ -48,6 +48,7 @@ test('the preload exposes the address, the token and allow-listed native actions
   });
   assert.deepEqual(Object.keys(bridge).sort(), [
     'apiUrl',
+    'installUpdate',
     'openDataFolder',
     'openLogsFolder',
     'saveDiagnostics',

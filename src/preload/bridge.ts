@@ -12,6 +12,12 @@ export interface EchoBridge {
   openLogsFolder(): Promise<void>;
   setStartAtLogin(enabled: boolean): Promise<void>;
   saveDiagnostics(): Promise<string | undefined>;
+  /**
+   * Runs an update the core downloaded (the path `POST /api/v1/update/download` answered): the main
+   * process runs it only from `<data_dir>/updates/`, and on Windows only with a valid Authenticode
+   * signature. `{ok: false, message}` says why not.
+   */
+  installUpdate(path: string): Promise<{ ok: boolean; message?: string }>;
 }
 
 /** Builds the exposed object; `invoke` is `ipcRenderer.invoke` in the real preload. */
@@ -30,6 +36,15 @@ export function createBridge(
     saveDiagnostics: async () => {
       const path = await invoke(NATIVE_ACTIONS.saveDiagnostics);
       return typeof path === 'string' ? path : undefined;
+    },
+    installUpdate: async (path: string) => {
+      const answer = (await invoke(NATIVE_ACTIONS.installUpdate, String(path))) as
+        | { ok?: unknown; message?: unknown }
+        | undefined;
+      return {
+        ok: answer?.ok === true,
+        ...(typeof answer?.message === 'string' ? { message: answer.message } : {}),
+      };
     },
   });
 }

@@ -5,6 +5,7 @@
  * fragment (`#token=…`, never sent to a server) and is kept for the tab's session.
  */
 import { type ApiClient, createApiClient } from '../shared/api/client.ts';
+import { readServerSentEvents } from './event-stream.ts';
 
 declare global {
   interface Window {
@@ -26,7 +27,8 @@ export function takeToken(): string | undefined {
 
 /**
  * Follows `GET /api/v1/events` (server-sent events) with the token in a header, which
- * `EventSource` cannot send: a fetch stream read line by line. Reconnects after a drop.
+ * `EventSource` cannot send: a fetch stream read by `readServerSentEvents` (eventsource-parser,
+ * bounded). A malformed or oversized event drops the connection; it reconnects after a drop.
  */
 export function followEvents(
   token: string,
@@ -55,22 +57,9 @@ export function followEvents(
         if (!response.ok || !response.body) throw new Error(`answered ${response.status}`);
         onState(true);
         retryMs = 250;
-        const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-        let buffer = '';
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += value;
-          let end = buffer.indexOf('\n\n');
-          while (end >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const type = /^event: (.+)$/m.exec(block)?.[1] ?? 'message';
-            const data = /^data: (.+)$/m.exec(block)?.[1];
-            if (data) onEvent(type, JSON.parse(data));
-            end = buffer.indexOf('\n\n');
-          }
-        }
+        await readServerSentEvents(response.body, (type, data) => {
+          if (data) onEvent(type, JSON.parse(data));
+        });
         onState(false, 'The agent closed the connection; reconnecting…');
       } catch {
         if (controller.signal.aborted) return;

@@ -12,6 +12,7 @@ import { MachineDetailView } from './views/machine-detail.ts';
 import { MachinesView } from './views/machines.ts';
 import { settingsView } from './views/settings.ts';
 import { syncView } from './views/sync.ts';
+import { showUpdate } from './views/update-banner.ts';
 
 /** The event stream's status: `GET /api/v1/status`, the wire type. */
 type StatusEvent = AgentStatus;
@@ -159,6 +160,7 @@ function start(): void {
       $('agent').textContent = summary(latest);
       showStoreCondition(latest);
       showConfirmations(latest);
+      showUpdate($('update'), latest, token);
       machines.update(latest.machines);
       if (first) performance.mark('echo:first-render');
       history.add(latest.machines);

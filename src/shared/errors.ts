@@ -143,6 +143,20 @@ export const API_ERRORS = {
     from: 'ECHO_ERR_STORE_UNWRITABLE',
   },
   ui_unavailable: { status: 503, summary: 'the operator UI files are not built' },
+  updates_off: {
+    status: 409,
+    summary:
+      'updates from the cloud are off (updates.check, a desktop update feed, or no builds for this platform)',
+  },
+  no_update: { status: 409, summary: 'the cloud offers no newer Echo for this platform' },
+  update_refused: {
+    status: 422,
+    summary: 'the downloaded update failed its verification (checksum, size) and was deleted',
+  },
+  update_failed: {
+    status: 502,
+    summary: 'the update could not be checked or downloaded (the cloud, the network)',
+  },
   internal: { status: 500, summary: 'an unexpected failure; see the agent log' },
 } as const satisfies Record<string, { status: number; summary: string; from?: EchoErrorCode }>;
 

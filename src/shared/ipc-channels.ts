@@ -10,6 +10,7 @@ export const NATIVE_ACTIONS = {
   openLogsFolder: 'echo:open-logs-folder',
   setStartAtLogin: 'echo:set-start-at-login',
   saveDiagnostics: 'echo:save-diagnostics',
+  installUpdate: 'echo:install-update',
 } as const;
 
 export type NativeAction = keyof typeof NATIVE_ACTIONS;

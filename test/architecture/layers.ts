@@ -61,7 +61,7 @@ export const CORE_FLOORS: readonly (readonly string[])[] = [
   ['clock.ts', 'database-file.ts', 'owner-only.ts', 'version.ts', 'runtime-flags.ts'],
   ['config/', 'secrets/'],
   ['store/', 'logging/', 'host/', 'cloud/'],
-  ['collection/', 'sync/'],
+  ['collection/', 'sync/', 'updates/'],
   ['commands/'],
   ['api/'],
 ];

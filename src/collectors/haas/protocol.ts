@@ -44,7 +44,15 @@ export class QCommandClient {
           },
         };
       });
-      await this.link.write(`?${code}\r\n`);
+      // The timeout may fire while the write is still under way (a slow line, a loaded PC): the
+      // answer's rejection is handled here, and read again below, so it is never unhandled.
+      answer.catch(() => undefined);
+      try {
+        await this.link.write(`?${code}\r\n`);
+      } catch (error) {
+        this.waiting = undefined;
+        throw error;
+      }
       return answer;
     };
     const result = this.queue.then(run, run);

@@ -1,4 +1,6 @@
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
+import dnsPacket, { type Answer, type Packet, type Question } from 'dns-packet';
+import makeMdns from 'multicast-dns';
 
 /** One service instance found by a DNS-SD query (RFC 6763). */
 export interface MdnsService {
@@ -17,141 +19,138 @@ export interface DnsRecord {
 
 const TYPE = { A: 1, PTR: 12, TXT: 16, SRV: 33 } as const;
 
-function encodeName(name: string): Buffer {
-  const parts = name.replace(/\.$/, '').split('.');
-  return Buffer.concat([
-    ...parts.map((p) => Buffer.concat([Buffer.from([Buffer.byteLength(p)]), Buffer.from(p)])),
-    Buffer.from([0]),
-  ]);
+/**
+ * What one browse accepts from the network. RFC 6762 §17 caps a Multicast DNS message at 9000
+ * bytes; a larger datagram is dropped before it is decoded (dns-packet follows compression
+ * pointers without a hop limit, so a crafted 64 KB datagram costs about 200 ms of CPU; at 9000
+ * bytes a few ms). Past `MAX_MESSAGES` datagrams or `MAX_RECORDS` records the rest is ignored.
+ */
+export const MDNS_LIMITS = { MAX_MESSAGE_BYTES: 9000, MAX_MESSAGES: 256, MAX_RECORDS: 1024 } as const;
+
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/** The query `browse` sends (dns-packet's encoding): one PTR question for `service`. */
+function ptrQuestion(service: string): Packet & { questions: Question[] } {
+  return { type: 'query', id: 0, flags: 0, questions: [{ name: service, type: 'PTR', class: 'IN' }] };
 }
 
-/** A one-question PTR query, asking for unicast answers (a "legacy" query from a random port). */
+/** A one-question PTR query, as `browse` sends it from a random port (a "legacy" query). */
 export function ptrQuery(service: string): Buffer {
-  const header = Buffer.alloc(12);
-  header.writeUInt16BE(1, 4);
-  const tail = Buffer.alloc(4);
-  tail.writeUInt16BE(TYPE.PTR, 0);
-  tail.writeUInt16BE(0x8001, 2); // class IN, unicast response wanted
-  return Buffer.concat([header, encodeName(service), tail]);
+  return dnsPacket.encode(ptrQuestion(service));
 }
 
-function readName(buffer: Buffer, start: number): [string, number] {
-  const labels: string[] = [];
-  let offset = start;
-  let end = -1;
-  for (let hops = 0; hops < 64; hops++) {
-    const length = buffer[offset];
-    if (length === undefined) throw new Error('truncated name');
-    if (length === 0) {
-      offset += 1;
-      break;
-    }
-    if ((length & 0xc0) === 0xc0) {
-      if (end < 0) end = offset + 2;
-      offset = ((length & 0x3f) << 8) | buffer[offset + 1]!;
-      continue;
-    }
-    labels.push(buffer.toString('utf8', offset + 1, offset + 1 + length));
-    offset += 1 + length;
-  }
-  return [labels.join('.'), end >= 0 ? end : offset];
-}
-
-/** Every record of a DNS message (answers, authority, additional); unknown types are skipped. */
-export function parseRecords(buffer: Buffer): DnsRecord[] {
-  const questions = buffer.readUInt16BE(4);
-  const total = buffer.readUInt16BE(6) + buffer.readUInt16BE(8) + buffer.readUInt16BE(10);
-  let offset = 12;
-  for (let i = 0; i < questions; i++) offset = readName(buffer, offset)[1] + 4;
+/** The records Echo reads (PTR, SRV, TXT, A), validated; anything else is skipped. */
+function toRecords(answers: readonly Answer[]): DnsRecord[] {
   const records: DnsRecord[] = [];
-  for (let i = 0; i < total; i++) {
-    const [name, next] = readName(buffer, offset);
-    const type = buffer.readUInt16BE(next);
-    const length = buffer.readUInt16BE(next + 8);
-    const data = next + 10;
-    if (type === TYPE.PTR) records.push({ name, type, data: readName(buffer, data)[0] });
-    else if (type === TYPE.A)
-      records.push({ name, type, data: [...buffer.subarray(data, data + 4)].join('.') });
-    else if (type === TYPE.SRV) {
-      records.push({
-        name,
-        type,
-        data: { port: buffer.readUInt16BE(data + 4), target: readName(buffer, data + 6)[0] },
-      });
-    } else if (type === TYPE.TXT) {
-      const txt: Record<string, string> = {};
-      for (let p = data; p < data + length; ) {
-        const len = buffer[p]!;
-        const entry = buffer.toString('utf8', p + 1, p + 1 + len);
+  for (const answer of answers) {
+    const { name } = answer;
+    if (typeof name !== 'string') continue;
+    if (answer.type === 'PTR' && typeof answer.data === 'string')
+      records.push({ name, type: TYPE.PTR, data: answer.data });
+    else if (answer.type === 'A' && typeof answer.data === 'string' && IPV4.test(answer.data))
+      records.push({ name, type: TYPE.A, data: answer.data });
+    else if (answer.type === 'SRV') {
+      const { port, target } = answer.data;
+      if (Number.isInteger(port) && port > 0 && port <= 65535 && typeof target === 'string')
+        records.push({ name, type: TYPE.SRV, data: { port, target } });
+    } else if (answer.type === 'TXT') {
+      const txt: Record<string, string> = Object.create(null);
+      const entries = Array.isArray(answer.data) ? answer.data : [answer.data];
+      for (const raw of entries) {
+        const entry = typeof raw === 'string' ? raw : raw.toString('utf8');
         const eq = entry.indexOf('=');
         if (eq > 0) txt[entry.slice(0, eq)] = entry.slice(eq + 1);
-        p += 1 + len;
       }
-      records.push({ name, type, data: txt });
+      records.push({ name, type: TYPE.TXT, data: { ...txt } });
     }
-    offset = data + length;
   }
   return records;
 }
 
+function recordsOf(packet: Packet): DnsRecord[] {
+  return toRecords([...(packet.answers ?? []), ...(packet.authorities ?? []), ...(packet.additionals ?? [])]);
+}
+
+/**
+ * Every record of a DNS message (answers, authority, additional); unknown types are skipped.
+ * Decoded by dns-packet; a malformed message throws.
+ */
+export function parseRecords(buffer: Buffer): DnsRecord[] {
+  return recordsOf(dnsPacket.decode(buffer));
+}
+
 /** Builds a response (used by simulators): PTR, SRV, TXT and A records for one instance. */
 export function serviceResponse(service: MdnsService & { service: string }): Buffer {
-  const record = (name: string, type: number, rdata: Buffer) => {
-    const fixed = Buffer.alloc(10);
-    fixed.writeUInt16BE(type, 0);
-    fixed.writeUInt16BE(1, 2);
-    fixed.writeUInt32BE(120, 4);
-    fixed.writeUInt16BE(rdata.length, 8);
-    return Buffer.concat([encodeName(name), fixed, rdata]);
-  };
-  const srv = Buffer.alloc(6);
-  srv.writeUInt16BE(service.port, 4);
-  const txt = Buffer.concat(
-    Object.entries(service.txt).map(([k, v]) => {
-      const entry = Buffer.from(`${k}=${v}`);
-      return Buffer.concat([Buffer.from([entry.length]), entry]);
-    }),
-  );
-  const records = [
-    record(service.service, TYPE.PTR, encodeName(service.instance)),
-    record(service.instance, TYPE.SRV, Buffer.concat([srv, encodeName(service.host)])),
-    record(service.instance, TYPE.TXT, txt),
-    record(service.host, TYPE.A, Buffer.from((service.address ?? '127.0.0.1').split('.').map(Number))),
-  ];
-  const header = Buffer.alloc(12);
-  header.writeUInt16BE(0x8400, 2);
-  header.writeUInt16BE(1, 6);
-  header.writeUInt16BE(3, 10);
-  return Buffer.concat([header, ...records]);
+  const answer = (name: string) => ({ name, class: 'IN' as const, ttl: 120 });
+  return dnsPacket.encode({
+    type: 'response',
+    id: 0,
+    flags: dnsPacket.AUTHORITATIVE_ANSWER,
+    answers: [{ ...answer(service.service), type: 'PTR', data: service.instance }],
+    additionals: [
+      {
+        ...answer(service.instance),
+        type: 'SRV',
+        data: { port: service.port, target: service.host, priority: 0, weight: 0 },
+      },
+      {
+        ...answer(service.instance),
+        type: 'TXT',
+        data: Object.entries(service.txt).map(([k, v]) => Buffer.from(`${k}=${v}`)),
+      },
+      { ...answer(service.host), type: 'A', data: service.address ?? '127.0.0.1' },
+    ],
+  });
+}
+
+/** The socket with datagrams `accept` refuses dropped before any listener (the decoder) sees them. */
+function screened(socket: Socket, accept: (message: Buffer) => boolean): Socket {
+  const emit = socket.emit.bind(socket);
+  socket.emit = ((event: string | symbol, ...args: unknown[]) =>
+    event === 'message' && !accept(args[0] as Buffer) ? false : emit(event, ...args)) as Socket['emit'];
+  return socket;
 }
 
 /**
  * Asks the local network for instances of a DNS-SD service (`_ultimaker._tcp.local`) and gathers
  * the answers for `ms`. The query goes from a random port, so responders answer it directly
  * (RFC 6762 §6.7): no multicast group to join, no port 5353 to share with the OS's own responder.
+ * multicast-dns encodes the query and decodes the answers (dns-packet); the datagrams it decodes
+ * and the records kept are bounded (`MDNS_LIMITS`), a malformed one is skipped.
  */
 export async function browse(
   service: string,
   ms: number,
   target: { address: string; port: number } = { address: '224.0.0.251', port: 5353 },
 ): Promise<MdnsService[]> {
-  const socket = createSocket({ type: 'udp4', reuseAddr: true });
-  const records: DnsRecord[] = [];
-  socket.on('message', (message) => {
-    try {
-      records.push(...parseRecords(message));
-    } catch {
-      // Another device's malformed packet: not ours to report.
-    }
-  });
+  let messages = 0;
+  const socket = screened(
+    createSocket({ type: 'udp4', reuseAddr: true }),
+    (message) => message.length <= MDNS_LIMITS.MAX_MESSAGE_BYTES && ++messages <= MDNS_LIMITS.MAX_MESSAGES,
+  );
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(0, () => resolve());
+    socket.bind(0, () => {
+      socket.off('error', reject);
+      resolve();
+    });
   });
-  const query = ptrQuery(service);
-  await new Promise<void>((resolve) => socket.send(query, target.port, target.address, () => resolve()));
-  await new Promise((r) => setTimeout(r, ms));
-  await new Promise<void>((r) => socket.close(() => r()));
+  // Port 0: the library neither binds (done above) nor joins a multicast group.
+  const mdns = makeMdns({ socket, port: 0, multicast: false });
+  const records: DnsRecord[] = [];
+  mdns.on('response', (packet: Packet) => {
+    const room = MDNS_LIMITS.MAX_RECORDS - records.length;
+    if (room > 0) records.push(...recordsOf(packet).slice(0, room));
+  });
+  // A malformed datagram is a warning (another device's, not ours to report); socket errors too.
+  mdns.on('warning', () => {});
+  mdns.on('error', () => {});
+  try {
+    await new Promise<void>((resolve) => mdns.query(ptrQuestion(service), target, () => resolve()));
+    await new Promise((r) => setTimeout(r, ms));
+  } finally {
+    await new Promise<void>((r) => mdns.destroy(() => r()));
+  }
   const instances = new Set(
     records.filter((r) => r.type === TYPE.PTR && r.name === service).map((r) => r.data as string),
   );

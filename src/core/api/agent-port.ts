@@ -10,12 +10,15 @@ import type {
   MachinePlace,
   MachineSummary,
   SerialPorts,
+  UpdateStatus,
 } from '../../shared/api/index.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
 import type { LocalSettingsPatch } from '../config/local-settings.ts';
 
 // The wire types are the contract's (src/shared/api); re-exported for the core's existing imports.
 export type { AgentStatus, CommandRecord, DeadLetter, MachineSummary } from '../../shared/api/index.ts';
+
+type UpdateVerification = 'sha256' | 'signature' | 'none';
 
 /** What the local API needs from the agent: a narrow port, so the API holds no agent logic. */
 export interface AgentPort {
@@ -51,5 +54,21 @@ export interface AgentPort {
   addMachine(input: { machine: MachineConfig; password?: string }): Promise<MachineConfig>;
   removeMachine(name: string): Promise<boolean>;
   diagnostics(): Buffer;
+  /** Updates from the cloud's `/installer/` feed (docs/security.md, "Updates"). */
+  updateStatus(): UpdateStatus;
+  /** Asks the cloud now; `updates_off` when updates are off (config, desktop feed, platform). */
+  checkUpdate(): Promise<UpdateStatus | 'updates_off'>;
+  /** Downloads and verifies the offered update: the file, or the refusal's code and words. */
+  downloadUpdate(): Promise<
+    | {
+        ok: true;
+        path: string;
+        version: string;
+        sha256: string;
+        size: number;
+        verifiedBy: UpdateVerification;
+      }
+    | { ok: false; code: 'updates_off' | 'no_update' | 'update_refused' | 'update_failed'; message: string }
+  >;
   serialPorts(): Promise<SerialPorts>;
 }

@@ -101,6 +101,29 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       }
     },
     signOut: () => agent.signOut(),
+    update: () => agent.updateStatus(),
+    checkUpdate: async () => {
+      const status = await agent.checkUpdate();
+      if (status === 'updates_off') {
+        throw new ApiProblem(
+          409,
+          'updates_off',
+          `no updates from the cloud: ${agent.updateStatus().off ?? 'off'}`,
+        );
+      }
+      return status;
+    },
+    downloadUpdate: async () => {
+      const result = await agent.downloadUpdate();
+      if (!result.ok) {
+        const status = { updates_off: 409, no_update: 409, update_refused: 422, update_failed: 502 }[
+          result.code
+        ];
+        throw new ApiProblem(status, result.code, result.message);
+      }
+      const { ok: _ok, ...file } = result;
+      return file;
+    },
   };
 }
 

@@ -47,6 +47,9 @@ const SURFACE = [
   'POST /api/v1/dead-letters/discard',
   'POST /api/v1/session',
   'DELETE /api/v1/session',
+  'GET /api/v1/update',
+  'POST /api/v1/update/check',
+  'POST /api/v1/update/download',
 ];
 
 const specs = Object.values(ROUTES) as RouteSpec[];

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/load.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
+import { CredentialOrigins } from './credential-origins.ts';
 import { forgetApiToken, loginForToken, useApiToken } from './credentials.ts';
-import { CloudHttpClient } from './http-client.ts';
+import { type CloudDispatchers, CloudHttpClient } from './http-client.ts';
 
 /**
  * Signing in and out from the operator UI or the CLI: the api token is kept in the secret store
@@ -14,6 +15,7 @@ export class CloudAccount {
     private readonly secrets: SecretStore,
     private readonly logger: Logger,
     private readonly changed: () => void,
+    private readonly network?: CloudDispatchers,
   ) {}
 
   async signIn(request: { username: string; password: string; ldap: boolean }): Promise<void> {
@@ -40,6 +42,11 @@ export class CloudAccount {
   }
 
   private client(): CloudHttpClient {
-    return new CloudHttpClient(this.config.cloud.url, this.config.cloud.request_timeout_ms);
+    return new CloudHttpClient(
+      this.config.cloud.url,
+      this.config.cloud.request_timeout_ms,
+      new CredentialOrigins([this.config.cloud.url]),
+      this.network,
+    );
   }
 }

@@ -1,3 +1,4 @@
+import { type BodyInit, type Dispatcher, fetch } from 'undici';
 import type { z } from 'zod';
 import {
   CloudHttpError,
@@ -6,6 +7,12 @@ import {
   CloudReplyError,
 } from '../../shared/errors.ts';
 import { CredentialOrigins } from './credential-origins.ts';
+import {
+  isUntrustedIssuer,
+  tlsErrorCode,
+  transportReason,
+  untrustedInWords,
+} from './network/failure-words.ts';
 import { errorBody } from './replies.ts';
 
 /** How the agent authenticates: an api token (Basic uuid:secret) or an operator's session cookie. */
@@ -32,8 +39,18 @@ export interface CloudRequest {
 
 export interface CloudResponse {
   status: number;
-  headers: Headers;
+  headers: { get(name: string): string | null };
   text: string;
+}
+
+/**
+ * Where a cloud request's undici dispatcher comes from (`CloudNetwork`: the proxy and the trusted
+ * CAs); without one, undici's default (direct, Node's CAs). `knownIssuer`: who signed the
+ * certificate a TLS-inspecting proxy showed for an origin, once the network check learnt it.
+ */
+export interface CloudDispatchers {
+  dispatcherFor(url: string): Promise<Dispatcher>;
+  knownIssuer?(origin: string): string | undefined;
 }
 
 /**
@@ -49,7 +66,22 @@ export class CloudHttpClient {
     readonly baseUrl: string,
     private readonly timeoutMs: number,
     private readonly origins: CredentialOrigins = new CredentialOrigins([baseUrl]),
+    private readonly network?: CloudDispatchers,
   ) {}
+
+  private async dispatcher(url: string): Promise<{ dispatcher?: Dispatcher }> {
+    return this.network ? { dispatcher: await this.network.dispatcherFor(url) } : {};
+  }
+
+  /** Why a request failed, in words; an untrusted certificate names its issuer when known. */
+  private reason(error: unknown, url: string): string {
+    const code = tlsErrorCode(error);
+    if (isUntrustedIssuer(code))
+      return untrustedInWords(this.network?.knownIssuer?.(new URL(url).origin), code!);
+    // A proxy's refusal (407: credentials) is worth more words than undici's "fetch failed".
+    const words = transportReason(error);
+    return /proxy/i.test(words) ? words : networkReason(error);
+  }
 
   resolve(url: string): string {
     return new URL(url, this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`).toString();
@@ -72,29 +104,31 @@ export class CloudHttpClient {
     else if (request.presigned) this.origins.anonymous(url);
     else throw this.origins.refuse(request.method, url);
     // fetch drops Authorization and Cookie itself on a redirect to another origin (the Fetch spec).
-    let body: RequestInit['body'];
+    let body: string | Buffer | ReadableStream<Uint8Array> | undefined;
     if (request.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(request.json);
     } else if (request.body !== undefined) {
       headers['content-type'] = request.contentType ?? 'application/octet-stream';
       if (request.contentLength !== undefined) headers['content-length'] = String(request.contentLength);
-      body = request.body as RequestInit['body'];
+      body = request.body;
     }
-    let response: Response;
+    let response: Awaited<ReturnType<typeof fetch>>;
     let text: string;
     try {
       response = await fetch(url, {
         method: request.method,
         headers,
-        body,
+        // Node's web streams and undici's are the same objects; only their TypeScript types differ.
+        body: body as BodyInit | undefined,
         signal: AbortSignal.timeout(this.timeoutMs),
         // Streaming request bodies (large captures from disk) need half-duplex mode in undici.
-        ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
-      } as RequestInit);
+        ...(body instanceof ReadableStream ? { duplex: 'half' as const } : {}),
+        ...(await this.dispatcher(url)),
+      });
       text = await response.text();
     } catch (error) {
-      throw new CloudNetworkError(`${request.method} ${url} failed: ${networkReason(error)}`, error);
+      throw new CloudNetworkError(`${request.method} ${url} failed: ${this.reason(error, url)}`, error);
     }
     if (response.status >= 400) {
       throw new CloudHttpError(
@@ -129,11 +163,15 @@ export class CloudHttpClient {
     const shown = options.presigned ? withoutQuery(target) : target;
     const connect = new AbortController();
     const timer = setTimeout(() => connect.abort(new Error('no answer')), options.connectTimeoutMs);
-    let response: Response;
+    let response: Awaited<ReturnType<typeof fetch>>;
     try {
-      response = await fetch(target, { headers, signal: AbortSignal.any([options.signal, connect.signal]) });
+      response = await fetch(target, {
+        headers,
+        signal: AbortSignal.any([options.signal, connect.signal]),
+        ...(await this.dispatcher(target)),
+      });
     } catch (error) {
-      throw new CloudNetworkError(`GET ${shown} failed: ${networkReason(error)}`, error);
+      throw new CloudNetworkError(`GET ${shown} failed: ${this.reason(error, target)}`, error);
     } finally {
       clearTimeout(timer);
     }
@@ -149,7 +187,7 @@ export class CloudHttpClient {
         retryAfterMs(response.headers.get('retry-after')),
       );
     }
-    return response.body;
+    return response.body as unknown as ReadableStream<Uint8Array>;
   }
 
   /** Sends and validates a JSON reply against `schema`. */
@@ -195,7 +233,7 @@ function withoutQuery(url: string): string {
 }
 
 /** At most `limit` bytes of a reply's body as text (the rest is not read); '' when it fails. */
-async function boundedText(response: Response, limit: number): Promise<string> {
+async function boundedText(response: Awaited<ReturnType<typeof fetch>>, limit: number): Promise<string> {
   if (!response.body) return '';
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -40,6 +40,29 @@ test('an endless line or event ends the stream instead of filling the memory', a
   await assert.rejects(all(chunks(...many), 8192), /larger than 8192 bytes/);
 });
 
+test('lone CR line ends, a CRLF split between chunks, and fields Echo does not read', async () => {
+  assert.deepEqual(
+    await all(chunks('data: a\rdata: b\r\r', 'retry: x\nfoo: bar\ndata: c\r', '\n\r\n', 'data:\n\n')),
+    ['a\nb', 'c', ''],
+  );
+});
+
+test('an event larger than the limit is refused even when it arrives whole in one chunk', async () => {
+  await assert.rejects(all(chunks(`data: ${'z'.repeat(9000)}\n\n`), 8192), /larger than 8192 bytes/);
+  // Under the limit, events keep coming; keepalive comments never add up to a "large event".
+  const keepalives = Array.from({ length: 50 }, () => `: ${'k'.repeat(500)}\n\n`);
+  assert.deepEqual(await all(chunks(...keepalives, 'data: ok\n\n'), 8192), ['ok']);
+});
+
+test('parsing stays linear: a flood of short CR-ended lines is read quickly', async () => {
+  const flood = `${'data:a\r'.repeat(150_000)}\n`;
+  const started = performance.now();
+  const events = await all(chunks(flood));
+  assert.equal(events.length, 0);
+  // The quadratic path (a search for LF from every CR) takes over a second here; linear, a few ms.
+  assert.ok(performance.now() - started < 500, `took ${Math.round(performance.now() - started)} ms`);
+});
+
 test('the command stream is <events_url>commands, by default under the cloud url', () => {
   assert.equal(
     commandStreamUrl('https://mes.example/api', undefined),

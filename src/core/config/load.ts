@@ -26,6 +26,8 @@ export interface ConfigEnv {
   ECHO_DATA_DIR?: string;
   ECHO_CLOUD_URL?: string;
   ECHO_LOG_LEVEL?: string;
+  /** `off`: no update check in the cloud (the desktop app sets it when its own update feed is configured). */
+  ECHO_UPDATES_CHECK?: string;
 }
 
 /** The default data folder: per-user and per-OS, as desktop apps keep their state. */
@@ -97,6 +99,10 @@ function applyEnv(raw: unknown, env: ConfigEnv): unknown {
   if (env.ECHO_LOG_LEVEL) {
     const log = typeof doc.log === 'object' && doc.log !== null ? doc.log : {};
     doc.log = { ...log, level: env.ECHO_LOG_LEVEL };
+  }
+  if (env.ECHO_UPDATES_CHECK) {
+    const updates = typeof doc.updates === 'object' && doc.updates !== null ? doc.updates : {};
+    doc.updates = { ...updates, check: env.ECHO_UPDATES_CHECK };
   }
   return doc;
 }

@@ -3,7 +3,7 @@ import { CloudHttpError, CloudOriginError, describeError, StoreError } from '../
 import { type Clock, Wakeup } from '../clock.ts';
 import { CredentialOrigins } from '../cloud/credential-origins.ts';
 import { type ApiToken, loadApiToken, withheldTokenReason } from '../cloud/credentials.ts';
-import { CloudHttpClient } from '../cloud/http-client.ts';
+import { type CloudDispatchers, CloudHttpClient } from '../cloud/http-client.ts';
 import { InstallationIdentityFile } from '../cloud/installation-identity.ts';
 import { InstallationMemory } from '../cloud/installation-memory.ts';
 import { ensureRegistered } from '../cloud/registration.ts';
@@ -51,6 +51,8 @@ export interface SyncEngineOptions {
   machineNames(): string[];
   /** Told when the cloud's `enabled` switch changes. */
   onEnabledChange?(enabled: boolean): void;
+  /** The way to the cloud (proxy, trusted CAs): core/cloud/network/cloud-network.ts. */
+  network?: CloudDispatchers;
 }
 
 const CREDENTIAL_RECHECK_MS = 5000;
@@ -94,7 +96,12 @@ export class SyncEngine {
     const { config, clock } = options;
     // The credential goes to the cloud's own origins only (docs/security.md, "Network").
     const origins = new CredentialOrigins([config.cloud.url, config.cloud.events_url], options.logger);
-    this.client = new CloudHttpClient(config.cloud.url, config.cloud.request_timeout_ms, origins);
+    this.client = new CloudHttpClient(
+      config.cloud.url,
+      config.cloud.request_timeout_ms,
+      origins,
+      options.network,
+    );
     this.gate = new CloudGate(clock, config.sync.backoff_initial_ms, config.sync.backoff_max_ms);
     const ctx: SyncContext = {
       client: this.client,

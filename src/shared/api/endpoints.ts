@@ -39,6 +39,9 @@ export const ENDPOINTS = {
   discardDeadLetters: { method: 'POST', path: '/api/v1/dead-letters/discard' },
   signIn: { method: 'POST', path: '/api/v1/session' },
   signOut: { method: 'DELETE', path: '/api/v1/session' },
+  update: { method: 'GET', path: '/api/v1/update' },
+  checkUpdate: { method: 'POST', path: '/api/v1/update/check' },
+  downloadUpdate: { method: 'POST', path: '/api/v1/update/download' },
 } as const satisfies Record<string, { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string }>;
 
 export type EndpointName = keyof typeof ENDPOINTS;

@@ -28,6 +28,7 @@ import {
   backlogCountsSchema,
   collectionStateSchema,
   machineSummarySchema,
+  updateStatusSchema,
 } from './wire-status.ts';
 
 /**
@@ -365,6 +366,38 @@ export const ROUTES = {
     auth: true,
     status: 204,
     errors: [],
+  }),
+  update: route({
+    ...ENDPOINTS.update,
+    summary:
+      'Updates from the cloud’s /installer/ feed: the running version, the newer one available, and the check’s or download’s state.',
+    auth: true,
+    status: 200,
+    response: updateStatusSchema,
+    errors: [],
+  }),
+  checkUpdate: route({
+    ...ENDPOINTS.checkUpdate,
+    summary: 'Ask the cloud for a newer Echo now; answers the update status after the check.',
+    auth: true,
+    status: 200,
+    response: updateStatusSchema,
+    errors: ['updates_off'],
+  }),
+  downloadUpdate: route({
+    ...ENDPOINTS.downloadUpdate,
+    summary:
+      'Download and verify the offered update into <data_dir>/updates/: its path when ready (the desktop app installs it).',
+    auth: true,
+    status: 200,
+    response: z.object({
+      path: z.string(),
+      version: z.string(),
+      sha256: z.string(),
+      size: z.number(),
+      verifiedBy: z.enum(['sha256', 'signature', 'none']),
+    }),
+    errors: ['updates_off', 'no_update', 'update_refused', 'update_failed'],
   }),
 } satisfies Record<EndpointName, RouteSpec>;
 

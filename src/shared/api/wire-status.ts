@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { machineSnapshot } from '../model/machine-snapshot.ts';
+import { networkCheckSchema } from './wire-network.ts';
 
 /**
  * `GET /api/v1/status` and its parts, as they travel (JSON: a field the core leaves `undefined` is
@@ -121,6 +122,32 @@ export const sleepGapSchema = z.object({
 });
 export type SleepGap = z.infer<typeof sleepGapSchema>;
 
+/**
+ * Updates from the cloud's `/installer/` feed (docs/security.md, "Updates"): the running version,
+ * the newest newer one for this platform, and where the check or download stands.
+ */
+export const updateStatusSchema = z.object({
+  current: z.string(),
+  /** Why the cloud is not asked (`updates.check: off`, a desktop update feed, a platform without builds). */
+  off: z.string().optional(),
+  available: z
+    .object({
+      version: z.string(),
+      platform: z.enum(['mac', 'windows']),
+      architecture: z.enum(['x86', 'amd64']),
+      type: z.enum(['exe', 'msi']),
+    })
+    .optional(),
+  state: z.enum(['idle', 'checking', 'downloading', 'ready', 'failed']),
+  error: z.string().optional(),
+  checkedAt: z.string().optional(),
+  /** `ready`: the downloaded file, inside `<data_dir>/updates/`. */
+  file: z.string().optional(),
+  /** `ready`: how it was verified: `sha256` (the listing's checksum), or `signature` (left to the shell's Authenticode check). */
+  verifiedBy: z.enum(['sha256', 'signature', 'none']).optional(),
+});
+export type UpdateStatus = z.infer<typeof updateStatusSchema>;
+
 export const collectionStateSchema = z.enum([
   'running',
   'paused_by_cloud',
@@ -130,6 +157,8 @@ export const collectionStateSchema = z.enum([
 
 /** Everything `status` shows; also the body of `GET /api/v1/status` and of each `status` event. */
 export const agentStatusSchema = z.object({
+  /** The proxy check at start (docs/network.md); absent until it ran, or with cloud.check_network off. */
+  network: networkCheckSchema.optional(),
   version: z.string(),
   workstationName: z.string(),
   startedAt: z.string(),
@@ -177,6 +206,8 @@ export const agentStatusSchema = z.object({
     })
     .optional(),
   asleep: z.array(sleepGapSchema).optional(),
+  /** Updates from the cloud's `/installer/` feed. */
+  update: updateStatusSchema.optional(),
 });
 export type AgentStatus = z.infer<typeof agentStatusSchema>;
 

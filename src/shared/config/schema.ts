@@ -28,6 +28,58 @@ export const apiTokenSchema = z
   })
   .describe('Credential for headless installs; `echo-agent login` stores one in the secret store instead.');
 
+/**
+ * The forward proxy for cloud traffic only (machines on the LAN are never proxied). `auto`: the
+ * HTTPS_PROXY/HTTP_PROXY/NO_PROXY variables when set, else (desktop app) the system's settings, PAC
+ * and WPAD included, else direct. docs/network.md.
+ */
+export const proxySchema = z
+  .strictObject({
+    mode: z
+      .enum(['auto', 'manual', 'none'])
+      .default('auto')
+      .describe(
+        'auto: the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), else the system settings in the desktop app, else direct; manual: proxy.url; none: always direct.',
+      ),
+    url: z
+      .url({ protocol: /^https?$/, error: 'must be the proxy as http://host:port (or https://)' })
+      .optional()
+      .describe(
+        'The proxy for mode manual, e.g. http://proxy.corp.example:3128 (no password in it: use password_ref).',
+      ),
+    username: z.string().min(1).optional().describe('Proxy user for Basic authentication.'),
+    password_ref: secretRef.optional().describe('Where the proxy password lives (env:, store: or file:).'),
+    no_proxy: z
+      .string()
+      .optional()
+      .describe(
+        'Mode manual: hosts that bypass the proxy, comma separated (example.com also covers its subdomains; host:port).',
+      ),
+  })
+  .superRefine((proxy, ctx) => {
+    if (proxy.mode === 'manual' && proxy.url === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: 'mode manual needs the proxy url, e.g. http://proxy:3128',
+      });
+    if (proxy.url !== undefined && new URL(proxy.url).password !== '')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message:
+          'the url holds a password: move it to password_ref (e.g. store:proxy) and the user to username',
+      });
+    if (proxy.password_ref !== undefined && proxy.username === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['username'],
+        message: 'password_ref needs the username it belongs to',
+      });
+  })
+  .default({ mode: 'auto' })
+  .describe('How cloud requests reach the cloud: directly or through a forward proxy.');
+
 const cloudFields = z.strictObject({
   url: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://api.example.com/' })
@@ -64,6 +116,26 @@ const cloudFields = z.strictObject({
     .default(false)
     .describe(
       'Allow an http:// url or events_url on another host (a lab only); loopback http needs no flag.',
+    ),
+  proxy: proxySchema,
+  ca_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "A PEM file of certificate authorities trusted for the cloud besides Node's own (a corporate CA, a TLS-inspecting proxy's).",
+    ),
+  use_system_ca: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Also trust the operating system's certificate store for the cloud (Windows, macOS keychain; needs the desktop app's runtime or Node 22.15+).",
+    ),
+  check_network: z
+    .boolean()
+    .default(true)
+    .describe(
+      'At start, check whether the cloud answers directly and through the proxy, and say which works.',
     ),
 });
 
@@ -349,6 +421,34 @@ export const commandsSchema = z.strictObject({
     ),
 });
 
+export const updatesSchema = z.strictObject({
+  check: z
+    .enum(['cloud', 'off'])
+    .default('cloud')
+    .describe(
+      "cloud: look for a newer Echo in the cloud's GET /installer/ after sign-in, every `interval` and on demand; off: never. The desktop app turns it off when its own update feed is configured (ECHO_UPDATE_URL or update.json).",
+    ),
+  interval: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(86_400)
+    .describe('Seconds between two update checks (default daily).'),
+  require_checksum: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Refuse an update whose listing has no sha256; on Windows one without is accepted only for the desktop app to check its Authenticode signature before running it. false accepts an unverified file everywhere (docs/security.md).',
+    ),
+  max_file_mb: z
+    .number()
+    .min(1)
+    .max(8 * 1024)
+    .default(1024)
+    .describe('Largest installer Echo downloads, in MB; a bigger one is stopped and deleted.'),
+});
+
 export const configSchema = z.strictObject({
   version: z.literal(1).default(1).describe('Version of this file format; bumped only with a migration.'),
   workstation_name: z.string().min(1).max(200).optional().describe('Default: the host name.'),
@@ -360,6 +460,7 @@ export const configSchema = z.strictObject({
   log: logSchema.default(logSchema.parse({})),
   api: apiSchema.default(apiSchema.parse({})),
   commands: commandsSchema.default(commandsSchema.parse({})),
+  updates: updatesSchema.default(updatesSchema.parse({})),
   machines: z.array(machineSchema).default([]),
 });
 
