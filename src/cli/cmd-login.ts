@@ -1,5 +1,7 @@
 import {
   CloudHttpClient,
+  CloudNetwork,
+  CredentialOrigins,
   loadConfigFile,
   loginForToken,
   openSecretStore,
@@ -24,13 +26,20 @@ export async function loginCommand(flags: {
   const config = withLocalSettings(loadConfigFile(configPath(flags.config)));
   const username = flags.username ?? (await prompt(flags.ldap ? 'LDAP username: ' : 'Username: '));
   const password = flags['password-stdin'] ? await readStdin() : await prompt('Password: ', true);
-  const client = new CloudHttpClient(config.cloud.url, config.cloud.request_timeout_ms);
   const secrets = openSecretStore(config.data_dir);
+  // Through the same proxy and CAs as the agent (docs/network.md).
+  const network = new CloudNetwork({ cloud: config.cloud, secrets });
+  const client = new CloudHttpClient(
+    config.cloud.url,
+    config.cloud.request_timeout_ms,
+    new CredentialOrigins([config.cloud.url]),
+    network,
+  );
   const token = await loginForToken(
     client,
     { username, password, ldap: flags.ldap ?? false, workstationName: config.workstation_name },
     secrets,
-  );
+  ).finally(() => network.close());
   out(
     `Signed in to ${config.cloud.url} as ${username}; api token ${token.uuid} stored in ${secrets.description}.`,
   );

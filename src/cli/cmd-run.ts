@@ -1,5 +1,11 @@
 import { allCollectors } from '../collectors/all.ts';
-import { AgentHost, installCrashGuard, loadConfigFile, withLocalSettings } from '../core/index.ts';
+import {
+  AgentHost,
+  installCrashGuard,
+  loadConfigFile,
+  shellProxyResolver,
+  withLocalSettings,
+} from '../core/index.ts';
 import { describeError } from '../shared/errors.ts';
 import { configPath } from './config-arg.ts';
 import { err } from './output.ts';
@@ -8,9 +14,12 @@ import { err } from './output.ts';
 export async function runCommand(flags: { config?: string }): Promise<number> {
   const file = configPath(flags.config);
   // Read again at each restart: settings changed in the app apply on top of the file.
+  // In the desktop app the core asks the app for the system's proxy settings; headless, undefined.
+  const systemProxy = shellProxyResolver();
   const host = await AgentHost.start(() => withLocalSettings(loadConfigFile(file)), {
     stdoutLogs: true,
     collectors: allCollectors(),
+    ...(systemProxy ? { systemProxy } : {}),
     onFailed: exitAfterFailedRestart,
   });
   guardHost(host);

@@ -10,6 +10,7 @@ import {
 } from '../core/index.ts';
 import { createApiClient } from '../shared/api/index.ts';
 import { StoreError } from '../shared/errors.ts';
+import { networkLines } from './network-lines.ts';
 import { out } from './output.ts';
 
 type OfflineStatus = Pick<AgentStatus, 'backlog' | 'counters' | 'alerts'> & {
@@ -135,6 +136,7 @@ function printLive(s: AgentStatus): void {
     );
   }
   if (c.waitingForModeler.length > 0) out(`Waiting for a modeler URI: ${c.waitingForModeler.join(', ')}`);
+  for (const line of networkLines(s.network)) out(line);
   const update = updateLine(s.update);
   if (update) out(update);
   out('Machines:');

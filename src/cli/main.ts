@@ -8,7 +8,9 @@ Commands:
   run --config <file>                 run the agent in the foreground (SIGTERM/SIGINT stop it cleanly)
   status [--json] [--config <file> | --data-dir <dir>]
                                       what the agent is doing (asks the running agent, else reads its store)
-  validate-config <file>              check a configuration file and exit
+  validate-config <file> [--check-network]
+                                      check a configuration file and exit; --check-network also
+                                      asks the cloud, directly and through the proxy (docs/network.md)
   login [--config <file>] [--username <u>] [--ldap] [--password-stdin]
                                       sign in and store an api token (the password is never stored)
   cloud-emulator [--port <n>] [--faults <spec>] [--token <uuid:secret>]
@@ -37,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
         faults: { type: 'string' },
         token: { type: 'string' },
         'cloud-port': { type: 'string' },
+        'check-network': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -52,7 +55,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'status':
         return await (await import('./cmd-status.ts')).statusCommand(values);
       case 'validate-config':
-        return (await import('./cmd-validate.ts')).validateCommand(positionals[0] ?? values.config);
+        return await (await import('./cmd-validate.ts')).validateCommand(
+          positionals[0] ?? values.config,
+          values,
+        );
       case 'login':
         return await (await import('./cmd-login.ts')).loginCommand(values);
       case 'cloud-emulator':

@@ -29,6 +29,7 @@ import type { SecretStore } from './secrets/secret-store.ts';
 import type { StoredCommand } from './store/command-queue.ts';
 import type { Store } from './store/store.ts';
 import { SyncEngine } from './sync/sync-engine.ts';
+import { interactiveThroughGate } from './sync/through-gate.ts';
 import { UpdateChecker } from './updates/update-checker.ts';
 import { ECHO_VERSION } from './version.ts';
 
@@ -172,7 +173,14 @@ function wireOnFoundation(
     logger,
     stopping: () => stopping.now,
   });
-  const account = new CloudAccount(config, secrets, logger, () => sync.credentialsChanged(), network);
+  const account = new CloudAccount(
+    config,
+    secrets,
+    logger,
+    () => sync.credentialsChanged(),
+    network,
+    (request) => interactiveThroughGate(sync.context.gate, request),
+  );
   collection = options.collectors
     ? new CollectionManager({
         registry: options.collectors,

@@ -24,6 +24,7 @@ import { BOOTSTRAP_CHANNEL, NATIVE_ACTIONS, type NativeAction } from '../shared/
 import { CoreSupervisor } from './core-supervisor.ts';
 import { bootstrapReply, guardIpc } from './ipc-guard.ts';
 import { decideNavigation, decidePermission, decideWindowOpen } from './navigation.ts';
+import { answerProxyRequest } from './proxy-answer.ts';
 import { loadOrCreateSecretsKey, secretsEnv } from './secrets-key.ts';
 import { type OverallState, overallState, type TrayStatus } from './tray-state.ts';
 import { updateFeed } from './update-feed.ts';
@@ -71,6 +72,12 @@ const supervisor = new CoreSupervisor(
     });
     child.stderr?.on('data', (chunk: Buffer) => {
       lastStderr = (lastStderr + chunk.toString()).slice(-2000);
+    });
+    // The core asks how to reach its cloud: the system's proxy settings, PAC and WPAD (docs/network.md).
+    child.on('message', (message: unknown) => {
+      void answerProxyRequest(message, (url) => session.defaultSession.resolveProxy(url)).then((reply) => {
+        if (reply) child.postMessage(reply);
+      });
     });
     return child;
   },

@@ -41,7 +41,7 @@ function summary(status: StatusEvent): string {
         : cloud.auth !== 'signed_in'
           ? 'signed out: collecting and keeping data until you sign in'
           : cloud.reachable
-            ? 'cloud reachable'
+            ? `cloud reachable${status.network?.route === 'proxy' ? ` through the proxy ${status.network.proxy}` : ''}`
             : 'cloud unreachable: data is kept and sent later';
   const running = status.machines.filter((m) => stateOf(m) === 'printing').length;
   return `Health ${cloud.health.health} · ${cloudText} · last sync ${ago(cloud.lastSyncAt, Date.now())} · ${pending} captures waiting · ${running} of ${status.machines.length} machines running`;
@@ -54,6 +54,18 @@ function showStoreCondition(status: StatusEvent): void {
   const problem = condition && condition.state !== 'ok';
   banner.hidden = !problem;
   banner.textContent = problem ? (condition.message ?? condition.state) : '';
+}
+
+/**
+ * The network check, when the cloud does not answer the way Echo reaches it (a proxy that refuses,
+ * a TLS-inspecting proxy's CA not trusted), in the check's own words (docs/network.md).
+ */
+function showNetwork(status: StatusEvent): void {
+  const banner = $('network');
+  const check = status.network;
+  const problem = check !== undefined && !check.reachable;
+  banner.hidden = !problem;
+  banner.textContent = problem ? `Network: ${check.summary}` : '';
 }
 
 /** What the status says of the open commands: a machine screen reads its list again when it changes. */
@@ -159,6 +171,7 @@ function start(): void {
           : (data as StatusEvent);
       $('agent').textContent = summary(latest);
       showStoreCondition(latest);
+      showNetwork(latest);
       showConfirmations(latest);
       showUpdate($('update'), latest, token);
       machines.update(latest.machines);

@@ -23,6 +23,11 @@ export interface ProxiedRequest {
 export interface ConnectProxyOptions {
   /** Basic credentials the proxy requires; without them it lets everyone through. */
   auth?: { username: string; password: string };
+  /**
+   * Names the proxy resolves itself (name → address), as a corporate proxy resolves outside names
+   * the workstation's DNS does not know: a host only reachable through the proxy.
+   */
+  hosts?: Record<string, string>;
 }
 
 export interface ConnectProxy {
@@ -95,7 +100,7 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
     delete headers['proxy-connection'];
     const upstream = httpRequest(
       {
-        host: url.hostname,
+        host: options.hosts?.[url.hostname] ?? url.hostname,
         port: url.port || 80,
         method: req.method,
         path: `${url.pathname}${url.search}`,
@@ -139,7 +144,7 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
       client.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       return;
     }
-    const upstream: Socket = connect(Number(match[2]), match[1]!);
+    const upstream: Socket = connect(Number(match[2]), options.hosts?.[match[1]!] ?? match[1]!);
     track(upstream);
     let established = false;
     upstream.once('connect', () => {

@@ -21,6 +21,9 @@ export interface TestCa {
   otherCaCommonName: string;
 }
 
+/** A cloud host name no DNS knows: the test proxy maps it to 127.0.0.1 (`startConnectProxy({ hosts })`). */
+export const PROXY_ONLY_HOST = 'cloud.echo.test';
+
 export const TEST_CA_COMMON_NAME = 'Echo Test Inspecting Proxy CA';
 export const OTHER_CA_COMMON_NAME = 'Echo Test Unrelated CA';
 
@@ -60,6 +63,8 @@ async function makeTestCa(): Promise<TestCa> {
         new x509.SubjectAlternativeNameExtension([
           { type: 'ip', value: '127.0.0.1' },
           { type: 'dns', value: 'localhost' },
+          // A name only the test proxy resolves (its `hosts`): a cloud this PC reaches only through it.
+          { type: 'dns', value: PROXY_ONLY_HOST },
         ]),
         await x509.SubjectKeyIdentifierExtension.create(serverKeys.publicKey, false, crypto),
         await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false, crypto),

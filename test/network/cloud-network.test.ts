@@ -8,15 +8,18 @@ import type { SecretStore } from '../../src/core/secrets/secret-store.ts';
 import { proxySchema } from '../../src/shared/config/schema.ts';
 import { startConnectProxy } from '../helpers/connect-proxy.ts';
 import { startEmulator, tempDir } from '../helpers/harness.ts';
-import { testCa } from '../helpers/test-ca.ts';
+import { PROXY_ONLY_HOST, testCa } from '../helpers/test-ca.ts';
 
-async function tlsCloud(t: TestContext): Promise<{ url: string; caFile: string }> {
+/** The TLS emulator, by IP (`url`) and by a name only the test proxy resolves (`outside`). */
+async function tlsCloud(t: TestContext): Promise<{ url: string; outside: string; caFile: string }> {
   const ca = await testCa();
   const { emulator } = await startEmulator(t, [], { tls: { key: ca.serverKeyPem, cert: ca.serverCertPem } });
   const caFile = join(tempDir(t), 'ca.pem');
   writeFileSync(caFile, ca.caPem);
-  return { url: emulator.url, caFile };
+  return { url: emulator.url, outside: `https://${PROXY_ONLY_HOST}:${emulator.port}/`, caFile };
 }
+
+const hosts = { [PROXY_ONLY_HOST]: '127.0.0.1' };
 
 function network(
   t: TestContext,
@@ -49,29 +52,33 @@ function network(
   return made;
 }
 
-test('HTTPS_PROXY with credentials in it, lower-case no_proxy winning over NO_PROXY: routed as curl would', async (t) => {
-  const { url, caFile } = await tlsCloud(t);
-  const proxy = await startConnectProxy({ auth: { username: 'u', password: 'p@ss' } });
+test('HTTPS_PROXY with credentials in it, lower-case no_proxy winning over NO_PROXY, a loopback cloud direct', async (t) => {
+  const { url, outside, caFile } = await tlsCloud(t);
+  const proxy = await startConnectProxy({ auth: { username: 'u', password: 'p@ss' }, hosts });
   t.after(() => proxy.close());
   const env = {
     HTTPS_PROXY: proxy.urlWithCredentials('u', 'p@ss'),
-    NO_PROXY: '127.0.0.1',
+    NO_PROXY: PROXY_ONLY_HOST,
     no_proxy: 'intranet.example',
   };
-  const check = await checkNetwork(network(t, { caFile, env }), url, { timeoutMs: 5000 });
+  const check = await checkNetwork(network(t, { caFile, env }), outside, { timeoutMs: 5000 });
   assert.equal(check.source, 'environment');
   assert.equal(check.route, 'proxy');
   assert.equal(check.proxy, proxy.url, 'the proxy is shown without its credentials');
   assert.equal(check.reachable, true, check.summary);
-  assert.equal(check.proxied?.reachable, true);
-  assert.equal(check.direct.reachable, true);
-  assert.match(check.summary, /answers through the proxy .* \(HTTPS_PROXY\/HTTP_PROXY\), and directly too/);
-  assert.ok(proxy.requests.every((r) => r.authorized));
+  assert.equal(check.direct.reachable, false, 'no DNS here knows the cloud: only the proxy reaches it');
+  assert.match(
+    check.summary,
+    /answers through the proxy .* \(HTTPS_PROXY\/HTTP_PROXY\); not directly \(.*ENOTFOUND.*\): the proxy is needed/,
+  );
+  assert.ok(proxy.requests.length > 0 && proxy.requests.every((r) => r.authorized));
 
-  const bypassed = await checkNetwork(network(t, { caFile, env: { ...env, no_proxy: '127.0.0.1' } }), url, {
-    timeoutMs: 5000,
-  });
-  assert.equal(bypassed.route, 'direct');
+  const bypassed = network(t, { caFile, env: { ...env, no_proxy: `.echo.test` } });
+  assert.deepEqual(await bypassed.routeFor(outside), { via: 'direct', source: 'environment' });
+  // A proxy elsewhere cannot reach this PC's loopback: a cloud there goes direct.
+  const loopback = await checkNetwork(network(t, { caFile, env }), url, { timeoutMs: 5000 });
+  assert.equal(loopback.route, 'direct');
+  assert.equal(loopback.reachable, true);
 });
 
 test('a proxy that wants credentials, and one that is down, are said in words', async (t) => {
@@ -109,8 +116,8 @@ test('a proxy that wants credentials, and one that is down, are said in words', 
 });
 
 test("the desktop app's system settings (PAC): PROXY, then DIRECT, SOCKS skipped", async (t) => {
-  const { url, caFile } = await tlsCloud(t);
-  const proxy = await startConnectProxy();
+  const { url, outside, caFile } = await tlsCloud(t);
+  const proxy = await startConnectProxy({ hosts });
   t.after(() => proxy.close());
   const asked: string[] = [];
   const pac = async (target: string) => {
@@ -118,19 +125,22 @@ test("the desktop app's system settings (PAC): PROXY, then DIRECT, SOCKS skipped
     return `SOCKS5 127.0.0.1:1; PROXY 127.0.0.1:${proxy.port}; DIRECT`;
   };
   const viaPac = network(t, { caFile, systemProxy: pac });
-  const check = await checkNetwork(viaPac, url, { timeoutMs: 5000 });
+  const check = await checkNetwork(viaPac, outside, { timeoutMs: 5000 });
   assert.equal(check.source, 'system');
   assert.equal(check.route, 'proxy');
   assert.equal(check.proxy, proxy.url);
   assert.equal(check.reachable, true, check.summary);
   assert.ok(proxy.requests.length > 0);
-  assert.ok(asked[0]?.startsWith(url));
+  assert.ok(asked[0]?.startsWith(outside));
+  // The loopback is never asked about: it is direct.
+  assert.deepEqual(await viaPac.routeFor(url), { via: 'direct', source: 'system' });
+  assert.ok(asked.every((a) => a.startsWith(outside)));
 
   const direct = network(t, { caFile, systemProxy: async () => 'DIRECT' });
-  assert.deepEqual(await direct.routeFor(url), { via: 'direct', source: 'system' });
+  assert.deepEqual(await direct.routeFor(outside), { via: 'direct', source: 'system' });
   // An environment variable wins over the system settings, as a service's admin would expect.
   const envWins = network(t, { caFile, systemProxy: pac, env: { https_proxy: proxy.url } });
-  assert.equal((await envWins.routeFor(url)).source, 'environment');
+  assert.equal((await envWins.routeFor(outside)).source, 'environment');
   // mode none: never a proxy, whatever is set.
   const none = network(t, {
     caFile,
@@ -138,7 +148,7 @@ test("the desktop app's system settings (PAC): PROXY, then DIRECT, SOCKS skipped
     env: { https_proxy: proxy.url },
     proxy: { mode: 'none' },
   });
-  assert.deepEqual(await none.routeFor(url), { via: 'direct', source: 'none' });
+  assert.deepEqual(await none.routeFor(outside), { via: 'direct', source: 'none' });
 });
 
 test('cloud.proxy: a password in the url, manual without url, and a password without user are refused, naming the field', () => {

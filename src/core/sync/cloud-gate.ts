@@ -28,6 +28,11 @@ export class CloudGate {
     }
   }
 
+  /** How long the gate stays closed from now (0 when open). */
+  get waitMs(): number {
+    return Math.max(0, this.openAt - this.clock.monotonic());
+  }
+
   /** The server asked for `ms` of quiet (Retry-After). */
   holdFor(ms: number, reason: string): void {
     this.openAt = Math.max(this.openAt, this.clock.monotonic() + ms);

@@ -71,7 +71,7 @@ export class CloudNetwork {
       this.settings = {
         ...(fromEnv.httpProxy ? { httpProxy: fromEnv.httpProxy } : {}),
         ...(fromEnv.httpsProxy ? { httpsProxy: fromEnv.httpsProxy } : {}),
-        noProxy: fromEnv.noProxy,
+        noProxy: withLoopback(fromEnv.noProxy),
       };
     } else {
       this.source = options.systemProxy ? 'system' : 'none';
@@ -166,6 +166,7 @@ export class CloudNetwork {
   }
 
   private async systemRoute(target: URL): Promise<CloudRoute> {
+    if (bypassesProxy(target, LOOPBACK)) return { via: 'direct', source: 'system' };
     const now = (this.options.now ?? Date.now)();
     const cached = this.pacCache.get(target.origin);
     if (cached && cached.until > now) return cached.route;
@@ -195,6 +196,19 @@ export class CloudNetwork {
     this.pacCache.set(target.origin, { route, until: now + PAC_TTL_MS });
     return route;
   }
+}
+
+/**
+ * A proxy elsewhere cannot reach this PC's loopback: a cloud there (the emulator, the demo) goes
+ * direct whatever the environment says, as Go's and Chromium's proxy rules do. `cloud.proxy.mode:
+ * manual` follows its own `no_proxy` only (a local debugging proxy is set that way).
+ */
+const LOOPBACK = 'localhost,127.0.0.1,[::1]';
+
+function withLoopback(noProxy: string): string {
+  return noProxy.trim() === '*'
+    ? noProxy
+    : [noProxy, LOOPBACK].filter((part) => part.trim() !== '').join(',');
 }
 
 function proxyToken(proxy: CloudSettings['proxy'], secrets: SecretStore): string | undefined {

@@ -76,6 +76,10 @@ async function probe(url: string, dispatcher: Dispatcher, timeoutMs: number): Pr
 
 function summarize(check: NetworkCheck): string {
   const { direct, proxied } = check;
+  const used = check.route === 'proxy' ? proxied : direct;
+  // The cloud (or a proxy in the way) answered, with a certificate Echo does not trust: the CA is
+  // the fix, not the route.
+  if (used?.certificateCode) return `the cloud's certificate is not trusted: ${used.detail}`;
   if (check.route === 'direct') {
     if (direct.reachable) return `the cloud answers directly (${describeSource(check)})`;
     return `the cloud does not answer directly: ${direct.detail}; if this network needs a proxy, set cloud.proxy or HTTPS_PROXY`;
