@@ -15,7 +15,7 @@ export interface FanoutFigure {
 }
 
 const WARMUP_MS = 4000 * Math.max(SCALE, 0.25);
-const WINDOW_MS = 15_000 * Math.max(SCALE, 0.25);
+export const WINDOW_MS = 15_000 * Math.max(SCALE, 0.25);
 
 /** CPU time of this process over `ms`, as a share of one core. */
 async function cpuShareOver(ms: number): Promise<number> {
@@ -64,11 +64,23 @@ async function rawPoller(fleet: Fleet): Promise<{ p99LagMs: number; cpuShare: nu
   return { p99LagMs: p99(lags), cpuShare };
 }
 
-async function agentPoller(
+export function agentPoller(
   fleet: Fleet,
   n: number,
 ): Promise<{ p99LagMs: number; cpuShare: number; polls: number }> {
-  const config = fleetConfig(fleet, 'bench-fanout', workDir(`fanout-${n}`));
+  return measureAgent(fleetConfig(fleet, 'bench-fanout', workDir(`fanout-${n}`)));
+}
+
+/**
+ * The real agent, in this process, polling the machines of `config`: steady state first, then the
+ * p99 poll lag and this process's CPU over the window. `during` runs beside the window (counters
+ * read from the fleet's process at its start and end).
+ */
+export async function measureAgent(
+  config: ReturnType<typeof fleetConfig>,
+  during?: { start(): Promise<void>; end(): Promise<void> },
+  windowMs = WINDOW_MS,
+): Promise<{ p99LagMs: number; cpuShare: number; polls: number; windowMs: number }> {
   const agent = await Agent.start({ config, collectors: allCollectors(), api: false });
   try {
     // Steady state first: every machine connected and polled, the first captures and status
@@ -82,9 +94,11 @@ async function agentPoller(
     }
     await new Promise((r) => setTimeout(r, WARMUP_MS));
     agent.pollLag()!.reset();
-    const cpuShare = await cpuShareOver(WINDOW_MS);
+    await during?.start();
+    const cpuShare = await cpuShareOver(windowMs);
+    await during?.end();
     const summary = agent.pollLag()!.summary();
-    return { p99LagMs: summary.p99Ms, cpuShare, polls: summary.count };
+    return { p99LagMs: summary.p99Ms, cpuShare, polls: summary.count, windowMs };
   } finally {
     await agent.stop();
   }

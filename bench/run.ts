@@ -2,6 +2,7 @@
 // BENCH_SCALE=0.05 npm run bench for a quick look. Copy the printed table into docs/performance.md.
 import { cpus, totalmem } from 'node:os';
 import { benchChangingFleet } from './changing-fleet.ts';
+import { benchCloudFanout } from './cloud-fanout.ts';
 import { benchCommands } from './commands.ts';
 import { benchDrain } from './drain.ts';
 import { benchFanout } from './fanout.ts';
@@ -10,6 +11,7 @@ import { benchIngest } from './ingest.ts';
 import { benchLogOutage } from './log-outage.ts';
 import { benchReady } from './ready.ts';
 import { fmt, SCALE } from './shared.ts';
+import { benchSse } from './sse.ts';
 import { benchUi } from './ui.ts';
 
 const mb = (b: number) => b / 1024 / 1024;
@@ -41,11 +43,13 @@ const ready = want('ready')
   : { rows: 0, size: 0, raw: Number.NaN, seconds: Number.NaN, status: 0, quarantined: 0 };
 
 const fanout = want('fanout') ? await benchFanout() : [];
+const cloudFanout = want('cloud-fanout') ? await benchCloudFanout() : undefined;
 const ui = want('ui') ? await benchUi() : undefined;
 const flood = want('flood') ? await benchFlood() : undefined;
 const changing = want('changing') ? await benchChangingFleet() : [];
 const logOutage = want('log-outage') ? benchLogOutage() : undefined;
 const commands = want('commands') ? await benchCommands() : undefined;
+const sse = want('sse') ? benchSse() : undefined;
 
 const rows: string[][] = [];
 if (want('ingest'))
@@ -89,6 +93,18 @@ for (const f of fanout) {
     `${fmt(f.cpuShare / f.rawCpuShare, 2)}× CPU`,
     f.machines === 500 ? 'p99 ≤ 100 ms, ≤ 50 % of a core' : '',
   ]);
+}
+if (cloudFanout) {
+  const c = cloudFanout;
+  const machines = c.accounts * c.perAccount;
+  rows.push([
+    `cloud-to-cloud fan-out: ${c.accounts} Formlabs accounts × ${c.perAccount} printers polled every 1 s, each account listed every ${c.listIntervalS} s behind a limit of ${c.limit.budget} requests per ${c.limit.windowS} s (429 + Retry-After)`,
+    `p99 poll lag ${fmt(c.p99LagMs, 1)} ms, ${fmt(c.cpuShare * 100, 1)} % of one core (${fmt(c.polls)} polls); ${fmt(c.listsPerInterval, 2)} list requests per interval per account (max ${fmt(c.maxListsPerInterval, 2)}, ${fmt(c.requests)} requests in the window); over the run ${fmt(c.runRequests)} requests, ${fmt(c.throttled)} answered 429, ${fmt(c.duringPause)} sent during a Retry-After pause`,
+    `HTTP fan-out, ${fmt(machines)} Ultimakers polled every 1 s: p99 lag ${fmt(c.httpP99LagMs, 1)} ms, ${fmt(c.httpCpuShare * 100, 1)} % of one core (${fmt(c.httpPolls)} polls)`,
+    `${fmt(c.cpuShare / c.httpCpuShare, 2)}× CPU per machine`,
+    '≤ 1× CPU per machine; ≈ 1 list per interval per account, not per machine (≤ 1.5); 0 requests during a pause',
+  ]);
+  if (c.duringPause > 0 || c.maxListsPerInterval > 1.5) process.exitCode = 1;
 }
 if (flood) {
   rows.push([
@@ -149,6 +165,15 @@ if (commands) {
     'p99 ≤ 250 ms on loopback',
   ]);
   if (commands.failed > 0) process.exitCode = 1;
+}
+if (sse) {
+  rows.push([
+    `events-stream parser: ${fmt(sse.lines)} lines ended by a lone CR (and twice as many)`,
+    `${fmt(sse.crMs, 1)} ms (${fmt(sse.doubleCrMs, 1)} ms for twice the lines: ${fmt(sse.doubleCrMs / Math.max(sse.crMs, 0.01), 2)}×)`,
+    `the same lines ended by LF: ${fmt(sse.lfMs, 1)} ms`,
+    `${fmt(sse.crMs / Math.max(sse.lfMs, 0.01), 2)}×`,
+    '≤ 3× LF; twice the lines ≤ 3× (linear)',
+  ]);
 }
 console.log('\n| figure | Echo | baseline (same run) | ratio | goal |\n|---|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);

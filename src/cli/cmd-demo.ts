@@ -32,6 +32,11 @@ export async function demoCommand(flags: { 'data-dir'?: string; 'cloud-port'?: s
   const collectors = allCollectors();
   const machines = fleet.machines.map((machine) => {
     const definition = collectors.get(machine.collector)!;
+    // The contract: an Addiguru analysis belongs to an Addiguru installation, not to a modeler.
+    if (definition.captureTypes.includes('addiguru.build.analysis')) {
+      const hub = emulator.state.addAddiguruInstallation({ name: machine.name });
+      return { ...machine, addiguru_installation: hub.uri };
+    }
     const type = emulator.state.addModelerType(
       `${definition.vendor} (demo)`,
       [...definition.captureTypes],
@@ -70,8 +75,8 @@ export async function demoCommand(flags: { 'data-dir'?: string; 'cloud-port'?: s
   out(
     `  machines         ${machines.map((m) => `${m.name} (${m.collector})`).join(', ')}: simulated, printing jobs in a loop`,
   );
-  const cell = machines.find((m) => m.commands?.allow.includes('start_job'));
-  if (cell) {
+  const cell = machines.find((m) => 'modeler' in m && m.commands?.allow.includes('start_job'));
+  if (cell && 'modeler' in cell) {
     // A remote start_job, as the MES sends one: it waits for the operator's confirmation.
     setTimeout(() => {
       const file = emulator.addBuildFile({

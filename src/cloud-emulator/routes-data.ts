@@ -100,6 +100,16 @@ export const dataRoutes: Route[] = [
       if (body.modeler && ![...state.modelers.values()].some((m) => m.uri === body.modeler)) {
         throw new HttpReply(400, 'invalid-modeler', 'The modeler does not exist.');
       }
+      if (
+        body.addiguru_installation &&
+        ![...state.addiguruInstallations.values()].some((i) => i.uri === body.addiguru_installation)
+      ) {
+        throw new HttpReply(
+          400,
+          'invalid-addiguru-installation',
+          'The addiguru-installation does not exist.',
+        );
+      }
       // The server drops a duplicate by meta.echo_capture_id: a second POST of the same capture
       // (the agent crashed before it stored the first reply) gets the first capture back.
       const existing = state.capturesByEchoId.get(body.meta.echo_capture_id);

@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { z } from 'zod';
 import { HttpReply, readJson, sendError, sendJson } from './http-helpers.ts';
 import type { Route, RouteContext } from './route-context.ts';
+import { addiguruRoutes } from './routes-addiguru.ts';
 import { commandRoutes, publishCommand, streamsFor } from './routes-commands.ts';
 import { dataRoutes } from './routes-data.ts';
 import { fileRoutes } from './routes-files.ts';
@@ -88,6 +89,7 @@ const ROUTES: Route[] = [
   ...fileRoutes,
   ...presetRoutes,
   ...installerRoutes,
+  ...addiguruRoutes,
 ];
 
 /**

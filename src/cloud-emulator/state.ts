@@ -132,6 +132,9 @@ export class EmulatorState {
   readonly eccos = new Map<string, Record<string, unknown> & { uri: string; enabled: boolean }>();
   readonly logBatches: Array<{ echo_version: string; workstation_name: string; logs: unknown[] }> = [];
   readonly modelers = new Map<string, Record<string, unknown> & { uri: string; name: string }>();
+  /** `/addiguru-installation/`: Addiguru hubs (seed 6.1), and every health the agent PUT. */
+  readonly addiguruInstallations = new Map<string, Record<string, unknown> & { uri: string; name: string }>();
+  readonly addiguruHealthReports: Array<{ uri: string; health: string }> = [];
   readonly modelerTypes = new Map<string, Record<string, unknown> & { uri: string }>();
   readonly captures = new Map<string, CaptureRecord>();
   readonly capturesByEchoId = new Map<string, CaptureRecord>();
@@ -248,6 +251,28 @@ export class EmulatorState {
     };
     this.modelers.set(uuid, modeler);
     return modeler;
+  }
+
+  /** An Addiguru hub as the MES keeps it; `health` starts `unknown` (the seed's default). */
+  addAddiguruInstallation(fields: { name: string; ip_address?: string; username?: string }) {
+    const uuid = randomUUID();
+    const now = new Date().toISOString();
+    const installation = {
+      uri: this.url(`/addiguru-installation/${uuid}/`),
+      name: fields.name,
+      bureau: this.url(`/bureau/${this.bureauUuid}/`),
+      ecco: null,
+      health: 'unknown',
+      health_check_on: null,
+      ip_address: fields.ip_address ?? null,
+      username: fields.username ?? null,
+      password: null,
+      archived: null,
+      created: now,
+      updated: now,
+    };
+    this.addiguruInstallations.set(uuid, installation);
+    return installation;
   }
 
   addCommand(fields: Record<string, unknown> & { type: string; modeler: string }): CommandRecord {

@@ -1,8 +1,14 @@
+import { addiguru } from './addiguru/index.ts';
 import { bambu } from './bambu/index.ts';
+import { carbon } from './carbon/index.ts';
+import { catalystex } from './catalystex/index.ts';
 import { eosConnectCore } from './eos-connect-core/index.ts';
 import { eosConnectV6 } from './eos-connect-v6/index.ts';
+import { formlabs } from './formlabs/index.ts';
 import { haas } from './haas/index.ts';
+import { hpMjf } from './hp-mjf/index.ts';
 import { logFiles } from './log-files/index.ts';
+import { markforged } from './markforged/index.ts';
 import { photocentric } from './photocentric/index.ts';
 import { photocentricJeni } from './photocentric-jeni/index.ts';
 import { CollectorRegistry } from './sdk/registry.ts';
@@ -26,5 +32,11 @@ export function allCollectors(): CollectorRegistry {
     stratasysMtconnect,
     photocentric,
     photocentricJeni,
+    catalystex,
+    formlabs,
+    markforged,
+    carbon,
+    hpMjf,
+    addiguru,
   ]);
 }

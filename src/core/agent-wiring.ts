@@ -28,6 +28,7 @@ import type { AgentLogging, Logger } from './logging/create-logger.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
 import type { StoredCommand } from './store/command-queue.ts';
 import type { Store } from './store/store.ts';
+import type { CaptureOwner } from './sync/sync-context.ts';
 import { SyncEngine } from './sync/sync-engine.ts';
 import { interactiveThroughGate } from './sync/through-gate.ts';
 import { UpdateChecker } from './updates/update-checker.ts';
@@ -150,6 +151,7 @@ function wireOnFoundation(
     clock,
     logger: logger.child({ component: 'sync' }),
     modelerFor: (machine) => machineSet.get(machine)?.modeler,
+    captureOwnerFor: (machine) => captureOwner(machineSet.get(machine)),
     machineNames: () => allMachines().map((m) => m.name),
     onEnabledChange: (enabled) => {
       sink.enabledByCloud = enabled;
@@ -268,6 +270,14 @@ function wireOnFoundation(
     updates,
     followCloudMachines: followCloud,
   };
+}
+
+/** Whom a machine's captures belong to: its modeler, else its Addiguru installation (contract). */
+function captureOwner(machine: MachineConfig | undefined): CaptureOwner | undefined {
+  if (machine?.modeler) return { field: 'modeler', uri: machine.modeler };
+  if (machine?.addiguru_installation)
+    return { field: 'addiguru_installation', uri: machine.addiguru_installation };
+  return undefined;
 }
 
 /**

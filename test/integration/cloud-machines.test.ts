@@ -13,6 +13,8 @@ test('machines from the cloud: the modeler type picks the collector, a config ma
   const ultimakerType = state.addModelerType('Ultimaker S5', ['ultimaker.modeler.log'], 'Ultimaker');
   const eosType = state.addModelerType('EOS M 400', ['eosconnet_v6_http_modeler.jobs'], 'EOS');
   const catexType = state.addModelerType('Dimension 1200es', ['catex.modeler.status'], 'Stratasys');
+  // A post-processing station: a modeler type with no capture type, which no collector reads.
+  const washType = state.addModelerType('Form Wash', [], 'Formlabs');
   const cloudUm = state.addModeler({
     name: 'cloud-um',
     type: ultimakerType.uri,
@@ -29,6 +31,7 @@ test('machines from the cloud: the modeler type picks the collector, a config ma
     history_collection_frequency: 'daily',
   });
   state.addModeler({ name: 'cloud-catex', type: catexType.uri, ip_address: '10.0.0.7' });
+  state.addModeler({ name: 'cloud-wash', type: washType.uri, ip_address: '10.0.0.8' });
 
   const dir = tempDir(t);
   const base = testConfig(join(dir, 'data'), emulator.url, modelers, {
@@ -51,11 +54,16 @@ test('machines from the cloud: the modeler type picks the collector, a config ma
       .map((m) => m.name)
       .sort();
   await waitFor(() => names().includes('cloud-um'), 15_000, 'the cloud machines');
-  assert.deepEqual(names(), ['cloud-eos', 'cloud-um', 'shop-um-1'], 'catex has no collector; shop-um-1 once');
+  assert.deepEqual(
+    names(),
+    ['cloud-catex', 'cloud-eos', 'cloud-um', 'shop-um-1'],
+    'a wash station has no collector; shop-um-1 once',
+  );
   const summary = (name: string) => agent.machines().find((m) => m.name === name)!;
   assert.equal(summary('shop-um-1').modeler, modelers['shop-um-1'], 'the config machine keeps its modeler');
   assert.equal(summary('cloud-um').collector, 'ultimaker');
   assert.equal(summary('cloud-eos').collector, 'eos-connect-v6');
+  assert.equal(summary('cloud-catex').collector, 'catalystex');
   // The modeler's history_collection_frequency decides how often its history is read.
   const definition = (name: string) => agent.allMachines().find((m) => m.name === name)!;
   assert.equal(definition('cloud-eos').history.frequency, 'daily');

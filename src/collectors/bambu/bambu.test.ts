@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startMachine, waitFor } from '../../../test/helpers/harness.ts';
 import { BAMBU_DISCOVERY_PORT, parseAnnouncement } from './discovery.ts';
-import { BambuSimulator } from './simulator/bambu-simulator.ts';
+import { BambuSimulator, hmsEntry } from './simulator/bambu-simulator.ts';
 
 async function setup(
   t: import('node:test').TestContext,
-  options: { pin?: boolean; code?: string; staleAfter?: number } = {},
+  options: { pin?: boolean; code?: string; staleAfter?: number; versionSerial?: string | null } = {},
 ) {
-  const sim = await BambuSimulator.start({ speed: 60 });
+  const sim = await BambuSimulator.start({
+    speed: 60,
+    ...(options.versionSerial !== undefined ? { versionSerial: options.versionSerial } : {}),
+  });
   t.after(() => sim.close());
   const machine = await startMachine(t, {
     collector: 'bambu',
@@ -87,7 +90,7 @@ test('a failed print is an error with its codes; cleared on the printer, idle ag
   await waitFor(() => live().snapshot.state === 'printing', 10_000, 'printing');
   sim.fail();
   await waitFor(() => live().snapshot.state === 'error', 5000, 'error');
-  assert.deepEqual(live().snapshot.errors, ['print error 0300_4000', 'HMS 0300_0100_0001_0001']);
+  assert.deepEqual(live().snapshot.errors, ['print error 0300_4000', 'HMS 0300_0100_0001_0001 (fatal)']);
   assert.equal(live().snapshot.job?.result, 'failed');
   assert.deepEqual(
     agent.machineJobs(agent.machines()[0]!.name, 5).map((j) => [j.name, j.outcome]),
@@ -97,6 +100,80 @@ test('a failed print is an error with its codes; cleared on the printer, idle ag
   sim.clearError();
   await waitFor(() => live().snapshot.state === 'idle', 5000, 'idle after clearing');
   await waitFor(() => modeler().error === null, 10_000, 'the cloud hears it cleared');
+});
+
+test("a user's cancel (FAILED with print_error 0300_400C, reset and flapping after) is one cancelled job, never an error", async (t) => {
+  const { sim, live, modeler, agent } = await setup(t);
+  await waitFor(() => live().snapshot.state === 'idle', 10_000, 'idle');
+  sim.startJob('lid', 600);
+  await waitFor(() => live().snapshot.state === 'printing', 10_000, 'printing');
+  const seen = new Set<string>();
+  const watch = setInterval(() => seen.add(live().snapshot.state), 10);
+  t.after(() => clearInterval(watch));
+  sim.cancel({ stepMs: 700, states: ['IDLE', 'FAILED', 'IDLE'] });
+  await waitFor(() => live().snapshot.job?.result === 'cancelled', 5000, 'the cancelled job shown');
+  assert.equal(live().snapshot.state, 'idle');
+  assert.deepEqual(live().snapshot.errors, []);
+  // The code resets, the state goes IDLE, FAILED again, IDLE: still one cancelled job.
+  await waitFor(() => sim.gcode === 'IDLE' && !sim.cancelling, 10_000, 'the printer settled');
+  await waitFor(() => live().snapshot.state === 'idle' && !live().snapshot.job, 5000, 'idle');
+  clearInterval(watch);
+  assert.ok(!seen.has('error'), `never an error: ${[...seen].join(', ')}`);
+  assert.deepEqual(
+    agent.machineJobs(agent.machines()[0]!.name, 5).map((j) => [j.name, j.outcome]),
+    [['lid', 'cancelled']],
+  );
+  assert.equal(modeler().error, null);
+});
+
+test("the configured serial when get_version's sn is empty", async (t) => {
+  const { sim, live } = await setup(t, { versionSerial: '' });
+  await waitFor(() => live().snapshot.firmware === '01.08.02.00', 10_000, 'get_version answered');
+  assert.equal(live().snapshot.serialNumber, sim.serial);
+});
+
+test('HMS by severity through a real agent: common/info a warning, serious/fatal a machine error', async (t) => {
+  const { sim, live, modeler } = await setup(t);
+  await waitFor(() => live().snapshot.state === 'idle', 10_000, 'idle');
+
+  // Common and info: warnings, the printer stays idle.
+  for (const [severity, name] of [
+    [3, 'common'],
+    [4, 'info'],
+  ] as const) {
+    sim.setHms([hmsEntry(severity)]);
+    const warning = `warning: HMS 0300_0100_000${severity}_0001 (${name})`;
+    await waitFor(() => live().snapshot.errors.includes(warning), 5000, `the ${name} warning`);
+    assert.equal(live().snapshot.state, 'idle');
+  }
+  // Serious and fatal: a machine error, told to the cloud.
+  for (const [severity, name] of [
+    [2, 'serious'],
+    [1, 'fatal'],
+  ] as const) {
+    sim.setHms([hmsEntry(severity)]);
+    const error = `HMS 0300_0100_000${severity}_0001 (${name})`;
+    await waitFor(() => live().snapshot.state === 'error', 5000, `error on a ${name} HMS`);
+    await waitFor(() => modeler().error === error, 10_000, `the cloud hears the ${name} HMS`);
+  }
+  sim.setHms([]);
+  await waitFor(() => live().snapshot.state === 'idle', 5000, 'idle once the HMS is gone');
+});
+
+test('INIT, OFFLINE and an unknown gcode_state through a real agent', async (t) => {
+  const { sim, live } = await setup(t);
+  await waitFor(() => live().snapshot.state === 'idle', 10_000, 'idle');
+
+  sim.setGcodeState('OFFLINE');
+  await waitFor(() => live().snapshot.state === 'offline', 5000, 'OFFLINE');
+  sim.setGcodeState('INIT');
+  await waitFor(() => live().snapshot.state === 'idle', 5000, 'INIT: starting up, not an error');
+  assert.deepEqual(live().snapshot.errors, []);
+  sim.setGcodeState('CALIBRATING_LIDAR');
+  await waitFor(() => live().snapshot.state === 'unknown', 5000, 'an unknown gcode_state');
+  assert.equal(live().connected, true, 'read, not a failed report');
+  sim.setGcodeState('IDLE');
+  await waitFor(() => live().snapshot.state === 'idle', 5000, 'idle again');
 });
 
 test('faults: silence, garbage and a broker restart end in an honest state and recover within 30 s', async (t) => {

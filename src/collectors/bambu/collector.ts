@@ -15,7 +15,7 @@ import { networkError } from '../sdk/network-error.ts';
 import { connectPinnedTls } from '../sdk/pinned-tls.ts';
 import type { BambuConnection } from './config.ts';
 import { BambuControl, type BambuSession } from './control.ts';
-import { toSnapshot } from './map.ts';
+import { type EndedJob, toSnapshot } from './map.ts';
 import { DEFAULT_MERGE_LIMITS, mergeReport } from './merge.ts';
 import {
   COMMAND_VERBS,
@@ -61,6 +61,10 @@ export class BambuCollector implements Collector {
   private sequence = 0;
   private disconnected: CollectorError | undefined;
   private readonly where: string;
+  /** How the last job ended, kept while the printer's fields flap after it (map.ts `EndedJob`). */
+  private readonly endedJob: EndedJob = {};
+  /** The unknown `gcode_state` values already logged (each once; a few at most). */
+  private readonly unknownStates = new Set<string>();
 
   constructor(
     private readonly connection: BambuConnection,
@@ -166,7 +170,11 @@ export class BambuCollector implements Collector {
     }
     const report = printReport.parse(this.state);
     return {
-      snapshot: toSnapshot(report, this.version, Date.now()),
+      snapshot: toSnapshot(report, this.version, Date.now(), {
+        serial: this.connection.serial,
+        ended: this.endedJob,
+        unknownState: (value) => this.unknownState(value),
+      }),
       captures: [
         {
           captureTypeName: 'bambu.modeler.status',
@@ -384,6 +392,16 @@ export class BambuCollector implements Collector {
     this.pushAllSentAt = performance.now();
     this.client?.publish(topic, pushAllRequest(this.sequence++));
     this.client?.publish(topic, getVersionRequest(this.sequence++));
+  }
+
+  /** A `gcode_state` Echo does not know is `unknown`, and said once in the log. */
+  private unknownState(value: string): void {
+    if (this.unknownStates.has(value) || this.unknownStates.size >= 16) return;
+    this.unknownStates.add(value);
+    this.ctx.logger.warn(
+      { gcode_state: value },
+      'the printer reports a gcode_state Echo does not know; its state is shown as unknown',
+    );
   }
 
   private firmware(): string | undefined {

@@ -7,7 +7,21 @@ import { z } from 'zod';
  */
 export const printReport = z.looseObject({
   command: z.string().optional(),
-  gcode_state: z.string().optional(),
+  /**
+   * A string on every printer; anything else (a number, an object from a broken firmware) is read
+   * as its text, at most 64 characters, and maps to `unknown`: never a report Echo cannot read.
+   */
+  gcode_state: z
+    .unknown()
+    .transform((value) =>
+      value === undefined || value === null
+        ? undefined
+        : (typeof value === 'string' ? value : typeof value === 'object' ? '[object]' : String(value)).slice(
+            0,
+            64,
+          ),
+    )
+    .optional(),
   mc_percent: z.number().optional(),
   mc_remaining_time: z.number().optional(),
   gcode_start_time: z.union([z.string(), z.number()]).optional(),

@@ -2,6 +2,7 @@ import type { CloudLogLevel } from '../../shared/model/capture-types.ts';
 import { layerJob, numberOf, textOf } from '../sdk/layer-job.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import type { OpcuaEvent, OpcuaMachineSpec } from '../sdk/opcua-collector.ts';
+import { AM_MACHINE_PATHS, standardState } from '../sdk/opcua-model.ts';
 
 /** The nodes Echo reads under `ns=<i>;s=EOS.`: Echo's model of the EOSCONNECT Core server. */
 export const EOS_CORE_VARIABLES = [
@@ -49,6 +50,9 @@ export const eosCoreSpec: OpcuaMachineSpec = {
   root: 'EOS',
   variables: EOS_CORE_VARIABLES,
   stateVariable: 'Machine.State',
+  // OPC 40540 / 40501-1 / 40001-1 browse paths (standard) where the server has the model; the
+  // vendor's own nodes (state text, process values, alarm) stay at their configured NodeIds.
+  model: AM_MACHINE_PATHS,
   events: true,
   requiresUser: true,
   // EOSCONNECT Core's method names are not public (assumed): vendor-style `…Job` names first, then
@@ -59,7 +63,10 @@ export const eosCoreSpec: OpcuaMachineSpec = {
     cancel: ['AbortJob', 'CancelJob', 'StopJob', 'Abort', 'Stop'],
   },
   toSnapshot(v) {
-    const state = STATES[String(v['Machine.State'])] ?? 'unknown';
+    const state =
+      STATES[String(v['Machine.State'])] ??
+      standardState(v['Machine.ItemState'], v['Job.State']) ??
+      'unknown';
     const layers = num(v['Job.TotalLayers']);
     const layer = num(v['Job.CurrentLayer']);
     const oxygen = num(v['Process.OxygenPercent']);
@@ -91,7 +98,8 @@ export const eosCoreSpec: OpcuaMachineSpec = {
         meta: {
           source: 'eosconnect-core-opcua',
           serial: v['Machine.SerialNumber'] ?? null,
-          state: v['Machine.State'] ?? null,
+          state: v['Machine.State'] ?? v['Machine.ItemState'] ?? null,
+          job_state: v['Job.State'] ?? null,
           job: v['Job.Name'] || null,
           first_event: events[0]!.time,
           last_event: events[events.length - 1]!.time,

@@ -2,8 +2,8 @@ import { type ByteLink, openSerialLink, openTcpLink } from '../sdk/byte-link.ts'
 import type { Collector, CollectorContext, ConnectionTest, PollResult } from '../sdk/collector.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
 import type { HaasConnection } from './config.ts';
-import { type HaasReadings, toSnapshot } from './map.ts';
-import { answerValue, parseQ500, QCommandClient } from './protocol.ts';
+import { type HaasReadings, toSnapshot, withLastKnown } from './map.ts';
+import { answerValue, macroValue, parseQ500, QCommandClient } from './protocol.ts';
 
 /**
  * A Haas NGC control through Q-commands, over RS-232 or the Ethernet Q-command port: identity
@@ -15,10 +15,14 @@ export class HaasCollector implements Collector {
   private client: QCommandClient | undefined;
   private identity: { serial: string; software: string; model: string } | undefined;
   private readonly where: string;
+  /** The program and part count of the last `PROGRAM, …` answer, for `STATUS, BUSY`. */
+  private last: { program?: string; parts?: number } = {};
+  /** The Q600 codes whose answer did not parse, already logged (once per code). */
+  private readonly unreadable = new Set<string>();
 
   constructor(
     private readonly connection: HaasConnection,
-    _ctx: CollectorContext,
+    private readonly ctx: CollectorContext,
   ) {
     this.where =
       connection.transport === 'serial' ? connection.serial!.path : `${connection.host}:${connection.port}`;
@@ -59,14 +63,25 @@ export class HaasCollector implements Collector {
       raw[code] = answer;
       return answer;
     };
-    const q500 = parseQ500(await ask('Q500'));
+    const q500 = withLastKnown(parseQ500(await ask('Q500')), this.last);
+    this.last = { program: q500.program, parts: q500.parts };
     const mode = answerValue(await ask('Q104'), this.where, 'Q104');
     const lastCycle = answerValue(await ask('Q303'), this.where, 'Q303');
     const macros: HaasReadings['macros'] = [];
     for (const macro of this.connection.macros) {
       const code = `Q600 ${macro.variable}`;
-      const value = Number(answerValue(await ask(code), this.where, code));
-      if (Number.isFinite(value)) macros.push({ name: macro.name, value, unit: macro.unit });
+      const answer = await ask(code);
+      answerValue(answer, this.where, code); // UNKNOWN/INVALID: the protocol error
+      const value = macroValue(answer);
+      if (value !== undefined) macros.push({ name: macro.name, value, unit: macro.unit });
+      else if (!this.unreadable.has(code)) {
+        // The gauge is left out, said once per macro (every poll would flood the log).
+        this.unreadable.add(code);
+        this.ctx.logger.warn(
+          { command: code, answer: answer.slice(0, 80), gauge: macro.name },
+          `?${code} answered "${answer.slice(0, 80)}", not a number: the gauge ${macro.name} is left out`,
+        );
+      }
     }
     const readings: HaasReadings = {
       ...this.identity,

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startMachine, waitFor } from '../../../test/helpers/harness.ts';
+import type { CollectorContext } from '../sdk/collector.ts';
 import { PtyPair } from '../sdk/simulator/pty-pair.ts';
+import { HaasCollector } from './collector.ts';
+import { haasConnection } from './config.ts';
+import { toSnapshot, withLastKnown } from './map.ts';
 import { answerValue, parseQ500 } from './protocol.ts';
 import { HaasSimulator } from './simulator/haas-simulator.ts';
 
@@ -102,4 +106,104 @@ test('over TCP: silence is offline, garbage is an error, both recover; a missing
   });
   assert.equal(missing.ok, false);
   assert.match(missing.message, /serial port \/dev\/ttyECHO-missing does not exist: check the cable/);
+});
+
+test('STATUS, BUSY (no program, no part count) keeps the last known job and part count', () => {
+  const last = { program: 'O05678', parts: 12 };
+  const busy = withLastKnown(parseQ500('STATUS, BUSY'), last);
+  assert.deepEqual(busy, { status: 'BUSY', program: 'O05678', parts: 12 });
+  const snapshot = toSnapshot({
+    serial: '1',
+    software: '100',
+    model: 'VF2',
+    mode: 'MEM',
+    ...busy,
+    lastCycle: undefined,
+    macros: [],
+  });
+  assert.equal(snapshot.state, 'printing');
+  assert.equal(snapshot.job?.name, 'O05678');
+  assert.equal(snapshot.gauges.find((g) => g.name === 'parts_count')?.value, 12);
+  // A PROGRAM answer is the control's word: it wins over what was known.
+  assert.deepEqual(withLastKnown(parseQ500('PROGRAM, O01111, IDLE, PARTS, 13'), last), {
+    program: 'O01111',
+    status: 'IDLE',
+    parts: 13,
+  });
+});
+
+test('an NGC on its Ethernet port (no STX/ETB, STATUS BUSY, MACRO var, value) through a real agent on TCP', async (t) => {
+  const sim = new HaasSimulator({
+    framing: 'ngc-ethernet',
+    busyAnswer: 'status',
+    macroAnswer: 'variable-value',
+  });
+  t.after(() => sim.close());
+  const port = await sim.listenTcp();
+  const { live, emulator } = await startMachine(t, {
+    collector: 'haas',
+    connection: { transport: 'tcp', host: '127.0.0.1', port },
+    poll_interval: 0.2,
+    timeout: 2,
+  });
+  sim.program = 'O05678';
+  await waitFor(() => live().snapshot.state === 'idle', 10_000, 'idle over the NGC framing');
+  assert.equal(live().snapshot.serialNumber, '1234567');
+  assert.equal(live().snapshot.firmware, '100.21.000.1037');
+  // A poll that saw the loaded program before the cycle starts.
+  await waitFor(
+    () => [...emulator.state.captures.values()].some((c) => c.content?.toString().includes('O05678, IDLE')),
+    10_000,
+    'the idle program in a capture',
+  );
+  sim.runProgram('O05678', 60_000);
+  await waitFor(() => live().snapshot.state === 'printing', 5000, 'running');
+  assert.equal(live().snapshot.job?.name, 'O05678', 'the job survives STATUS, BUSY');
+  await waitFor(
+    () => live().snapshot.gauges.find((g) => g.name === 'spindle_speed')?.value === 8000,
+    5000,
+    'spindle speed from MACRO, 3027, 8000.000000',
+  );
+  assert.equal(live().snapshot.gauges.find((g) => g.name === 'parts_count')?.value, 0);
+  sim.fault = 'garbage';
+  await waitFor(() => live().snapshot.state === 'error', 10_000, 'garbage is still refused');
+  assert.match(live().lastError!, /not a Q-command frame .*check the port settings/);
+  sim.fault = null;
+  await waitFor(() => live().snapshot.state === 'printing', 30_000, 'back');
+});
+
+test('a ?Q600 answer that is not a number: the gauge is left out and said once per macro, never 0', async (t) => {
+  const sim = new HaasSimulator({ framing: 'ngc-ethernet', macroAnswer: 'garbled' });
+  t.after(() => sim.close());
+  const port = await sim.listenTcp();
+  const warnings: string[] = [];
+  const logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (_obj: object, msg?: string) => warnings.push(msg ?? ''),
+    error: () => undefined,
+  };
+  const connection = haasConnection.parse({
+    transport: 'tcp',
+    host: '127.0.0.1',
+    port,
+    macros: [
+      { name: 'spindle_speed', variable: 3027, unit: 'rpm' },
+      { name: 'coolant_level', variable: 13013 },
+    ],
+  });
+  const collector = new HaasCollector(connection, { machine: 'vf2', logger } as unknown as CollectorContext);
+  t.after(() => collector.close());
+  await collector.connect(AbortSignal.timeout(5000));
+  for (let i = 0; i < 3; i++) {
+    const { snapshot } = await collector.poll(AbortSignal.timeout(5000));
+    assert.deepEqual(
+      snapshot.gauges.map((g) => g.name),
+      ['parts_count', 'last_cycle_time'],
+    );
+  }
+  assert.deepEqual(warnings, [
+    '?Q600 3027 answered "MACRO, ###", not a number: the gauge spindle_speed is left out',
+    '?Q600 13013 answered "MACRO, ###", not a number: the gauge coolant_level is left out',
+  ]);
 });

@@ -12,6 +12,26 @@ export interface HaasReadings {
   macros: Array<{ name: string; value: number; unit: string }>;
 }
 
+/** What `?Q500` said: `PROGRAM, O01234, IDLE, PARTS, 380` or, while a program runs, `STATUS, BUSY`. */
+export interface Q500 {
+  program?: string;
+  status: string;
+  parts?: number;
+}
+
+/**
+ * `STATUS, BUSY` (a program runs) names neither the program nor the part count: the last ones the
+ * control named stand (the program that was loaded when the cycle started), instead of the job
+ * disappearing for the length of every cycle.
+ */
+export function withLastKnown(q500: Q500, last: { program?: string; parts?: number }): Q500 {
+  return {
+    ...q500,
+    ...(q500.program === undefined && last.program !== undefined ? { program: last.program } : {}),
+    ...(q500.parts === undefined && last.parts !== undefined ? { parts: last.parts } : {}),
+  };
+}
+
 /** Q500 status words → the normalized state; a CNC "printing" is running a program. */
 export function stateOf(status: string): MachineSnapshot['state'] {
   const s = status.toUpperCase();

@@ -3,11 +3,18 @@ import { CollectorError } from '../sdk/collector-error.ts';
 
 const STX = 0x02;
 const ETB = 0x17;
+const LF = 0x0a;
+/** What the reader keeps of an answer that has not ended yet (a frame without its ETB, a line). */
+const MAX_PENDING = 4096;
 
 /**
  * Haas "Q-commands" (Machine Data Collection, Setting 143 on): a request `?Q<nnn>[ <arg>]` and an
- * answer framed by STX … ETB, followed by CR LF and the `>` prompt. One request at a time: the
- * control answers in order and nothing identifies an answer but its position.
+ * answer in one of two framings, accepted on either transport:
+ * - STX … ETB, then CR LF and the `>` prompt (RS-232, and the TCP port of some controls);
+ * - the bare text, CR LF and the `>` prompt (the NGC Ethernet port), so that each answer starts
+ *   after the previous one's `>`.
+ * One request at a time: the control answers in order and nothing identifies an answer but its
+ * position. The reader scans each byte a bounded number of times and keeps at most 4 KB.
  */
 export class QCommandClient {
   private buffer = Buffer.alloc(0);
@@ -21,7 +28,7 @@ export class QCommandClient {
     link.onData((chunk) => this.receive(chunk));
   }
 
-  /** Sends `?Q<code>` and resolves with the answer's text (between STX and ETB). */
+  /** Sends `?Q<code>` and resolves with the answer's text (the frame's or the line's). */
   ask(code: string, signal: AbortSignal): Promise<string> {
     const run = async () => {
       const lost = this.link.lost();
@@ -61,49 +68,93 @@ export class QCommandClient {
   }
 
   private receive(chunk: Buffer): void {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
+    const buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    // Positions of the next STX and LF at or after `pos`, searched again only once `pos` passed
+    // them: every search starts where the last one ended, so each byte is scanned once per kind.
+    let pos = 0;
+    let stx = -2;
+    let lf = -2;
+    const next = (byte: number, cached: number) =>
+      cached !== -1 && cached < pos ? buffer.indexOf(byte, pos) : cached;
     for (;;) {
-      const end = this.buffer.indexOf(ETB);
-      if (end < 0) {
-        const start = this.buffer.indexOf(STX);
-        // A whole line or a prompt with no frame in it: the control (or whatever is on the
-        // line) answers something that is not a Q-command answer.
-        if (start < 0 && this.waiting && (this.buffer.includes(0x0a) || this.buffer.includes(0x3e))) {
-          const text = this.buffer
-            .toString('latin1')
-            .replace(/[^\x20-\x7e]/g, '?')
-            .trim()
-            .slice(0, 40);
-          const waiting = this.waiting;
-          this.waiting = undefined;
-          this.buffer = Buffer.alloc(0);
-          waiting.reject(
-            new CollectorError(
-              'protocol',
-              `${this.where}: the answer is not a Q-command frame ("${text}"); check the port settings`,
-            ),
-          );
+      stx = next(STX, stx);
+      lf = next(LF, lf);
+      if (stx >= 0 && (lf < 0 || stx < lf)) {
+        // STX … ETB. A line break inside a frame is part of it.
+        const etb = buffer.indexOf(ETB, stx);
+        if (etb < 0) {
+          this.keep(buffer.subarray(stx));
           return;
         }
-        // Noise without a frame (a prompt, an echo): keep only what could still become one.
-        this.buffer = start < 0 ? Buffer.alloc(0) : this.buffer.subarray(start);
-        if (this.buffer.length > 4096) this.buffer = Buffer.alloc(0);
+        const start = buffer.lastIndexOf(STX, etb);
+        const text = buffer
+          .subarray(start + 1, etb)
+          .toString('latin1')
+          .trim();
+        pos = etb + 1;
+        this.settle(text);
+        continue;
+      }
+      if (lf < 0) {
+        this.keep(buffer.subarray(pos));
         return;
       }
-      const start = this.buffer.lastIndexOf(STX, end);
-      const frame =
-        start < 0
-          ? undefined
-          : this.buffer
-              .subarray(start + 1, end)
-              .toString('latin1')
-              .trim();
-      this.buffer = this.buffer.subarray(end + 1);
+      // A line without a frame: the NGC Ethernet answer, the CR LF after a frame, or garbage.
+      const line = buffer.subarray(pos, lf);
+      pos = lf + 1;
+      const text = unframedText(line);
+      // A blank line (after a frame or a prompt) or the echo of a request: nobody's answer.
+      if (text === '') continue;
+      if (text !== undefined) {
+        this.settle(text);
+        continue;
+      }
       const waiting = this.waiting;
+      if (!waiting) continue;
       this.waiting = undefined;
-      if (frame !== undefined) waiting?.resolve(frame);
+      this.buffer = Buffer.alloc(0);
+      const shown = line
+        .subarray(0, 40)
+        .toString('latin1')
+        .replace(/^[\s>]+|\s+$/g, '')
+        .replace(/[^\x20-\x7e]/g, '?');
+      waiting.reject(
+        new CollectorError(
+          'protocol',
+          `${this.where}: the answer is not a Q-command frame ("${shown}"); check the port settings (baud rate, data bits, parity, stop bits against Settings 11–13 and 37) and that Setting 143 is on`,
+        ),
+      );
+      return;
     }
   }
+
+  /** Keeps what may still become an answer; noise that never ends is dropped 4 KB at a time. */
+  private keep(rest: Buffer): void {
+    this.buffer = rest.length > MAX_PENDING ? Buffer.alloc(0) : Buffer.from(rest);
+  }
+
+  private settle(text: string): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.resolve(text);
+  }
+}
+
+/**
+ * The text of an unframed answer line: CR and the prompts (`>`) before it removed; `''` for a
+ * blank line or the echo of a request (`?Q500`); undefined when it does not look like an answer (`WORD, …`, or `UNKNOWN`/`INVALID`
+ * that `answerValue` reports): printable ASCII only, at most 4 KB.
+ */
+export function unframedText(line: Buffer): string | undefined {
+  if (line.length > MAX_PENDING) return undefined;
+  const text = line
+    .toString('latin1')
+    .replace(/^[\s>]+/, '')
+    .trimEnd();
+  if (text === '' || /^\?Q\d{1,4}( \d{1,5})?$/i.test(text)) return '';
+  if (!/^[\x20-\x7e]+$/.test(text)) return undefined;
+  if (/^[A-Z][A-Z0-9 #._/-]*,/i.test(text) || /^(UNKNOWN|INVALID)\b/i.test(text)) return text;
+  return undefined;
 }
 
 /** `SERIAL NUMBER, 1234567` → `1234567`; an `UNKNOWN` or `INVALID` answer is a protocol error. */
@@ -113,6 +164,16 @@ export function answerValue(answer: string, where: string, code: string): string
   }
   const comma = answer.indexOf(',');
   return (comma < 0 ? answer : answer.slice(comma + 1)).trim();
+}
+
+/**
+ * The value of a `?Q600 <n>` answer: the last field, as sources disagree on the fields before it
+ * (`MACRO, 8000.000000` in Haas's example, `MACRO, 3027, 8000.000000` elsewhere); undefined when
+ * it is not a number (an empty field is not 0).
+ */
+export function macroValue(answer: string): number | undefined {
+  const last = answer.slice(answer.lastIndexOf(',') + 1).trim();
+  return /^[+-]?(\d{1,20}(\.\d{0,20})?|\.\d{1,20})([eE][+-]?\d{1,3})?$/.test(last) ? Number(last) : undefined;
 }
 
 /** The Q500 three-in-one answer: `PROGRAM, O01234, IDLE, PARTS, 380` or `STATUS, BUSY`. */

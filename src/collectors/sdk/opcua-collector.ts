@@ -23,6 +23,7 @@ import { CollectorError } from './collector-error.ts';
 import { CommandRefused } from './command-refused.ts';
 import type { MachineSnapshot } from './machine-snapshot.ts';
 import type { OpcuaConnectionConfig } from './opcua-config.ts';
+import { planReads, type ReadPlan } from './opcua-machinery.ts';
 import {
   callArguments,
   findJobMethods,
@@ -33,6 +34,7 @@ import {
   returnStatusOf,
   returnStatusProblem,
 } from './opcua-methods.ts';
+import { type BrowsePath, MODEL_STATE_KEYS } from './opcua-model.ts';
 import { type OpcuaConnection, openOpcuaSession } from './opcua-session.ts';
 import { opcuaTrust } from './opcua-trust.ts';
 
@@ -51,6 +53,12 @@ export interface OpcuaMachineSpec {
   variables: readonly string[];
   /** A change of this variable wakes the scheduler at once. */
   stateVariable: string;
+  /**
+   * Browse paths from the machine object of the OPC 40001-1 `Machines` folder, per variable
+   * (`opcua-model.ts`): where the server has the model, these are read instead of the configured
+   * NodeIds, and variables without a path the server resolves stay at their configured NodeIds.
+   */
+  model?: Readonly<Record<string, BrowsePath>>;
   /** Subscribe to the Server object's events (machine log messages). */
   events: boolean;
   /** Whether the machine needs a user (credentials) or takes anonymous sessions. */
@@ -89,6 +97,8 @@ export class OpcuaCollector implements Collector {
   private connection: OpcuaConnection | undefined;
   private subscription: ClientSubscription | undefined;
   private readonly values: Record<string, unknown> = {};
+  /** Where each variable is read on this connection (`planReads`). */
+  private plan: ReadPlan = { nodeIds: {}, active: [], optional: new Set() };
   private events: OpcuaEvent[] = [];
   private subscribed = false;
   /** The job methods found on this connection (browsed once per connection). */
@@ -120,6 +130,16 @@ export class OpcuaCollector implements Collector {
       logger: this.ctx.logger,
       signal,
       maxMessageBytes: this.ctx.limits.maxMessageBytes,
+    });
+    for (const key of Object.keys(this.values)) delete this.values[key];
+    this.plan = await planReads({
+      session: this.connection.session,
+      variables: this.spec.variables,
+      paths: this.spec.model,
+      configured: (v) => this.nodeId(v),
+      serial: this.config.serial_number,
+      useModel: this.config.companion_model,
+      logger: this.ctx.logger,
     });
     await this.readAll();
     this.subscribed = false;
@@ -269,7 +289,9 @@ export class OpcuaCollector implements Collector {
     if (this.methods?.connection === connection) return this.methods.search;
     const search = (async () => {
       try {
-        const start = await machineObject(connection.session, this.nodeId(this.spec.stateVariable));
+        const start =
+          this.plan.machine ??
+          (await machineObject(connection.session, this.nodeId(this.spec.stateVariable)));
         const found = await findJobMethods(connection.session, start, this.spec.methods!);
         this.ctx.logger.info(
           {
@@ -345,21 +367,41 @@ export class OpcuaCollector implements Collector {
 
   private async readAll(): Promise<void> {
     const session = this.connection!.session;
+    const { plan } = this;
+    const paths = [...plan.active];
     const results = await session.read(
-      this.spec.variables.map((path) => ({ nodeId: this.nodeId(path), attributeId: AttributeIds.Value })),
+      paths.map((path) => ({ nodeId: plan.nodeIds[path]!, attributeId: AttributeIds.Value })),
     );
-    for (const [i, result] of results.entries()) this.store(this.spec.variables[i]!, result);
+    for (const [i, result] of results.entries()) {
+      const path = paths[i]!;
+      if (!result.statusCode.isGood() && plan.optional.has(path)) {
+        // The model was found and this vendor node is not there: left out, not an error.
+        plan.active = plan.active.filter((p) => p !== path);
+        this.ctx.logger.info(
+          { variable: path, status: result.statusCode.name },
+          'an optional node is absent',
+        );
+        continue;
+      }
+      this.store(path, result);
+    }
   }
 
   private store(path: string, value: DataValue): void {
     if (!value.statusCode.isGood()) {
       throw new CollectorError(
         'protocol',
-        `${this.config.endpoint_url}: node ${this.nodeId(path)} answered ${value.statusCode.name}; check connection.namespace_index`,
+        `${this.config.endpoint_url}: node ${this.plan.nodeIds[path]?.toString() ?? path} (${path}) answered ${value.statusCode.name}; check connection.namespace_index`,
       );
     }
     const raw = value.value.value as unknown;
-    this.values[path] = raw instanceof Date ? raw.toISOString() : raw;
+    // The standard state machines' CurrentState is a LocalizedText: its text is the state.
+    this.values[path] =
+      raw instanceof Date
+        ? raw.toISOString()
+        : raw !== null && typeof raw === 'object' && 'text' in raw
+          ? ((raw as { text?: string | null }).text ?? '')
+          : raw;
   }
 
   private async subscribe(): Promise<void> {
@@ -372,11 +414,11 @@ export class OpcuaCollector implements Collector {
       publishingEnabled: true,
     });
     this.subscription = subscription;
-    for (const path of this.spec.variables) {
+    for (const path of this.plan.active) {
       // `monitor` resolves once the server created the item: events and changes after `connect`
       // returns are then never missed (`ClientMonitoredItem.create` returns before that).
       const item = await subscription.monitor(
-        { nodeId: this.nodeId(path), attributeId: AttributeIds.Value },
+        { nodeId: this.plan.nodeIds[path]!, attributeId: AttributeIds.Value },
         { samplingInterval: this.config.sampling_interval_ms, queueSize: 1, discardOldest: true },
         TimestampsToReturn.Both,
       );
@@ -388,7 +430,8 @@ export class OpcuaCollector implements Collector {
           this.ctx.logger.warn({ err: error }, 'a monitored node went bad');
           return;
         }
-        if (path === this.spec.stateVariable && before !== this.values[path]) this.ctx.notify();
+        const isState = path === this.spec.stateVariable || MODEL_STATE_KEYS.includes(path);
+        if (isState && before !== this.values[path]) this.ctx.notify();
       });
     }
     if (this.spec.events) {

@@ -31,6 +31,19 @@ export const opcuaConnection = z.strictObject({
     .max(65_535)
     .default(1)
     .describe("Namespace of the machine's nodes."),
+  serial_number: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "The machine's serial number: picks the machine below the OPC 40001-1 Machines folder whose Identification/SerialNumber it is.",
+    ),
+  companion_model: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Find the machine through the OPC 40001-1 / OPC 40540 model where the server has it; false reads the configured NodeIds only.',
+    ),
   security: opcuaSecurity,
   sampling_interval_ms: z.number().int().min(50).max(60_000).default(500),
   subscribe: z

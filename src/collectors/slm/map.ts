@@ -1,6 +1,7 @@
 import { layerJob, numberOf, textOf } from '../sdk/layer-job.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import type { OpcuaMachineSpec } from '../sdk/opcua-collector.ts';
+import { AM_MACHINE_PATHS, standardState } from '../sdk/opcua-model.ts';
 
 /** The nodes Echo reads under `ns=<i>;s=SLM.`: Echo's model of the SLM machine's OPC UA server. */
 export const SLM_VARIABLES = [
@@ -17,6 +18,9 @@ export const SLM_VARIABLES = [
   'Process.PlatformTemperature',
   'Alarm.Text',
 ] as const;
+
+/** The capture's fields: the vendor's nodes, then the model's (null where not read). */
+const CAPTURED = [...new Set([...SLM_VARIABLES, ...Object.keys(AM_MACHINE_PATHS)])];
 
 const STATES: Record<string, MachineSnapshot['state']> = {
   Idle: 'idle',
@@ -35,6 +39,9 @@ export const slmSpec: OpcuaMachineSpec = {
   root: 'SLM',
   variables: SLM_VARIABLES,
   stateVariable: 'Machine.State',
+  // OPC 40540 / 40501-1 / 40001-1 browse paths (standard) where the server has the model; the
+  // vendor's own nodes (state text, process values, alarm) stay at their configured NodeIds.
+  model: AM_MACHINE_PATHS,
   events: false,
   requiresUser: false,
   // OPC 40001-3 Job Management: the ISA-95 job order methods of `JobManagement/JobOrderControl`
@@ -47,9 +54,13 @@ export const slmSpec: OpcuaMachineSpec = {
     cancel: ['Abort', 'AbortJob', 'Stop', 'StopJob'],
   },
   // The JobOrderID the methods take: Echo reads no job order id, so the build's name (assumed).
-  jobId: (v) => str(v['Job.Name']),
+  // OPC 40501-1 ActiveProgram/JobIdentifier where the server has it.
+  jobId: (v) => str(v['Job.Identifier']) ?? str(v['Job.Name']),
   toSnapshot(v) {
-    const state = STATES[String(v['Machine.State'])] ?? 'unknown';
+    const state =
+      STATES[String(v['Machine.State'])] ??
+      standardState(v['Machine.ItemState'], v['Job.State']) ??
+      'unknown';
     const layers = num(v['Job.TotalLayers']);
     const layer = num(v['Job.CurrentLayer']);
     const started = str(v['Job.StartTime']);
@@ -87,12 +98,14 @@ export const slmSpec: OpcuaMachineSpec = {
     return [
       {
         captureTypeName: 'slm.modeler.status',
-        content: JSON.stringify(Object.fromEntries(SLM_VARIABLES.map((p) => [p, v[p] ?? null]))),
+        content: JSON.stringify(Object.fromEntries(CAPTURED.map((p) => [p, v[p] ?? null]))),
         contentType: 'application/json',
         meta: { source: 'opcua', serial: v['Machine.SerialNumber'] ?? null },
         dedupeKey: 'status',
         significant: JSON.stringify([
           v['Machine.State'],
+          v['Machine.ItemState'],
+          v['Job.State'],
           v['Job.Name'],
           v['Alarm.Text'],
           Math.floor(Number(v['Job.CurrentLayer'] ?? 0) / 50),

@@ -8,7 +8,7 @@ import type {
 import { CollectorError } from '../sdk/collector-error.ts';
 import { httpGet, httpPools } from '../sdk/http-json.ts';
 import type { StratasysConnection } from './config.ts';
-import { toSnapshot } from './map.ts';
+import { readingsOf, toSnapshot } from './map.ts';
 import { parseStreamReference, parseStreams, streamReference } from './protocol.ts';
 
 /**
@@ -36,7 +36,7 @@ export class StratasysCollector implements Collector {
   async poll(signal: AbortSignal): Promise<PollResult> {
     const { xml, observations } = await this.get('current', signal);
     const snapshot = toSnapshot(observations);
-    const latest = (name: string) => observations.filter((o) => o.name === name).at(-1)?.value;
+    const r = readingsOf(observations);
     return {
       snapshot,
       captures: [
@@ -44,13 +44,18 @@ export class StratasysCollector implements Collector {
           captureTypeName: 'stratasys.connectivity.modeler.status',
           content: xml,
           contentType: 'application/xml',
-          meta: { source: 'mtconnect-current', serial: snapshot.serialNumber ?? null },
+          meta: {
+            source: 'mtconnect-current',
+            serial: snapshot.serialNumber ?? null,
+            controller_mode: r.controllerMode ?? null,
+          },
           dedupeKey: 'status',
           significant: JSON.stringify([
-            latest('Availability'),
-            latest('Execution'),
-            latest('Program'),
-            latest('PartCount'),
+            r.availability,
+            r.execution,
+            r.controllerMode,
+            r.program,
+            r.partCount,
             snapshot.errors,
           ]),
         },

@@ -14,6 +14,8 @@ export interface Observation {
   value: string;
   /** Conditions: the data item type (`SYSTEM`, `TEMPERATURE`…); samples: the subType. */
   type?: string;
+  /** The data item's subType as the agent sent it (`ALL`, `TARGET`, `MAIN`, `VERSION`…). */
+  subType?: string;
 }
 
 const header = z.object({
@@ -87,6 +89,7 @@ export function parseStreams(
                 timestamp: item.timestamp ?? '',
                 value: String(item['#text'] ?? ''),
                 ...(item.type ? { type: item.type } : item.subType ? { type: item.subType } : {}),
+                ...(item.subType ? { subType: item.subType } : {}),
               });
             }
           }

@@ -10,6 +10,7 @@ import {
   waitFor,
 } from '../../../test/helpers/harness.ts';
 import type { CloudEmulator } from '../../cloud-emulator/server.ts';
+import { toSnapshot } from './map.ts';
 import { parseStreams } from './protocol.ts';
 import { MtconnectSimulator } from './simulator/mtconnect-simulator.ts';
 
@@ -131,4 +132,137 @@ test('history is the sample stream after the watermark: once each, across an age
     'cloud watermark on the new instance',
   );
   assert.ok(second.machines()[0]!.history!.watermark!.includes(':'));
+});
+
+/** A `/current` document of the Controller component holding `events` (tag, attributes, value) in sequence order. */
+function current(events: Array<[tag: string, attributes: string, value: string]>): string {
+  const xml = events
+    .map(
+      ([tag, attributes, value], i) =>
+        `<${tag} dataItemId="d${i}" sequence="${i + 1}" timestamp="2026-01-01T00:00:00Z" ${attributes}>${value}</${tag}>`,
+    )
+    .join('');
+  return `<?xml version="1.0"?><MTConnectStreams><Header instanceId="1" firstSequence="1" nextSequence="${events.length + 1}" lastSequence="${events.length}"/><Streams><DeviceStream name="F370"><ComponentStream component="Controller" name="Controller"><Events>${xml}</Events></ComponentStream></DeviceStream></Streams></MTConnectStreams>`;
+}
+
+const snapshotOf = (events: Array<[string, string, string]>) =>
+  toSnapshot(parseStreams(current(events), 'test').observations);
+
+test('mapping: WAIT is printing, PROGRAM_OPTIONAL_STOP is paused', () => {
+  const run = (execution: string) =>
+    snapshotOf([
+      ['Program', '', 'bracket.cmb'],
+      ['Execution', '', execution],
+    ]);
+  assert.equal(run('WAIT').state, 'printing');
+  assert.equal(run('WAIT').job?.name, 'bracket.cmb');
+  assert.equal(run('PROGRAM_OPTIONAL_STOP').state, 'paused');
+  assert.equal(run('PROGRAM_OPTIONAL_STOP').job?.name, 'bracket.cmb');
+});
+
+test('mapping: PartCount and Program by subType (ALL/GOOD, MAIN/ACTIVE), never TARGET by sequence', () => {
+  const s = snapshotOf([
+    ['Execution', '', 'ACTIVE'],
+    ['Program', 'subType="MAIN"', 'bracket.cmb'],
+    ['PartCount', 'subType="ALL"', '7'],
+    ['PartCount', 'subType="GOOD"', '6'],
+    ['Program', 'subType="ACTIVE"', 'bracket.cmb:support'],
+    ['PartCount', 'subType="TARGET"', '50'],
+    ['Program', 'subType="SCHEDULE"', 'tomorrow.cmb'],
+  ]);
+  assert.equal(s.job?.name, 'bracket.cmb');
+  assert.equal(s.gauges.find((g) => g.name === 'part_count')?.value, 7);
+  // GOOD when there is no ALL; nothing when there is only a target.
+  const good = snapshotOf([
+    ['PartCount', 'subType="GOOD"', '6'],
+    ['PartCount', 'subType="TARGET"', '50'],
+  ]);
+  assert.equal(good.gauges.find((g) => g.name === 'part_count')?.value, 6);
+  const target = snapshotOf([
+    ['PartCount', 'subType="TARGET"', '50'],
+    ['PartCount', 'subType="REMAINING"', '43'],
+  ]);
+  assert.equal(
+    target.gauges.find((g) => g.name === 'part_count'),
+    undefined,
+  );
+  // ACTIVE when there is no MAIN.
+  const active = snapshotOf([
+    ['Execution', '', 'ACTIVE'],
+    ['Program', 'subType="ACTIVE"', 'sub.cmb'],
+    ['Program', 'subType="SCHEDULE"', 'tomorrow.cmb'],
+  ]);
+  assert.equal(active.job?.name, 'sub.cmb');
+});
+
+test('mapping: Firmware subType VERSION first, FirmwareVersion otherwise, never RELEASE_DATE or UNAVAILABLE', () => {
+  const both = snapshotOf([
+    ['FirmwareVersion', '', '1.6.0'],
+    ['Firmware', 'subType="VERSION"', '1.7.2.0'],
+    ['Firmware', 'subType="RELEASE_DATE"', '2024-03-01'],
+  ]);
+  assert.equal(both.firmware, '1.7.2.0');
+  assert.equal(snapshotOf([['FirmwareVersion', '', '1.6.0']]).firmware, '1.6.0');
+  const unavailable = snapshotOf([
+    ['Firmware', 'subType="VERSION"', 'UNAVAILABLE'],
+    ['FirmwareVersion', '', '1.6.0'],
+  ]);
+  assert.equal(unavailable.firmware, '1.6.0');
+  assert.equal(snapshotOf([['FirmwareVersion', '', 'UNAVAILABLE']]).firmware, undefined);
+});
+
+test('mapping: ControllerMode MANUAL/EDIT: READY is idle, a running Execution is maintenance without a job', () => {
+  const at = (mode: string, execution: string) =>
+    snapshotOf([
+      ['ControllerMode', '', mode],
+      ['Program', '', 'bracket.cmb'],
+      ['Execution', '', execution],
+    ]);
+  assert.equal(at('MANUAL', 'READY').state, 'idle');
+  assert.equal(at('MANUAL', 'ACTIVE').state, 'maintenance');
+  assert.equal(at('MANUAL', 'ACTIVE').job, undefined);
+  assert.equal(at('EDIT', 'INTERRUPTED').state, 'maintenance');
+  assert.equal(at('AUTOMATIC', 'ACTIVE').state, 'printing');
+  assert.equal(at('SEMI_AUTOMATIC', 'ACTIVE').state, 'printing');
+  assert.equal(at('MANUAL_DATA_INPUT', 'FEED_HOLD').state, 'paused');
+  assert.equal(at('UNAVAILABLE', 'ACTIVE').state, 'printing');
+});
+
+test('the standard layout (subTypes, Firmware VERSION, ControllerMode) through a real agent', async (t) => {
+  const sim = await MtconnectSimulator.start({ layout: 'standard' });
+  t.after(() => sim.close());
+  const { emulator, live } = await startMachine(t, {
+    collector: 'stratasys-mtconnect',
+    connection: { url: sim.url },
+    poll_interval: 0.2,
+  });
+  await waitFor(() => live().snapshot.state === 'idle', 10_000, 'idle');
+  assert.equal(live().snapshot.firmware, '1.7.2.0');
+  sim.startJob('manifold-v2.cmb', 1500);
+  await waitFor(() => live().snapshot.state === 'printing', 5000, 'printing');
+  assert.equal(live().snapshot.job?.name, 'manifold-v2.cmb', 'the MAIN program, not the ACTIVE subprogram');
+  sim.setExecution('WAIT');
+  await new Promise((resolve) => setTimeout(resolve, 600)); // three polls
+  assert.equal(live().snapshot.state, 'printing', 'WAIT is still printing');
+  sim.setExecution('PROGRAM_OPTIONAL_STOP');
+  await waitFor(() => live().snapshot.state === 'paused', 5000, 'optional stop');
+  sim.setExecution('ACTIVE');
+  await waitFor(() => live().snapshot.state === 'idle', 10_000, 'finished');
+  assert.equal(
+    live().snapshot.gauges.find((g) => g.name === 'part_count')?.value,
+    1,
+    'ALL, not the TARGET of 10',
+  );
+  sim.setControllerMode('MANUAL');
+  sim.setExecution('ACTIVE');
+  await waitFor(() => live().snapshot.state === 'maintenance', 5000, 'manual: someone at the machine');
+  assert.equal(live().snapshot.job, undefined);
+  await waitFor(
+    () =>
+      [...emulator.state.captures.values()].some(
+        (c) => (c.meta as { controller_mode?: string }).controller_mode === 'MANUAL',
+      ),
+    10_000,
+    'the controller mode in the capture meta',
+  );
 });

@@ -3,30 +3,54 @@ import type {
   CollectorContext,
   CommandResult,
   ConnectionTest,
+  HistoryPage,
   MachineCommand,
   MachineLogLine,
   PollResult,
 } from '../sdk/collector.ts';
+import { CollectorError } from '../sdk/collector-error.ts';
 import { getJson, type HttpJsonOptions, httpPools } from '../sdk/http-json.ts';
 import type { UltimakerConnection } from './config.ts';
 import { UltimakerControl } from './control.ts';
-import { toSnapshot } from './map.ts';
-import { historyEventsDoc, printerDoc, printJobDoc, type SystemDoc, systemDoc } from './protocol.ts';
+import { historyReference, REFERENCE, toPastJob, toSnapshot } from './map.ts';
+import { readAfter } from './paging.ts';
+import { printerIso } from './printer-time.ts';
+import {
+  type HistoricJobDoc,
+  historicJobsDoc,
+  historyEventsDoc,
+  printerDoc,
+  printJobDoc,
+  type SystemDoc,
+  systemDoc,
+} from './protocol.ts';
 
 const EVENTS_KEY = 'last_event_time';
+/** Entries asked for per request of a history list. */
+const PAGE = 50;
+/** New events turned into log lines per poll at most (the rest come with the next polls). */
+const MAX_EVENTS_PER_POLL = 500;
+/** Past jobs read per history call at most (a printer keeps far fewer). */
+const MAX_JOBS_READ = 5000;
 
 /**
  * Polls an Ultimaker printer's local API: printer and print job each poll, the system document once
  * per connection, and new history events as machine log lines (the time of the last one is kept in
- * the store, so a restart neither repeats nor skips events).
+ * the store, so a restart neither repeats nor skips events). Finished jobs come from
+ * `/history/print_jobs` through the core's history runner (`readHistory`), one capture per job,
+ * so that a job that ran while Echo was not watching still reaches the cloud, once.
  */
 export class UltimakerCollector implements Collector {
   private system: SystemDoc | undefined;
   private readonly base: string;
   private readonly commands: UltimakerControl;
+  /** Statuses and job states already logged as unknown (each once per collector). */
+  private readonly unknownLogged = new Set<string>();
+  /** Where the newest events were last found, for an oldest-first list (see paging.ts). */
+  private eventsHint = 0;
 
   constructor(
-    connection: UltimakerConnection,
+    private readonly connection: UltimakerConnection,
     private readonly ctx: CollectorContext,
   ) {
     this.base = `${connection.scheme}://${connection.host}:${connection.port}/api/v1`;
@@ -43,11 +67,13 @@ export class UltimakerCollector implements Collector {
       ...this.options(signal),
       emptyOn: [404],
     });
-    const events =
-      (await getJson(`${this.base}/history/events?count=50`, historyEventsDoc, this.options(signal))) ?? [];
+    const logs = await this.newEvents(signal);
     const document = { printer, print_job: job ?? null, system: this.system ?? null };
     return {
-      snapshot: toSnapshot(printer, job, this.system),
+      snapshot: toSnapshot(printer, job, this.system, {
+        ...(this.connection.serial_number ? { serialNumber: this.connection.serial_number } : {}),
+        onUnknown: (field, value) => this.logUnknown(field, value),
+      }),
       captures: [
         {
           captureTypeName: 'ultimaker.modeler.log',
@@ -69,7 +95,7 @@ export class UltimakerCollector implements Collector {
           ]),
         },
       ],
-      logs: this.newEvents(events),
+      logs,
     };
   }
 
@@ -82,7 +108,55 @@ export class UltimakerCollector implements Collector {
     return {
       ok: true,
       message: `${system?.variant ?? 'Ultimaker'} "${system?.name ?? '?'}" answered (firmware ${system?.firmware ?? '?'})`,
-      details: { ...system },
+      details: {
+        ...system,
+        ...(this.connection.serial_number ? { serial: this.connection.serial_number } : {}),
+      },
+    };
+  }
+
+  /**
+   * Finished jobs after the watermark (`<end, UTC>#<uuid>`), oldest first, from
+   * `/history/print_jobs`: each one capture (`ultimaker.modeler.log`, the printer's record as
+   * sent), so that the store and the cloud see a re-read job as the same capture.
+   */
+  async readHistory(after: string | undefined, limit: number, signal: AbortSignal): Promise<HistoryPage> {
+    if (after !== undefined && !REFERENCE.test(after)) {
+      throw new CollectorError('protocol', `the watermark "${after}" is not an Ultimaker job reference`);
+    }
+    const read = await readAfter<HistoricJobDoc>({
+      read: async (offset, count) =>
+        (await getJson(`${this.base}/history/print_jobs?offset=${offset}&count=${count}`, historicJobsDoc, {
+          ...this.options(signal),
+          // Firmware without a job history: nothing to collect.
+          emptyOn: [404],
+        })) ?? [],
+      key: historyReference,
+      after,
+      pageSize: PAGE,
+      maxEntries: MAX_JOBS_READ,
+    });
+    if (read.truncated) {
+      this.ctx.logger.warn(
+        { read: MAX_JOBS_READ },
+        'the printer lists more past jobs than Echo reads at once; the oldest of them are collected first',
+      );
+    }
+    const page = read.entries.slice(0, limit);
+    return {
+      jobs: page.map((job) => {
+        const reference = historyReference(job)!;
+        const past = toPastJob(job);
+        return {
+          reference,
+          captureTypeName: 'ultimaker.modeler.log' as const,
+          content: JSON.stringify(job),
+          contentType: 'application/json',
+          meta: { source: 'ultimaker-history-print-jobs', uuid: job.uuid, result: job.result ?? null },
+          ...(past ? { pastJobs: [past] } : {}),
+        };
+      }),
+      more: read.entries.length > limit,
     };
   }
 
@@ -103,24 +177,49 @@ export class UltimakerCollector implements Collector {
     return { signal, pools: httpPools(this.ctx.shared), maxBodyBytes: this.ctx.limits.maxMessageBytes };
   }
 
-  private newEvents(
-    events: ReadonlyArray<{ time: string; type_id: number; message: string }>,
-  ): MachineLogLine[] {
-    const last = this.ctx.state.get(EVENTS_KEY) ?? '';
-    const fresh = events.filter((e) => e.time > last).sort((a, b) => a.time.localeCompare(b.time));
-    if (fresh.length > 0) this.ctx.state.set(EVENTS_KEY, fresh[fresh.length - 1]!.time);
-    return fresh.map((e) => {
-      // An event whose time the printer wrote in a way Echo cannot read keeps its text: it is
-      // timed when Echo saw it, rather than failing the printer until it leaves the last 50.
-      const at = new Date(e.time);
-      const readable = !Number.isNaN(at.getTime());
-      return {
-        // Event ids are grouped by their high digit: 0x1xxxx are errors, 0x2xxxx print-job events.
-        level: e.type_id >= 0x10000 && e.type_id < 0x20000 ? 'ERROR' : 'INFO',
-        timestamp: (readable ? at : new Date()).toISOString(),
-        message: e.message,
-        context: readable ? { type_id: e.type_id } : { type_id: e.type_id, machine_time: e.time },
-      };
+  private logUnknown(field: 'status' | 'job_state', value: string): void {
+    const key = `${field}:${value}`;
+    if (this.unknownLogged.has(key)) return;
+    this.unknownLogged.add(key);
+    this.ctx.logger.warn(
+      { [field]: value },
+      field === 'status'
+        ? `the printer reports status "${value}", which Echo does not know: shown as unknown`
+        : `the print job is in state "${value}", which Echo does not know: the printer's status decides`,
+    );
+  }
+
+  /**
+   * Events newer than the last one seen, as log lines, oldest first. Their time is the printer's
+   * local time (printer-time.ts); the watermark is kept as UTC.
+   */
+  private async newEvents(signal: AbortSignal): Promise<MachineLogLine[]> {
+    const stored = this.ctx.state.get(EVENTS_KEY);
+    // A watermark an earlier version kept as the printer wrote it.
+    const last = stored ? (printerIso(stored) ?? stored) : undefined;
+    const read = await readAfter({
+      read: async (offset, count) =>
+        (await getJson(
+          `${this.base}/history/events?offset=${offset}&count=${count}`,
+          historyEventsDoc,
+          this.options(signal),
+        )) ?? [],
+      key: (e) => printerIso(e.time),
+      after: last,
+      pageSize: PAGE,
+      maxEntries: MAX_EVENTS_PER_POLL,
+      hint: this.eventsHint,
     });
+    this.eventsHint = read.hint;
+    // Truncated: the oldest new ones first; the rest at the next polls.
+    const fresh = read.entries.slice(0, MAX_EVENTS_PER_POLL);
+    if (fresh.length > 0) this.ctx.state.set(EVENTS_KEY, printerIso(fresh[fresh.length - 1]!.time)!);
+    return fresh.map((e) => ({
+      // Event ids are grouped by their high digit: 0x1xxxx are errors, 0x2xxxx print-job events.
+      level: e.type_id >= 0x10000 && e.type_id < 0x20000 ? 'ERROR' : 'INFO',
+      timestamp: printerIso(e.time)!,
+      message: e.message,
+      context: { type_id: e.type_id, machine_time: e.time },
+    }));
   }
 }

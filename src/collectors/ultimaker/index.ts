@@ -9,7 +9,7 @@ export const ultimaker = defineCollector({
   models: 'S3, S5, S7, Ultimaker 3',
   protocol: 'http',
   captureTypes: ['ultimaker.modeler.log'],
-  capabilities: ['status', 'jobs', 'logs', 'discovery'],
+  capabilities: ['status', 'jobs', 'history', 'logs', 'discovery'],
   commands: ['pause_job', 'resume_job', 'cancel_job', 'start_job'],
   discover: (ms) => findUltimakers(ms),
   connectionSchema: ultimakerConnection,

@@ -2,12 +2,14 @@ import { z } from 'zod';
 
 /**
  * The parts of the Ultimaker local API (`http://<printer>/api/v1/`, firmware 5.x, S-series and
- * UM3) that Echo reads. Loose objects: the printer sends more fields than Echo needs.
+ * UM3) that Echo reads. Loose objects: the printer sends more fields than Echo needs. Statuses and
+ * job states are plain strings: a firmware with a value Echo does not know (`wait_for_peripherals`,
+ * a future one) is mapped to `unknown` (map.ts), never a schema failure.
  */
 const temperature = z.object({ current: z.number(), target: z.number() });
 
 export const printerDoc = z.object({
-  status: z.enum(['idle', 'printing', 'error', 'maintenance', 'booting']),
+  status: z.string(),
   bed: z.object({ temperature, type: z.string().optional() }),
   heads: z.array(
     z.object({
@@ -19,22 +21,12 @@ export const printerDoc = z.object({
 export const printJobDoc = z.object({
   name: z.string(),
   uuid: z.string(),
-  state: z.enum([
-    'none',
-    'printing',
-    'pausing',
-    'paused',
-    'resuming',
-    'pre_print',
-    'post_print',
-    'wait_cleanup',
-    'wait_user_action',
-  ]),
+  state: z.string(),
   progress: z.number().min(0).max(1),
   time_elapsed: z.number().min(0),
   time_total: z.number().min(0),
-  datetime_started: z.string().optional(),
-  result: z.string().optional(),
+  datetime_started: z.string().nullish(),
+  result: z.string().nullish(),
 });
 
 export const systemDoc = z.object({
@@ -53,6 +45,24 @@ export const historyEventsDoc = z.array(
   }),
 );
 
+/**
+ * One finished job of `GET /history/print_jobs` (loose: the record goes to the cloud as the
+ * printer sent it). Times are the printer's local time without a zone (see printer-time.ts).
+ */
+export const historicJobDoc = z.looseObject({
+  uuid: z.string().min(1),
+  name: z.string(),
+  datetime_started: z.string().nullish(),
+  datetime_finished: z.string().nullish(),
+  datetime_cleaned: z.string().nullish(),
+  result: z.string().nullish(),
+  time_elapsed: z.number().nullish(),
+  time_total: z.number().nullish(),
+});
+
+export const historicJobsDoc = z.array(historicJobDoc);
+
 export type PrinterDoc = z.infer<typeof printerDoc>;
 export type PrintJobDoc = z.infer<typeof printJobDoc>;
 export type SystemDoc = z.infer<typeof systemDoc>;
+export type HistoricJobDoc = z.infer<typeof historicJobDoc>;

@@ -331,7 +331,7 @@ export class MachineRunner {
       failures: this.live.failures + 1,
     };
     try {
-      await this.reportStatus(state, false, message);
+      await this.reportStatus(state, false, message, failure);
     } catch (refused) {
       if (!(refused instanceof StoreError)) throw refused;
       this.storeRefused(refused);
@@ -339,14 +339,25 @@ export class MachineRunner {
   }
 
   /** Records a status change at once (the sync engine sends it to `/modeler/`). */
-  private async reportStatus(state: string, connected: boolean, error: string | null): Promise<void> {
-    const key = JSON.stringify([state, connected, error]);
+  private async reportStatus(
+    state: string,
+    connected: boolean,
+    error: string | null,
+    failure?: string,
+  ): Promise<void> {
+    const key = JSON.stringify([state, connected, error, failure]);
     if (key === this.lastStatusKey) return;
     this.lastStatusKey = key;
     if (!connected) this.logger.warn({ state, error }, 'machine unreachable or failing');
     else this.logger.info({ state }, 'machine state changed');
     try {
-      await this.sink.recordMachineStatus({ machine: this.machine.name, state, connected, error });
+      await this.sink.recordMachineStatus({
+        machine: this.machine.name,
+        state,
+        connected,
+        error,
+        ...(failure ? { failure } : {}),
+      });
     } catch (failure) {
       // Not stored: reported again at the next poll, once the store takes it.
       this.lastStatusKey = undefined;

@@ -10,6 +10,12 @@ import { formatIssues } from '../config/format-issues.ts';
 export function validateMachines(machines: readonly MachineConfig[], registry: CollectorRegistry): string[] {
   const problems: string[] = [];
   machines.forEach((machine, index) => {
+    // The contract: a capture belongs to a modeler or to an Addiguru installation, never both.
+    if (machine.modeler !== undefined && machine.addiguru_installation !== undefined) {
+      problems.push(
+        `machines.${index}.addiguru_installation: give modeler or addiguru_installation, not both (${machine.name})`,
+      );
+    }
     const definition = registry.get(machine.collector);
     if (!definition) {
       const known = registry

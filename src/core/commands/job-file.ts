@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { CloudHttpError, CloudNetworkError, describeError } from '../../shared/errors.ts';
+import { CloudHttpError } from '../../shared/errors.ts';
+import { downloadToFile } from '../cloud/download-to-file.ts';
 import type { CloudHttpClient } from '../cloud/http-client.ts';
 import { restrictToOwner } from '../owner-only.ts';
 
@@ -216,7 +216,7 @@ function judge(resource: JobFileResource, options: DownloadJobFileOptions): Verd
   return { ready: true, content: resource.content, unscanned };
 }
 
-/** Streams the file to a temporary file in `dir`, checks it, and renames it into place. */
+/** Streams the file into `dir` (download-to-file.ts: bounded, hashed, checked, then renamed). */
 async function save(
   options: DownloadJobFileOptions,
   resource: JobFileResource,
@@ -226,104 +226,40 @@ async function save(
 ): Promise<JobFile> {
   const key = createHash('sha256').update(options.resourceUri).digest('hex').slice(0, 12);
   const path = join(options.dir, `${key}-${name}`);
-  const temporary = join(options.dir, `.${key}-${randomBytes(6).toString('hex')}.part`);
-  const stop = new AbortController();
-  const signals = options.signal ? [options.signal, stop.signal] : [stop.signal];
   const origin = new URL(options.client.resolve(content)).origin;
   log.info({ name, file_size: resource.file_size, origin }, 'downloading the job file');
-
-  const hash = createHash('sha256');
-  let size = 0;
-  let handle: FileHandle | undefined;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  let complete = false;
-  // Both limits run from the request on: an error body that never ends is dropped too.
-  const idleMs = options.idleTimeoutMs ?? 60_000;
-  let idle: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => stop.abort(new Error(`nothing received for ${idleMs} ms`)), idleMs);
-  };
-  const totalMs = options.timeoutMs ?? 30 * 60_000;
-  const total = setTimeout(() => stop.abort(new Error(`not complete after ${totalMs} ms`)), totalMs);
-  arm();
-  try {
-    let body: ReadableStream<Uint8Array>;
-    try {
-      body = await options.client.openStream(content, {
-        accept: '*/*',
-        signal: AbortSignal.any(signals),
-        connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
-        presigned: true,
-      });
-    } catch (error) {
-      options.signal?.throwIfAborted();
-      throw error;
-    }
-    reader = body.getReader();
-    handle = await open(temporary, 'wx', 0o600);
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        options.signal?.throwIfAborted();
-        const why = stop.signal.aborted ? describeError(stop.signal.reason) : describeError(error);
-        throw new CloudNetworkError(`the download of ${name} broke off after ${size} bytes: ${why}`, error);
-      }
-      if (chunk.done) break;
-      arm();
-      size += chunk.value.length;
-      if (size > options.maxBytes) {
+  const { size, sha256 } = await downloadToFile({
+    client: options.client,
+    url: content,
+    path,
+    name,
+    maxBytes: options.maxBytes,
+    tooLarge: () =>
+      new JobFileRefused(
+        'too_large',
+        `the download passed the ${options.maxBytes} bytes allowed (the resource said ${resource.file_size ?? 'nothing'}): stopped`,
+      ),
+    verify: (file) => {
+      if (resource.file_size != null && resource.file_size !== file.size) {
         throw new JobFileRefused(
-          'too_large',
-          `the download passed the ${options.maxBytes} bytes allowed (the resource said ${resource.file_size ?? 'nothing'}): stopped`,
+          'checksum_mismatch',
+          `the download has ${file.size} bytes, the resource says ${resource.file_size}`,
         );
       }
-      hash.update(chunk.value);
-      await writeAll(handle, chunk.value);
-    }
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-
-    const sha256 = hash.digest('hex');
-    if (resource.file_size != null && resource.file_size !== size) {
-      throw new JobFileRefused(
-        'checksum_mismatch',
-        `the download has ${size} bytes, the resource says ${resource.file_size}`,
-      );
-    }
-    if (resource.sha256 && resource.sha256.trim().toLowerCase() !== sha256) {
-      throw new JobFileRefused(
-        'checksum_mismatch',
-        `the download's sha256 is ${sha256}, the resource says ${resource.sha256}`,
-      );
-    }
-    await rename(temporary, path);
-    complete = true;
-    syncFolder(options.dir);
-    log.info({ name, size, sha256 }, 'job file downloaded');
-    return { path, name, size, sha256 };
-  } finally {
-    clearTimeout(idle);
-    clearTimeout(total);
-    if (!complete) {
-      // Stop the transfer (a refused or failed download holds no connection) and leave no file.
-      stop.abort(new Error('stopped'));
-      void reader?.cancel().catch(() => undefined);
-      await handle?.close().catch(() => undefined);
-      await rm(temporary, { force: true });
-    }
-  }
-}
-
-async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
-    offset += bytesWritten;
-  }
+      if (resource.sha256 && resource.sha256.trim().toLowerCase() !== file.sha256) {
+        throw new JobFileRefused(
+          'checksum_mismatch',
+          `the download's sha256 is ${file.sha256}, the resource says ${resource.sha256}`,
+        );
+      }
+    },
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+    totalTimeoutMs: options.timeoutMs ?? 30 * 60_000,
+  });
+  log.info({ name, size, sha256 }, 'job file downloaded');
+  return { path, name, size, sha256 };
 }
 
 /** `dir` made (0700) or made owner-only again; `.part` files a crash left there long ago removed. */
@@ -337,17 +273,6 @@ async function prepareDir(dir: string, log: Logger): Promise<void> {
     const path = join(dir, entry);
     const info = await stat(path).catch(() => undefined);
     if (info?.isFile() && now - info.mtimeMs > STALE_PART_MS) await rm(path, { force: true });
-  }
-}
-
-function syncFolder(dir: string): void {
-  // Folders cannot be opened for fsync on Windows; NTFS journals the entry itself.
-  if (process.platform === 'win32') return;
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -77,6 +77,7 @@ export function statusRecord(status: MachineStatusInput, now: number): PendingRe
     status.connected ? 1 : 0,
     status.error,
     status.observedAt ?? now,
+    status.failure ?? null,
   ];
   return { kind: 'status', row, bytes: ROW_OVERHEAD };
 }
@@ -94,7 +95,7 @@ export function insertRecords(handle: StoreHandle, records: readonly PendingReco
      VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
   );
   const insertStatus = handle.stmt(
-    'INSERT INTO machine_status (machine, state, connected, error, observed_at) VALUES (?, ?, ?, ?, ?)',
+    'INSERT INTO machine_status (machine, state, connected, error, observed_at, failure) VALUES (?, ?, ?, ?, ?, ?)',
   );
   const setValue = handle.stmt(
     'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',

@@ -8,6 +8,7 @@ interface StatusRow {
   connected: number;
   error: string | null;
   observed_at: number;
+  failure?: string | null;
 }
 
 /** Machine status changes: the newest per machine is what the cloud needs to hear. */
@@ -61,6 +62,7 @@ function toStatus(row: StatusRow): StoredMachineStatus {
     state: row.state,
     connected: row.connected === 1,
     error: row.error,
+    failure: row.failure ?? null,
     observedAt: row.observed_at,
   };
 }

@@ -73,6 +73,8 @@ export interface MachineStatusInput {
   state: string;
   connected: boolean;
   error: string | null;
+  /** Why the machine failed, when it did (a collector's failure kind). */
+  failure?: string | null;
   observedAt?: number;
 }
 
@@ -82,6 +84,7 @@ export interface StoredMachineStatus {
   state: string;
   connected: boolean;
   error: string | null;
+  failure: string | null;
   observedAt: number;
 }
 

@@ -46,7 +46,7 @@ export class CaptureSync {
           nextDue = Math.min(nextDue, due);
           continue;
         }
-        if (!this.ctx.modelerFor(machine)) {
+        if (!this.ctx.captureOwnerFor(machine)) {
           this.waitingForModeler.add(machine);
           continue;
         }
@@ -102,11 +102,11 @@ export class CaptureSync {
   private async step(capture: StoredCapture): Promise<void> {
     const { client, store, config } = this.ctx;
     if (capture.state === 'pending') {
-      const modeler = this.ctx.modelerFor(capture.machine)!;
+      const owner = this.ctx.captureOwnerFor(capture.machine)!;
       let created: Awaited<ReturnType<typeof client.create>>;
       try {
         created = await client.create('capture/', {
-          modeler,
+          [owner.field]: owner.uri,
           capture_type_name: capture.captureTypeName,
           printer_names: capture.printerNames,
           meta: capture.meta,

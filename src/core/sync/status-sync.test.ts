@@ -26,6 +26,7 @@ test('a machine whose modeler is on another origin is logged once, not at every 
     logger,
     config,
     modelerFor: () => 'https://elsewhere.example/modeler/1/',
+    captureOwnerFor: () => ({ field: 'modeler', uri: 'https://elsewhere.example/modeler/1/' }),
     machineNames: () => ['press'],
     unauthenticated: () => {},
     userUuid: () => null,

@@ -1,11 +1,13 @@
 import { CloudOriginError } from '../../shared/errors.ts';
 import { Wakeup } from '../clock.ts';
 import { historyKeys } from '../store/history-keys.ts';
+import { addiguruHealth } from './addiguru-health.ts';
 import { classifyError } from './classify-error.ts';
 import type { SyncContext } from './sync-context.ts';
 
 /**
- * Reports machine reachability to `PUT /modeler/<uuid>/` (`connected`, `error`) when it changes. It
+ * Reports machine reachability to `PUT /modeler/<uuid>/` (`connected`, `error`), or an Addiguru
+ * hub's `health` to `PUT /addiguru-installation/<uuid>/`, when it changes. It
  * never writes `status`: the server derives that from captures. Only the newest change per machine
  * is sent; older unsent ones are superseded by it.
  */
@@ -60,10 +62,14 @@ export class StatusSync {
   private async reportChanges(signal: AbortSignal): Promise<void> {
     const { store, client, gate } = this.ctx;
     for (const status of store.status.unreported()) {
-      const modeler = this.ctx.modelerFor(status.machine);
-      if (!modeler) continue;
-      const key = `modeler_reported:${status.machine}`;
-      const wire = { connected: status.connected, error: status.error };
+      const owner = this.ctx.captureOwnerFor(status.machine);
+      if (!owner) continue;
+      const key = `${owner.field === 'modeler' ? 'modeler' : 'addiguru'}_reported:${status.machine}`;
+      // A modeler hears `connected`/`error`; an Addiguru installation its `health` (contract enum).
+      const wire =
+        owner.field === 'modeler'
+          ? { connected: status.connected, error: status.error }
+          : { health: addiguruHealth(status) };
       if (store.stats.getValue(key) === JSON.stringify(wire)) {
         store.status.markReported(status.machine, status.id);
         continue;
@@ -71,7 +77,11 @@ export class StatusSync {
       await gate.pass(signal);
       if (signal.aborted) return;
       try {
-        await client.send({ method: 'PUT', url: modeler, json: wire });
+        const body =
+          owner.field === 'modeler'
+            ? wire
+            : { ...wire, health_check_on: new Date(status.observedAt).toISOString() };
+        await client.send({ method: 'PUT', url: owner.uri, json: body });
         gate.succeeded();
         store.stats.setValue(key, JSON.stringify(wire));
         store.status.markReported(status.machine, status.id);

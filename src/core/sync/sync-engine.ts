@@ -19,7 +19,7 @@ import { type HealthAssessment, HealthAssessor } from './health.ts';
 import { LogSync } from './log-sync.ts';
 import { StatusSync } from './status-sync.ts';
 import { supervise } from './supervise.ts';
-import type { SyncContext } from './sync-context.ts';
+import type { CaptureOwner, SyncContext } from './sync-context.ts';
 import { throughGate } from './through-gate.ts';
 
 /** Where the agent stands with the cloud. */
@@ -48,6 +48,7 @@ export interface SyncEngineOptions {
   clock: Clock;
   logger: Logger;
   modelerFor(machine: string): string | undefined;
+  captureOwnerFor(machine: string): CaptureOwner | undefined;
   machineNames(): string[];
   /** Told when the cloud's `enabled` switch changes. */
   onEnabledChange?(enabled: boolean): void;
@@ -111,6 +112,7 @@ export class SyncEngine {
       logger: options.logger,
       config,
       modelerFor: options.modelerFor,
+      captureOwnerFor: options.captureOwnerFor,
       machineNames: options.machineNames,
       unauthenticated: (reason) => this.unauthenticated(reason),
       userUuid: () => this.token?.userUuid ?? null,

@@ -1,9 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { type FileHandle, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { CloudNetworkError, describeError } from '../../shared/errors.ts';
+import { downloadToFile } from '../cloud/download-to-file.ts';
 import type { CloudHttpClient } from '../cloud/http-client.ts';
 import { restrictToOwner } from '../owner-only.ts';
 import type { OfferedUpdate } from './installer-feed.ts';
@@ -83,103 +81,44 @@ export async function downloadUpdate(options: DownloadUpdateOptions): Promise<Do
 
   const name = updateFileName(offer);
   const path = join(options.dir, name);
-  const temporary = join(options.dir, `.${name}-${randomBytes(6).toString('hex')}.part`);
-  const stop = new AbortController();
-  const signals = options.signal ? [options.signal, stop.signal] : [stop.signal];
-  const hash = createHash('sha256');
-  let size = 0;
-  let handle: FileHandle | undefined;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  let complete = false;
-  const idleMs = options.idleTimeoutMs ?? 60_000;
-  let idle: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => stop.abort(new Error(`nothing received for ${idleMs} ms`)), idleMs);
-  };
   logger.info({ version: offer.version, file: name }, 'downloading the Echo update');
-  arm();
-  try {
-    const body = await options.client.openStream(offer.download, {
-      accept: '*/*',
-      signal: AbortSignal.any(signals),
-      connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
-      presigned: true,
-    });
-    reader = body.getReader();
-    handle = await open(temporary, 'wx', 0o600);
-    for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
-      try {
-        chunk = await reader.read();
-      } catch (error) {
-        options.signal?.throwIfAborted();
-        const why = stop.signal.aborted ? describeError(stop.signal.reason) : describeError(error);
-        throw new CloudNetworkError(`the download of ${name} broke off after ${size} bytes: ${why}`, error);
-      }
-      if (chunk.done) break;
-      arm();
-      size += chunk.value.length;
-      if (size > options.maxBytes) {
+  const { size, sha256 } = await downloadToFile({
+    client: options.client,
+    url: offer.download,
+    path,
+    name,
+    maxBytes: options.maxBytes,
+    tooLarge: () =>
+      new UpdateRefused(
+        'too_large',
+        `the download of Echo ${offer.version} passed the ${options.maxBytes} bytes allowed (updates.max_file_mb): stopped and deleted`,
+      ),
+    verify: (file) => {
+      if (offer.sha256 && offer.sha256 !== file.sha256) {
         throw new UpdateRefused(
-          'too_large',
-          `the download of Echo ${offer.version} passed the ${options.maxBytes} bytes allowed (updates.max_file_mb): stopped and deleted`,
+          'checksum_mismatch',
+          `the downloaded Echo ${offer.version} does not match the cloud's checksum (SHA-256 ${file.sha256}, the listing says ${offer.sha256}): the file was deleted and will not be installed`,
         );
       }
-      hash.update(chunk.value);
-      let offset = 0;
-      while (offset < chunk.value.length) {
-        const { bytesWritten } = await handle.write(chunk.value, offset, chunk.value.length - offset);
-        offset += bytesWritten;
-      }
-    }
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    const sha256 = hash.digest('hex');
-    if (offer.sha256 && offer.sha256 !== sha256) {
-      throw new UpdateRefused(
-        'checksum_mismatch',
-        `the downloaded Echo ${offer.version} does not match the cloud's checksum (SHA-256 ${sha256}, the listing says ${offer.sha256}): the file was deleted and will not be installed`,
-      );
-    }
-    await rename(temporary, path);
-    complete = true;
-    syncFolder(options.dir);
-    await removeOthers(options.dir, name);
-    if (verifiedBy === 'none') {
-      logger.warn(
-        { version: offer.version },
-        'the update has no checksum and updates.require_checksum is off: it is used unverified',
-      );
-    }
-    logger.info({ version: offer.version, size, sha256, verified_by: verifiedBy }, 'Echo update downloaded');
-    return { path, size, sha256, verifiedBy };
-  } finally {
-    clearTimeout(idle);
-    if (!complete) {
-      stop.abort(new Error('stopped'));
-      void reader?.cancel().catch(() => undefined);
-      await handle?.close().catch(() => undefined);
-      await rm(temporary, { force: true });
-    }
+    },
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
+  });
+  await removeOthers(options.dir, name);
+  if (verifiedBy === 'none') {
+    logger.warn(
+      { version: offer.version },
+      'the update has no checksum and updates.require_checksum is off: it is used unverified',
+    );
   }
+  logger.info({ version: offer.version, size, sha256, verified_by: verifiedBy }, 'Echo update downloaded');
+  return { path, size, sha256, verifiedBy };
 }
 
 /** Every other file in the folder (older installers, parts a crash left): one update is kept. */
 async function removeOthers(dir: string, keep: string): Promise<void> {
   for (const entry of await readdir(dir)) {
     if (entry !== keep) await rm(join(dir, entry), { force: true, recursive: true });
-  }
-}
-
-function syncFolder(dir: string): void {
-  // Folders cannot be opened for fsync on Windows; NTFS journals the entry itself.
-  if (process.platform === 'win32') return;
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

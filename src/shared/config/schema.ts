@@ -352,6 +352,12 @@ export const machineSchema = z.strictObject({
       'Largest answer, message or frame (MB) Echo reads from this machine; a bigger one is cut off and fails the poll.',
     ),
   modeler: z.url().optional().describe('The /modeler/<uuid>/ URI this machine reports as.'),
+  addiguru_installation: z
+    .url()
+    .optional()
+    .describe(
+      'An Addiguru hub: the /addiguru-installation/<uuid>/ URI its captures are sent with (instead of modeler) and whose health Echo reports.',
+    ),
   history: z
     .strictObject({
       frequency: z

@@ -10,6 +10,18 @@ import { FtpsServer, type FtpsUpload } from './ftps-server.ts';
 
 export type BambuFault = 'silence' | 'garbage' | null;
 
+/** `print_error` of a print the user cancelled: 0x0300400C (`0300_400C`). */
+export const CANCEL_PRINT_ERROR = 0x0300_400c;
+
+/** An HMS entry of the given severity (`code >> 16`: 1 fatal, 2 serious, 3 common, 4 info). */
+export function hmsEntry(
+  severity: number,
+  attr = 0x0300_0100,
+  detail = 0x0001,
+): { attr: number; code: number } {
+  return { attr, code: severity * 0x1_0000 + detail };
+}
+
 interface Job {
   name: string;
   taskId: string;
@@ -23,7 +35,8 @@ interface Job {
  * A Bambu Lab X1 Carbon in LAN mode, on the real transport: an MQTT broker (aedes) behind TLS with
  * the printer's self-signed certificate, user `bblp` and the LAN access code. Like the printer it
  * answers `pushall` with the full `print` object and then pushes only what changed, once per
- * second; it plays jobs (prepare, run, pause, fail with an HMS code, finish) and faults (silence,
+ * second; it plays jobs (prepare, run, pause, fail with an HMS code, a user's cancel, finish), HMS
+ * entries of any severity, any gcode_state (INIT, OFFLINE), an empty `sn`, and faults (silence,
  * garbage, a broker restart, a new certificate after a reset). `speed` simulated seconds pass per
  * real second.
  */
@@ -45,6 +58,10 @@ export class BambuSimulator {
   private fault: BambuFault = null;
   private lastSent: Record<string, unknown> = {};
   private lastTick = Date.now();
+  /** The steps after a cancel still to come (the reset of print_error, a flapping state). */
+  private readonly cancelTimers = new Set<NodeJS.Timeout>();
+  /** What `get_version` reports as the `ota` module's `sn`: the serial, '' or nothing (null). */
+  private readonly versionSerial: string | null;
   /** Messages published on the report topic, for tests. */
   reportsSent = 0;
   /**
@@ -69,9 +86,11 @@ export class BambuSimulator {
     private readonly speed: number,
     serial: string,
     accessCode: string,
+    versionSerial: string | null | undefined,
   ) {
     this.serial = serial;
     this.accessCode = accessCode;
+    this.versionSerial = versionSerial === undefined ? serial : versionSerial;
   }
 
   static async start(
@@ -82,6 +101,11 @@ export class BambuSimulator {
       port?: number;
       ftpPort?: number;
       maxUploadBytes?: number;
+      /**
+       * The `ota` module's `sn` in the `get_version` answer: the serial by default, '' as
+       * OpenBambuAPI's example shows it, or null to leave the field out.
+       */
+      versionSerial?: string | null;
     } = {},
   ): Promise<BambuSimulator> {
     const serial = options.serial ?? `00M09A${String(randomInt(100_000_000, 999_999_999))}`;
@@ -91,6 +115,7 @@ export class BambuSimulator {
       options.speed ?? 1,
       serial,
       options.accessCode ?? String(randomInt(10_000_000, 99_999_999)),
+      options.versionSerial,
     );
     await sim.listen();
     sim.ftp = await FtpsServer.start({
@@ -150,6 +175,7 @@ export class BambuSimulator {
       startedAt: Date.now(),
       layers,
     };
+    this.stopCancelSteps();
     this.gcodeState = 'PREPARE';
     this.ended = undefined;
     this.printError = 0;
@@ -171,6 +197,58 @@ export class BambuSimulator {
     this.gcodeState = 'FAILED';
     this.printError = 0x0300_4000;
     this.hms = [{ attr: 0x0300_0100, code: 0x0001_0001 }];
+  }
+
+  /**
+   * The user cancels the print (on the screen, in the app, or a `stop` command), the way firmware
+   * reports it (ha-bambulab pybambu `models.py`): first `print_error` 0x0300400C alone, then
+   * `gcode_state` FAILED with the job still shown; `stepMs` later `print_error` is back to 0 and the
+   * state moves through `states` (IDLE by default; e.g. ['IDLE', 'FAILED', 'IDLE'] flaps), one step
+   * every `stepMs`.
+   */
+  cancel(options: { stepMs?: number; states?: readonly string[] } = {}): void {
+    if (!this.job) return;
+    const { stepMs = 1500, states = ['IDLE'] } = options;
+    this.stopCancelSteps();
+    this.printError = CANCEL_PRINT_ERROR;
+    this.pushChanges();
+    this.ended = this.job;
+    this.job = undefined;
+    this.gcodeState = 'FAILED';
+    this.pushChanges();
+    states.forEach((state, index) => {
+      const timer = setTimeout(
+        () => {
+          this.cancelTimers.delete(timer);
+          this.printError = 0;
+          this.gcodeState = state;
+          this.pushChanges();
+        },
+        stepMs * (index + 1),
+      );
+      this.cancelTimers.add(timer);
+    });
+  }
+
+  /**
+   * HMS entries as the printer lists them (`hms: [{attr, code}]`); `hmsEntry(severity)` makes one
+   * of each severity. The state is left as it is.
+   */
+  setHms(entries: ReadonlyArray<{ attr: number; code: number }>): void {
+    this.hms = entries.map((e) => ({ ...e }));
+  }
+
+  /**
+   * Any `gcode_state` as the printer would send it (INIT while starting up, OFFLINE, or one Echo
+   * does not know), the job left as it is.
+   */
+  setGcodeState(state: string): void {
+    this.gcodeState = state;
+  }
+
+  /** A cancel's later steps (the reset, the flaps) are still to come. */
+  get cancelling(): boolean {
+    return this.cancelTimers.size > 0;
   }
 
   /** The operator clears the error on the printer's screen. */
@@ -227,6 +305,7 @@ export class BambuSimulator {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    this.stopCancelSteps();
     await this.ftp?.close();
     await this.shutdown();
   }
@@ -269,6 +348,11 @@ export class BambuSimulator {
       broker ? new Promise<void>((r) => broker.close(() => r())) : undefined,
       server ? new Promise<void>((r) => server.close(() => r())) : undefined,
     ]);
+  }
+
+  private stopCancelSteps(): void {
+    for (const timer of this.cancelTimers) clearTimeout(timer);
+    this.cancelTimers.clear();
   }
 
   private get reportTopic(): string {
@@ -315,7 +399,12 @@ export class BambuSimulator {
             command: 'get_version',
             sequence_id: request.info.sequence_id ?? '0',
             module: [
-              { name: 'ota', sw_ver: '01.08.02.00', sn: this.serial, hw_ver: 'OTA' },
+              {
+                name: 'ota',
+                sw_ver: '01.08.02.00',
+                ...(this.versionSerial === null ? {} : { sn: this.versionSerial }),
+                hw_ver: 'OTA',
+              },
               { name: 'mc', sw_ver: '00.00.29.28', sn: 'MC0A0000', hw_ver: 'MC07' },
             ],
           },
@@ -338,11 +427,6 @@ export class BambuSimulator {
       (command === 'stop' && running);
     if (allowed && command === 'pause') this.pause();
     if (allowed && command === 'resume') this.resume();
-    if (allowed && command === 'stop') {
-      this.ended = this.job;
-      this.job = undefined;
-      this.gcodeState = 'FAILED';
-    }
     this.publishJson({
       print: {
         command,
@@ -352,7 +436,9 @@ export class BambuSimulator {
         reason: allowed ? 'success' : 'not allowed in this state',
       },
     });
-    // The state change follows the answer at once, as firmware reports it.
+    // The state change follows the answer at once, as firmware reports it. A stop is a cancel:
+    // FAILED with print_error 0x0300400C, reset to IDLE a moment later.
+    if (allowed && command === 'stop') this.cancel();
     this.pushChanges();
   }
 

@@ -5,6 +5,7 @@ import {
   type OpcuaMethod,
   type OpcuaMethodCall,
 } from '../../sdk/simulator/opcua-machine-server.ts';
+import { amMachineOfBuild } from '../../sdk/simulator/opcua-machinery-model.ts';
 
 /** How long the machine takes to act on a method. */
 const ACT_MS = 200;
@@ -24,8 +25,32 @@ export class EosCoreSimulator {
     readonly jobControl: { objectNodeId: string; methodNodeIds: Record<string, string> },
   ) {}
 
-  static async start(options: { layersPerSecond?: number } = {}): Promise<EosCoreSimulator> {
+  /**
+   * `model`: `'none'` (default) is Echo's `EOS.*` nodes only; `'both'` adds the OPC 40540 layout
+   * below `Machines` (`sdk/simulator/opcua-machinery-model.ts`); `'only'` serves the layout and no
+   * `EOS.*` nodes. `otherMachines` adds idle machines below `Machines` with these serials.
+   */
+  static async start(
+    options: { layersPerSecond?: number; model?: 'none' | 'both' | 'only'; otherMachines?: string[] } = {},
+  ): Promise<EosCoreSimulator> {
     const build = new BuildModel(options.layersPerSecond ?? 50);
+    const model = options.model ?? 'none';
+    const identification = (serial: string) => ({
+      Manufacturer: 'EOS GmbH',
+      Model: 'EOS M 400',
+      SerialNumber: serial,
+      SoftwareRevision: 'EOSPRINT 2.14 / Core 1.9',
+      ProductInstanceUri: `urn:eos.info:M400:${serial}`,
+    });
+    const others = (options.otherMachines ?? []).map((serial) => {
+      const idle = new BuildModel(1);
+      idle.stop();
+      return amMachineOfBuild(idle, `EOS M 400 ${serial}`, identification(serial));
+    });
+    const machines =
+      model === 'none'
+        ? []
+        : [...others, amMachineOfBuild(build, 'EOS M 400 SI4711', identification('SI4711'))];
     const user = { username: 'eosconnect', password: 'c0re-secret' };
     const control = jobControl(build);
     const server = await OpcuaMachineServer.start({
@@ -35,20 +60,24 @@ export class EosCoreSimulator {
       securityModes: ['SignAndEncrypt'],
       allowAnonymous: false,
       user,
-      variables: [
-        { path: 'Machine.State', dataType: 'String', get: () => build.state },
-        { path: 'Machine.SerialNumber', dataType: 'String', get: () => 'SI4711' },
-        { path: 'Machine.SoftwareVersion', dataType: 'String', get: () => 'EOSPRINT 2.14 / Core 1.9' },
-        { path: 'Job.Name', dataType: 'String', get: () => build.job?.name ?? '' },
-        { path: 'Job.CurrentLayer', dataType: 'UInt32', get: () => Math.floor(build.job?.layer ?? 0) },
-        { path: 'Job.TotalLayers', dataType: 'UInt32', get: () => build.job?.layers ?? 0 },
-        {
-          path: 'Process.OxygenPercent',
-          dataType: 'Double',
-          get: () => (build.state === 'Building' ? 0.1 : 20.9),
-        },
-        { path: 'Alarm.Text', dataType: 'String', get: () => build.alarm },
-      ],
+      machines,
+      variables:
+        model === 'only'
+          ? []
+          : [
+              { path: 'Machine.State', dataType: 'String', get: () => build.state },
+              { path: 'Machine.SerialNumber', dataType: 'String', get: () => 'SI4711' },
+              { path: 'Machine.SoftwareVersion', dataType: 'String', get: () => 'EOSPRINT 2.14 / Core 1.9' },
+              { path: 'Job.Name', dataType: 'String', get: () => build.job?.name ?? '' },
+              { path: 'Job.CurrentLayer', dataType: 'UInt32', get: () => Math.floor(build.job?.layer ?? 0) },
+              { path: 'Job.TotalLayers', dataType: 'UInt32', get: () => build.job?.layers ?? 0 },
+              {
+                path: 'Process.OxygenPercent',
+                dataType: 'Double',
+                get: () => (build.state === 'Building' ? 0.1 : 20.9),
+              },
+              { path: 'Alarm.Text', dataType: 'String', get: () => build.alarm },
+            ],
       methodObjects: [{ path: 'JobControl', nodeId: control.nodeId, methods: control.methods }],
     });
     build.onEvent = (message, severity) => server.raiseLog(message, severity);

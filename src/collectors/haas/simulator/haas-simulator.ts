@@ -7,6 +7,19 @@ const ETB = '\u0017';
 
 export type HaasFault = 'silence' | 'garbage' | null;
 
+/** How the simulated control words its answers (the sources disagree; real controls differ). */
+export interface HaasSimulatorOptions {
+  /**
+   * `stx-etb`: STX text ETB CR LF `>` (RS-232). `ngc-ethernet`: text CR LF `>` with no frame, as
+   * the NGC's Ethernet Q-command port answers (each answer then follows the previous `>`).
+   */
+  framing?: 'stx-etb' | 'ngc-ethernet';
+  /** `value`: `MACRO, 8000.000000`; `variable-value`: `MACRO, 3027, 8000.000000`; `garbled`: `MACRO, ###`. */
+  macroAnswer?: 'value' | 'variable-value' | 'garbled';
+  /** While a program runs, `?Q500` answers `PROGRAM, O01234, BUSY, PARTS, n` or `STATUS, BUSY`. */
+  busyAnswer?: 'program' | 'status';
+}
+
 /**
  * A Haas VF-2 with the NGC control answering Q-commands (Setting 143 on), on the real
  * transports: a serial port (one end of a socat pseudo-terminal pair) and the Ethernet
@@ -26,6 +39,11 @@ export class HaasSimulator {
   private cycle: NodeJS.Timeout | undefined;
 
   readonly serialNumber = '1234567';
+  private readonly options: Required<HaasSimulatorOptions>;
+
+  constructor(options: HaasSimulatorOptions = {}) {
+    this.options = { framing: 'stx-etb', macroAnswer: 'value', busyAnswer: 'program', ...options };
+  }
 
   /** Runs `program` for `ms`, then counts a part and goes idle. */
   runProgram(program: string, ms: number): void {
@@ -132,7 +150,7 @@ export class HaasSimulator {
       return;
     }
     const text = this.reply(request.replace(/^\?/, '').toUpperCase());
-    write(`${STX}${text}${ETB}\r\n>`);
+    write(this.options.framing === 'ngc-ethernet' ? `${text}\r\n>` : `${STX}${text}${ETB}\r\n>`);
   }
 
   private reply(q: string): string {
@@ -141,9 +159,18 @@ export class HaasSimulator {
     if (q === 'Q102') return 'MODEL, VF2';
     if (q === 'Q104') return `MODE, ${this.status === 'IDLE' ? 'MDI' : 'MEM'}`;
     if (q === 'Q303') return `LAST CYCLE, ${this.lastCycle}`;
-    if (q === 'Q500') return `PROGRAM, ${this.program}, ${this.status}, PARTS, ${this.parts}`;
+    if (q === 'Q500') {
+      if (this.status === 'BUSY' && this.options.busyAnswer === 'status') return 'STATUS, BUSY';
+      return `PROGRAM, ${this.program}, ${this.status}, PARTS, ${this.parts}`;
+    }
     const macro = /^Q600 (\d+)$/.exec(q);
-    if (macro) return macro[1] === '3027' ? `MACRO, ${this.spindle.toFixed(6)}` : 'MACRO, 0.000000';
+    if (macro) {
+      const value = (macro[1] === '3027' ? this.spindle : 0).toFixed(6);
+      if (this.options.macroAnswer === 'garbled') return 'MACRO, ###';
+      return this.options.macroAnswer === 'variable-value'
+        ? `MACRO, ${macro[1]}, ${value}`
+        : `MACRO, ${value}`;
+    }
     return 'UNKNOWN';
   }
 }

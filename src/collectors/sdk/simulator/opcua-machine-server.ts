@@ -12,6 +12,7 @@ import {
 } from 'node-opcua-client';
 import { OPCUAServer } from 'node-opcua-server';
 import { fingerprintOf } from '../opcua-session.ts';
+import { type AmMachine, addMachineryModel } from './opcua-machinery-model.ts';
 
 export interface OpcuaVariable {
   /** Dotted path under the machine object, e.g. `Job.CurrentLayer`; node id `ns=1;s=<root>.<path>`. */
@@ -72,6 +73,8 @@ export interface OpcuaMachineServerOptions {
   allowAnonymous: boolean;
   /** Methods the server exposes (none by default). */
   methodObjects?: readonly OpcuaMethodObject[];
+  /** The OPC 40001-1 / 40540 machines to add (`opcua-machinery-model.ts`), none by default. */
+  machines?: readonly AmMachine[];
 }
 
 /**
@@ -259,6 +262,7 @@ export class OpcuaMachineServer {
         });
       }
     }
+    if (options.machines?.length) addMachineryModel(addressSpace, options.machines);
     await server.start();
     this.port = server.endpoints[0]!.port;
     this.server = server;

@@ -7,6 +7,7 @@ import {
   type OpcuaMethodArgument,
   type OpcuaMethodCall,
 } from '../../sdk/simulator/opcua-machine-server.ts';
+import { amMachineOfBuild } from '../../sdk/simulator/opcua-machinery-model.ts';
 
 /** OPC 10031-4 (ISA-95 Job Control) job order method signature, as OPC 40001-3 uses it. */
 const JOB_ORDER_INPUTS: readonly OpcuaMethodArgument[] = [
@@ -18,6 +19,14 @@ const RETURN_STATUS: readonly OpcuaMethodArgument[] = [{ name: 'ReturnStatus', d
 const NO_ERROR = [0, 1];
 const UNKNOWN_JOB_ORDER_ID = [0, 1 << 1];
 const INVALID_JOB_ORDER_STATUS = [0, 1 << 3];
+
+const slmIdentification = (serial: string) => ({
+  Manufacturer: 'SLM Solutions',
+  Model: 'SLM 280',
+  SerialNumber: serial,
+  SoftwareRevision: 'MCS 3.4.1',
+  ProductInstanceUri: `urn:slm-solutions.com:SLM280:${serial}`,
+});
 
 /** How long the machine takes to act on a method (it finishes the layer it is on). */
 const ACT_MS = 300;
@@ -46,7 +55,14 @@ export class SlmSimulator {
    * the server exposes no job methods at all.
    */
   static async start(
-    options: { layersPerSecond?: number; jobManagement?: boolean } = {},
+    options: {
+      layersPerSecond?: number;
+      jobManagement?: boolean;
+      /** Also the OPC 40540 layout below `Machines` (`sdk/simulator/opcua-machinery-model.ts`). */
+      model?: boolean;
+      /** More machines below `Machines` (idle), by serial number. */
+      otherMachines?: string[];
+    } = {},
   ): Promise<SlmSimulator> {
     const build = new BuildModel(options.layersPerSecond ?? 50);
     let sim: SlmSimulator | undefined;
@@ -62,6 +78,16 @@ export class SlmSimulator {
       manufacturerName: 'SLM Solutions',
       securityModes: ['None', 'SignAndEncrypt'],
       allowAnonymous: true,
+      machines: options.model
+        ? [
+            ...(options.otherMachines ?? []).map((serial) => {
+              const idle = new BuildModel(1);
+              idle.stop();
+              return amMachineOfBuild(idle, `SLM 280 ${serial}`, slmIdentification(serial));
+            }),
+            amMachineOfBuild(build, 'SLM 280 SLM280-21-0042', slmIdentification('SLM280-21-0042')),
+          ]
+        : [],
       variables: [
         { path: 'Machine.State', dataType: 'String', get: () => build.state },
         { path: 'Machine.SerialNumber', dataType: 'String', get: () => 'SLM280-21-0042' },

@@ -7,6 +7,7 @@ interface Item {
   category: 'Events' | 'Samples' | 'Condition';
   component: string;
   type?: string;
+  subType?: string;
 }
 
 interface Stored {
@@ -30,6 +31,30 @@ const ITEMS: Item[] = [
   { id: 'system', name: 'System', category: 'Condition', component: 'Controller', type: 'SYSTEM' },
 ];
 
+/**
+ * The standard MTConnect layout (what a current agent publishes): `Firmware` with subType VERSION
+ * (and RELEASE_DATE), `PartCount` ALL and TARGET, `Program` MAIN and ACTIVE, `ControllerMode`.
+ */
+const STANDARD_ITEMS: Item[] = [
+  ...ITEMS.filter((i) => !['fw', 'program', 'parts'].includes(i.id)),
+  { id: 'fw', name: 'Firmware', category: 'Events', component: 'Device', subType: 'VERSION' },
+  { id: 'fw_date', name: 'Firmware', category: 'Events', component: 'Device', subType: 'RELEASE_DATE' },
+  { id: 'mode', name: 'ControllerMode', category: 'Events', component: 'Controller' },
+  { id: 'program', name: 'Program', category: 'Events', component: 'Controller', subType: 'MAIN' },
+  { id: 'program_active', name: 'Program', category: 'Events', component: 'Controller', subType: 'ACTIVE' },
+  { id: 'parts', name: 'PartCount', category: 'Events', component: 'Controller', subType: 'ALL' },
+  { id: 'parts_target', name: 'PartCount', category: 'Events', component: 'Controller', subType: 'TARGET' },
+];
+
+export interface MtconnectSimulatorOptions {
+  bufferSize?: number;
+  /**
+   * `stratasys` (default): `FirmwareVersion`, one `Program` and one `PartCount` without subType.
+   * `standard`: the data items of the MTConnect standard, with subTypes and `ControllerMode`.
+   */
+  layout?: 'stratasys' | 'standard';
+}
+
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -47,21 +72,29 @@ export class MtconnectSimulator {
   private job: { name: string; endsAt: number } | undefined;
   private parts = 0;
   private down = false;
+  private readonly items: Item[];
 
   private constructor(
     private readonly server: Server,
     readonly port: number,
     private readonly bufferSize: number,
+    private readonly layout: 'stratasys' | 'standard',
   ) {
+    this.items = layout === 'standard' ? STANDARD_ITEMS : ITEMS;
     this.resetValues();
     this.timer = setInterval(() => this.tick(), 250);
   }
 
-  static async start(options: { bufferSize?: number } = {}): Promise<MtconnectSimulator> {
+  static async start(options: MtconnectSimulatorOptions = {}): Promise<MtconnectSimulator> {
     let sim: MtconnectSimulator | undefined;
     const server = createServer((req, res) => sim!.handle(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    sim = new MtconnectSimulator(server, (server.address() as AddressInfo).port, options.bufferSize ?? 4096);
+    sim = new MtconnectSimulator(
+      server,
+      (server.address() as AddressInfo).port,
+      options.bufferSize ?? 4096,
+      options.layout ?? 'stratasys',
+    );
     return sim;
   }
 
@@ -85,7 +118,29 @@ export class MtconnectSimulator {
   startJob(name: string, ms: number): void {
     this.job = { name, endsAt: Date.now() + ms };
     this.set('program', name);
+    // Standard layout: the running subprogram comes after the main one (a higher sequence).
+    if (this.standard) this.set('program_active', `${name}:support`);
     this.set('exec', 'ACTIVE');
+  }
+
+  /** Any `Execution` value (WAIT, PROGRAM_OPTIONAL_STOP…), as a controller would publish it. */
+  setExecution(value: string): void {
+    this.set('exec', value);
+  }
+
+  /** Standard layout: the `ControllerMode` (AUTOMATIC, MANUAL, SEMI_AUTOMATIC, EDIT…). */
+  setControllerMode(mode: string): void {
+    this.set('mode', mode);
+  }
+
+  private get standard(): boolean {
+    return this.layout === 'standard';
+  }
+
+  /** Standard layout: the part count's target, published after the count (a higher sequence). */
+  private setParts(): void {
+    this.set('parts', String(this.parts));
+    if (this.standard) this.set('parts_target', '10');
   }
 
   interrupt(): void {
@@ -134,16 +189,21 @@ export class MtconnectSimulator {
     this.set('avail', 'AVAILABLE');
     this.set('serial', 'F370-0099123');
     this.set('fw', '1.7.2.0');
+    if (this.standard) {
+      this.set('fw_date', '2024-03-01');
+      this.set('mode', 'AUTOMATIC');
+    }
     this.set('exec', this.job ? 'ACTIVE' : 'READY');
     this.set('program', this.job?.name ?? 'UNAVAILABLE');
-    this.set('parts', String(this.parts));
+    if (this.standard) this.set('program_active', this.job ? `${this.job.name}:support` : 'UNAVAILABLE');
+    this.setParts();
     this.set('chamber_t', '25');
     this.set('head_t', '30');
     this.set('system', '', 'Normal');
   }
 
   private set(id: string, value: string, level?: string): void {
-    const item = ITEMS.find((i) => i.id === id)!;
+    const item = this.items.find((i) => i.id === id)!;
     this.buffer.push({
       sequence: this.nextSequence++,
       item,
@@ -162,7 +222,7 @@ export class MtconnectSimulator {
     if (job && Date.now() >= job.endsAt) {
       this.job = undefined;
       this.parts++;
-      this.set('parts', String(this.parts));
+      this.setParts();
       this.set('exec', 'READY');
     }
   }
@@ -220,7 +280,8 @@ export class MtconnectSimulator {
             .map((o) => {
               const tag = category === 'Condition' ? (o.level ?? 'Normal') : o.item.name;
               const type = o.item.type ? ` type="${o.item.type}"` : '';
-              return `<${tag} dataItemId="${o.item.id}" sequence="${o.sequence}" timestamp="${o.timestamp}"${type}>${esc(o.value)}</${tag}>`;
+              const subType = o.item.subType ? ` subType="${o.item.subType}"` : '';
+              return `<${tag} dataItemId="${o.item.id}" sequence="${o.sequence}" timestamp="${o.timestamp}"${type}${subType}>${esc(o.value)}</${tag}>`;
             })
             .join('');
           return `<${category}>${xml}</${category}>`;
@@ -232,10 +293,12 @@ export class MtconnectSimulator {
   }
 
   private probe(): string {
-    const items = ITEMS.map(
-      (i) =>
-        `<DataItem id="${i.id}" category="${i.category === 'Samples' ? 'SAMPLE' : i.category === 'Events' ? 'EVENT' : 'CONDITION'}" type="${i.type ?? i.name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}"/>`,
-    ).join('');
+    const items = this.items
+      .map(
+        (i) =>
+          `<DataItem id="${i.id}" category="${i.category === 'Samples' ? 'SAMPLE' : i.category === 'Events' ? 'EVENT' : 'CONDITION'}" type="${i.type ?? i.name.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()}"${i.subType ? ` subType="${i.subType}"` : ''}/>`,
+      )
+      .join('');
     return `<?xml version="1.0"?><MTConnectDevices>${this.header(this.nextSequence)}<Devices><Device id="f370" name="F370" uuid="F370-0099123"><DataItems>${items}</DataItems></Device></Devices></MTConnectDevices>`;
   }
 

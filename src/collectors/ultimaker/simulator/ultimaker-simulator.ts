@@ -1,12 +1,13 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { digestResponse, parseDigestParams } from '../../sdk/http-digest.ts';
+import { type ListOrder, localTime, PrinterHistory } from './history.ts';
+import { json, parseMultipartFile, readBody, tooLarge } from './http-body.ts';
+import { MAX_FORM_BYTES, PrinterKeys } from './keys.ts';
 
 export type UltimakerFault = 'silence' | 'garbage' | 'reboot' | null;
 
-/** The printer's Digest realm (its local API server calls itself "Jedi"). */
-export const REALM = 'Jedi-API';
+export { REALM } from './keys.ts';
 
 /** A write that passed Digest authentication, in the order received. */
 export interface ReceivedCommand {
@@ -20,23 +21,15 @@ export interface ReceivedCommand {
   status: number;
 }
 
-interface ApplicationEntry {
-  key: string;
-  application: string;
-  user: string;
-  status: 'pending' | 'authorized' | 'refused';
-}
-
-/** The largest authentication request read (two short form fields). */
-const MAX_FORM_BYTES = 4096;
-
 interface Job {
   name: string;
   uuid: string;
   total: number;
   elapsed: number;
   paused: boolean;
-  started: string;
+  started: number;
+  /** Ended, waiting for the build plate to be cleared (`waitForCleanup`). */
+  ended?: 'Finished' | 'Aborted';
 }
 
 /**
@@ -47,9 +40,10 @@ interface Job {
  */
 export class UltimakerSimulator {
   private job: Job | undefined;
-  private status: 'idle' | 'printing' | 'error' | 'maintenance' | 'booting' = 'idle';
+  private status = 'idle';
   private fault: UltimakerFault = null;
-  private readonly events: Array<{ time: string; type_id: number; message: string }> = [];
+  /** `/history/events` and `/history/print_jobs`: every job that ended is listed there. */
+  readonly history: PrinterHistory;
   private readonly sockets = new Set<Socket>();
   private readonly hanging = new Set<ServerResponse>();
   private lastTick = Date.now();
@@ -61,14 +55,8 @@ export class UltimakerSimulator {
   requests = 0;
   /** Authenticated writes (state changes, uploads), in order: tests count what reached the printer. */
   readonly commandsReceived: ReceivedCommand[] = [];
-  /** Application keys asked for (`POST /auth/request`). */
-  authRequests = 0;
-  /** Writes refused with a 401 (no, stale or wrong Digest answer). */
-  unauthorizedWrites = 0;
-  private readonly applications = new Map<string, ApplicationEntry>();
-  /** Nonces handed out, with the highest `nc` used with each (a replay is refused). */
-  private readonly nonces = new Map<string, number>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Application keys and Digest (keys.ts). */
+  private readonly keys: PrinterKeys;
 
   private constructor(
     private readonly server: Server,
@@ -76,7 +64,15 @@ export class UltimakerSimulator {
     private readonly speed: number,
     readonly name: string,
     private readonly options: SimulatorOptions,
-  ) {}
+  ) {
+    this.keys = new PrinterKeys(options.autoApproveMs);
+    this.history = new PrinterHistory({
+      events: options.eventsOrder ?? 'newest-first',
+      jobs: options.jobsOrder ?? 'newest-first',
+      maxEvents: options.maxEvents ?? 500,
+      maxJobs: options.maxJobs ?? 1000,
+    });
+  }
 
   static async start(options: SimulatorOptions = {}): Promise<UltimakerSimulator> {
     let sim: UltimakerSimulator | undefined;
@@ -136,7 +132,7 @@ export class UltimakerSimulator {
       total: durationSeconds,
       elapsed: 0,
       paused: false,
-      started: new Date().toISOString(),
+      started: Date.now(),
     };
     this.status = 'printing';
     this.event(0x20001, `Print job ${name} started`);
@@ -160,44 +156,80 @@ export class UltimakerSimulator {
     this.advance();
     if (!this.job) return;
     this.event(0x20005, `Print job ${this.job.name} aborted`);
+    this.end('Aborted');
+  }
+
+  /** A job ended: into the history, and off the printer (or waiting for its plate to be cleared). */
+  private end(result: 'Finished' | 'Aborted'): void {
+    const job = this.job!;
+    this.history.finished({
+      uuid: job.uuid,
+      name: job.name,
+      datetime_started: localTime(job.started),
+      result,
+      time_elapsed: Math.round(job.elapsed),
+      time_estimated: job.total,
+      time_total: job.total,
+    });
+    if (this.options.waitForCleanup) {
+      job.ended = result;
+      return;
+    }
     this.job = undefined;
     this.status = 'idle';
   }
 
+  /** The operator confirms the build plate is cleared: the ended job leaves, the printer is idle. */
+  clearBuildPlate(): void {
+    if (!this.job?.ended) return;
+    this.job = undefined;
+    this.status = 'idle';
+  }
+
+  /** Application keys asked for (`POST /auth/request`). */
+  get authRequests(): number {
+    return this.keys.authRequests;
+  }
+
+  /** Writes refused with a 401 (no, stale or wrong Digest answer). */
+  get unauthorizedWrites(): number {
+    return this.keys.unauthorizedWrites;
+  }
+
   /** The operator presses "allow" for every waiting application-key request. */
   approvePendingKeys(): number {
-    return this.decidePending('authorized');
+    return this.keys.decidePending('authorized');
   }
 
   /** The operator presses "deny" for every waiting application-key request. */
   refusePendingKeys(): number {
-    return this.decidePending('refused');
+    return this.keys.decidePending('refused');
   }
 
   /** Requests waiting for the operator's answer. */
   get pendingKeys(): number {
-    return [...this.applications.values()].filter((a) => a.status === 'pending').length;
+    return this.keys.pending;
   }
 
   /** Every key the printer issued (tests check that none leaks into what Echo stores or sends). */
   keysIssued(): string[] {
-    return [...this.applications.values()].map((a) => a.key);
+    return this.keys.issued();
   }
 
   /** Every approved key revoked (the printer's "forget authorized applications"). */
   revokeKeys(): void {
-    for (const [id, entry] of this.applications)
-      if (entry.status === 'authorized') this.applications.delete(id);
+    this.keys.revoke();
   }
 
-  private decidePending(status: 'authorized' | 'refused'): number {
-    let decided = 0;
-    for (const entry of this.applications.values()) {
-      if (entry.status !== 'pending') continue;
-      entry.status = status;
-      decided++;
-    }
-    return decided;
+  /** A status the firmware reports that Echo may not know (`wait_for_peripherals`…). */
+  setStatus(status: string): void {
+    this.status = status;
+  }
+
+  /** Finished jobs the printer lists (`/history/print_jobs`), oldest first. */
+  get finishedJobs(): ReadonlyArray<{ uuid: string; name: string; result: string }> {
+    this.advance();
+    return this.history.jobs;
   }
 
   /** The printer stops with an error (e.g. a flow sensor), keeping the job. */
@@ -230,7 +262,7 @@ export class UltimakerSimulator {
   }
 
   async close(): Promise<void> {
-    for (const timer of this.timers) clearTimeout(timer);
+    this.keys.close();
     for (const res of this.hanging) res.destroy();
     this.mdns?.close();
     await this.closeServer();
@@ -249,7 +281,7 @@ export class UltimakerSimulator {
     const now = Date.now();
     const seconds = ((now - this.lastTick) / 1000) * this.speed;
     this.lastTick = now;
-    const printing = this.status === 'printing' && this.job && !this.job.paused;
+    const printing = this.status === 'printing' && this.job && !this.job.paused && !this.job.ended;
     const approach = (current: number, target: number) =>
       current + (target - current) * Math.min(1, seconds / 30);
     this.bed = approach(this.bed, printing ? 60 : 22);
@@ -258,18 +290,13 @@ export class UltimakerSimulator {
       this.job.elapsed = Math.min(this.job.total, this.job.elapsed + seconds);
       if (this.job.elapsed >= this.job.total) {
         this.event(0x20002, `Print job ${this.job.name} finished`);
-        this.job = undefined;
-        this.status = 'idle';
+        this.end('Finished');
       }
     }
   }
 
   private event(typeId: number, message: string): void {
-    this.events.push({
-      time: new Date(Date.now() + this.events.length).toISOString(),
-      type_id: typeId,
-      message,
-    });
+    this.history.event(typeId, message);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -283,14 +310,14 @@ export class UltimakerSimulator {
       return;
     }
     this.advance();
-    const path = (req.url ?? '/').split('?')[0]!;
+    const [path = '/', search = ''] = (req.url ?? '/').split('?');
     const method = req.method ?? 'GET';
     if (method === 'GET' && path.startsWith('/api/v1/auth/')) {
-      this.authGet(req, res, path);
+      this.keys.get(req, res, path);
       return;
     }
     if (method === 'GET') {
-      const [status, document] = this.route(path);
+      const [status, document] = this.history.route(path, new URLSearchParams(search)) ?? this.route(path);
       json(res, status, document);
       return;
     }
@@ -300,29 +327,6 @@ export class UltimakerSimulator {
     });
   }
 
-  /** `GET /auth/check/<id>` and `GET /auth/verify`. */
-  private authGet(req: IncomingMessage, res: ServerResponse, path: string): void {
-    const checkPrefix = '/api/v1/auth/check/';
-    if (path.startsWith(checkPrefix)) {
-      const entry = this.applications.get(decodeURIComponent(path.slice(checkPrefix.length)));
-      // Waiting for the operator, or an id the printer does not know: both "unknown".
-      const message =
-        entry?.status === 'authorized'
-          ? 'authorized'
-          : entry?.status === 'refused'
-            ? 'unauthorized'
-            : 'unknown';
-      json(res, 200, { message });
-      return;
-    }
-    if (path === '/api/v1/auth/verify') {
-      if (this.authenticated(req, 'GET')) json(res, 200, { message: 'ok' });
-      else this.challenge(res);
-      return;
-    }
-    json(res, 404, { message: 'Not found' });
-  }
-
   /** The POST and PUT endpoints: the key request, and the writes that need Digest. */
   private async write(
     req: IncomingMessage,
@@ -330,33 +334,13 @@ export class UltimakerSimulator {
     method: string,
     path: string,
   ): Promise<void> {
-    if (method === 'POST' && path === '/api/v1/auth/request') {
-      const body = await readBody(req, MAX_FORM_BYTES);
-      if (!body) return tooLarge(res);
-      const form = parseForm(body, req.headers['content-type']);
-      const application = form.get('application');
-      const user = form.get('user');
-      if (!application || !user) return json(res, 400, { message: 'application and user are required' });
-      this.authRequests++;
-      const id = randomBytes(16).toString('hex');
-      const key = randomBytes(32).toString('hex');
-      this.applications.set(id, { key, application, user, status: 'pending' });
-      if (this.options.autoApproveMs !== undefined) {
-        const timer = setTimeout(() => {
-          this.timers.delete(timer);
-          const entry = this.applications.get(id);
-          if (entry?.status === 'pending') entry.status = 'authorized';
-        }, this.options.autoApproveMs);
-        this.timers.add(timer);
-      }
-      return json(res, 200, { id, key });
-    }
+    if (method === 'POST' && path === '/api/v1/auth/request') return this.keys.request(req, res);
     const writes = ['PUT /api/v1/print_job/state', 'POST /api/v1/print_job'];
     if (!writes.includes(`${method} ${path}`)) return json(res, 405, { message: 'Method not allowed' }, true);
     // Credentials first, before a byte of the body is read (as the printer's server does).
-    if (!this.authenticated(req, method)) {
-      this.unauthorizedWrites++;
-      return this.challenge(res);
+    if (!this.keys.authenticated(req, method)) {
+      this.keys.unauthorizedWrites++;
+      return this.keys.challenge(res);
     }
     if (method === 'PUT') {
       const body = await readBody(req, MAX_FORM_BYTES);
@@ -400,56 +384,6 @@ export class UltimakerSimulator {
     else if (target === 'abort') this.abort();
     else if (target !== 'pause' && target !== 'print') return [400, { message: 'Invalid target' }];
     return [204, undefined];
-  }
-
-  /** Whether the request carries a correct Digest answer (MD5, qop=auth) with an approved key. */
-  private authenticated(req: IncomingMessage, method: string): boolean {
-    const fields = parseDigestParams(req.headers.authorization);
-    if (!fields) return false;
-    const id = fields.get('username') ?? '';
-    const entry = this.applications.get(id);
-    const nonce = fields.get('nonce') ?? '';
-    const lastNc = this.nonces.get(nonce);
-    const ncText = fields.get('nc') ?? '';
-    const nc = Number.parseInt(ncText, 16);
-    if (
-      entry?.status !== 'authorized' ||
-      fields.get('realm') !== REALM ||
-      fields.get('qop') !== 'auth' ||
-      fields.get('uri') !== req.url ||
-      lastNc === undefined ||
-      !(nc > lastNc)
-    ) {
-      return false;
-    }
-    const expected = digestResponse({
-      username: id,
-      password: entry.key,
-      realm: REALM,
-      method,
-      uri: req.url ?? '',
-      nonce,
-      qop: 'auth',
-      nc: ncText,
-      cnonce: fields.get('cnonce') ?? '',
-    });
-    if (fields.get('response') !== expected) return false;
-    this.nonces.set(nonce, nc);
-    return true;
-  }
-
-  /** A 401 with a fresh nonce (the last 64 stay valid). */
-  private challenge(res: ServerResponse): void {
-    const nonce = randomBytes(16).toString('hex');
-    this.nonces.set(nonce, 0);
-    if (this.nonces.size > 64) this.nonces.delete(this.nonces.keys().next().value!);
-    res
-      .writeHead(401, {
-        'content-type': 'application/json',
-        'www-authenticate': `Digest realm="${REALM}", nonce="${nonce}", qop="auth", algorithm=MD5`,
-        connection: 'close',
-      })
-      .end(JSON.stringify({ message: 'Authorization required' }));
   }
 
   /** The printer's answer to a GET of `path`: status and JSON document. */
@@ -500,15 +434,14 @@ export class UltimakerSimulator {
           {
             name: this.job.name,
             uuid: this.job.uuid,
-            state: this.job.paused ? 'paused' : 'printing',
+            state: this.job.ended ? 'wait_cleanup' : this.job.paused ? 'paused' : 'printing',
             progress: round(this.job.elapsed / this.job.total, 4),
             time_elapsed: Math.round(this.job.elapsed),
             time_total: this.job.total,
-            datetime_started: this.job.started,
+            datetime_started: localTime(this.job.started),
+            ...(this.job.ended ? { result: this.job.ended } : {}),
           },
         ];
-      case '/api/v1/history/events':
-        return [200, this.events.slice(-50)];
       default:
         return [404, { message: 'Not found' }];
     }
@@ -525,101 +458,15 @@ export interface SimulatorOptions {
   maxUploadBytes?: number;
   /** How long (simulated seconds) an uploaded job prints; default 600. */
   uploadedJobSeconds?: number;
-}
-
-function json(res: ServerResponse, status: number, document: unknown, close = false): void {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (close) headers.connection = 'close';
-  if (status === 204) res.writeHead(204, headers).end();
-  else res.writeHead(status, headers).end(JSON.stringify(document));
-}
-
-function tooLarge(res: ServerResponse): void {
-  json(res, 413, { message: 'Request entity too large' }, true);
-}
-
-/** The request body, or undefined when it is (or declares itself) larger than `limit`. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      resolve(undefined);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limit) {
-        done = true;
-        req.pause();
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!done) resolve(Buffer.concat(chunks, size));
-    });
-    req.on('error', reject);
-  });
-}
-
-/** `application=…&user=…` (or the same as JSON, as some clients send it). */
-function parseForm(body: Buffer, contentType: string | undefined): Map<string, string> {
-  const text = body.toString('utf8');
-  if (contentType?.toLowerCase().startsWith('application/json')) {
-    try {
-      const parsed = JSON.parse(text) as Record<string, unknown>;
-      return new Map(
-        Object.entries(parsed).flatMap(([k, v]) =>
-          typeof v === 'string' ? [[k, v] as [string, string]] : [],
-        ),
-      );
-    } catch {
-      return new Map();
-    }
-  }
-  return new Map(new URLSearchParams(text));
-}
-
-/** The `file` part of a `multipart/form-data` body: its file name and bytes. Linear searches only. */
-function parseMultipartFile(
-  body: Buffer,
-  contentType: string | undefined,
-): { name: string; data: Buffer } | undefined {
-  const marker = 'boundary=';
-  const at = contentType?.indexOf(marker) ?? -1;
-  if (!contentType || at < 0) return undefined;
-  let boundary = contentType
-    .slice(at + marker.length)
-    .split(';')[0]!
-    .trim();
-  if (boundary.startsWith('"') && boundary.endsWith('"')) boundary = boundary.slice(1, -1);
-  if (!boundary) return undefined;
-  const delimiter = Buffer.from(`--${boundary}`);
-  let start = body.indexOf(delimiter);
-  while (start >= 0) {
-    const headersStart = start + delimiter.length + 2;
-    const headersEnd = body.indexOf('\r\n\r\n', headersStart);
-    if (headersEnd < 0) return undefined;
-    const next = body.indexOf(Buffer.from(`\r\n--${boundary}`), headersEnd + 4);
-    if (next < 0) return undefined;
-    const headers = body.subarray(headersStart, headersEnd).toString('utf8');
-    const disposition = headers
-      .split('\r\n')
-      .find((line) => line.toLowerCase().startsWith('content-disposition:'));
-    if (disposition?.includes('name="file"')) {
-      const nameAt = disposition.indexOf('filename="');
-      const nameEnd = nameAt < 0 ? -1 : disposition.indexOf('"', nameAt + 10);
-      const name = nameEnd < 0 ? 'upload' : disposition.slice(nameAt + 10, nameEnd);
-      return { name, data: body.subarray(headersEnd + 4, next) };
-    }
-    start = next + 2;
-  }
-  return undefined;
+  /** Which end offset 0 of `/history/events` is (default newest-first). */
+  eventsOrder?: ListOrder;
+  /** Which end offset 0 of `/history/print_jobs` is (default newest-first). */
+  jobsOrder?: ListOrder;
+  /** Events and finished jobs the printer keeps (default 500 and 1000). */
+  maxEvents?: number;
+  maxJobs?: number;
+  /** An ended job stays in `wait_cleanup` until `clearBuildPlate()` (default: it leaves at once). */
+  waitForCleanup?: boolean;
 }
 
 function round(value: number, digits = 1): number {

@@ -6,13 +6,14 @@ import { migrate as m0002 } from './0002-job-history.ts';
 import { migrate as m0003 } from './0003-commands.ts';
 import { migrate as m0004 } from './0004-command-job-file.ts';
 import { migrate as m0005 } from './0005-log-user.ts';
+import { migrate as m0006 } from './0006-status-failure.ts';
 
 /**
  * Numbered migrations, applied in order inside one transaction each; `PRAGMA user_version` records
  * the last one applied. To change the schema, add `000N-what.ts` and append it here: never edit a
  * migration that has shipped.
  */
-export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [m0001, m0002, m0003, m0004, m0005];
+export const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [m0001, m0002, m0003, m0004, m0005, m0006];
 
 /** Brings a database to the newest schema. Returns the versions applied. */
 export function applyMigrations(db: Database): number[] {

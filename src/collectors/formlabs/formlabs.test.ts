@@ -1,0 +1,259 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import {
+  startAgentWithCollectors,
+  startEmulator,
+  startMachine,
+  tempDir,
+  testConfig,
+  waitFor,
+} from '../../../test/helpers/harness.ts';
+import { formlabsConnection } from './config.ts';
+import { findFormlabsPrinters } from './discovery.ts';
+import { FormlabsSimulator, type FormlabsSimulatorOptions } from './simulator/formlabs-simulator.ts';
+
+const LIST = 'GET /developer/v1/printers/';
+const TOKEN = 'POST /developer/v1/o/token/';
+const A = 'Form4-CapableLizard';
+const B = 'Form3L-HungryOtter';
+
+/** Machines of one Formlabs account run by one real agent against the cloud emulator. */
+async function startFleet(t: TestContext, sim: FormlabsSimulator, serials: string[], listInterval = 0.5) {
+  const names = serials.map((_, i) => `form-${i + 1}`);
+  const { emulator, modelers } = await startEmulator(t, names);
+  const dir = tempDir(t);
+  const secretFile = join(dir, 'client-secret');
+  writeFileSync(secretFile, sim.clientSecret, { mode: 0o600 });
+  const base = testConfig(join(dir, 'data'), emulator.url, modelers);
+  const config = {
+    ...base,
+    machines: base.machines.map((m, i) => ({
+      ...m,
+      collector: 'formlabs',
+      connection: { account: 'shop', serial: serials[i]!, api_url: sim.apiUrl, list_interval: listInterval },
+      credentials: { username: sim.clientId, password_ref: `file:${secretFile}` },
+      poll_interval: 0.1,
+      timeout: 2,
+    })),
+  };
+  const agent = await startAgentWithCollectors(t, config);
+  const live = (name: string) => agent.machines().find((m) => m.name === name)!.live!;
+  return { agent, emulator, live, names };
+}
+
+async function simulator(t: TestContext, options: FormlabsSimulatorOptions = {}) {
+  const sim = await FormlabsSimulator.start({ serials: [A, B], layerMs: 60, ...options });
+  t.after(() => sim.close());
+  return sim;
+}
+
+test('a whole job through the Web API: idle → printing → finished, with captures in the cloud', async (t) => {
+  const sim = await simulator(t);
+  const secret = sim.clientSecret;
+  const { live, emulator, agent } = await startMachine(t, {
+    collector: 'formlabs',
+    connection: { account: 'shop', serial: A, api_url: sim.apiUrl, list_interval: 0.2 },
+    username: sim.clientId,
+    secret,
+  });
+  await waitFor(() => live().snapshot.state === 'idle', 10_000, 'idle');
+  assert.equal(live().snapshot.serialNumber, A);
+  assert.equal(live().snapshot.firmware, '1.8.2-2345');
+
+  const guid = sim.startJob(A, 'dental-arch', 60);
+  await waitFor(
+    () => live().snapshot.state === 'printing' && (live().snapshot.job?.layer ?? 0) > 0,
+    10_000,
+    'printing',
+  );
+  const job = live().snapshot.job!;
+  assert.equal(job.name, 'dental-arch');
+  assert.equal(job.id, guid);
+  assert.equal(job.layers, 60);
+  assert.ok(job.progress! > 0 && job.progress! < 100);
+  await waitFor(() => live().snapshot.job?.result === 'finished', 15_000, 'finished');
+  assert.equal(live().snapshot.state, 'idle');
+  assert.equal(live().snapshot.job?.progress, 100);
+
+  await waitFor(
+    () =>
+      agent.store.stats.captureBacklog() === 0 &&
+      [...emulator.state.captures.values()].some((c) => c.content?.toString().includes('"FINISHED"')),
+    15_000,
+    'captures sent, the finished job among them',
+  );
+  const captures = [...emulator.state.captures.values()];
+  assert.ok(captures.every((c) => c.capture_type_name === 'formlabs.modeler.status'));
+  const raw = JSON.parse(captures[0]!.content!.toString()) as { serial: string; tank_status: unknown };
+  assert.equal(raw.serial, A, 'the raw printer document');
+  assert.ok(raw.tank_status, 'fields Echo does not map are kept in the capture');
+  assert.equal(sim.cloud.count(TOKEN), 1, 'one token for the whole run');
+});
+
+test('two machines on one account: one list request per interval, one token, each its own modeler', async (t) => {
+  const sim = await simulator(t);
+  const { live, emulator, names, agent } = await startFleet(t, sim, [A, B], 0.5);
+  await waitFor(() => names.every((n) => live(n).snapshot.state === 'idle'), 10_000, 'both idle');
+  sim.startJob(B, 'manifold', 10_000);
+  await waitFor(() => live(names[1]!).snapshot.state === 'printing', 10_000, 'B printing');
+  assert.equal(live(names[0]!).snapshot.state, 'idle', 'A is still idle: each machine reads its own printer');
+
+  const before = sim.cloud.count(LIST);
+  const pollsBefore = live(names[0]!).polls + live(names[1]!).polls;
+  await new Promise((r) => setTimeout(r, 2_500));
+  const lists = sim.cloud.count(LIST) - before;
+  const polls = live(names[0]!).polls + live(names[1]!).polls - pollsBefore;
+  assert.ok(polls >= 10, `the machines polled (${polls})`);
+  assert.ok(
+    lists >= 3 && lists <= 7,
+    `about one list request per 0.5 s for both machines, got ${lists} for ${polls} polls`,
+  );
+  assert.equal(sim.cloud.count(TOKEN), 1, 'one token for the account');
+
+  await waitFor(
+    () => {
+      const bySerial = new Set(
+        [...emulator.state.captures.values()].map(
+          (c) => (JSON.parse(c.content!.toString()) as { serial: string }).serial,
+        ),
+      );
+      return agent.store.stats.captureBacklog() === 0 && bySerial.has(A) && bySerial.has(B);
+    },
+    15_000,
+    'captures of both printers',
+  );
+  const modelers = new Set([...emulator.state.captures.values()].map((c) => c.modeler));
+  assert.equal(modelers.size, 2, 'each machine its own modeler');
+});
+
+test('a 429 with Retry-After pauses the whole account; the machines keep the last data meanwhile', async (t) => {
+  const sim = await simulator(t);
+  const { live, names } = await startFleet(t, sim, [A, B], 0.2);
+  await waitFor(() => names.every((n) => live(n).snapshot.state === 'idle'), 10_000, 'both idle');
+  sim.cloud.rateLimit(3);
+  const at = sim.cloud.count(LIST);
+  await waitFor(() => sim.cloud.count(LIST) > at, 5_000, 'the throttled request');
+  const throttled = sim.cloud.count(LIST);
+  await new Promise((r) => setTimeout(r, 2_000));
+  assert.equal(
+    sim.cloud.count(LIST),
+    throttled,
+    'no request from any machine of the account during the pause',
+  );
+  for (const n of names) assert.equal(live(n).snapshot.state, 'idle', `${n} keeps its last state`);
+  await waitFor(() => sim.cloud.count(LIST) > throttled + 2, 10_000, 'requests again after Retry-After');
+  assert.equal(sim.cloud.count(TOKEN), 1);
+});
+
+test('an expired token is refreshed once for the account; a token near its end is refreshed before it expires', async (t) => {
+  const sim = await simulator(t);
+  const { live, names } = await startFleet(t, sim, [A, B], 0.2);
+  await waitFor(() => names.every((n) => live(n).snapshot.state === 'idle'), 10_000, 'both idle');
+  assert.equal(sim.cloud.count(TOKEN), 1);
+  sim.cloud.expireTokens();
+  const at = sim.cloud.count(LIST);
+  await waitFor(() => sim.cloud.count(LIST) > at + 4, 10_000, 'reading again');
+  assert.equal(sim.cloud.count(TOKEN), 2, 'one new token, not one per machine');
+  for (const n of names) assert.equal(live(n).lastError ?? null, null, `${n} never failed`);
+
+  // Tokens of 3 s: refreshed at 90 % of their life, before the API refuses them.
+  sim.tokenSeconds = 3;
+  sim.cloud.expireTokens();
+  await waitFor(() => sim.cloud.count(TOKEN) >= 3, 5_000, 'a short token');
+  const rejectedBefore = sim.cloud.count(LIST);
+  await waitFor(() => sim.cloud.count(TOKEN) >= 4, 6_000, 'refreshed before it expired');
+  assert.ok(sim.cloud.count(LIST) > rejectedBefore);
+  for (const n of names) assert.equal(live(n).lastError ?? null, null, `${n} never failed`);
+});
+
+test('an outage is one error for the account: every machine shows it, the log says it once; then recovery', async (t) => {
+  const sim = await simulator(t);
+  const { live, names, emulator } = await startFleet(t, sim, [A, B], 0.3);
+  await waitFor(() => names.every((n) => live(n).snapshot.state === 'idle'), 10_000, 'both idle');
+  sim.cloud.fault = 'outage';
+  await waitFor(() => names.every((n) => live(n).snapshot.state === 'offline'), 10_000, 'both offline');
+  const errors = names.map((n) => live(n).lastError);
+  assert.equal(errors[0], errors[1], 'the same error on both machines');
+  assert.match(errors[0]!, /Formlabs Web API \(account "shop"\).*503/);
+  await new Promise((r) => setTimeout(r, 1_500));
+  sim.cloud.fault = null;
+  await waitFor(() => names.every((n) => live(n).snapshot.state === 'idle'), 30_000, 'recovered');
+  await waitFor(
+    () =>
+      emulator.state.logBatches.some((b) =>
+        JSON.stringify(b.logs).includes('Formlabs Web API (account \\"shop\\") answers again'),
+      ),
+    10_000,
+    'the recovery logged',
+  );
+  const said = emulator.state.logBatches
+    .flatMap((b) => b.logs)
+    .filter(
+      (l) => JSON.stringify(l).includes('answered 503') && !JSON.stringify(l).includes('machine unreachable'),
+    );
+  assert.equal(said.length, 1, `the outage logged once: ${JSON.stringify(said).slice(0, 500)}`);
+});
+
+test('a state Echo does not know is unknown; a printer not on the account is an error; garbage fails the poll', async (t) => {
+  const sim = await simulator(t);
+  const { live, names } = await startFleet(t, sim, [A, 'Form4-NotThere'], 0.2);
+  await waitFor(() => live(names[0]!).snapshot.state === 'idle', 10_000, 'idle');
+  await waitFor(() => live(names[1]!).snapshot.state === 'error', 10_000, 'unknown serial');
+  assert.match(live(names[1]!).lastError!, /does not list printer "Form4-NotThere"/);
+  sim.printers.get(A)!.status = 'DEFROSTING';
+  await waitFor(() => live(names[0]!).snapshot.state === 'unknown', 10_000, 'unknown');
+  assert.equal(live(names[0]!).lastError ?? null, null);
+  sim.printers.get(A)!.status = undefined;
+  sim.cloud.fault = 'garbage';
+  await waitFor(() => live(names[0]!).snapshot.state === 'error', 10_000, 'error on garbage');
+  assert.match(live(names[0]!).lastError!, /not JSON|unexpected/);
+  sim.cloud.fault = null;
+  await waitFor(() => live(names[0]!).snapshot.state === 'idle', 30_000, 'recovered');
+});
+
+test('wrong client credentials are an auth error naming the account, and the secret is never logged', async (t) => {
+  const sim = await FormlabsSimulator.start({ serials: [A], clientSecret: 'the-real-secret' });
+  t.after(() => sim.close());
+  const { live, emulator } = await startMachine(t, {
+    collector: 'formlabs',
+    connection: { account: 'shop', serial: A, api_url: sim.apiUrl, list_interval: 0.2 },
+    username: sim.clientId,
+    secret: 'a-wrong-secret',
+  });
+  await waitFor(() => live().snapshot.state === 'error', 10_000, 'auth error');
+  assert.match(live().lastError!, /refused the client id and secret/);
+  await new Promise((r) => setTimeout(r, 1_500));
+  assert.ok(!JSON.stringify(emulator.state.logBatches).includes('a-wrong-secret'));
+});
+
+test('local mode: PreFormServer /discover-devices/ and /devices/, no cloud account', async (t) => {
+  const sim = await simulator(t);
+  const { live } = await startMachine(t, {
+    collector: 'formlabs',
+    connection: { mode: 'local', serial: B, local_url: sim.cloud.url, list_interval: 0.2 },
+  });
+  await waitFor(() => live().snapshot.state === 'idle', 10_000, 'idle');
+  sim.startJob(B, 'gear', 10_000);
+  await waitFor(() => live().snapshot.state === 'printing', 10_000, 'printing');
+  assert.equal(sim.cloud.count('POST /discover-devices/'), 1);
+  assert.equal(sim.cloud.count(TOKEN), 0);
+});
+
+test('discovery: PreFormServer finds the printers on the network; none on this PC is nothing found', async (t) => {
+  const sim = await FormlabsSimulator.start();
+  t.after(() => sim.close());
+  const found = await findFormlabsPrinters(500, sim.cloud.url);
+  assert.ok(found.length >= 1);
+  for (const machine of found) {
+    assert.equal(machine.collector, 'formlabs');
+    assert.deepEqual(machine.connection, {
+      mode: 'local',
+      serial: machine.serialNumber,
+      local_url: sim.cloud.url.replace(/\/+$/, ''),
+    });
+    assert.ok(formlabsConnection.safeParse(machine.connection).success, 'a connection the collector takes');
+  }
+  assert.deepEqual(await findFormlabsPrinters(200, 'http://127.0.0.1:9'), []);
+});

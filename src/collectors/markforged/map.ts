@@ -1,0 +1,79 @@
+import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
+import type { ActiveJob, Device } from './protocol.ts';
+
+type State = MachineSnapshot['state'];
+
+/** A device's `status` (upper-cased) → Echo's state (assumed words, see README). */
+const STATES: Record<string, State> = {
+  IDLE: 'idle',
+  READY: 'idle',
+  COMPLETE: 'idle',
+  COMPLETED: 'idle',
+  PRINTING: 'printing',
+  PREPARING: 'printing',
+  HEATING: 'printing',
+  PAUSING: 'paused',
+  PAUSED: 'paused',
+  ERROR: 'error',
+  FAILED: 'error',
+  OFFLINE: 'offline',
+  DISCONNECTED: 'offline',
+  MAINTENANCE: 'maintenance',
+  CALIBRATING: 'maintenance',
+};
+
+/** `active_job.status` of an ended job → its result. */
+const RESULTS: Record<string, 'finished' | 'failed' | 'cancelled'> = {
+  COMPLETE: 'finished',
+  COMPLETED: 'finished',
+  FINISHED: 'finished',
+  CANCELLED: 'cancelled',
+  CANCELED: 'cancelled',
+  ABORTED: 'cancelled',
+  FAILED: 'failed',
+  ERROR: 'failed',
+};
+
+export function toSnapshot(device: Device): { snapshot: MachineSnapshot; unknownState?: string } {
+  const word = device.status?.toUpperCase();
+  const known = word !== undefined ? STATES[word] : undefined;
+  const job = device.active_job ? toJob(device.active_job) : undefined;
+  const errors: string[] = [];
+  if (known === 'error' || job?.result === 'failed')
+    errors.push(
+      `Eiger reports the device ${device.status ?? ''}${device.active_job?.status ? ` (job ${device.active_job.status})` : ''}`.trim(),
+    );
+  return {
+    snapshot: {
+      state: known ?? 'unknown',
+      ...(job ? { job } : {}),
+      gauges: [],
+      errors,
+      ...(device.serial ? { serialNumber: device.serial } : {}),
+      ...(device.firmware_version ? { firmware: device.firmware_version } : {}),
+    },
+    ...(word !== undefined && known === undefined ? { unknownState: device.status! } : {}),
+  };
+}
+
+function toJob(job: ActiveJob): NonNullable<MachineSnapshot['job']> {
+  const result = RESULTS[job.status?.toUpperCase() ?? ''];
+  const progress = result === 'finished' ? 100 : job.progress != null ? job.progress * 100 : undefined;
+  const started = job.started_at ? Date.parse(job.started_at) : Number.NaN;
+  const end = job.estimated_end_at ? Date.parse(job.estimated_end_at) : Number.NaN;
+  const now = Date.now();
+  return {
+    name: job.name ?? job.build_name ?? job.id,
+    id: job.id,
+    ...(progress !== undefined ? { progress: Math.min(100, progress) } : {}),
+    ...(Number.isFinite(started) && started <= now
+      ? { elapsedSeconds: Math.round((now - started) / 1000) }
+      : {}),
+    ...(Number.isFinite(end) && result === undefined
+      ? { remainingSeconds: Math.max(0, Math.round((end - now) / 1000)) }
+      : {}),
+    ...(job.current_layer != null ? { layer: job.current_layer } : {}),
+    ...(job.total_layers != null ? { layers: job.total_layers } : {}),
+    ...(result ? { result } : {}),
+  };
+}
