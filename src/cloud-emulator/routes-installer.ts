@@ -27,11 +27,7 @@ function publicInstaller(state: EmulatorState, record: InstallerRecord): Record<
   const sha256 =
     record.sha256 === undefined ? createHash('sha256').update(record.content).digest('hex') : record.sha256;
   return {
-    installer: record.installer,
-    platform: record.platform,
-    architecture: record.architecture,
-    type: record.type,
-    version: record.version,
+    ...fields(record),
     download: state.url(`/_installers/${index}?token=${token}`),
     ...(sha256 === null ? {} : { sha256 }),
   };

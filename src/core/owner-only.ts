@@ -87,7 +87,8 @@ export function writeOwnerOnlyAtomic(path: string, text: string): void {
   syncFolder(dirname(path));
 }
 
-function syncFolder(dir: string): void {
+/** Makes a rename in `dir` durable (the folder's entry fsynced); a no-op on Windows. */
+export function syncFolder(dir: string): void {
   // Folders cannot be opened for fsync on Windows; NTFS journals the entry itself.
   if (process.platform === 'win32') return;
   const fd = openSync(dir, 'r');

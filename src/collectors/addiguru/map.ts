@@ -38,10 +38,12 @@ export function analysisReference(analysis: Pick<AnalysisSummary, 'id' | 'end_ti
 }
 
 export function parseReference(reference: string): { endTime: string; id: string } | undefined {
+  // ISO dates are 24 characters, or 27 for a year outside 0000-9999 (`+010000-…`), which a hub
+  // may send: its watermark must read back, or that hub's history would stop for good.
   const hash = reference.indexOf('#');
-  if (hash !== 24) return undefined;
+  if (hash !== 24 && hash !== 27) return undefined;
   const endTime = reference.slice(0, hash);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(endTime)) return undefined;
+  if (!/^([+-]\d{6}|\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(endTime)) return undefined;
   return { endTime, id: reference.slice(hash + 1) };
 }
 

@@ -1,11 +1,78 @@
-import { CloudAccountCollector } from '../sdk/cloud-account-collector.ts';
-import type { Collector, CollectorContext } from '../sdk/collector.ts';
+import { CloudAccountCollector, historyPageAfter, jobReference } from '../sdk/cloud-account-collector.ts';
+import type { Collector, CollectorContext, HistoricJob, HistoryPage } from '../sdk/collector.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
-import { type AccountSpec, credentialFingerprint } from '../sdk/vendor-account.ts';
+import { resultFromWord } from '../sdk/past-job.ts';
+import { type AccountSession, type AccountSpec, credentialFingerprint } from '../sdk/vendor-account.ts';
 import type { CarbonConnection } from './config.ts';
 import { carbonToken } from './jwt.ts';
 import { toSnapshot } from './map.ts';
-import { type Printer, printersResponse } from './protocol.ts';
+import { type HistoricPrint, type Printer, printersResponse, printsResponse } from './protocol.ts';
+
+/** Prints asked per page of `/prints`, and the most pages one history read follows. */
+const PAGE = 100;
+const MAX_PAGES = 50;
+
+/**
+ * One printer's finished prints after the watermark: `GET /prints?printer_serial=<serial>` page by
+ * page (`limit`, `offset`, `total_count`), through the account's session. A print without
+ * `finished_at` (still running) waits for a later run.
+ */
+async function carbonHistory(
+  connection: CarbonConnection,
+  session: AccountSession,
+  after: string | undefined,
+  limit: number,
+): Promise<HistoryPage> {
+  const api = connection.api_url.replace(/\/+$/, '');
+  const jobs: HistoricJob[] = [];
+  let offset = 0;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const query = new URLSearchParams({
+      printer_serial: connection.serial,
+      limit: String(PAGE),
+      offset: String(offset),
+    });
+    const reply = await session.get(`${api}/prints?${query}`, printsResponse, { emptyOn: [404] });
+    if (!reply || reply.prints.length === 0) break;
+    for (const print of reply.prints) {
+      const job = historicJob(print, connection.serial);
+      if (job) jobs.push(job);
+    }
+    offset += reply.prints.length;
+    if (reply.total_count == null || offset >= reply.total_count) break;
+  }
+  return historyPageAfter(jobs, after, limit);
+}
+
+function historicJob(print: HistoricPrint, serial: string): HistoricJob | undefined {
+  if (print.printer_serial != null && print.printer_serial !== serial) return undefined;
+  const reference = jobReference(print.finished_at, print.print_id);
+  if (reference === undefined) return undefined;
+  // The API gives no outcome but the end: finished, unless a status word says otherwise.
+  const result = resultFromWord(print.status ?? undefined) ?? 'finished';
+  const started = print.started_at ? Date.parse(print.started_at) : Number.NaN;
+  return {
+    reference,
+    captureTypeName: 'carbon3D.modeler.status',
+    content: JSON.stringify(print),
+    contentType: 'application/json',
+    meta: {
+      serial,
+      source: 'carbon-history',
+      print_id: print.print_id,
+      build_uuid: print.build_uuid ?? null,
+    },
+    pastJobs: [
+      {
+        id: print.print_id,
+        name: print.name ?? print.print_id,
+        ...(Number.isFinite(started) ? { startedAt: new Date(started).toISOString() } : {}),
+        endedAt: reference.split('#')[0]!,
+        result,
+      },
+    ],
+  };
+}
 
 /**
  * The Carbon account: a JWT (HS256, `iss` the client id) signed here from the API key and secret,
@@ -67,6 +134,7 @@ export function carbonCollector(connection: CarbonConnection, ctx: CollectorCont
           ]),
         };
       },
+      history: (session, _printer, after, limit) => carbonHistory(connection, session, after, limit),
       describe: (p) => {
         const { snapshot } = toSnapshot(p);
         return {

@@ -8,7 +8,7 @@ export const carbon = defineCollector({
   models: 'M1, M2, M3, M3 Max, L1 (Carbon cloud)',
   protocol: 'http',
   captureTypes: ['carbon3D.modeler.status'],
-  capabilities: ['status', 'jobs'],
+  capabilities: ['status', 'jobs', 'history'],
   connectionSchema: carbonConnection,
   load: async () => {
     const { carbonCollector } = await import('./collector.ts');

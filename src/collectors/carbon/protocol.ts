@@ -43,5 +43,19 @@ export const printersResponse = z.looseObject({
   printers: z.array(printer).max(10_000),
 });
 
+/** One print of `GET /prints` (the ModelPrint fields, and the printer it ran on: assumed, see README). */
+export const historicPrint = modelPrint.extend({
+  print_id: text(200).min(1),
+  printer_serial: text(200).nullish(),
+  status: text(100).nullish(),
+});
+
+/** `GET /prints`: `{limit, offset, total_count, prints}`. */
+export const printsResponse = z.looseObject({
+  total_count: z.number().int().min(0).nullish(),
+  prints: z.array(historicPrint).max(10_000),
+});
+
 export type Printer = z.infer<typeof printer>;
+export type HistoricPrint = z.infer<typeof historicPrint>;
 export type ModelPrint = z.infer<typeof modelPrint>;

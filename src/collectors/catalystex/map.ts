@@ -46,7 +46,9 @@ export function statusWord(file: StatusFile): string | undefined {
 
 export function stateOf(word: string | undefined): State {
   if (!word) return 'unknown';
-  return STATES[word.toLowerCase().replace(/[\s_-]+/g, '')] ?? 'unknown';
+  const key = word.toLowerCase().replace(/[\s_-]+/g, '');
+  // Own keys only: a printer saying "Constructor" must not find Object's constructor.
+  return Object.hasOwn(STATES, key) ? STATES[key]! : 'unknown';
 }
 
 /** `{-jobName …}` of a section that names a job, or undefined (an empty record is no job). */

@@ -1,9 +1,18 @@
-import type { CollectorContext } from '../sdk/collector.ts';
+import { historyPageAfter, jobReference } from '../sdk/cloud-account-collector.ts';
+import type { CollectorContext, HistoricJob, HistoryPage } from '../sdk/collector.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
 import { parseJsonReply } from '../sdk/http-json.ts';
-import type { AccountSpec } from '../sdk/vendor-account.ts';
+import type { AccountSession, AccountSpec } from '../sdk/vendor-account.ts';
 import type { FormlabsConnection } from './config.ts';
-import { type FormlabsPrinter, localDevices, tokenReply, webPrinters } from './protocol.ts';
+import { RESULTS } from './map.ts';
+import {
+  type FormlabsPrinter,
+  localDevices,
+  tokenReply,
+  type WebPrint,
+  webPrinters,
+  webPrints,
+} from './protocol.ts';
 
 /** Formlabs' token lifetime when its answer does not say (24 h, Web API docs). */
 const DEFAULT_TOKEN_SECONDS = 86_400;
@@ -86,5 +95,69 @@ export function localAccount(
       const devices = (await session.get(`${url}/devices/`, localDevices)) ?? [];
       return devices.map((device) => ({ source: 'local' as const, device }));
     },
+  };
+}
+
+/** Prints asked per page of `/prints/`, and the most pages one history read follows. */
+const PER_PAGE = 100;
+const MAX_PAGES = 50;
+/** `date__gt` filters on the start of a print (assumed): asked from this long before the watermark's end. */
+const DATE_MARGIN_MS = 3_600_000;
+
+/**
+ * One printer's finished prints after the watermark: `GET /prints/?printer=<serial>&date__gt=…`,
+ * page by page (`page`, `per_page`, following `next`), through the account's session. Prints that
+ * have not ended (no `print_finished_at`, or a status that is not FINISHED, ABORTED or ERROR) wait
+ * for a later run; each print is one capture of the printer's status type, marked historic.
+ */
+export async function webHistory(
+  connection: FormlabsConnection,
+  session: AccountSession,
+  after: string | undefined,
+  limit: number,
+): Promise<HistoryPage> {
+  const api = base(connection.api_url);
+  const since = after !== undefined ? Date.parse(after.split('#')[0]!) - DATE_MARGIN_MS : Number.NaN;
+  const jobs: HistoricJob[] = [];
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    const query = new URLSearchParams({
+      printer: connection.serial,
+      page: String(page),
+      per_page: String(PER_PAGE),
+    });
+    if (Number.isFinite(since)) query.set('date__gt', new Date(since).toISOString());
+    // A page past the last one is a 404 (Django REST framework): the end of the list.
+    const reply = await session.get(`${api}/prints/?${query}`, webPrints, { emptyOn: [404] });
+    if (!reply) break;
+    for (const print of reply.results) {
+      const job = historicPrint(print, connection.serial);
+      if (job) jobs.push(job);
+    }
+    if (!reply.next || reply.results.length === 0) break;
+  }
+  return historyPageAfter(jobs, after, limit);
+}
+
+function historicPrint(print: WebPrint, serial: string): HistoricJob | undefined {
+  if (print.printer != null && print.printer !== serial) return undefined;
+  const result = RESULTS[print.status?.toUpperCase() ?? ''];
+  const reference = jobReference(print.print_finished_at, print.guid);
+  if (result === undefined || reference === undefined) return undefined;
+  const started = print.print_started_at ? Date.parse(print.print_started_at) : Number.NaN;
+  return {
+    reference,
+    captureTypeName: 'formlabs.modeler.status',
+    content: JSON.stringify(print),
+    contentType: 'application/json',
+    meta: { serial, source: 'formlabs-history', guid: print.guid, status: print.status ?? null },
+    pastJobs: [
+      {
+        id: print.guid,
+        name: print.name ?? print.guid,
+        ...(Number.isFinite(started) ? { startedAt: new Date(started).toISOString() } : {}),
+        endedAt: reference.split('#')[0]!,
+        result,
+      },
+    ],
   };
 }

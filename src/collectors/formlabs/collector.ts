@@ -1,7 +1,7 @@
 import { CloudAccountCollector } from '../sdk/cloud-account-collector.ts';
 import type { Collector, CollectorContext } from '../sdk/collector.ts';
 import { credentialFingerprint } from '../sdk/vendor-account.ts';
-import { localAccount, webAccount } from './api.ts';
+import { localAccount, webAccount, webHistory } from './api.ts';
 import type { FormlabsConnection } from './config.ts';
 import { toSnapshot } from './map.ts';
 import type { FormlabsPrinter } from './protocol.ts';
@@ -49,6 +49,12 @@ export function formlabsCollector(connection: FormlabsConnection, ctx: Collector
           ]),
         };
       },
+      // The Web API keeps every print of the account (`/prints/`); PreFormServer keeps none.
+      ...(cloud
+        ? {
+            history: (session, _entry, after, limit) => webHistory(connection, session, after, limit),
+          }
+        : {}),
       describe: (entry) => {
         const { snapshot } = toSnapshot(entry);
         return {

@@ -14,6 +14,7 @@ import { formlabsConnection } from './config.ts';
 import { findFormlabsPrinters } from './discovery.ts';
 import { FormlabsSimulator, type FormlabsSimulatorOptions } from './simulator/formlabs-simulator.ts';
 
+const PRINTS = 'GET /developer/v1/prints/';
 const LIST = 'GET /developer/v1/printers/';
 const TOKEN = 'POST /developer/v1/o/token/';
 const A = 'Form4-CapableLizard';
@@ -132,6 +133,9 @@ test('a 429 with Retry-After pauses the whole account; the machines keep the las
   const sim = await simulator(t);
   const { live, names } = await startFleet(t, sim, [A, B], 0.2);
   await waitFor(() => names.every((n) => live(n).snapshot.state === 'idle'), 10_000, 'both idle');
+  // The history run at start (daily by default) reads /prints/ once per machine: done before the fault.
+  await waitFor(() => sim.cloud.count(PRINTS) >= names.length, 10_000, 'the start-up history reads');
+  await new Promise((r) => setTimeout(r, 200));
   sim.cloud.rateLimit(3);
   const at = sim.cloud.count(LIST);
   await waitFor(() => sim.cloud.count(LIST) > at, 5_000, 'the throttled request');
@@ -172,6 +176,9 @@ test('an outage is one error for the account: every machine shows it, the log sa
   const sim = await simulator(t);
   const { live, names, emulator } = await startFleet(t, sim, [A, B], 0.3);
   await waitFor(() => names.every((n) => live(n).snapshot.state === 'idle'), 10_000, 'both idle');
+  // The history run at start (daily by default) reads /prints/ once per machine: done before the fault.
+  await waitFor(() => sim.cloud.count(PRINTS) >= names.length, 10_000, 'the start-up history reads');
+  await new Promise((r) => setTimeout(r, 200));
   sim.cloud.fault = 'outage';
   await waitFor(() => names.every((n) => live(n).snapshot.state === 'offline'), 10_000, 'both offline');
   const errors = names.map((n) => live(n).lastError);
@@ -256,4 +263,123 @@ test('discovery: PreFormServer finds the printers on the network; none on this P
     assert.ok(formlabsConnection.safeParse(machine.connection).success, 'a connection the collector takes');
   }
   assert.deepEqual(await findFormlabsPrinters(200, 'http://127.0.0.1:9'), []);
+});
+
+/** An agent on a fixed data dir reading history every second, so that it can be stopped and started again. */
+async function historyFleet(t: TestContext, sim: FormlabsSimulator, serials: string[]) {
+  const names = serials.map((_, i) => `form-${i + 1}`);
+  const { emulator, modelers } = await startEmulator(t, names);
+  const dir = tempDir(t);
+  const secretFile = join(dir, 'client-secret');
+  writeFileSync(secretFile, sim.clientSecret, { mode: 0o600 });
+  const base = testConfig(join(dir, 'data'), emulator.url, modelers);
+  const config = {
+    ...base,
+    machines: base.machines.map((m, i) => ({
+      ...m,
+      collector: 'formlabs',
+      connection: { account: 'shop', serial: serials[i]!, api_url: sim.apiUrl, list_interval: 0.2 },
+      credentials: { username: sim.clientId, password_ref: `file:${secretFile}` },
+      poll_interval: 0.1,
+      timeout: 2,
+      history: { frequency: 'daily' as const, interval: 1, page_size: 2 },
+    })),
+  };
+  /** guid → how many history captures reached the cloud, and the serial of the machine that sent them. */
+  const history = () => {
+    const seen = new Map<string, { count: number; serials: Set<string> }>();
+    for (const c of emulator.state.captures.values()) {
+      if (c.meta.source !== 'formlabs-history') continue;
+      assert.equal(c.capture_type_name, 'formlabs.modeler.status');
+      const guid = String(c.meta.guid);
+      if (c.content) {
+        const print = JSON.parse(c.content.toString()) as { guid: string; printer: string };
+        assert.equal(print.guid, guid);
+        assert.equal(print.printer, c.meta.serial, 'the print of the machine that sent it');
+      }
+      const entry = seen.get(guid) ?? { count: 0, serials: new Set<string>() };
+      entry.count++;
+      entry.serials.add(String(c.meta.serial));
+      seen.set(guid, entry);
+    }
+    return seen;
+  };
+  return { emulator, names, history, start: () => startAgentWithCollectors(t, config) };
+}
+
+async function runJob(sim: FormlabsSimulator, serial: string, name: string, abort = false) {
+  sim.startJob(serial, name, abort ? 1000 : 4);
+  if (abort) {
+    await new Promise((r) => setTimeout(r, 150));
+    sim.endJob(serial, 'ABORTED');
+  }
+  await waitFor(() => !sim.busy, 5_000, `${name} ended`);
+  await new Promise((r) => setTimeout(r, 20));
+}
+
+test('history: prints that ended while Echo was stopped reach the cloud once each after a restart, on their own machine', async (t) => {
+  const sim = await simulator(t);
+  const { start, history, names } = await historyFleet(t, sim, [A, B]);
+  let agent = await start();
+  await runJob(sim, A, 'seen-live');
+  const first = sim.finishedJobs[0]!.guid;
+  await waitFor(() => history().has(first), 15_000, 'the first print through the history read');
+  await agent.stop();
+
+  // Echo is down: prints go on, on both printers, one of them cancelled.
+  await runJob(sim, A, 'while-down-1');
+  await runJob(sim, B, 'while-down-2');
+  await runJob(sim, A, 'while-down-3', true);
+  await runJob(sim, A, 'while-down-4');
+  await runJob(sim, B, 'while-down-5');
+  const ended = sim.finishedJobs;
+  assert.equal(ended.length, 6);
+
+  agent = await start();
+  await waitFor(
+    () => ended.every((j) => history().has(j.guid)) && agent.store.stats.captureBacklog() === 0,
+    20_000,
+    'every ended print in the cloud',
+  );
+  // Two more history runs (every second) re-read nothing new.
+  await new Promise((r) => setTimeout(r, 2_500));
+  await waitFor(() => agent.store.stats.captureBacklog() === 0, 10_000, 'backlog empty');
+  const seen = history();
+  assert.deepEqual([...seen.keys()].sort(), ended.map((j) => j.guid).sort(), 'the ended prints, no other');
+  for (const job of ended) {
+    assert.equal(seen.get(job.guid)!.count, 1, `${job.name} once`);
+    assert.deepEqual([...seen.get(job.guid)!.serials], [job.serial], `${job.name} on its own machine`);
+  }
+  const jobs = agent.machineJobs(names[0]!, 1000);
+  const aborted = jobs.find((j) => j.name === 'while-down-3');
+  assert.ok(aborted, 'the job history has the print that ran while Echo was down');
+  assert.equal(aborted.outcome, 'cancelled');
+});
+
+test('history: a 429 on /prints/ pauses the whole account; the prints arrive once after the pause', async (t) => {
+  const sim = await simulator(t);
+  const { start, history } = await historyFleet(t, sim, [A, B]);
+  const agent = await start();
+  const live = (n: string) => agent.machines().find((m) => m.name === n)!.live!;
+  await waitFor(() => ['form-1', 'form-2'].every((n) => live(n)?.snapshot.state === 'idle'), 10_000, 'idle');
+  await waitFor(() => sim.cloud.count(PRINTS) >= 2, 10_000, 'history read by both machines');
+
+  sim.throttleHistory = 3;
+  const before = sim.cloud.count(PRINTS);
+  await waitFor(() => sim.cloud.count(PRINTS) > before, 5_000, 'the throttled history read');
+  const lists = sim.cloud.count(LIST);
+  const prints = sim.cloud.count(PRINTS);
+  await runJob(sim, A, 'during-pause');
+  await new Promise((r) => setTimeout(r, 1_500));
+  assert.equal(sim.cloud.count(LIST), lists, 'no list request from any machine during the pause');
+  assert.equal(sim.cloud.count(PRINTS), prints, 'no history request either');
+  for (const n of ['form-1', 'form-2'])
+    assert.equal(live(n).snapshot.state, 'idle', `${n} keeps its last state`);
+
+  const guid = sim.finishedJobs[0]!.guid;
+  await waitFor(() => history().has(guid), 20_000, 'the print after the pause');
+  await waitFor(() => sim.cloud.count(LIST) > lists + 2, 10_000, 'lists again');
+  await new Promise((r) => setTimeout(r, 1_500));
+  assert.equal(history().get(guid)!.count, 1, 'once');
+  assert.equal(sim.cloud.count(TOKEN), 1, 'one token');
 });

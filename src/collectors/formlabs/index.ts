@@ -8,7 +8,7 @@ export const formlabs = defineCollector({
   models: 'Form 3/3+/3L/3BL, Form 4/4L, Fuse 1/1+ (Formlabs Web API or PreFormServer)',
   protocol: 'http',
   captureTypes: ['formlabs.modeler.status'],
-  capabilities: ['status', 'jobs', 'discovery'],
+  capabilities: ['status', 'jobs', 'history', 'discovery'],
   discover: async (ms) => (await import('./discovery.ts')).findFormlabsPrinters(ms),
   connectionSchema: formlabsConnection,
   fromModeler: ({ serialNumber }) => (serialNumber ? { mode: 'local', serial: serialNumber } : undefined),

@@ -23,7 +23,7 @@ const STATES: Record<string, State> = {
 };
 
 /** `current_print_run.status` of an ended job → its result. */
-const RESULTS: Record<string, 'finished' | 'failed' | 'cancelled'> = {
+export const RESULTS: Record<string, 'finished' | 'failed' | 'cancelled'> = {
   FINISHED: 'finished',
   ABORTED: 'cancelled',
   ERROR: 'failed',

@@ -40,6 +40,32 @@ export const webPrinters = z.union([
   z.looseObject({ results: z.array(webPrinter).max(10_000) }).transform((page) => page.results),
 ]);
 
+/** One print of `GET /prints/` (the account's print history; fields of the Web API reference). */
+export const webPrint = z.looseObject({
+  guid: text(200).min(1),
+  name: text().nullish(),
+  printer: text(200).nullish(),
+  status: text(100).nullish(),
+  material: text(200).nullish(),
+  layer_count: count.nullish(),
+  print_started_at: text(100).nullish(),
+  print_finished_at: text(100).nullish(),
+  elapsed_duration_ms: ms.nullish(),
+});
+
+/** `GET /prints/`: a page (`count`, `next`, `previous`, `results`), or a bare list. */
+export const webPrints = z.union([
+  z.looseObject({
+    count: z.number().int().min(0).nullish(),
+    next: text(4000).nullish(),
+    results: z.array(webPrint).max(10_000),
+  }),
+  z
+    .array(webPrint)
+    .max(10_000)
+    .transform((results) => ({ results, next: null })),
+]);
+
 /** `POST /o/token/` (OAuth2 client credentials). */
 export const tokenReply = z.looseObject({
   access_token: text(4096).min(1),
@@ -65,6 +91,7 @@ export const localDevices = z.union([
 
 export type WebPrinter = z.infer<typeof webPrinter>;
 export type PrintRun = z.infer<typeof printRun>;
+export type WebPrint = z.infer<typeof webPrint>;
 export type LocalDevice = z.infer<typeof localDevice>;
 
 /** A printer as the collector sees it: from the Web API or from PreFormServer. */

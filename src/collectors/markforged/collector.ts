@@ -1,11 +1,75 @@
-import { CloudAccountCollector } from '../sdk/cloud-account-collector.ts';
-import type { Collector, CollectorContext } from '../sdk/collector.ts';
+import { CloudAccountCollector, historyPageAfter, jobReference } from '../sdk/cloud-account-collector.ts';
+import type { Collector, CollectorContext, HistoricJob, HistoryPage } from '../sdk/collector.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
 import { basicAuth } from '../sdk/http-send.ts';
-import { type AccountSpec, credentialFingerprint } from '../sdk/vendor-account.ts';
+import { type AccountSession, type AccountSpec, credentialFingerprint } from '../sdk/vendor-account.ts';
 import type { MarkforgedConnection } from './config.ts';
-import { toSnapshot } from './map.ts';
-import { type Device, devices } from './protocol.ts';
+import { RESULTS, toSnapshot } from './map.ts';
+import { type Device, devices, type PrintJob, printJobs } from './protocol.ts';
+
+/** The most pages of `/print_jobs` one history read follows. */
+const MAX_PAGES = 50;
+
+/**
+ * One device's ended jobs after the watermark: `GET /print_jobs?device=<id>` (page by page,
+ * following `next`), through the organization's session. A job not ended yet waits for a later run.
+ */
+async function eigerHistory(
+  connection: MarkforgedConnection,
+  session: AccountSession,
+  item: Device,
+  after: string | undefined,
+  limit: number,
+): Promise<HistoryPage> {
+  const api = connection.api_url.replace(/\/+$/, '');
+  const jobs: HistoricJob[] = [];
+  let url: string | undefined = `${api}/print_jobs?${new URLSearchParams({ device: item.id })}`;
+  for (let page = 0; url !== undefined && page < MAX_PAGES; page++) {
+    const reply: { jobs: PrintJob[]; next: string | null } | undefined = await session.get(url, printJobs, {
+      emptyOn: [404],
+    });
+    if (!reply) break;
+    for (const job of reply.jobs) {
+      const historic = historicJob(job, item, connection.serial);
+      if (historic) jobs.push(historic);
+    }
+    // `next` as Eiger gives it; only on the same host (never send the credentials elsewhere).
+    const next: URL | undefined =
+      reply.next && reply.jobs.length > 0 ? new URL(reply.next, `${api}/`) : undefined;
+    url = next && next.origin === new URL(api).origin ? next.toString() : undefined;
+  }
+  return historyPageAfter(jobs, after, limit);
+}
+
+function historicJob(job: PrintJob, item: Device, serial: string): HistoricJob | undefined {
+  if (job.device != null && job.device !== item.id && job.device !== item.serial) return undefined;
+  const result = RESULTS[job.status?.toUpperCase() ?? ''];
+  const reference = jobReference(job.finished_at ?? job.ended_at, job.id);
+  if (result === undefined || reference === undefined) return undefined;
+  const started = job.started_at ? Date.parse(job.started_at) : Number.NaN;
+  return {
+    reference,
+    captureTypeName: 'markforged.modeler.status',
+    content: JSON.stringify(job),
+    contentType: 'application/json',
+    meta: {
+      serial,
+      device_id: item.id,
+      source: 'markforged-history',
+      job_id: job.id,
+      status: job.status ?? null,
+    },
+    pastJobs: [
+      {
+        id: job.id,
+        name: job.name ?? job.build_name ?? job.id,
+        ...(Number.isFinite(started) ? { startedAt: new Date(started).toISOString() } : {}),
+        endedAt: reference.split('#')[0]!,
+        result,
+      },
+    ],
+  };
+}
 
 /** The organization's account: one `GET /devices` per interval for all its machines (HTTP Basic). */
 function eigerAccount(connection: MarkforgedConnection, ctx: CollectorContext): AccountSpec<Device[]> {
@@ -63,6 +127,7 @@ export function markforgedCollector(connection: MarkforgedConnection, ctx: Colle
           ]),
         };
       },
+      history: (session, device, after, limit) => eigerHistory(connection, session, device, after, limit),
       describe: (device) => {
         const { snapshot } = toSnapshot(device);
         return {

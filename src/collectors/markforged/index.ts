@@ -8,7 +8,7 @@ export const markforged = defineCollector({
   models: 'Onyx One/Pro, Mark Two, X3/X5/X7, FX10, FX20, Metal X (Eiger cloud)',
   protocol: 'http',
   captureTypes: ['markforged.modeler.status'],
-  capabilities: ['status', 'jobs'],
+  capabilities: ['status', 'jobs', 'history'],
   connectionSchema: markforgedConnection,
   load: async () => {
     const { markforgedCollector } = await import('./collector.ts');

@@ -23,7 +23,7 @@ const STATES: Record<string, State> = {
 };
 
 /** `active_job.status` of an ended job → its result. */
-const RESULTS: Record<string, 'finished' | 'failed' | 'cancelled'> = {
+export const RESULTS: Record<string, 'finished' | 'failed' | 'cancelled'> = {
   COMPLETE: 'finished',
   COMPLETED: 'finished',
   FINISHED: 'finished',

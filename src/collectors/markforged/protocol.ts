@@ -36,5 +36,33 @@ export const devices = z.union([
   z.looseObject({ devices: z.array(device).max(10_000) }).transform((page) => page.devices),
 ]);
 
+/** One job of `GET /print_jobs` (assumed fields, see README: the Eiger reference does not publish them). */
+export const printJob = z.looseObject({
+  id: text(200).min(1),
+  name: text().nullish(),
+  build_name: text().nullish(),
+  status: text(100).nullish(),
+  /** The device id (or serial) it ran on. */
+  device: text(200).nullish(),
+  started_at: text(100).nullish(),
+  finished_at: text(100).nullish(),
+  ended_at: text(100).nullish(),
+});
+
+/** `GET /print_jobs`: a list, or a page (`results`/`print_jobs` and `next`). */
+export const printJobs = z.union([
+  z
+    .array(printJob)
+    .max(10_000)
+    .transform((jobs) => ({ jobs, next: null as string | null })),
+  z
+    .looseObject({ results: z.array(printJob).max(10_000), next: text(4000).nullish() })
+    .transform((page) => ({ jobs: page.results, next: page.next ?? null })),
+  z
+    .looseObject({ print_jobs: z.array(printJob).max(10_000), next: text(4000).nullish() })
+    .transform((page) => ({ jobs: page.print_jobs, next: page.next ?? null })),
+]);
+
 export type Device = z.infer<typeof device>;
+export type PrintJob = z.infer<typeof printJob>;
 export type ActiveJob = z.infer<typeof activeJob>;

@@ -3,12 +3,20 @@ import type {
   CollectorCapture,
   CollectorContext,
   ConnectionTest,
+  HistoricJob,
+  HistoryPage,
   PollResult,
 } from './collector.ts';
 import { CollectorError } from './collector-error.ts';
 import { httpPools } from './http-json.ts';
 import type { MachineSnapshot } from './machine-snapshot.ts';
-import { type AccountSpec, type AccountView, VendorAccount, vendorAccounts } from './vendor-account.ts';
+import {
+  type AccountSession,
+  type AccountSpec,
+  type AccountView,
+  VendorAccount,
+  vendorAccounts,
+} from './vendor-account.ts';
 
 /** What a cloud-to-cloud vendor tells the shared collector: its account, and its machine in it. */
 export interface CloudMachineSpec<T, M> {
@@ -28,6 +36,11 @@ export interface CloudMachineSpec<T, M> {
   capture(item: M, view: AccountView<T>): CollectorCapture;
   /** `check_configuration`: a sentence and the details (serial, firmware). */
   describe(item: M): ConnectionTest;
+  /**
+   * This machine's finished jobs after the watermark (`readHistory`), oldest first, read through
+   * the account's session (its token and rate-limit budget: a 429 here pauses the whole account).
+   */
+  history?(session: AccountSession, item: M, after: string | undefined, limit: number): Promise<HistoryPage>;
 }
 
 /**
@@ -38,11 +51,28 @@ export interface CloudMachineSpec<T, M> {
 export class CloudAccountCollector<T, M> implements Collector {
   private account?: VendorAccount<T>;
   private readonly unknownLogged = new Set<string>();
+  /** Defined when the vendor reads a job history (`spec.history`). */
+  readonly readHistory?: (
+    after: string | undefined,
+    limit: number,
+    signal: AbortSignal,
+  ) => Promise<HistoryPage>;
 
   constructor(
     private readonly spec: CloudMachineSpec<T, M>,
     private readonly ctx: CollectorContext,
-  ) {}
+  ) {
+    if (spec.history) {
+      const history = spec.history.bind(spec);
+      this.readHistory = async (after, limit, signal) => {
+        const account = this.acquire();
+        // The machine's entry (its device id) from the account's shared list: no request of its own.
+        const item = this.spec.select((await account.view(signal)).data);
+        if (item === undefined) throw new CollectorError('protocol', this.spec.notListed);
+        return account.request(signal, (session) => history(session, item, after, limit));
+      };
+    }
+  }
 
   async connect(): Promise<void> {
     this.acquire();
@@ -88,4 +118,22 @@ export class CloudAccountCollector<T, M> implements Collector {
     }
     return this.account;
   }
+}
+
+/** A history reference that sorts like time: `<end time, ISO UTC>#<job id>`; undefined without a readable end. */
+export function jobReference(endedAt: string | null | undefined, id: string): string | undefined {
+  const at = endedAt ? Date.parse(endedAt) : Number.NaN;
+  return Number.isFinite(at) ? `${new Date(at).toISOString()}#${id}` : undefined;
+}
+
+/** Finished jobs read from a vendor as one history page: newer than `after`, each once, oldest first, at most `limit`. */
+export function historyPageAfter(jobs: HistoricJob[], after: string | undefined, limit: number): HistoryPage {
+  const byReference = new Map<string, HistoricJob>();
+  for (const job of jobs) {
+    if (after === undefined || job.reference > after) byReference.set(job.reference, job);
+  }
+  const newer = [...byReference.values()].sort((a, b) =>
+    a.reference < b.reference ? -1 : a.reference > b.reference ? 1 : 0,
+  );
+  return { jobs: newer.slice(0, limit), more: newer.length > limit };
 }

@@ -191,6 +191,18 @@ export class VendorAccount<T> {
     );
   }
 
+  /**
+   * Requests of one machine outside the shared list read (its job history) through the account's
+   * session: the same token, the same rate-limit budget (nothing is sent during a pause, and a 429
+   * pauses every machine of the account), the same error mapping.
+   */
+  async request<R>(signal: AbortSignal, run: (session: AccountSession) => Promise<R>): Promise<R> {
+    if (this.closed)
+      throw new CollectorError('protocol', `${this.describe()}: the account poller was closed`);
+    if (now() < this.pausedUntil) throw this.rateLimitError();
+    return run(this.session(signal));
+  }
+
   private describe(): string {
     return `${this.spec.service} (account "${this.spec.account}")`;
   }

@@ -138,3 +138,82 @@ test('a Bad status code or an ISA-95 ReturnStatus error from the method ends the
   );
   assert.equal(sim.build.state, 'Building', 'still building');
 });
+
+test('SLM with the OPC 40540 model: pause, resume and cancel call MachineryBuildingBlocks/JobManagement/JobOrderControl of the machine below Machines', async (t) => {
+  const sim = await SlmSimulator.start({
+    layersPerSecond: 20,
+    model: true,
+    otherMachines: ['SLM280-20-0001'],
+  });
+  t.after(() => sim.close());
+  const { emulator, live, modeler } = await startMachine(t, {
+    collector: 'slm',
+    connection: {
+      endpoint_url: sim.endpointUrl,
+      sampling_interval_ms: 100,
+      serial_number: 'SLM280-21-0042',
+      security: { server_certificate_fingerprint: sim.fingerprint },
+    },
+    poll_interval: 0.5,
+    timeout: 10,
+  });
+  const send = (type: string) => emulator.sendCommand({ type, modeler: modeler().uri as string });
+  await waitFor(() => live().snapshot.state === 'idle', 20_000, 'idle');
+  sim.build.start('impeller.slm', 100_000);
+  await waitFor(() => live().snapshot.state === 'printing', 10_000, 'building');
+
+  const control = sim.jobControl!;
+  const base = 'SLM 280 SLM280-21-0042/MachineryBuildingBlocks/JobManagement/JobOrderControl';
+  for (const [type, method, state] of [
+    ['pause_job', 'Pause', 'paused'],
+    ['resume_job', 'Resume', 'printing'],
+    ['cancel_job', 'Abort', 'idle'],
+  ] as const) {
+    const result = await ended(emulator, send(type).uuid, type);
+    assert.equal(result.status, 'complete', JSON.stringify(result.response));
+    assert.equal(result.response.method_path, `${base}/${method}`);
+    assert.equal(result.response.method_node_id, control.methodNodeIds[method], 'found by browsing');
+    assert.equal(result.response.object_node_id, control.objectNodeId);
+    assert.equal(result.response.state_after, state);
+    await waitFor(() => live().snapshot.state === state, 5000, `the machine ${state}`);
+  }
+  assert.deepEqual(
+    sim.calls.map((c) => [c.method, c.objectNodeId, c.inputs[0], c.status]),
+    [
+      ['Pause', control.objectNodeId, 'impeller.slm', 'Good'],
+      ['Resume', control.objectNodeId, 'impeller.slm', 'Good'],
+      ['Abort', control.objectNodeId, 'impeller.slm', 'Good'],
+    ],
+  );
+});
+
+test('SLM with the OPC 40540 model, a JobOrderControl without Pause/Resume: those commands are unsupported, nothing called', async (t) => {
+  const sim = await SlmSimulator.start({
+    layersPerSecond: 20,
+    model: true,
+    jobOrderMethods: ['Abort', 'Cancel', 'Clear'],
+  });
+  t.after(() => sim.close());
+  const { emulator, live, modeler } = await startMachine(t, {
+    collector: 'slm',
+    connection: {
+      endpoint_url: sim.endpointUrl,
+      sampling_interval_ms: 100,
+      security: { server_certificate_fingerprint: sim.fingerprint },
+    },
+    poll_interval: 0.5,
+    timeout: 10,
+  });
+  const send = (type: string) => emulator.sendCommand({ type, modeler: modeler().uri as string });
+  await waitFor(() => live().snapshot.state === 'idle', 20_000, 'idle');
+  sim.build.start('housing.slm', 100_000);
+  await waitFor(() => live().snapshot.state === 'printing', 10_000, 'building');
+  for (const type of ['pause_job', 'resume_job']) {
+    const result = await ended(emulator, send(type).uuid, type);
+    assert.equal(result.status, 'error');
+    assert.equal(result.response.error, 'unsupported_command');
+    assert.match(String(result.response.message), /browsed \d+ nodes under SLM 280 SLM280-21-0042 /);
+  }
+  assert.deepEqual(sim.calls, []);
+  assert.equal(sim.build.state, 'Building');
+});

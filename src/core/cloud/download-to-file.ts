@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CloudNetworkError, describeError } from '../../shared/errors.ts';
+import { syncFolder } from '../owner-only.ts';
 import type { CloudHttpClient } from './http-client.ts';
 
 export interface DownloadToFileOptions {
@@ -120,16 +120,5 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   while (offset < bytes.length) {
     const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
     offset += bytesWritten;
-  }
-}
-
-function syncFolder(dir: string): void {
-  // Folders cannot be opened for fsync on Windows; NTFS journals the entry itself.
-  if (process.platform === 'win32') return;
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

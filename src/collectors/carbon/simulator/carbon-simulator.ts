@@ -20,6 +20,8 @@ interface Printer {
   alerts: string[];
   current?: Print;
   last?: Print;
+  /** Prints that ended before `last`. */
+  past: Print[];
 }
 
 export interface CarbonSimulatorOptions {
@@ -41,6 +43,10 @@ export class CarbonSimulator {
   /** The `jti` of every token presented, and those revoked. */
   readonly tokensSeen = new Set<string>();
   private readonly revoked = new Set<string>();
+  /** The next `/prints` request answers 429 with this Retry-After (seconds), pausing the account. */
+  throttleHistory: number | undefined;
+  /** Prints per page of `/prints` at most (whatever `limit` asks). */
+  pageSize = 3;
 
   private constructor(
     readonly cloud: VendorCloudSimulator,
@@ -54,6 +60,7 @@ export class CarbonSimulator {
         name: `Carbon ${serial}`,
         hw_type: serial.split('-')[0]!,
         alerts: [],
+        past: [],
       });
     }
   }
@@ -89,6 +96,18 @@ export class CarbonSimulator {
     for (const jti of this.tokensSeen) this.revoked.add(jti);
   }
 
+  /** Every print that ended, on every printer. */
+  get finishedJobs(): Array<{ serial: string; id: string; name: string }> {
+    return [...this.printers.values()].flatMap((p) => {
+      this.settle(p);
+      return [...p.past, ...(p.last ? [p.last] : [])].map((x) => ({
+        serial: p.serial,
+        id: x.print_id,
+        name: x.name,
+      }));
+    });
+  }
+
   close(): Promise<void> {
     return this.cloud.close();
   }
@@ -97,6 +116,7 @@ export class CarbonSimulator {
   private settle(printer: Printer): void {
     const current = printer.current;
     if (current && Date.now() - current.startedAt >= current.durationMs) {
+      if (printer.last) printer.past.push(printer.last);
       printer.last = { ...current, finishedAt: current.startedAt + current.durationMs };
       printer.current = undefined;
     }
@@ -143,9 +163,37 @@ export class CarbonSimulator {
     return !this.revoked.has(jti) && typeof claims.exp === 'number' && claims.exp * 1000 > Date.now();
   }
 
+  /** `GET /prints[?printer_serial=]`: newest first, `limit`/`offset` (at most `pageSize`), `total_count`. */
+  private prints(query: URLSearchParams): CloudAnswer {
+    if (this.throttleHistory !== undefined) {
+      const seconds = this.throttleHistory;
+      this.throttleHistory = undefined;
+      this.cloud.rateLimit(seconds);
+      return { status: 429, body: { message: 'rate limited' }, headers: { 'retry-after': String(seconds) } };
+    }
+    const serial = query.get('printer_serial');
+    const all = [...this.printers.values()]
+      .filter((p) => serial === null || p.serial === serial)
+      .flatMap((p) => {
+        this.settle(p);
+        return [...p.past, ...(p.last ? [p.last] : []), ...(p.current ? [p.current] : [])].map((x) => ({
+          ...this.printJson(x),
+          printer_serial: p.serial,
+        }));
+      })
+      .sort((a, b) => Date.parse(b.started_at) - Date.parse(a.started_at));
+    const limit = Math.min(this.pageSize, Math.max(1, Number(query.get('limit') ?? 100) || 100));
+    const offset = Math.max(0, Number(query.get('offset') ?? 0) || 0);
+    return {
+      status: 200,
+      body: { limit, offset, total_count: all.length, prints: all.slice(offset, offset + limit) },
+    };
+  }
+
   private route(request: {
     method: string;
     path: string;
+    query: URLSearchParams;
     headers: Record<string, string | string[] | undefined>;
   }): CloudAnswer {
     if (!this.authorized(request.headers.authorization as string | undefined)) {
@@ -159,7 +207,8 @@ export class CarbonSimulator {
     const one = /^\/v1\/printers\/([^/]+)$/.exec(path);
     const printer = one ? all.find((p) => p.serial === decodeURIComponent(one[1]!)) : undefined;
     if (printer) return { status: 200, body: printer };
-    if (path === '/v1/prints' || path === '/v1/builds') {
+    if (path === '/v1/prints') return this.prints(request.query);
+    if (path === '/v1/builds') {
       const prints = [...this.printers.values()].flatMap((p) =>
         [p.last, p.current].flatMap((x) => (x ? [{ ...this.printJson(x), printer_serial: p.serial }] : [])),
       );

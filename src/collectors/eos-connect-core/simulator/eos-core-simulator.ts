@@ -1,11 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { BuildModel } from '../../sdk/simulator/build-model.ts';
 import {
+  isa95JobOrderControl,
+  type JobOrderMethodName,
+} from '../../sdk/simulator/opcua-job-order-control.ts';
+import {
   OpcuaMachineServer,
   type OpcuaMethod,
   type OpcuaMethodCall,
 } from '../../sdk/simulator/opcua-machine-server.ts';
 import { amMachineOfBuild } from '../../sdk/simulator/opcua-machinery-model.ts';
+
+/**
+ * The job order methods of the model machine's JobOrderControl by default: the mandatory ones of
+ * the ISA-95 Job Order Receiver facet (`Cancel`, `Clear`) and the optional `Pause`/`Resume`, no
+ * `Abort` or `Stop` (an EOS server's real set is not public: assumed).
+ */
+const MODEL_JOB_ORDER_METHODS: readonly JobOrderMethodName[] = ['Pause', 'Resume', 'Cancel', 'Clear'];
 
 /** How long the machine takes to act on a method. */
 const ACT_MS = 200;
@@ -23,15 +34,28 @@ export class EosCoreSimulator {
     readonly password: string,
     /** The NodeIds this run chose at random for the job control object and its methods. */
     readonly jobControl: { objectNodeId: string; methodNodeIds: Record<string, string> },
+    /**
+     * The same for the OPC 40001-3 JobOrderControl of the machine below `Machines` (with a model),
+     * `MachineryBuildingBlocks/JobManagement/JobOrderControl`.
+     */
+    readonly modelJobControl: { objectNodeId: string; methodNodeIds: Record<string, string> } | undefined,
   ) {}
 
   /**
    * `model`: `'none'` (default) is Echo's `EOS.*` nodes only; `'both'` adds the OPC 40540 layout
    * below `Machines` (`sdk/simulator/opcua-machinery-model.ts`); `'only'` serves the layout and no
    * `EOS.*` nodes. `otherMachines` adds idle machines below `Machines` with these serials.
+   * The vendor `JobControl` methods hang on the `EOS` object (not with `'only'`); with a model,
+   * the machine below `Machines` has OPC 40001-3 Job Management with the ISA-95 job order methods
+   * `jobOrderMethods` (default Pause, Resume, Cancel, Clear: no Abort or Stop).
    */
   static async start(
-    options: { layersPerSecond?: number; model?: 'none' | 'both' | 'only'; otherMachines?: string[] } = {},
+    options: {
+      layersPerSecond?: number;
+      model?: 'none' | 'both' | 'only';
+      otherMachines?: string[];
+      jobOrderMethods?: readonly JobOrderMethodName[];
+    } = {},
   ): Promise<EosCoreSimulator> {
     const build = new BuildModel(options.layersPerSecond ?? 50);
     const model = options.model ?? 'none';
@@ -47,12 +71,28 @@ export class EosCoreSimulator {
       idle.stop();
       return amMachineOfBuild(idle, `EOS M 400 ${serial}`, identification(serial));
     });
-    const machines =
+    const modelControl =
       model === 'none'
-        ? []
-        : [...others, amMachineOfBuild(build, 'EOS M 400 SI4711', identification('SI4711'))];
+        ? undefined
+        : isa95JobOrderControl(build, {
+            actMs: ACT_MS,
+            methods: options.jobOrderMethods ?? MODEL_JOB_ORDER_METHODS,
+          });
+    const machines = modelControl
+      ? [
+          ...others,
+          {
+            ...amMachineOfBuild(build, 'EOS M 400 SI4711', identification('SI4711')),
+            jobOrderControl: modelControl,
+          },
+        ]
+      : [];
     const user = { username: 'eosconnect', password: 'c0re-secret' };
     const control = jobControl(build);
+    const ids = (c: { nodeId: string; methods: OpcuaMethod[] }) => ({
+      objectNodeId: `ns=1;${c.nodeId}`,
+      methodNodeIds: Object.fromEntries(c.methods.map((m) => [m.browseName, `ns=1;${m.nodeId}`])),
+    });
     const server = await OpcuaMachineServer.start({
       root: 'EOS',
       productName: 'EOSCONNECT Core (simulated)',
@@ -78,13 +118,18 @@ export class EosCoreSimulator {
               },
               { path: 'Alarm.Text', dataType: 'String', get: () => build.alarm },
             ],
-      methodObjects: [{ path: 'JobControl', nodeId: control.nodeId, methods: control.methods }],
+      methodObjects:
+        model === 'only' ? [] : [{ path: 'JobControl', nodeId: control.nodeId, methods: control.methods }],
     });
     build.onEvent = (message, severity) => server.raiseLog(message, severity);
-    return new EosCoreSimulator(server, build, user.username, user.password, {
-      objectNodeId: `ns=1;${control.nodeId}`,
-      methodNodeIds: Object.fromEntries(control.methods.map((m) => [m.browseName, `ns=1;${m.nodeId}`])),
-    });
+    return new EosCoreSimulator(
+      server,
+      build,
+      user.username,
+      user.password,
+      ids(control),
+      modelControl && ids(modelControl),
+    );
   }
 
   /** The job method calls the server received. */

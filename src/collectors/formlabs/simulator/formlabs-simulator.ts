@@ -9,6 +9,8 @@ interface Run {
   /** Set when the job ended: FINISHED, ABORTED or ERROR. */
   ended?: string;
   endedLayer?: number;
+  /** When an ABORTED or ERROR run ended (a FINISHED one ends with its last layer). */
+  endedAt?: number;
 }
 
 interface Printer {
@@ -18,6 +20,8 @@ interface Printer {
   /** Overrides the computed status (a word Echo does not know, ERROR, OFFLINE). */
   status?: string;
   run?: Run;
+  /** Runs that ended before the current one (the account's print history). */
+  past: Run[];
 }
 
 export interface FormlabsSimulatorOptions {
@@ -44,6 +48,8 @@ export class FormlabsSimulator {
   tokenSeconds: number;
   readonly printers = new Map<string, Printer>();
   private readonly layerMs: number;
+  /** The next `/prints/` request answers 429 with this Retry-After (seconds), pausing the account. */
+  throttleHistory: number | undefined;
 
   private constructor(
     readonly cloud: VendorCloudSimulator,
@@ -54,7 +60,12 @@ export class FormlabsSimulator {
     this.tokenSeconds = options.tokenSeconds ?? 86_400;
     this.layerMs = options.layerMs ?? 100;
     for (const serial of options.serials ?? ['Form4-CapableLizard']) {
-      this.printers.set(serial, { serial, alias: serial.split('-')[1] ?? serial, machine: 'FORM-4-0' });
+      this.printers.set(serial, {
+        serial,
+        alias: serial.split('-')[1] ?? serial,
+        machine: 'FORM-4-0',
+        past: [],
+      });
     }
   }
 
@@ -75,6 +86,7 @@ export class FormlabsSimulator {
 
   startJob(serial: string, name: string, layers: number): string {
     const printer = this.printers.get(serial)!;
+    if (printer.run && (printer.run.ended || this.done(printer.run))) printer.past.push(printer.run);
     const guid = randomUUID();
     printer.run = { guid, name, layers, startedAt: Date.now() };
     return guid;
@@ -86,7 +98,22 @@ export class FormlabsSimulator {
     if (run && !run.ended) {
       run.endedLayer = this.layer(run);
       run.ended = how;
+      run.endedAt = Date.now();
     }
+  }
+
+  /** Every run that ended, on every printer (what `/prints/` lists as ended). */
+  get finishedJobs(): Array<{ serial: string; guid: string; name: string; status: string }> {
+    return [...this.printers.values()].flatMap((p) =>
+      [...p.past, ...(p.run ? [p.run] : [])]
+        .filter((run) => run.ended || this.done(run))
+        .map((run) => ({
+          serial: p.serial,
+          guid: run.guid,
+          name: run.name,
+          status: run.ended ?? 'FINISHED',
+        })),
+    );
   }
 
   close(): Promise<void> {
@@ -134,9 +161,69 @@ export class FormlabsSimulator {
     };
   }
 
+  /** A run as `/prints/` lists it. */
+  private printJson(printer: Printer, run: Run) {
+    const status = run.ended ?? (this.done(run) ? 'FINISHED' : 'PRINTING');
+    const endedAt =
+      status === 'PRINTING' ? undefined : (run.endedAt ?? run.startedAt + run.layers * this.layerMs);
+    return {
+      guid: run.guid,
+      name: run.name,
+      printer: printer.serial,
+      status,
+      material: 'FLGPGR05',
+      layer_count: run.layers,
+      current_layer: this.layer(run),
+      print_started_at: new Date(run.startedAt).toISOString(),
+      print_finished_at: endedAt !== undefined ? new Date(endedAt).toISOString() : null,
+      elapsed_duration_ms: (endedAt ?? Date.now()) - run.startedAt,
+      volume_ml: 12.5,
+    };
+  }
+
+  /** `GET /prints/`: newest first, filtered by `printer` and `date__gt` (on the start), paged. */
+  private prints(query: URLSearchParams): CloudAnswer {
+    if (this.throttleHistory !== undefined) {
+      const seconds = this.throttleHistory;
+      this.throttleHistory = undefined;
+      this.cloud.rateLimit(seconds);
+      return {
+        status: 429,
+        body: { detail: 'Request was throttled.' },
+        headers: { 'retry-after': String(seconds) },
+      };
+    }
+    const serial = query.get('printer');
+    const since = query.get('date__gt') ? Date.parse(query.get('date__gt')!) : Number.NEGATIVE_INFINITY;
+    const all = [...this.printers.values()]
+      .filter((p) => serial === null || p.serial === serial)
+      .flatMap((p) => [...p.past, ...(p.run ? [p.run] : [])].map((run) => ({ p, run })))
+      .filter(({ run }) => run.startedAt > since)
+      .sort((a, b) => b.run.startedAt - a.run.startedAt);
+    const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
+    const perPage = Math.min(100, Math.max(1, Number(query.get('per_page') ?? 20) || 20));
+    const slice = all.slice((page - 1) * perPage, page * perPage);
+    if (page > 1 && slice.length === 0) return { status: 404, body: { detail: 'Invalid page.' } };
+    const link = (n: number) => {
+      const next = new URLSearchParams(query);
+      next.set('page', String(n));
+      return `${this.apiUrl}/prints/?${next}`;
+    };
+    return {
+      status: 200,
+      body: {
+        count: all.length,
+        next: page * perPage < all.length ? link(page + 1) : null,
+        previous: page > 1 ? link(page - 1) : null,
+        results: slice.map(({ p, run }) => this.printJson(p, run)),
+      },
+    };
+  }
+
   private route(request: {
     method: string;
     path: string;
+    query: URLSearchParams;
     headers: Record<string, string | string[] | undefined>;
     body: string;
   }): CloudAnswer {
@@ -164,6 +251,7 @@ export class FormlabsSimulator {
       if (!this.cloud.bearerValid(request.headers.authorization as string | undefined)) {
         return { status: 401, body: { detail: 'Authentication credentials were not provided.' } };
       }
+      if (method === 'GET' && path === '/developer/v1/prints/') return this.prints(request.query);
       if (method === 'GET' && path === '/developer/v1/printers/') {
         return { status: 200, body: [...this.printers.values()].map((p) => this.printerJson(p)) };
       }

@@ -8,6 +8,7 @@ interface Job {
   startedAt: number;
   ended?: 'COMPLETED' | 'CANCELLED' | 'FAILED';
   endedLayer?: number;
+  endedAt?: number;
 }
 
 interface Device {
@@ -20,6 +21,8 @@ interface Device {
   job?: Job;
   /** Jobs waiting in the device's queue. */
   queue: Array<{ id: string; name: string }>;
+  /** Jobs that ended before the current one. */
+  past: Job[];
 }
 
 export interface MarkforgedSimulatorOptions {
@@ -41,6 +44,10 @@ export class MarkforgedSimulator {
   readonly secretKey: string;
   readonly devices = new Map<string, Device>();
   private readonly layerMs: number;
+  /** The next `/print_jobs` request answers 429 with this Retry-After (seconds), pausing the account. */
+  throttleHistory: number | undefined;
+  /** Jobs per page of `/print_jobs`. */
+  pageSize = 3;
 
   private constructor(
     readonly cloud: VendorCloudSimulator,
@@ -56,6 +63,7 @@ export class MarkforgedSimulator {
         name: `printer ${serial}`,
         type: serial.split('-')[0]!,
         queue: [],
+        past: [],
       });
     }
   }
@@ -77,7 +85,10 @@ export class MarkforgedSimulator {
 
   startJob(serial: string, name: string, layers: number): string {
     const id = randomUUID();
-    this.devices.get(serial)!.job = { id, name, layers, startedAt: Date.now() };
+    const device = this.devices.get(serial)!;
+    if (device.job && (device.job.ended || this.layer(device.job) >= device.job.layers))
+      device.past.push(device.job);
+    device.job = { id, name, layers, startedAt: Date.now() };
     return id;
   }
 
@@ -86,7 +97,17 @@ export class MarkforgedSimulator {
     if (job && !job.ended) {
       job.endedLayer = this.layer(job);
       job.ended = how;
+      job.endedAt = Date.now();
     }
+  }
+
+  /** Every job that ended, on every device. */
+  get finishedJobs(): Array<{ serial: string; id: string; name: string; status: string }> {
+    return [...this.devices.values()].flatMap((d) =>
+      [...d.past, ...(d.job ? [d.job] : [])]
+        .filter((job) => job.ended || this.layer(job) >= job.layers)
+        .map((job) => ({ serial: d.serial, id: job.id, name: job.name, status: job.ended ?? 'COMPLETED' })),
+    );
   }
 
   close(): Promise<void> {
@@ -111,6 +132,10 @@ export class MarkforgedSimulator {
       total_layers: job.layers,
       started_at: new Date(job.startedAt).toISOString(),
       estimated_end_at: new Date(job.startedAt + job.layers * this.layerMs).toISOString(),
+      finished_at:
+        status === 'PRINTING'
+          ? null
+          : new Date(job.endedAt ?? job.startedAt + job.layers * this.layerMs).toISOString(),
     };
   }
 
@@ -131,9 +156,39 @@ export class MarkforgedSimulator {
     };
   }
 
+  /** `GET /print_jobs[?device=<id>]`: newest first, `page` by `pageSize`, `next` an absolute URL. */
+  private printJobs(query: URLSearchParams): CloudAnswer {
+    if (this.throttleHistory !== undefined) {
+      const seconds = this.throttleHistory;
+      this.throttleHistory = undefined;
+      this.cloud.rateLimit(seconds);
+      return { status: 429, body: { detail: 'Throttled' }, headers: { 'retry-after': String(seconds) } };
+    }
+    const wanted = query.get('device');
+    const all = [...this.devices.values()]
+      .filter((d) => wanted === null || d.id === wanted)
+      .flatMap((d) =>
+        [...d.past, ...(d.job ? [d.job] : [])].map((job) => ({ ...this.jobJson(job), device: d.id })),
+      )
+      .sort((a, b) => Date.parse(b.started_at) - Date.parse(a.started_at));
+    const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
+    const slice = all.slice((page - 1) * this.pageSize, page * this.pageSize);
+    const next = new URLSearchParams(query);
+    next.set('page', String(page + 1));
+    return {
+      status: 200,
+      body: {
+        count: all.length,
+        next: page * this.pageSize < all.length ? `${this.apiUrl}/print_jobs?${next}` : null,
+        results: slice,
+      },
+    };
+  }
+
   private route(request: {
     method: string;
     path: string;
+    query: URLSearchParams;
     headers: Record<string, string | string[] | undefined>;
   }): CloudAnswer {
     const expected = `Basic ${Buffer.from(`${this.accessKey}:${this.secretKey}`).toString('base64')}`;
@@ -143,14 +198,7 @@ export class MarkforgedSimulator {
     if (method !== 'GET') return { status: 405, body: { detail: 'Method not allowed' } };
     if (path === '/api/v3/devices')
       return { status: 200, body: [...this.devices.values()].map((d) => this.deviceJson(d)) };
-    if (path === '/api/v3/print_jobs') {
-      return {
-        status: 200,
-        body: [...this.devices.values()].flatMap((d) =>
-          d.job ? [{ ...this.jobJson(d.job), device: d.id }] : [],
-        ),
-      };
-    }
+    if (path === '/api/v3/print_jobs') return this.printJobs(request.query);
     const one = /^\/api\/v3\/devices\/([^/]+)(\/queue)?$/.exec(path);
     const device = one ? [...this.devices.values()].find((d) => d.id === one[1]) : undefined;
     if (device && one?.[2]) return { status: 200, body: device.queue };

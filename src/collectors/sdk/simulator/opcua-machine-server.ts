@@ -2,46 +2,24 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OPCUACertificateManager } from 'node-opcua-certificate-manager';
-import {
-  DataType,
-  MessageSecurityMode,
-  SecurityPolicy,
-  StatusCodes,
-  Variant,
-  VariantArrayType,
-} from 'node-opcua-client';
+import { DataType, MessageSecurityMode, SecurityPolicy, Variant } from 'node-opcua-client';
 import { OPCUAServer } from 'node-opcua-server';
 import { fingerprintOf } from '../opcua-session.ts';
 import { type AmMachine, addMachineryModel } from './opcua-machinery-model.ts';
+import { addSimulatedMethods, type OpcuaMethod, type OpcuaMethodCall } from './opcua-sim-methods.ts';
+
+export type {
+  OpcuaMethod,
+  OpcuaMethodAnswer,
+  OpcuaMethodArgument,
+  OpcuaMethodCall,
+} from './opcua-sim-methods.ts';
 
 export interface OpcuaVariable {
   /** Dotted path under the machine object, e.g. `Job.CurrentLayer`; node id `ns=1;s=<root>.<path>`. */
   path: string;
   dataType: 'String' | 'Double' | 'UInt32' | 'Boolean' | 'DateTime';
   get(): unknown;
-}
-
-/** An argument of a simulated method (its InputArguments / OutputArguments entry). */
-export interface OpcuaMethodArgument {
-  name: string;
-  dataType: 'String' | 'LocalizedText' | 'UInt64';
-  array?: boolean;
-  description?: string;
-}
-
-/** What a simulated method answers: a status code by name, and its output values. */
-export interface OpcuaMethodAnswer {
-  status: 'Good' | 'BadInvalidState' | 'BadInvalidArgument' | 'BadNotFound' | 'BadUserAccessDenied';
-  outputs?: unknown[];
-}
-
-export interface OpcuaMethod {
-  browseName: string;
-  /** `s=…` in the machine's namespace; a numeric one when not given. */
-  nodeId?: string;
-  inputArguments?: readonly OpcuaMethodArgument[];
-  outputArguments?: readonly OpcuaMethodArgument[];
-  call(inputs: unknown[]): OpcuaMethodAnswer;
 }
 
 /** Methods on an object under the machine object (e.g. OPC 40001-3's `JobManagement`). */
@@ -51,15 +29,6 @@ export interface OpcuaMethodObject {
   /** `s=…` for the last object of the path; numeric ones otherwise. */
   nodeId?: string;
   methods: readonly OpcuaMethod[];
-}
-
-/** A method call the server received, and what it answered. */
-export interface OpcuaMethodCall {
-  method: string;
-  methodNodeId: string;
-  objectNodeId: string;
-  inputs: unknown[];
-  status: string;
 }
 
 export interface OpcuaMachineServerOptions {
@@ -220,49 +189,16 @@ export class OpcuaMachineServer {
         }
         parent = folder;
       }
-      const object = parent;
-      for (const spec of group.methods) {
-        const argument = (a: OpcuaMethodArgument) => ({
-          name: a.name,
-          dataType: DataType[a.dataType],
-          valueRank: a.array ? 1 : -1,
-          ...(a.array ? { arrayDimensions: [0] } : {}),
-          description: { text: a.description ?? a.name },
-        });
-        const method = namespace.addMethod(object, {
-          browseName: spec.browseName,
-          ...(spec.nodeId ? { nodeId: spec.nodeId } : {}),
-          inputArguments: (spec.inputArguments ?? []).map(argument),
-          outputArguments: (spec.outputArguments ?? []).map(argument),
-        });
-        // Two parameters: node-opcua takes a two-parameter function as promise-returning.
-        method.bindMethod(async (inputArguments: Variant[], _context: unknown) => {
-          const inputs = inputArguments.map((v) => v.value as unknown);
-          const answer = spec.call(inputs);
-          this.calls.push({
-            method: spec.browseName,
-            methodNodeId: method.nodeId.toString(),
-            objectNodeId: object.nodeId.toString(),
-            inputs,
-            status: answer.status,
-          });
-          if (answer.status !== 'Good') return { statusCode: StatusCodes[answer.status] };
-          return {
-            statusCode: StatusCodes.Good,
-            outputArguments: (spec.outputArguments ?? []).map(
-              (a, i) =>
-                new Variant({
-                  dataType: DataType[a.dataType],
-                  // A UInt64 scalar is a `[high, low]` pair: node-opcua needs to be told it is one.
-                  arrayType: a.array ? VariantArrayType.Array : VariantArrayType.Scalar,
-                  value: answer.outputs?.[i],
-                }),
-            ),
-          };
-        });
-      }
+      addSimulatedMethods({
+        namespace,
+        object: parent,
+        methods: group.methods,
+        record: (call) => this.calls.push(call),
+      });
     }
-    if (options.machines?.length) addMachineryModel(addressSpace, options.machines);
+    if (options.machines?.length) {
+      addMachineryModel(addressSpace, options.machines, (call) => this.calls.push(call));
+    }
     await server.start();
     this.port = server.endpoints[0]!.port;
     this.server = server;

@@ -2,6 +2,12 @@ import type { AddressSpace, INamespace as Namespace, UAObject } from 'node-opcua
 import { DataType, LocalizedText, Variant } from 'node-opcua-client';
 import { NS } from '../opcua-model.ts';
 import type { BuildModel } from './build-model.ts';
+import { addSimulatedMethods, type OpcuaMethod, type OpcuaMethodCall } from './opcua-sim-methods.ts';
+
+/** OPC 40001-3 Machinery Job Management. */
+export const JOBS_NS = 'http://opcfoundation.org/UA/Machinery/Jobs/';
+/** OPC 10031-4 ISA-95 Job Control (the ISA95JobOrderReceiverObjectType and its methods). */
+export const ISA95_JOB_CONTROL_NS = 'http://opcfoundation.org/UA/ISA95-JOBCONTROL_V2/';
 
 /** One machine of the companion-specification layout (OPC 40540 on OPC 40001-1 / 40501-1). */
 export interface AmMachine {
@@ -24,6 +30,12 @@ export interface AmMachine {
     currentLayer: number;
     layersPlanned: number;
   };
+  /**
+   * OPC 40001-3 Job Management of the machine: `MachineryBuildingBlocks/JobManagement/
+   * JobOrderControl` with these ISA-95 job order methods (`Pause`, `Resume`, `Abort`, ...); none
+   * when absent. `nodeId`: `s=…` of the JobOrderControl object (a numeric one otherwise).
+   */
+  jobOrderControl?: { nodeId?: string; methods: readonly OpcuaMethod[] };
 }
 
 /** A machine of the layout that plays a `BuildModel`'s build. */
@@ -61,10 +73,18 @@ export function amMachineOfBuild(
  * namespace with `Identification` (DI), `MachineryBuildingBlocks/MachineryItemState/CurrentState`
  * (Machinery, 0), `Monitoring` and `Production/ActiveProgram` (MachineTool) with `Name`,
  * `State/CurrentState`, `NumberInList`, `JobIdentifier`, and the OPC 40540 `CurrentLayer` and
- * `LayersPlanned` (AdditiveManufacturing; Echo's assumed placement). Built programmatically:
- * the BrowseNames and namespaces of the NodeSet2 files, none of their types.
+ * `LayersPlanned` (AdditiveManufacturing; Echo's assumed placement). Where a machine has
+ * `jobOrderControl`: OPC 40001-3 `JobManagement` (Jobs namespace) as an AddIn (HasAddIn) of
+ * `MachineryBuildingBlocks`, its `JobOrderControl` (Jobs namespace, an ISA95JobOrderReceiverObject)
+ * with the job order methods (BrowseNames in the ISA-95 Job Control namespace), each call handed
+ * to `record`. Built programmatically: the BrowseNames and namespaces of the NodeSet2 files, none
+ * of their types.
  */
-export function addMachineryModel(addressSpace: AddressSpace, machines: readonly AmMachine[]): void {
+export function addMachineryModel(
+  addressSpace: AddressSpace,
+  machines: readonly AmMachine[],
+  record: (call: OpcuaMethodCall) => void = () => undefined,
+): void {
   const ns = (uri: string): Namespace => {
     const index = addressSpace.getNamespaceIndex(uri);
     return index >= 0 ? addressSpace.getNamespace(index) : addressSpace.registerNamespace(uri);
@@ -116,6 +136,22 @@ export function addMachineryModel(addressSpace: AddressSpace, machines: readonly
     const blocks = object(root, machinery, 'MachineryBuildingBlocks');
     const itemState = object(blocks, machinery, 'MachineryItemState');
     variable(itemState, 0, 'CurrentState', 'LocalizedText', machine.itemState);
+    if (machine.jobOrderControl) {
+      const jobs = ns(JOBS_NS);
+      const jobManagement = own.addObject({ addInOf: blocks, browseName: name(jobs, 'JobManagement') });
+      const control = own.addObject({
+        componentOf: jobManagement,
+        browseName: name(jobs, 'JobOrderControl'),
+        ...(machine.jobOrderControl.nodeId ? { nodeId: machine.jobOrderControl.nodeId } : {}),
+      });
+      addSimulatedMethods({
+        namespace: own,
+        object: control,
+        methods: machine.jobOrderControl.methods,
+        browseNamespace: ns(ISA95_JOB_CONTROL_NS),
+        record,
+      });
+    }
     object(root, machineTool, 'Monitoring');
     const production = object(root, machineTool, 'Production');
     const program = object(production, machineTool, 'ActiveProgram');

@@ -1,24 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { BuildModel } from '../../sdk/simulator/build-model.ts';
 import {
+  isa95JobOrderControl,
+  type JobOrderMethodName,
+} from '../../sdk/simulator/opcua-job-order-control.ts';
+import {
   OpcuaMachineServer,
-  type OpcuaMethod,
   type OpcuaMethodAnswer,
-  type OpcuaMethodArgument,
   type OpcuaMethodCall,
 } from '../../sdk/simulator/opcua-machine-server.ts';
 import { amMachineOfBuild } from '../../sdk/simulator/opcua-machinery-model.ts';
-
-/** OPC 10031-4 (ISA-95 Job Control) job order method signature, as OPC 40001-3 uses it. */
-const JOB_ORDER_INPUTS: readonly OpcuaMethodArgument[] = [
-  { name: 'JobOrderID', dataType: 'String', description: 'Identification of the job order' },
-  { name: 'Comment', dataType: 'LocalizedText', array: true, description: 'Why the method was called' },
-];
-const RETURN_STATUS: readonly OpcuaMethodArgument[] = [{ name: 'ReturnStatus', dataType: 'UInt64' }];
-/** ReturnStatus values (OPC 10031-4 B.2), as node-opcua's `[high, low]` UInt64 pairs. */
-const NO_ERROR = [0, 1];
-const UNKNOWN_JOB_ORDER_ID = [0, 1 << 1];
-const INVALID_JOB_ORDER_STATUS = [0, 1 << 3];
 
 const slmIdentification = (serial: string) => ({
   Manufacturer: 'SLM Solutions',
@@ -52,12 +42,17 @@ export class SlmSimulator {
 
   /**
    * `jobManagement: false` is a control software release without OPC 40001-3 Job Management:
-   * the server exposes no job methods at all.
+   * the server exposes no job methods at all. Otherwise its `JobOrderControl` has the ISA-95 job
+   * order methods `jobOrderMethods` (default `Pause`, `Resume`, `Abort`, `Cancel`): below the SLM
+   * object (`SLM/JobManagement/JobOrderControl`, a vendor placement) without the model, and where
+   * OPC 40001-3 puts it with the model: `MachineryBuildingBlocks/JobManagement/JobOrderControl`
+   * of the machine below `Machines`.
    */
   static async start(
     options: {
       layersPerSecond?: number;
       jobManagement?: boolean;
+      jobOrderMethods?: readonly JobOrderMethodName[];
       /** Also the OPC 40540 layout below `Machines` (`sdk/simulator/opcua-machinery-model.ts`). */
       model?: boolean;
       /** More machines below `Machines` (idle), by serial number. */
@@ -71,7 +66,14 @@ export class SlmSimulator {
       if (sim) sim.answerNext = undefined;
       return answer;
     };
-    const jobControl = options.jobManagement === false ? undefined : jobOrderControl(build, override);
+    const jobControl =
+      options.jobManagement === false
+        ? undefined
+        : isa95JobOrderControl(build, {
+            actMs: ACT_MS,
+            override,
+            ...(options.jobOrderMethods ? { methods: options.jobOrderMethods } : {}),
+          });
     const server = await OpcuaMachineServer.start({
       root: 'SLM',
       productName: 'SLM 280 (simulated)',
@@ -85,7 +87,10 @@ export class SlmSimulator {
               idle.stop();
               return amMachineOfBuild(idle, `SLM 280 ${serial}`, slmIdentification(serial));
             }),
-            amMachineOfBuild(build, 'SLM 280 SLM280-21-0042', slmIdentification('SLM280-21-0042')),
+            {
+              ...amMachineOfBuild(build, 'SLM 280 SLM280-21-0042', slmIdentification('SLM280-21-0042')),
+              ...(jobControl ? { jobOrderControl: jobControl } : {}),
+            },
           ]
         : [],
       variables: [
@@ -110,9 +115,16 @@ export class SlmSimulator {
         { path: 'Process.PlatformTemperature', dataType: 'Double', get: () => (build.job ? 200 : 25) },
         { path: 'Alarm.Text', dataType: 'String', get: () => build.alarm },
       ],
-      methodObjects: jobControl
-        ? [{ path: 'JobManagement.JobOrderControl', nodeId: jobControl.nodeId, methods: jobControl.methods }]
-        : [],
+      methodObjects:
+        jobControl && !options.model
+          ? [
+              {
+                path: 'JobManagement.JobOrderControl',
+                nodeId: jobControl.nodeId,
+                methods: jobControl.methods,
+              },
+            ]
+          : [],
     });
     sim = new SlmSimulator(
       server,
@@ -142,65 +154,4 @@ export class SlmSimulator {
     this.build.stop();
     await this.server.close();
   }
-}
-
-/**
- * OPC 40001-3's `JobManagement/JobOrderControl` (an ISA95JobOrderReceiverObjectType) with the job
- * order methods an SLM build can take, as a real machine answers them: Pause, Resume, Abort on the
- * running build (its JobOrderID is the build's name here), BadInvalidState when the machine is not
- * in a state that allows it, and Cancel, which ISA-95 keeps for job orders not started yet.
- * Every NodeId is a random string, new each run: a client has to browse to find them.
- */
-function jobOrderControl(
-  build: BuildModel,
-  override: () => OpcuaMethodAnswer | undefined,
-): { nodeId: string; methods: OpcuaMethod[] } {
-  const run = randomUUID();
-  const method = (browseName: string, allowed: () => boolean, act: () => void): OpcuaMethod => ({
-    browseName,
-    nodeId: `s=${run}/${randomUUID()}`,
-    inputArguments: JOB_ORDER_INPUTS,
-    outputArguments: RETURN_STATUS,
-    call([jobOrderId]): OpcuaMethodAnswer {
-      const forced = override();
-      if (forced) return forced;
-      if (!allowed()) return { status: 'BadInvalidState' };
-      if (jobOrderId !== build.job?.name) return { status: 'Good', outputs: [UNKNOWN_JOB_ORDER_ID] };
-      setTimeout(act, ACT_MS).unref();
-      return { status: 'Good', outputs: [NO_ERROR] };
-    },
-  });
-  const hasJob = () => build.state === 'Building' || build.state === 'Paused';
-  return {
-    nodeId: `s=${run}`,
-    methods: [
-      method(
-        'Pause',
-        () => build.state === 'Building',
-        () => build.pause(),
-      ),
-      method(
-        'Resume',
-        () => build.state === 'Paused',
-        () => build.resume(),
-      ),
-      method('Abort', hasJob, () => {
-        const name = build.job?.name;
-        build.job = undefined;
-        build.state = 'Idle';
-        build.onEvent(`Job "${name}" aborted`, 400);
-      }),
-      {
-        ...method(
-          'Cancel',
-          () => false,
-          () => undefined,
-        ),
-        call: ([jobOrderId]) =>
-          build.job && jobOrderId === build.job.name
-            ? { status: 'Good', outputs: [INVALID_JOB_ORDER_STATUS] }
-            : { status: 'Good', outputs: [UNKNOWN_JOB_ORDER_ID] },
-      },
-    ],
-  };
 }
