@@ -6,7 +6,7 @@ import { fuzzRuns } from '../../../test/helpers/fuzz-runs.ts';
 import { remainingLength } from '../../../test/helpers/mqtt-wire.ts';
 import { boundedLines, cutMarker } from './bounded-lines.ts';
 import { CollectorError } from './collector-error.ts';
-import { jsonDepth, parseMachineJson } from './machine-json.ts';
+import { jsonDepth, jsonShape, MAX_JSON_VALUES, parseMachineJson } from './machine-json.ts';
 import { guardMqttPackets } from './mqtt-packet-guard.ts';
 
 test('log lines: a line over the cap is cut, marked and passed on; the rest is skipped across reads', () => {
@@ -67,6 +67,37 @@ test('JSON from a machine: depth is checked before parsing, in one pass, strings
   const hostile = parseMachineJson('{"__proto__":{"polluted":true}}', 'printer') as Record<string, unknown>;
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
   assert.ok(Object.hasOwn(hostile, '__proto__'));
+});
+
+test('JSON from a machine: millions of tiny values are refused before parsing (they held the event loop for seconds)', () => {
+  const flood = `[${'{},'.repeat(MAX_JSON_VALUES)}{}]`;
+  assert.throws(
+    () => parseMachineJson(flood, 'printer'),
+    (e: unknown) =>
+      e instanceof CollectorError &&
+      e.failure === 'protocol' &&
+      /holds more than 250000 values/.test(e.message) &&
+      (e.details as { reason?: string }).reason === 'too_many_values',
+  );
+  // Commas inside strings are not values; a real history page passes.
+  assert.equal(jsonShape(JSON.stringify({ note: ','.repeat(1000) })).values, 2);
+  const page = {
+    jobs: Array.from({ length: 1000 }, (_, i) => ({ id: i, name: `job ${i}`, result: 'finished' })),
+  };
+  assert.equal((parseMachineJson(JSON.stringify(page), 'printer') as typeof page).jobs.length, 1000);
+});
+
+test('property: the value count never undercounts a parsed document (so the cap is never escaped)', () => {
+  const count = (value: unknown): number =>
+    typeof value === 'object' && value !== null
+      ? 1 + Object.values(value).reduce<number>((n, v) => n + count(v), 0)
+      : 1;
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 6 }), (value) => {
+      assert.ok(jsonShape(JSON.stringify(value)).values >= count(value));
+    }),
+    { numRuns: fuzzRuns(1000) },
+  );
 });
 
 test('property: jsonDepth agrees with the parsed document for any JSON value', () => {
