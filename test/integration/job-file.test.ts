@@ -76,13 +76,15 @@ test('a scanned build file downloads with its bytes and sha256, owner-only, and 
 });
 
 test('a link that expired before the download is replaced by a fresh GET, and the download succeeds', async (t) => {
-  const { emulator, download } = await setup(t, { jobFileLinkTtlMs: 50 });
+  // A link lives 1 s: long enough that the fresh one is used in time on a loaded CI machine (50 ms
+  // was not), short enough to be outlived by the first download's delay.
+  const { emulator, download } = await setup(t, { jobFileLinkTtlMs: 1000 });
   const bytes = Buffer.from('G28\nG1 X10 Y10\n');
   const file = emulator.addBuildFile({ name: 'part.gcode', content: bytes, format: 'gcode' });
   let calls = 0;
   // The first download arrives after its link expired (a slow connection, a busy agent).
   emulator.state.beforeJobFileDownload = async () => {
-    if (calls++ === 0) await new Promise((r) => setTimeout(r, 120));
+    if (calls++ === 0) await new Promise((r) => setTimeout(r, 1300));
   };
   const gets = () => emulator.state.requests.filter((r) => r.path === `/build-file/${file.uuid}/`).length;
 

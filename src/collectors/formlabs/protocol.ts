@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { listOrPage } from '../sdk/list-or-page.ts';
 
 /** What the Formlabs Web API and PreFormServer send, validated at the boundary (loose: new fields pass). */
 
@@ -35,10 +36,7 @@ export const webPrinter = z.looseObject({
 });
 
 /** `GET /printers/`: a list, or a page of one (`results`). */
-export const webPrinters = z.union([
-  z.array(webPrinter).max(10_000),
-  z.looseObject({ results: z.array(webPrinter).max(10_000) }).transform((page) => page.results),
-]);
+export const webPrinters = listOrPage(webPrinter, ['results']);
 
 /** One print of `GET /prints/` (the account's print history; fields of the Web API reference). */
 export const webPrint = z.looseObject({
@@ -84,10 +82,7 @@ export const localDevice = z.looseObject({
   ip_address: text(100).nullish(),
 });
 
-export const localDevices = z.union([
-  z.looseObject({ devices: z.array(localDevice).max(10_000) }).transform((d) => d.devices),
-  z.array(localDevice).max(10_000),
-]);
+export const localDevices = listOrPage(localDevice, ['devices']);
 
 export type WebPrinter = z.infer<typeof webPrinter>;
 export type PrintRun = z.infer<typeof printRun>;

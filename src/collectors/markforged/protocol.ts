@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { listOrPage } from '../sdk/list-or-page.ts';
 
 /** What the Eiger API v3 sends, validated at the boundary (loose: new fields pass). */
 
@@ -30,11 +31,7 @@ export const device = z.looseObject({
 });
 
 /** `GET /devices`: a list, or a page of one. */
-export const devices = z.union([
-  z.array(device).max(10_000),
-  z.looseObject({ results: z.array(device).max(10_000) }).transform((page) => page.results),
-  z.looseObject({ devices: z.array(device).max(10_000) }).transform((page) => page.devices),
-]);
+export const devices = listOrPage(device, ['results', 'devices']);
 
 /** One job of `GET /print_jobs` (assumed fields, see README: the Eiger reference does not publish them). */
 export const printJob = z.looseObject({
