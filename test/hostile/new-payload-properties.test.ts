@@ -21,7 +21,7 @@ import {
   parseReference,
   toPastJob,
 } from '../../src/collectors/addiguru/map.ts';
-import { toSnapshot as carbonSnapshot } from '../../src/collectors/carbon/map.ts';
+import { STATES as CARBON_STATES, toSnapshot as carbonSnapshot } from '../../src/collectors/carbon/map.ts';
 import { printersResponse } from '../../src/collectors/carbon/protocol.ts';
 import {
   toSnapshot as catalystexSnapshot,
@@ -29,11 +29,17 @@ import {
   statusWord,
 } from '../../src/collectors/catalystex/map.ts';
 import { parseStatusFile } from '../../src/collectors/catalystex/status-file.ts';
-import { toSnapshot as formlabsSnapshot } from '../../src/collectors/formlabs/map.ts';
+import {
+  STATES as FORMLABS_STATES,
+  toSnapshot as formlabsSnapshot,
+} from '../../src/collectors/formlabs/map.ts';
 import { localDevices, webPrinters } from '../../src/collectors/formlabs/protocol.ts';
 import { PRINTER_STATES, printerStatus } from '../../src/collectors/hp-mjf/assumed-api.ts';
 import { toSnapshot as hpMjfSnapshot } from '../../src/collectors/hp-mjf/map.ts';
-import { toSnapshot as markforgedSnapshot } from '../../src/collectors/markforged/map.ts';
+import {
+  STATES as MARKFORGED_STATES,
+  toSnapshot as markforgedSnapshot,
+} from '../../src/collectors/markforged/map.ts';
 import { devices } from '../../src/collectors/markforged/protocol.ts';
 import { CollectorError } from '../../src/collectors/sdk/collector-error.ts';
 import { parseJsonReply } from '../../src/collectors/sdk/http-json.ts';
@@ -149,56 +155,6 @@ function expectState(
   return key !== undefined && Object.hasOwn(table, key) ? table[key]! : 'unknown';
 }
 
-// The vendors' words as their READMEs map them (map.ts keeps its tables private).
-const FORMLABS_STATES: Record<string, MachineSnapshot['state']> = {
-  IDLE: 'idle',
-  READY: 'idle',
-  PRINTING: 'printing',
-  PREHEAT: 'printing',
-  PREPRINT: 'printing',
-  PRECOAT: 'printing',
-  POSTCOAT: 'printing',
-  PAUSING: 'paused',
-  PAUSED: 'paused',
-  WAITING_FOR_RESOLUTION: 'paused',
-  ERROR: 'error',
-  OFFLINE: 'offline',
-  DISCONNECTED: 'offline',
-  MAINTENANCE: 'maintenance',
-  CALIBRATING: 'maintenance',
-};
-const MARKFORGED_STATES: Record<string, MachineSnapshot['state']> = {
-  IDLE: 'idle',
-  READY: 'idle',
-  COMPLETE: 'idle',
-  COMPLETED: 'idle',
-  PRINTING: 'printing',
-  PREPARING: 'printing',
-  HEATING: 'printing',
-  PAUSING: 'paused',
-  PAUSED: 'paused',
-  ERROR: 'error',
-  FAILED: 'error',
-  OFFLINE: 'offline',
-  DISCONNECTED: 'offline',
-  MAINTENANCE: 'maintenance',
-  CALIBRATING: 'maintenance',
-};
-const CARBON_STATES: Record<string, MachineSnapshot['state']> = {
-  IDLE: 'idle',
-  READY: 'idle',
-  PRINTING: 'printing',
-  PRINT_STARTING: 'printing',
-  PRINT_FINISHING: 'printing',
-  PAUSED: 'paused',
-  PAUSING: 'paused',
-  ERROR: 'error',
-  FAULT: 'error',
-  OFFLINE: 'offline',
-  DISCONNECTED: 'offline',
-  MAINTENANCE: 'maintenance',
-  SERVICE: 'maintenance',
-};
 const HP_STATES: Record<string, MachineSnapshot['state']> = {
   idle: 'idle',
   ready: 'idle',

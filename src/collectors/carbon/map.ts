@@ -4,7 +4,7 @@ import type { ModelPrint, Printer } from './protocol.ts';
 type State = MachineSnapshot['state'];
 
 /** `status.printer_state` (upper-cased) → Echo's state (assumed words, see README). */
-const STATES: Record<string, State> = {
+export const STATES: Readonly<Record<string, State>> = {
   IDLE: 'idle',
   READY: 'idle',
   PRINTING: 'printing',

@@ -4,7 +4,7 @@ import type { FormlabsPrinter, PrintRun } from './protocol.ts';
 type State = MachineSnapshot['state'];
 
 /** `printer_status.status` (Web API) and a PreFormServer device's `status` → Echo's states. */
-const STATES: Record<string, State> = {
+export const STATES: Readonly<Record<string, State>> = {
   IDLE: 'idle',
   READY: 'idle',
   PRINTING: 'printing',

@@ -4,7 +4,7 @@ import type { ActiveJob, Device } from './protocol.ts';
 type State = MachineSnapshot['state'];
 
 /** A device's `status` (upper-cased) → Echo's state (assumed words, see README). */
-const STATES: Record<string, State> = {
+export const STATES: Readonly<Record<string, State>> = {
   IDLE: 'idle',
   READY: 'idle',
   COMPLETE: 'idle',
