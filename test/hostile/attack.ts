@@ -158,7 +158,8 @@ export function allHealthy(names: string[]) {
 /**
  * The healthy machine kept its schedule during `[from, to)`: each gap between its polls, seen at
  * the machine, within its jittered interval (or the slowest gap of the baseline, if that was
- * slower) plus `LATENESS_MARGIN_MS`; and it kept being polled.
+ * slower) plus `LATENESS_MARGIN_MS` and this process's own longest event-loop delay; and it kept
+ * being polled.
  */
 export function assertOnTime(
   t: TestContext,
@@ -172,7 +173,10 @@ export function assertOnTime(
   t.diagnostic(`healthy machine, gaps between polls: under attack ${summarize(during)}`);
   t.diagnostic(`the test process's own event-loop delay: max ${(testLoop.max / 1e6).toFixed(0)} ms`);
   assert.ok(before.length >= 4, `a baseline of polls (${before.length} gaps)`);
-  const allowed = Math.max(HEALTHY_INTERVAL_S * 1000 * 1.1, ...before) + LATENESS_MARGIN_MS;
+  // The machine answers from this process: when this process was busy, a poll is seen late by as
+  // much as its own event-loop delay, however punctual the agent (which runs in its own process).
+  const ownDelayMs = testLoop.max / 1e6;
+  const allowed = Math.max(HEALTHY_INTERVAL_S * 1000 * 1.1, ...before) + LATENESS_MARGIN_MS + ownDelayMs;
   const late = during.filter((g) => g > allowed);
   assert.deepEqual(
     late.map((g) => Math.round(g)),
