@@ -7,29 +7,17 @@ import {
   selfSignedCertificate,
 } from '../../sdk/simulator/self-signed-certificate.ts';
 import { FtpsServer, type FtpsUpload } from './ftps-server.ts';
+import {
+  approach,
+  CANCEL_PRINT_ERROR,
+  printReport,
+  reportDelta,
+  type SimulatedJob,
+} from './printer-report.ts';
 
 export type BambuFault = 'silence' | 'garbage' | null;
 
-/** `print_error` of a print the user cancelled: 0x0300400C (`0300_400C`). */
-export const CANCEL_PRINT_ERROR = 0x0300_400c;
-
-/** An HMS entry of the given severity (`code >> 16`: 1 fatal, 2 serious, 3 common, 4 info). */
-export function hmsEntry(
-  severity: number,
-  attr = 0x0300_0100,
-  detail = 0x0001,
-): { attr: number; code: number } {
-  return { attr, code: severity * 0x1_0000 + detail };
-}
-
-interface Job {
-  name: string;
-  taskId: string;
-  total: number;
-  elapsed: number;
-  startedAt: number;
-  layers: number;
-}
+export { CANCEL_PRINT_ERROR, hmsEntry } from './printer-report.ts';
 
 /**
  * A Bambu Lab X1 Carbon in LAN mode, on the real transport: an MQTT broker (aedes) behind TLS with
@@ -47,9 +35,9 @@ export class BambuSimulator {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private timer: NodeJS.Timeout | undefined;
-  private job: Job | undefined;
+  private job: SimulatedJob | undefined;
   /** The job that just ended: Bambu printers keep reporting its name after FINISH or FAILED. */
-  private ended: Job | undefined;
+  private ended: SimulatedJob | undefined;
   private gcodeState = 'IDLE';
   private printError = 0;
   private hms: Array<{ attr: number; code: number }> = [];
@@ -502,42 +490,15 @@ export class BambuSimulator {
   private pushChanges(): void {
     if (this.fault || !this.broker) return;
     const state = this.fullState();
-    const delta: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(state)) {
-      if (JSON.stringify(value) !== JSON.stringify(this.lastSent[key])) delta[key] = value;
-    }
+    const delta = reportDelta(this.lastSent, state);
     this.lastSent = state;
     if (Object.keys(delta).length > 0)
       this.publishJson({ print: { ...delta, command: 'push_status', msg: 1 } });
   }
 
   private fullState(): Record<string, unknown> {
-    const job = this.job;
-    const progress = job
-      ? Math.floor((job.elapsed / job.total) * 100)
-      : this.gcodeState === 'FINISH'
-        ? 100
-        : 0;
-    return {
-      gcode_state: this.gcodeState,
-      mc_percent: progress,
-      mc_remaining_time: job ? Math.ceil((job.total - job.elapsed) / 60) : 0,
-      gcode_start_time: job ? String(Math.floor(job.startedAt / 1000)) : '0',
-      layer_num: job ? Math.floor((job.elapsed / job.total) * job.layers) : 0,
-      total_layer_num: job?.layers ?? 0,
-      subtask_name: (job ?? this.ended)?.name ?? '',
-      gcode_file: job || this.ended ? `/data/Metadata/${(job ?? this.ended)!.name}.gcode` : '',
-      task_id: (job ?? this.ended)?.taskId ?? '0',
-      nozzle_temper: Math.round(this.nozzle * 10) / 10,
-      nozzle_target_temper: job ? 220 : 0,
-      bed_temper: Math.round(this.bed * 10) / 10,
-      bed_target_temper: job ? 55 : 0,
-      chamber_temper: 28,
-      print_error: this.printError,
-      hms: this.hms,
-      wifi_signal: '-48dBm',
-      spd_lvl: 2,
-    };
+    const { job, ended, gcodeState, printError, hms, nozzle, bed } = this;
+    return printReport({ job, ended, gcodeState, printError, hms, nozzle, bed });
   }
 
   private publishJson(message: unknown): void {
@@ -553,8 +514,4 @@ export class BambuSimulator {
       () => undefined,
     );
   }
-}
-
-function approach(value: number, target: number, step: number): number {
-  return value < target ? Math.min(target, value + step) : Math.max(target, value - step);
 }
