@@ -1,7 +1,7 @@
 // npm run build: bundles the CLI (and with it the agent core) into dist/echo-agent.mjs, plain
 // JavaScript that runs on node without tsx. Native modules stay external. The Electron package and
 // service installs ship this bundle; bench/ uses it to measure what ships.
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -48,7 +48,13 @@ console.log(`built ${Object.keys(entries).join(', ')}`);
 
 // The operator UI, served by the local API from dist/renderer/ (see src/core/api/ui-assets.ts).
 const outdir = process.argv.find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length) ?? 'dist';
-await build({
+// --renderer-metafile=<file>: where the UI bundle's esbuild metafile goes (its inputs, for
+// test/integration/bundle.test.ts; the UI ships no source map). Off by default: nothing extra ships.
+const rendererMeta = process.argv
+  .find((a) => a.startsWith('--renderer-metafile='))
+  ?.slice('--renderer-metafile='.length);
+const renderer = await build({
+  metafile: rendererMeta !== undefined,
   entryPoints: ['src/renderer/app.ts'],
   outfile: `${outdir}/renderer/app.js`,
   bundle: true,
@@ -57,6 +63,7 @@ await build({
   target: 'chrome120',
   logLevel: 'warning',
 });
+if (rendererMeta !== undefined) writeFileSync(rendererMeta, JSON.stringify(renderer.metafile));
 for (const file of ['index.html', 'styles.css'])
   copyFileSync(`src/renderer/${file}`, `${outdir}/renderer/${file}`);
 copyFileSync('node_modules/uplot/dist/uPlot.min.css', `${outdir}/renderer/uplot.css`);

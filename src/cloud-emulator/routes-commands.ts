@@ -45,7 +45,7 @@ export const commandRoutes: Route[] = [
   {
     method: 'PUT',
     pattern: new RegExp(`^/modeler-command/${UUID}/$`),
-    async handle({ req, res, state, params }) {
+    async handle({ req, res, state, params, faults }) {
       const command = state.commands.get(params[0]!);
       if (!command) throw new HttpReply(404, 'not-found', 'The command cannot be found.');
       const body = await readJson(req, commandUpdate);
@@ -54,6 +54,12 @@ export const commandRoutes: Route[] = [
       }
       Object.assign(command, body, { updated: new Date().toISOString() });
       state.commandReports.push({ uuid: command.uuid, status: body.status });
+      if (faults.lose_command_replies > 0) {
+        // Set, but the reply never arrives: the agent cannot know the status was taken.
+        faults.lose_command_replies--;
+        req.socket.destroy();
+        return;
+      }
       sendEmpty(res, 204);
     },
   },

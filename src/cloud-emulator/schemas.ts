@@ -129,6 +129,11 @@ export const faultPlan = z.strictObject({
    * the connection is dropped (a reply lost on the way; the agent sends the POST again).
    */
   lose_capture_replies: z.number().int().min(0).default(0),
+  /**
+   * The next N `PUT /modeler-command/<uuid>/` that change a status lose their reply: the status is
+   * set, then the connection is dropped.
+   */
+  lose_command_replies: z.number().int().min(0).default(0),
 });
 export type FaultPlan = z.output<typeof faultPlan>;
 

@@ -30,7 +30,7 @@ import type { StoredCommand } from './store/command-queue.ts';
 import type { Store } from './store/store.ts';
 import type { CaptureOwner } from './sync/sync-context.ts';
 import { SyncEngine } from './sync/sync-engine.ts';
-import { interactiveThroughGate } from './sync/through-gate.ts';
+import { interactiveThroughGate, throughGate } from './sync/through-gate.ts';
 import { UpdateChecker } from './updates/update-checker.ts';
 import { ECHO_VERSION } from './version.ts';
 
@@ -209,10 +209,15 @@ function wireOnFoundation(
           collection,
           registry: collectors,
           machine: (name) => machineSet.get(name),
-          cloudSerial: async (name) => {
+          cloudSerial: async (name, signal) => {
             const modeler = machineSet.get(name)?.modeler;
             if (!modeler) return undefined;
-            const reply = await sync.client.json({ method: 'GET', url: modeler }, modelerReply);
+            // Through the shared gate as every cloud call: a Retry-After or an outage holds it too.
+            const reply = await throughGate(
+              sync.context,
+              () => sync.client.json({ method: 'GET', url: modeler }, modelerReply),
+              signal,
+            );
             return reply.serial_number ?? undefined;
           },
         }),

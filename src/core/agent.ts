@@ -1,6 +1,7 @@
 import type { ConnectionTest, DiscoveredMachine } from '../collectors/sdk/collector.ts';
 import type { CollectorRegistry } from '../collectors/sdk/registry.ts';
 import type { NetworkCheck } from '../shared/api/wire-network.ts';
+import type { SettingsDocument } from '../shared/api/wire-settings.ts';
 import type { MachineConfig } from '../shared/config/schema.ts';
 import { describeError, EchoError } from '../shared/errors.ts';
 import { closeFoundation } from './agent-foundation.ts';
@@ -381,10 +382,13 @@ export class Agent implements AgentPort {
   }
 
   /** The settings screen: see AppSettings. */
-  settings(): Record<string, unknown> {
+  settings(): SettingsDocument {
+    const { editable, restartable } = this.parts.appSettings.describeEditable();
     return {
       ...settingsInEffect(this.config, this.secrets.description),
-      ...this.parts.appSettings.describeEditable(),
+      restartable,
+      // The JSON Schema zod writes is an object; config/local-settings.ts keeps it `unknown`.
+      editable: { ...editable, schema: editable.schema as Record<string, unknown> },
     };
   }
 

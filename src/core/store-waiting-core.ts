@@ -171,7 +171,7 @@ export class StoreWaitingCore implements AgentPort {
   setCollectionPaused(): void {
     this.refuse();
   }
-  settings(): Record<string, unknown> {
+  settings(): never {
     return this.refuse();
   }
   machineDefinition(): undefined {

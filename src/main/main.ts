@@ -12,6 +12,7 @@ import {
   type IpcMainInvokeEvent,
   ipcMain,
   Menu,
+  type MenuItemConstructorOptions,
   nativeImage,
   safeStorage,
   session,
@@ -20,13 +21,18 @@ import {
   utilityProcess,
 } from 'electron';
 import electronUpdater from 'electron-updater';
+// The client only (no zod at run time): importing the contract's index would bundle the route
+// table's schemas into main.mjs.
+import { type ApiClient, ApiError, createApiClient } from '../shared/api/client.ts';
+import type { AgentStatus } from '../shared/api/index.ts';
 import { BOOTSTRAP_CHANNEL, NATIVE_ACTIONS, type NativeAction } from '../shared/ipc-channels.ts';
 import { CoreSupervisor } from './core-supervisor.ts';
 import { bootstrapReply, guardIpc } from './ipc-guard.ts';
 import { decideNavigation, decidePermission, decideWindowOpen } from './navigation.ts';
 import { answerProxyRequest } from './proxy-answer.ts';
 import { loadOrCreateSecretsKey, secretsEnv } from './secrets-key.ts';
-import { type OverallState, overallState, type TrayStatus } from './tray-state.ts';
+import { answerFailure, type TrayAction, type TrayMenuItem, trayMenu } from './tray-menu.ts';
+import { type OverallState, overallState, type TrayStatus, trayTitle } from './tray-state.ts';
 import { updateFeed } from './update-feed.ts';
 import { authenticodeCommand, decideInstall, judgeSignature } from './update-install.ts';
 import { operatorWindowOptions, WINDOW_CSP } from './window-options.ts';
@@ -139,54 +145,110 @@ const TRAY_ICONS: Record<OverallState, string> = {
   signed_out: 'tray-degraded.png',
 };
 
-function setTray(state: OverallState, tooltip: string): void {
+/** The typed local-API client, once the core wrote its address and token (api.json). */
+function api(): ApiClient | undefined {
+  return endpoint ? createApiClient({ baseUrl: endpoint.url, token: endpoint.token }) : undefined;
+}
+
+/**
+ * Icon and tooltip; the title beside the icon (macOS only; elsewhere the tooltip and the menu
+ * carry it) says how many commands wait for the operator.
+ */
+function setTray(state: OverallState, tooltip: string, title = ''): void {
   tray?.setImage(nativeImage.createFromPath(join(resources, TRAY_ICONS[state])));
   tray?.setToolTip(tooltip);
+  if (process.platform === 'darwin') tray?.setTitle(title);
+}
+
+let shownMenu = '';
+
+/** Renders the menu model (tray-menu.ts), only when it changed: rebuilding closes an open menu. */
+function setTrayMenu(status: TrayStatus | undefined): void {
+  const items = trayMenu(status, app.getLoginItemSettings().openAtLogin);
+  const key = JSON.stringify(items);
+  if (!tray || key === shownMenu) return;
+  shownMenu = key;
+  tray.setContextMenu(Menu.buildFromTemplate(items.map(menuItem)));
+}
+
+function menuItem(item: TrayMenuItem): MenuItemConstructorOptions {
+  switch (item.type) {
+    case 'separator':
+      return { type: 'separator' };
+    case 'note':
+      return { label: item.label, enabled: false };
+    case 'action':
+      return { label: item.label, click: () => void runTrayAction(item.action, false) };
+    case 'checkbox':
+      return {
+        label: item.label,
+        type: 'checkbox',
+        checked: item.checked,
+        click: (menuItem) => void runTrayAction(item.action, menuItem.checked),
+      };
+  }
+}
+
+async function runTrayAction(action: TrayAction, checked: boolean): Promise<void> {
+  switch (action.kind) {
+    case 'open':
+      return void (window ? window.show() : createWindow());
+    case 'startAtLogin':
+      return app.setLoginItemSettings({ openAtLogin: checked });
+    case 'pauseCollection':
+      try {
+        await api()?.call('collection', { body: { paused: checked } });
+      } catch (error) {
+        const what = checked ? 'paused' : 'resumed';
+        dialog.showErrorBox('Echo', `Collection was not ${what}: ${(error as Error).message}`);
+      }
+      // The checkbox shows the status's word again, whatever the click did.
+      shownMenu = '';
+      return refreshTray();
+    case 'quit':
+      return app.quit();
+    case 'answer':
+      return answerCommand(action.id, action.confirm);
+  }
+}
+
+/** Confirms or refuses a command from the tray; says so when it was not taken (tray-menu.ts). */
+async function answerCommand(id: number, confirm: boolean): Promise<void> {
+  try {
+    const client = api();
+    if (!client) throw new Error('no local API yet');
+    const request = { params: { id: String(id) } };
+    await (confirm ? client.call('confirmCommand', request) : client.call('refuseCommand', request));
+  } catch (error) {
+    dialog.showErrorBox('Echo', answerFailure(error, confirm));
+  }
+  await refreshTray();
+}
+
+/** Reads the status and shows it: icon, tooltip, title and the menu with the waiting commands. */
+async function refreshTray(): Promise<void> {
+  const client = api();
+  if (!client) {
+    setTrayMenu(undefined);
+    return setTray('offline', 'Echo: starting the agent…');
+  }
+  let status: AgentStatus | undefined;
+  try {
+    status = await client.call('status');
+  } catch {
+    setTrayMenu(undefined);
+    return setTray('offline', 'Echo: the agent is not answering');
+  }
+  const { state, tooltip } = overallState(status);
+  setTray(state, tooltip, trayTitle(status));
+  setTrayMenu(status);
 }
 
 function createTray(): void {
   tray = new Tray(nativeImage.createFromPath(join(resources, 'tray.png')));
-  tray.setContextMenu(
-    Menu.buildFromTemplate([
-      { label: 'Open Echo', click: () => (window ? window.show() : createWindow()) },
-      {
-        label: 'Start at login',
-        type: 'checkbox',
-        checked: app.getLoginItemSettings().openAtLogin,
-        click: (item) => app.setLoginItemSettings({ openAtLogin: item.checked }),
-      },
-      {
-        label: 'Pause collection',
-        type: 'checkbox',
-        checked: false,
-        click: (item) => void setPaused(item.checked),
-      },
-      { type: 'separator' },
-      { label: 'Quit Echo', click: () => app.quit() },
-    ]),
-  );
+  setTrayMenu(undefined);
   tray.on('click', () => window?.show());
-  setInterval(async () => {
-    if (!endpoint) return setTray('offline', 'Echo: starting the agent…');
-    try {
-      const response = await fetch(`${endpoint.url}/api/v1/status`, {
-        headers: { authorization: `Bearer ${endpoint.token}` },
-      });
-      const { state, tooltip } = overallState((await response.json()) as TrayStatus);
-      setTray(state, tooltip);
-    } catch {
-      setTray('offline', 'Echo: the agent is not answering');
-    }
-  }, 5000);
-}
-
-async function setPaused(paused: boolean): Promise<void> {
-  if (!endpoint) return;
-  await fetch(`${endpoint.url}/api/v1/collection`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${endpoint.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ paused }),
-  });
+  setInterval(() => void refreshTray(), 5000);
 }
 
 /**
@@ -204,12 +266,12 @@ function registerIpc(): void {
     openLogsFolder: () => shell.openPath(join(dataDir, 'logs')),
     setStartAtLogin: (_event, enabled) => app.setLoginItemSettings({ openAtLogin: enabled === true }),
     saveDiagnostics: async () => {
-      if (!endpoint) return undefined;
+      const client = api();
+      if (!client) return undefined;
       const target = await dialog.showSaveDialog({ defaultPath: 'echo-diagnostics.zip' });
       if (target.canceled || !target.filePath) return undefined;
-      const response = await fetch(`${endpoint.url}/api/v1/diagnostics`, {
-        headers: { authorization: `Bearer ${endpoint.token}` },
-      });
+      const response = await client.open('diagnostics');
+      if (!response.ok) throw new ApiError(response.status, undefined, 'the agent did not make the zip');
       const { writeFile } = await import('node:fs/promises');
       await writeFile(target.filePath, Buffer.from(await response.arrayBuffer()));
       return target.filePath;

@@ -7,7 +7,6 @@ import { tempDir } from '../../test/helpers/temp-dir.ts';
 import { openSecretStore, SECRETS_KEY_ENV, SECRETS_UNENCRYPTED_ENV } from '../core/index.ts';
 import { CoreSupervisor } from './core-supervisor.ts';
 import { loadOrCreateSecretsKey, secretsEnv } from './secrets-key.ts';
-import { overallState } from './tray-state.ts';
 import { updateFeed } from './update-feed.ts';
 
 test('the core is restarted when it dies, with backoff, and given up after repeated quick deaths', async (t) => {
@@ -63,26 +62,6 @@ test('stop ends a running core and no restart follows', async (t) => {
   await supervisor.stop();
   await new Promise((r) => setTimeout(r, 300));
   assert.deepEqual(events, ['start 1']);
-});
-
-test('the tray says one word for the agent and why', () => {
-  const base = {
-    cloud: { reachable: true, auth: 'signed_in', enabled: true, health: { health: 'healthy' } },
-    machines: [{ live: { snapshot: { state: 'idle' } } }, { live: { snapshot: { state: 'printing' } } }],
-  };
-  assert.deepEqual(overallState(base), { state: 'ok', tooltip: 'Echo: all good, 2 machines' });
-  assert.equal(overallState(undefined).state, 'offline');
-  assert.equal(overallState({ ...base, cloud: { ...base.cloud, auth: 'signed_out' } }).state, 'signed_out');
-  assert.equal(overallState({ ...base, cloud: { ...base.cloud, reachable: false } }).state, 'offline');
-  assert.deepEqual(overallState({ ...base, machines: [{ live: { snapshot: { state: 'error' } } }] }), {
-    state: 'degraded',
-    tooltip: 'Echo: 1 machine failing',
-  });
-  // A start_job waits for a person at this PC: the tray says so first.
-  assert.deepEqual(overallState({ ...base, commands: { awaitingConfirmation: 1 } }), {
-    state: 'ok',
-    tooltip: 'Echo: a remote command waits for your confirmation (open Echo). all good, 2 machines',
-  });
 });
 
 /** A stand-in for safeStorage that seals by XOR, so that the file is visibly not the key. */

@@ -1,26 +1,10 @@
+import type { EchoBridge } from '../shared/bridge.ts';
 import { NATIVE_ACTIONS } from '../shared/ipc-channels.ts';
 
 /**
- * What the preload exposes to the page through `contextBridge`: the API address, the token and a
- * few native actions, each an IPC channel on the allow-list in `shared/ipc-channels.ts`. Nothing else of Node or Electron
- * reaches the page.
+ * Builds the exposed object (its type is in src/shared: the UI reads it as `window.echo`);
+ * `invoke` is `ipcRenderer.invoke` in the real preload.
  */
-export interface EchoBridge {
-  apiUrl: string;
-  token: string;
-  openDataFolder(): Promise<void>;
-  openLogsFolder(): Promise<void>;
-  setStartAtLogin(enabled: boolean): Promise<void>;
-  saveDiagnostics(): Promise<string | undefined>;
-  /**
-   * Runs an update the core downloaded (the path `POST /api/v1/update/download` answered): the main
-   * process runs it only from `<data_dir>/updates/`, and on Windows only with a valid Authenticode
-   * signature. `{ok: false, message}` says why not.
-   */
-  installUpdate(path: string): Promise<{ ok: boolean; message?: string }>;
-}
-
-/** Builds the exposed object; `invoke` is `ipcRenderer.invoke` in the real preload. */
 export function createBridge(
   apiUrl: string,
   token: string,

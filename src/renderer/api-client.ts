@@ -5,11 +5,13 @@
  * fragment (`#token=…`, never sent to a server) and is kept for the tab's session.
  */
 import { type ApiClient, createApiClient } from '../shared/api/client.ts';
+import type { EchoBridge } from '../shared/bridge.ts';
 import { readServerSentEvents } from './event-stream.ts';
 
 declare global {
   interface Window {
-    echo?: { apiUrl: string; token: string };
+    /** The desktop app's preload bridge; absent in a browser. */
+    echo?: EchoBridge;
   }
 }
 

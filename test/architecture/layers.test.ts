@@ -22,9 +22,20 @@ test('src/ keeps the layer rules of docs/architecture.md', () => {
   assert.deepEqual(checkLayers(files), []);
 });
 
-test('the import scan sees static, re-exported, side-effect and dynamic imports', () => {
-  const text = `import a from './a.ts';\nimport type { B } from "../b.ts";\nexport { c } from './c.ts';\nimport './d.ts';\nconst e = await import('./e.ts');\nconst f = await import(path);`;
-  assert.deepEqual(importsOf(text), ['./a.ts', '../b.ts', './c.ts', './d.ts', './e.ts']);
+test('the import scan sees static, re-exported, side-effect, dynamic and type imports, not comments', () => {
+  const text = [
+    "import a from './a.ts';",
+    'import type { B } from "../b.ts";',
+    "export { c } from './c.ts';",
+    "import './d.ts';",
+    "const e = await import('./e.ts');",
+    'const f = await import(path);',
+    "// loads it with await import('./commented.ts')",
+    'const s = "import x from \'./quoted.ts\'";',
+    "let g: import('./g.ts').G;",
+    "export type { H } from './h.ts';",
+  ].join('\n');
+  assert.deepEqual(importsOf(text), ['./a.ts', '../b.ts', './c.ts', './d.ts', './e.ts', './g.ts', './h.ts']);
 });
 
 test('a planted violation of each kind is reported', () => {
@@ -52,4 +63,35 @@ test('a planted violation of each kind is reported', () => {
   assert.match(problems, /main\/m\.ts imports src\/core\/secrets/);
   assert.doesNotMatch(problems, /core\/index\.ts/);
   assert.match(problems, /agent-x\.ts imports src\/cloud-emulator\/server\.ts/);
+});
+
+test('a planted import cycle between files anywhere in src/ is reported, type-only imports too', () => {
+  const planted = new Map([
+    // Three files of one vendor: each may import the next (same folder), and the third closes a ring.
+    ['src/collectors/haas/a.ts', "import { b } from './b.ts';"],
+    ['src/collectors/haas/b.ts', "import { c } from './c.ts';"],
+    ['src/collectors/haas/c.ts', "import type { A } from './a.ts';"],
+    ['src/collectors/haas/d.ts', "import { a } from './a.ts';"],
+    ['src/shared/self.ts', "export { x } from './self.ts';"],
+  ]);
+  const problems = checkLayers(planted);
+  assert.deepEqual(problems.filter((p) => p.includes('cycle')).sort(), [
+    'files import each other in a cycle: src/collectors/haas/a.ts → src/collectors/haas/b.ts → src/collectors/haas/c.ts → src/collectors/haas/a.ts',
+    'files import each other in a cycle: src/shared/self.ts → src/shared/self.ts',
+  ]);
+  assert.equal(problems.length, 2, problems.join('\n'));
+});
+
+test('a planted import from outside src/ (test/, bench/, an absolute path) is reported', () => {
+  const planted = new Map([
+    ['src/core/store/helper-user.ts', "import { tempDir } from '../../../test/helpers/temp-dir.ts';"],
+    ['src/cli/bench-user.ts', "const b = await import('../../bench/run.ts');"],
+    ['src/shared/abs.ts', "import { z } from '/opt/elsewhere/z.ts';\nimport { readFile } from 'node:fs';"],
+    ['src/renderer/ok.ts', "import { y } from '../shared/abs.ts';\nimport { x } from 'eventsource-parser';"],
+  ]);
+  assert.deepEqual(checkLayers(planted).sort(), [
+    'src/cli/bench-user.ts imports bench/run.ts: outside src/ (product code imports src/, packages, node: built-ins)',
+    'src/core/store/helper-user.ts imports test/helpers/temp-dir.ts: outside src/ (product code imports src/, packages, node: built-ins)',
+    'src/shared/abs.ts imports /opt/elsewhere/z.ts: outside src/ (product code imports src/, packages, node: built-ins)',
+  ]);
 });

@@ -1,9 +1,12 @@
 // The layer rules of docs/architecture.md as data, and the check that applies them to the import
 // graph of src/ (product code; *.test.ts files may import what they test). Imports are read with
-// a regular-expression scan: static `import`/`export … from`, side-effect `import '…'` and
-// dynamic `import('…')` with a literal path. A dynamic import with a computed path is not seen:
-// that is how the CLI loads the emulator and simulators from a checkout (src/cli/checkout.ts).
+// TypeScript's parser: static `import`/`export … from`, side-effect `import '…'`, dynamic
+// `import('…')` with a literal path, and a type's `import('…')`. A dynamic import with a computed
+// path is not seen: that is how the CLI loads the emulator and simulators from a checkout
+// (src/cli/checkout.ts).
 import { posix } from 'node:path';
+import ts from 'typescript';
+import { findFileCycles } from './file-cycles.ts';
 
 /** Where a file sits, as the rules name it. */
 export type Area =
@@ -98,12 +101,38 @@ export function coreFloor(path: string): { floor: number; folder: string } {
   return { floor: CORE_FLOORS.length, folder: '(wiring)' };
 }
 
-const IMPORT =
-  /\b(?:import|export)\s[^;'"]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|\bimport\s+['"]([^'"]+)['"]/g;
-
-/** The module specifiers a file names, in order. */
+/**
+ * The module specifiers a file names, in order, read by TypeScript's parser (so an import quoted
+ * in a comment or a string is not one). Type-only imports count: the rules are about which code
+ * knows which, and a type ties two files together as much as a value does.
+ */
 export function importsOf(text: string): string[] {
-  return [...text.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
+  const specifiers: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
+      specifiers.push(node.moduleSpecifier.text);
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteralLike(node.arguments[0])
+    ) {
+      specifiers.push(node.arguments[0].text);
+    } else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    ) {
+      specifiers.push(node.argument.literal.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(ts.createSourceFile('scanned.ts', text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS));
+  return specifiers;
 }
 
 function packageName(specifier: string): string {
@@ -115,16 +144,29 @@ function packageName(specifier: string): string {
 export function checkLayers(files: ReadonlyMap<string, string>): string[] {
   const problems: string[] = [];
   const folderEdges = new Map<string, Set<string>>();
+  const fileEdges = new Map<string, Set<string>>();
   for (const [from, text] of files) {
     const area = areaOf(from);
+    const imported = new Set<string>();
+    fileEdges.set(from, imported);
     for (const specifier of importsOf(text)) {
-      if (!specifier.startsWith('.')) {
+      // A path (relative, absolute or a file: URL) names a file; anything else is a package.
+      const isPath = specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:');
+      if (!isPath) {
         if (FORBIDDEN_PACKAGES[area]?.includes(packageName(specifier)))
           problems.push(`${from} imports ${specifier} (${area} must not)`);
         continue;
       }
-      const to = posix.normalize(posix.join(posix.dirname(from), specifier));
-      if (!to.startsWith('src/')) continue;
+      const to = specifier.startsWith('.')
+        ? posix.normalize(posix.join(posix.dirname(from), specifier))
+        : specifier;
+      if (!to.startsWith('src/')) {
+        problems.push(
+          `${from} imports ${to}: outside src/ (product code imports src/, packages, node: built-ins)`,
+        );
+        continue;
+      }
+      imported.add(resolve(files, to));
       const target = areaOf(to);
       const own = target === 'collector' && to.split('/')[2] === from.split('/')[2];
       const allowed = MAY_IMPORT[area];
@@ -144,7 +186,14 @@ export function checkLayers(files: ReadonlyMap<string, string>): string[] {
   return [
     ...problems,
     ...findCycles(folderEdges).map((c) => `core folders import in a cycle: ${c.join(' → ')}`),
+    ...findFileCycles(fileEdges).map((c) => `files import each other in a cycle: ${c.join(' → ')}`),
   ];
+}
+
+/** The file a relative import names: as written (`.ts`), or its `.ts` for a `.js`, or a folder's `index.ts`. */
+function resolve(files: ReadonlyMap<string, string>, path: string): string {
+  const candidates = [path, path.replace(/\.js$/, '.ts'), `${path}.ts`, `${path}/index.ts`];
+  return candidates.find((candidate) => files.has(candidate)) ?? path;
 }
 
 /** Each cycle once, found by a depth-first walk of the folder graph. */

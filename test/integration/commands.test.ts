@@ -9,7 +9,10 @@ import { commandEnded } from '../helpers/commands.ts';
 import { startAgentWithCollectors, startEmulator, tempDir, testConfig, waitFor } from '../helpers/harness.ts';
 
 /** A Bambu printer run by a real agent against the emulator; `allow` is the machine's allow-list. */
-async function setup(t: TestContext, options: { allow?: string[]; dataDir?: string } = {}) {
+async function setup(
+  t: TestContext,
+  options: { allow?: string[]; dataDir?: string; eventsIdleTimeoutMs?: number } = {},
+) {
   const sim = await BambuSimulator.start({ speed: 20 });
   t.after(() => sim.close());
   const { emulator, modelers } = await startEmulator(t, ['bambu-1']);
@@ -21,6 +24,10 @@ async function setup(t: TestContext, options: { allow?: string[]; dataDir?: stri
   });
   const config = {
     ...base,
+    cloud: {
+      ...base.cloud,
+      ...(options.eventsIdleTimeoutMs ? { events_idle_timeout_ms: options.eventsIdleTimeoutMs } : {}),
+    },
     machines: base.machines.map((m) => ({
       ...m,
       collector: 'bambu',
@@ -214,4 +221,67 @@ test('check_configuration on a machine that is down runs the connection test, an
   assert.equal(result.status, 'error');
   assert.equal(result.response.reachable, false);
   assert.match(String(result.response.message), /refused|unreachable|closed|connect/i);
+});
+
+test('a processing report whose answer was lost: the command is not run, and the cloud is told so instead of showing processing for ever', async (t) => {
+  const { sim, emulator, modeler, live } = await setup(t);
+  sim.startJob('bracket', 600);
+  await waitFor(() => live()?.snapshot.state === 'printing', 15_000, 'printing');
+
+  // The cloud takes `processing` but the answer never arrives: whether it was Echo's own report
+  // cannot be told from another agent's, so the command must not reach the printer.
+  await emulator.setFaults({ lose_command_replies: 1 });
+  const pause = emulator.sendCommand({ type: 'pause_job', modeler });
+  const lost = await ended(emulator, pause.uuid, 'the pause whose answer was lost');
+  assert.equal(lost.status, 'error', JSON.stringify(lost.response));
+  assert.equal(lost.response.error, 'not_run');
+  assert.match(String(lost.response.message), /answer to "processing" was lost/);
+  assert.deepEqual(lost.reports, ['processing', 'error']);
+  assert.equal(sim.commandsReceived.length, 0, 'the printer never saw it');
+  assert.equal(live()?.snapshot.state, 'printing');
+
+  // The next one, answered, runs as usual.
+  const again = emulator.sendCommand({ type: 'pause_job', modeler });
+  assert.equal((await ended(emulator, again.uuid, 'the pause sent again')).status, 'complete');
+  assert.deepEqual(
+    sim.commandsReceived.map((c) => c.command),
+    ['pause'],
+  );
+});
+
+test('a dropped events stream is opened again, and what was sent meanwhile is found by the poll; a silent one is reopened', async (t) => {
+  const { emulator, modeler, agent } = await setup(t, { eventsIdleTimeoutMs: 1500 });
+  const opened = new Set<object>();
+  const watchStreams = () => {
+    for (const stream of streamsFor(emulator.state)) opened.add(stream);
+  };
+  watchStreams();
+  // The cloud sends nothing after ": connected": the agent takes the silence as a dead
+  // connection, and opens the stream again (each time with a poll).
+  await waitFor(
+    () => {
+      watchStreams();
+      return opened.size >= 3;
+    },
+    30_000,
+    'the silent stream opened three times',
+  );
+
+  // Dropped by the cloud: a command sent meanwhile, never pushed, is found by the poll.
+  for (const stream of streamsFor(emulator.state)) stream.destroy();
+  const check = emulator.sendCommand({ type: 'check_configuration', modeler }, { push: false });
+  assert.equal(
+    (await ended(emulator, check.uuid, 'the check sent while the stream was down')).status,
+    'complete',
+  );
+  const before = opened.size;
+  await waitFor(
+    () => {
+      watchStreams();
+      return opened.size > before;
+    },
+    30_000,
+    'the stream opened again after the drop',
+  );
+  assert.equal(agent.store.commands.recent({ limit: 1 })[0]?.via, 'poll');
 });

@@ -60,3 +60,32 @@ test('the emulator refuses what the contract forbids: an API token made without 
   assert.equal(stream.status, 406);
   await stream.body?.cancel();
 });
+
+test('the emulator keeps the command lifecycle: processing first, then complete or error, nothing after', async (t) => {
+  const emulator = await startCloudEmulator({ seedToken: SEED_TOKEN });
+  t.after(() => emulator.close());
+  const modeler = emulator.state.addModeler({ name: 'p1' }).uri;
+  const put = async (uri: string, body: Record<string, unknown>) =>
+    (
+      await fetch(uri, {
+        method: 'PUT',
+        headers: { authorization: basic, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    ).status;
+
+  const skipped = emulator.sendCommand({ type: 'pause_job', modeler });
+  assert.equal(await put(skipped.uri, { status: 'complete', response: '{}' }), 409, 'complete first');
+  assert.equal(await put(skipped.uri, { status: 'error', response: '{}' }), 409, 'error first');
+  assert.equal(emulator.state.commands.get(skipped.uuid)!.status, 'new');
+
+  const command = emulator.sendCommand({ type: 'pause_job', modeler });
+  assert.equal(await put(command.uri, { status: 'processing' }), 204);
+  assert.equal(await put(command.uri, { status: 'processing' }), 409, 'processing twice');
+  assert.equal(await put(command.uri, { status: 'complete', response: '{"ok":true}' }), 204);
+  assert.equal(await put(command.uri, { status: 'error', response: '{}' }), 409, 'after the end');
+  assert.deepEqual(
+    emulator.state.commandReports.filter((r) => r.uuid === command.uuid).map((r) => r.status),
+    ['processing', 'complete'],
+  );
+});

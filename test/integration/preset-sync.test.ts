@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pino } from 'pino';
+import type { z } from 'zod';
 import { startCloudEmulator } from '../../src/cloud-emulator/server.ts';
+import type { PresetRecord } from '../../src/cloud-emulator/state.ts';
 import { JeniSimulator } from '../../src/collectors/photocentric-jeni/simulator/photocentric-jeni-simulator.ts';
 import { wallClock } from '../../src/core/clock.ts';
-import { CloudHttpClient } from '../../src/core/cloud/http-client.ts';
+import { CloudHttpClient, type CloudRequest } from '../../src/core/cloud/http-client.ts';
 import { syncMachinePresets } from '../../src/core/commands/preset-sync.ts';
 import { resolveConfig } from '../../src/core/config/load.ts';
 import { CloudGate } from '../../src/core/sync/cloud-gate.ts';
@@ -99,6 +101,88 @@ test('presets converge with the machine: created, changed, removed (kept inactiv
   assert.deepEqual(changes?.updated, ['Tough']);
   assert.equal(cloud().length, 2);
   assert.deepEqual(cloud(other), [['Tough', true, '']]);
+});
+
+test('only this machine’s presets are compared: a bureau-wide preset and another machine’s stay untouched, even from a server that ignores the modeler filter', async (t) => {
+  const emulator = await startCloudEmulator({ seedToken: SEED_TOKEN });
+  t.after(() => emulator.close());
+  // A cloud that lists every preset whatever `filter[modeler]` asks (the agent must not rely on
+  // the filter): the query's filter is dropped before the request leaves.
+  class FilterIgnoringClient extends CloudHttpClient {
+    override json<T extends z.ZodType>(request: CloudRequest, schema: T): Promise<z.infer<T>> {
+      return super.json({ ...request, url: request.url.replace(/filter%5Bmodeler%5D=[^&]*&?/, '') }, schema);
+    }
+  }
+  const client = new FilterIgnoringClient(emulator.url, 5000);
+  client.auth = { kind: 'token', uuid: SEED_TOKEN.uuid, secret: SEED_TOKEN.secret };
+  const bureau = `${emulator.url}/bureau/00000000-0000-4000-8000-0000000000b1/`;
+  const ctx = {
+    client,
+    gate: new CloudGate(wallClock, 100, 1000),
+    clock: wallClock,
+    logger: pino({ level: 'silent' }),
+    config: resolveConfig({ cloud: { url: emulator.url, bureau } }, {}),
+    unauthenticated: () => {},
+  } as unknown as SyncContext;
+  const jeni = emulator.state.addModeler({ name: 'jeni' }).uri;
+  const other = emulator.state.addModeler({ name: 'other' }).uri;
+  const signal = new AbortController().signal;
+  // A preset of the bureau, enabled on no one modeler (the seed: "a preset can be enabled/disabled
+  // on multiple modelers"), as the MES may hold it: not created through the API, which needs one.
+  const now = new Date().toISOString();
+  const bureauWide = {
+    uuid: '00000000-0000-4000-8000-0000000000a1',
+    uri: `${emulator.url}/modeler-printing-preset/00000000-0000-4000-8000-0000000000a1/`,
+    name: 'Bureau Standard',
+    description: 'shared',
+    bureau: emulator.state.bureauUri,
+    active: true,
+    preset_list: [],
+    created: now,
+    updated: now,
+  };
+  emulator.state.presets.set(bureauWide.uuid, bureauWide as unknown as PresetRecord);
+  await syncMachinePresets(ctx, { machine: 'other', modeler: other }, [{ name: 'Other Only' }], signal);
+  const untouched = () =>
+    [...emulator.state.presets.values()]
+      .filter((p) => p.modeler !== jeni)
+      .map((p) => [p.name, p.active, p.updated] as const)
+      .sort();
+  const before = untouched();
+  assert.deepEqual(
+    before.map(([name, active]) => [name, active]),
+    [
+      ['Bureau Standard', true],
+      ['Other Only', true],
+    ],
+  );
+  const mine = () =>
+    [...emulator.state.presets.values()]
+      .filter((p) => p.modeler === jeni)
+      .map((p) => [p.name, p.active] as const)
+      .sort();
+
+  let changes = await syncMachinePresets(
+    ctx,
+    { machine: 'jeni', modeler: jeni },
+    [{ name: 'Tough' }],
+    signal,
+  );
+  assert.deepEqual(changes, { created: ['Tough'], updated: [], deactivated: [] });
+  assert.deepEqual(mine(), [['Tough', true]]);
+  // The bureau named in the configuration goes with the new preset.
+  assert.equal([...emulator.state.presets.values()].find((p) => p.modeler === jeni)?.bureau, bureau);
+  changes = await syncMachinePresets(ctx, { machine: 'jeni', modeler: jeni }, [], signal);
+  assert.deepEqual(changes, { created: [], updated: [], deactivated: ['Tough'] });
+  assert.deepEqual(mine(), [['Tough', false]]);
+  // A second round changes nothing more; the others were never written.
+  changes = await syncMachinePresets(ctx, { machine: 'jeni', modeler: jeni }, [], signal);
+  assert.deepEqual(changes, { created: [], updated: [], deactivated: [] });
+  assert.deepEqual(untouched(), before);
+  assert.ok(
+    !emulator.state.requests.some((r) => r.method === 'PUT' && r.path.includes('0000000000a1')),
+    'no write to the bureau-wide preset',
+  );
 });
 
 test('a JENI cell through the agent: its presets reach the cloud, and follow additions, changes and removals', async (t) => {

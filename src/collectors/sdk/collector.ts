@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ConnectionTest, DiscoveredMachine } from '../../shared/api/index.ts';
 import type { CaptureTypeName, CloudLogLevel } from '../../shared/model/capture-types.ts';
 import type { MachineCommandType } from '../../shared/model/commands.ts';
 import type { MachineSnapshot } from './machine-snapshot.ts';
@@ -48,12 +49,11 @@ export interface MachineLogLine {
   context?: Record<string, unknown>;
 }
 
-/** The outcome of `testConnection`, in words an operator can act on. */
-export interface ConnectionTest {
-  ok: boolean;
-  message: string;
-  details?: Record<string, unknown>;
-}
+/**
+ * The outcome of `testConnection`, in words an operator can act on: the local API's type (the
+ * machine test route sends it as it is).
+ */
+export type { ConnectionTest } from '../../shared/api/index.ts';
 
 /** Logging, as a collector sees it (a pino child bound to the machine). */
 export interface CollectorLogger {
@@ -219,16 +219,12 @@ export interface CloudModelerFields {
   serialNumber: string | undefined;
 }
 
-/** A machine found on the network, ready to fill the add-machine wizard. */
-export interface DiscoveredMachine {
-  collector: string;
-  name: string;
-  host: string;
-  serialNumber?: string;
-  model?: string;
-  /** A `machines[].connection` to start from (certificates still to be accepted). */
-  connection: Record<string, unknown>;
-}
+/**
+ * A machine found on the network, ready to fill the add-machine wizard: the local API's type (the
+ * discover route sends it as it is). Its `connection` is a `machines[].connection` to start from
+ * (certificates still to be accepted).
+ */
+export type { DiscoveredMachine } from '../../shared/api/index.ts';
 
 /** Makes a machine's collector from its validated connection; does no I/O. */
 export type CollectorFactory<C = unknown> = (connection: C, ctx: CollectorContext) => Collector;

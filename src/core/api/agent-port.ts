@@ -10,6 +10,7 @@ import type {
   MachinePlace,
   MachineSummary,
   SerialPorts,
+  SettingsDocument,
   UpdateStatus,
 } from '../../shared/api/index.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
@@ -40,8 +41,8 @@ export interface AgentPort {
   collectorList(): CollectorInfo[];
   discover(seconds: number): Promise<DiscoveryResult>;
   setCollectionPaused(paused: boolean): void;
-  /** The settings document (`GET /api/v1/settings`); its shape is checked by the route's schema. */
-  settings(): Record<string, unknown>;
+  /** The settings document (`GET /api/v1/settings`): the settings in effect, and what may change. */
+  settings(): SettingsDocument;
   machineDefinition(name: string): MachinePlace | undefined;
   updateMachine(input: { machine: MachineConfig; password?: string }): Promise<MachineConfig>;
   /** Dismisses an alert (it stays in the store, cleared); false when none such is active. */

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SettingsInEffect } from '../../shared/api/index.ts';
 import type { ResolvedConfig } from '../config/load.ts';
 import type { AgentPort } from './agent-port.ts';
 import { zipFiles } from './zip.ts';
@@ -54,8 +55,11 @@ export function diagnosticsZip(input: {
   ]);
 }
 
-/** The settings in effect, without secrets (the settings screen). */
-export function settingsInEffect(config: ResolvedConfig, secretStore: string): Record<string, unknown> {
+/**
+ * The settings in effect, without secrets (the settings screen): each field picked by name, so a
+ * secret added to a section of the config never reaches the answer.
+ */
+export function settingsInEffect(config: ResolvedConfig, secretStore: string): SettingsInEffect {
   const { cloud, intervals, store, log, api } = config;
   return {
     configFile: config.source ?? null,

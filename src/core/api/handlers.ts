@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SettingsDocument } from '../../shared/api/index.ts';
 import { CloudHttpError, describeError } from '../../shared/errors.ts';
 import { refuseForeignSecretRefs, refuseStoredPasswordOfOthers } from '../secrets/app-secret-refs.ts';
 import type { AgentPort, CommandRecord } from './agent-port.ts';
@@ -43,9 +42,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
       refuseStoredPasswordOfOthers(machine, field, agent.machineDefinition(machine.name)?.origin);
       return 'machine' in body ? agent.testMachine(body.machine, body.password) : agent.testMachine(body);
     },
-    // The agent builds the document from the config module (a plain record there); the route's
-    // schema is what checks its shape, in the API tests.
-    settings: () => agent.settings() as SettingsDocument,
+    settings: () => agent.settings(),
     updateSettings: ({ body }) => agent.updateSettings(body),
     collection: ({ body }) => {
       agent.setCollectionPaused(body.paused);

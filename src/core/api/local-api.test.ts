@@ -109,7 +109,7 @@ test('metrics, logs, dead letters and retry through the API', async (t) => {
   await waitFor(() => emulator.state.uploadedCaptureIds().size === 1, 10_000, 'retried capture uploaded');
 });
 
-test('a malformed % escape in a path answers 400; ?limit= is clamped to 1…max', async (t) => {
+test('a malformed % escape in a path (a name or an id) answers 400; ?limit= is clamped to 1…max', async (t) => {
   const { agent, call } = await api(t);
   for (let i = 0; i < 3; i++) {
     await agent.sink.ingestCapture({
@@ -132,6 +132,10 @@ test('a malformed % escape in a path answers 400; ?limit= is clamped to 1…max'
     ['DELETE', '/api/v1/machines/%'],
     ['GET', '/api/v1/machines/%ZZ/captures'],
     ['GET', '/api/v1/machines/%E0%A4%A/jobs'],
+    // A numeric id too: the escape is refused before the id's digits are looked at (was a 404).
+    ['DELETE', '/api/v1/alerts/%E0%A4%A'],
+    ['POST', '/api/v1/commands/%ZZ/confirm'],
+    ['POST', '/api/v1/commands/%/refuse'],
   ] as const) {
     const answer = await call(path, { method, ...(method === 'PUT' ? { body: '{}' } : {}) });
     assert.equal(answer.status, 400, `${method} ${path}`);
@@ -139,6 +143,8 @@ test('a malformed % escape in a path answers 400; ?limit= is clamped to 1…max'
     assert.equal(body.error.code, 'bad_path');
   }
   assert.equal((await call('/healthz', {}, null)).status, 200, 'the agent is still up');
+  // A well-formed escape that is no id is not this route: 404, as for any unknown path.
+  assert.equal((await call('/api/v1/alerts/%41', { method: 'DELETE' })).status, 404);
 
   const captures = async (query: string) =>
     ((await (await call(`/api/v1/machines/p1/captures${query}`)).json()) as unknown[]).length;

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RouteInput, RouteSpec } from '../../shared/api/route-spec.ts';
+import { ROUTES, type RouteName } from '../../shared/api/routes.ts';
 import { type ApiErrorCode, ConfigError, describeError, EchoError, StoreError } from '../../shared/errors.ts';
 import { writeOwnerOnlyAtomic } from '../owner-only.ts';
 import { classifyStoreFailure } from '../store/store-failure.ts';
@@ -14,6 +15,8 @@ import { createHandlers } from './handlers.ts';
 import { ApiProblem, noContent, requestUrl, send } from './http-io.ts';
 import {
   candidates,
+  checkEvent,
+  checkProblem,
   checkResponse,
   responseCheckingWanted,
   routeBody,
@@ -75,8 +78,10 @@ export class LocalApi {
 
   async start(): Promise<string> {
     const server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        const problem =
+      // The route that took the request, once one did: its row declares the codes it may answer.
+      const taken: { route?: RouteName } = {};
+      this.handle(req, res, taken).catch((error: unknown) => {
+        let problem =
           error instanceof ApiProblem
             ? error
             : error instanceof ConfigError
@@ -85,6 +90,7 @@ export class LocalApi {
                 new ApiProblem(500, 'internal', 'internal error; see the agent log'));
         if (problem.status === 500 && !(error instanceof ApiProblem))
           this.logger.error({ err: error, path: req.url }, 'local API request failed');
+        if (this.checkResponses && taken.route) problem = this.declared(taken.route, problem, req.url);
         send(res, problem.status, { error: { code: problem.code, message: problem.message } });
       });
     });
@@ -145,8 +151,10 @@ export class LocalApi {
     // `?deltas=1`: a full status first, then only what changed (see StatusDeltas).
     const deltas = withDeltas ? new StatusDeltas() : undefined;
     const push = () => {
+      if (res.writableEnded) return;
       const status = this.agent.status();
       const { event, data } = deltas ? deltas.next(status) : { event: 'status', data: status };
+      if (this.checkResponses && !this.eventInContract(event, data, res)) return;
       res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
     push();
@@ -156,6 +164,18 @@ export class LocalApi {
       clearInterval(timer);
       this.streams.delete(res);
     });
+  }
+
+  /** Under test: an event off its schema ends the stream (the test reading it fails) and is logged. */
+  private eventInContract(event: string, data: unknown, res: ServerResponse): boolean {
+    try {
+      checkEvent('events', ROUTES.events, event, data);
+      return true;
+    } catch (error) {
+      this.logger.error({ err: error }, 'local API event outside its contract');
+      res.end();
+      return false;
+    }
   }
 
   async stop(): Promise<void> {
@@ -173,7 +193,22 @@ export class LocalApi {
     });
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Under test: a refusal whose code its route does not declare becomes a 500 that names it. */
+  private declared(route: RouteName, problem: ApiProblem, path: string | undefined): ApiProblem {
+    try {
+      checkProblem(route, problem.code);
+      return problem;
+    } catch (error) {
+      this.logger.error({ err: error, path }, 'local API answer outside its contract');
+      return new ApiProblem(500, 'internal', describeError(error));
+    }
+  }
+
+  private async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    taken: { route?: RouteName },
+  ): Promise<void> {
     const url = requestUrl(req.url, this.url);
     const expectedHost = new URL(this.url).host;
     const hostHeader = req.headers.host ?? '';
@@ -187,6 +222,7 @@ export class LocalApi {
     for (const route of fits) {
       const params = routeParams(route, url.pathname);
       if (!params) continue;
+      taken.route = route.name;
       const query = routeQuery(route.spec, url);
       const body = await routeBody(route.spec, req);
       const handler = this.handlers[route.name] as Handler<RouteSpec>;
@@ -197,7 +233,7 @@ export class LocalApi {
       });
       if (route.spec.response) {
         const answer = reply instanceof Answer ? reply : new Answer(route.spec.status, reply);
-        if (this.checkResponses) checkResponse(route.name, route.spec, answer.body);
+        if (this.checkResponses) checkResponse(route.name, route.spec, answer.body, answer.status);
         send(res, answer.status, answer.body);
       } else if (route.spec.status === 204) noContent(res);
       return;

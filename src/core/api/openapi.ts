@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { openApiPath } from '../../shared/api/paths.ts';
-import { AUTH_ERRORS, BODY_ERRORS, DISPATCH_ERRORS, type RouteSpec } from '../../shared/api/route-spec.ts';
+import { type RouteSpec, routeErrors } from '../../shared/api/route-spec.ts';
 import { ROUTES } from '../../shared/api/routes.ts';
-import { API_ERRORS, type ApiErrorCode } from '../../shared/errors.ts';
+import { API_ERRORS } from '../../shared/errors.ts';
 
 /**
  * The OpenAPI document of the local API (served at `/api/v1/openapi.json`), generated from the
@@ -47,27 +47,48 @@ function parameters(spec: RouteSpec): JsonSchema[] {
   return [...of('path', spec.params), ...of('query', spec.query)];
 }
 
+/**
+ * A non-JSON answer: text (metrics, the UI's files) or bytes (the zip). A stream of server-sent
+ * events is text too; `x-events` names each event and gives the JSON Schema of its `data`.
+ */
+function rawContent(spec: RouteSpec & { contentType: string }): JsonSchema {
+  const text = spec.contentType.startsWith('text/');
+  const media: JsonSchema = { schema: text ? { type: 'string' } : { type: 'string', format: 'binary' } };
+  if (spec.events) {
+    media.schema = {
+      type: 'string',
+      description: `server-sent events (${Object.keys(spec.events).join(', ')}); each one's data is JSON, its schema in x-events`,
+    };
+    media['x-events'] = Object.fromEntries(
+      Object.entries(spec.events).map(([event, schema]) => [event, schemaOf(schema, 'output')]),
+    );
+  }
+  return { [spec.contentType]: media };
+}
+
 function responses(spec: RouteSpec): Record<string, JsonSchema> {
-  const success: JsonSchema = spec.response
-    ? {
-        description: 'success',
-        content: { 'application/json': { schema: schemaOf(spec.response, 'output') } },
-      }
+  const json = spec.response
+    ? { 'application/json': { schema: schemaOf(spec.response, 'output') } }
+    : undefined;
+  const success: JsonSchema = json
+    ? { description: 'success', content: json }
     : spec.contentType
-      ? { description: spec.contentType, content: { [spec.contentType]: {} } }
+      ? { description: spec.contentType, content: rawContent({ ...spec, contentType: spec.contentType }) }
       : { description: spec.status === 302 ? 'redirect' : 'done, no content' };
-  const codes: ApiErrorCode[] = [
-    ...spec.errors,
-    ...DISPATCH_ERRORS,
-    ...(spec.auth ? AUTH_ERRORS : []),
-    ...(spec.body ? BODY_ERRORS : []),
-  ];
   const out: Record<string, JsonSchema> = { [spec.status]: success };
-  for (const code of new Set(codes)) {
+  for (const [status, description] of Object.entries(spec.otherStatuses ?? {})) {
+    out[status] = { description, ...(json ? { content: json } : {}) };
+  }
+  for (const code of routeErrors(spec)) {
     const status = String(API_ERRORS[code].status);
-    const known = out[status] as { description: string } | undefined;
+    const known = out[status] as { description: string; content?: Record<string, JsonSchema> } | undefined;
     const description = known ? `${known.description}; ${code}` : code;
-    out[status] = { description, content: { 'application/json': { schema: errorBody } } };
+    // A status that also answers the route's own JSON (readiness' 503) answers either body.
+    const other = known?.content?.['application/json']?.schema as JsonSchema | undefined;
+    const either =
+      other !== undefined && other !== errorBody && !(other.oneOf as unknown[])?.includes(errorBody);
+    const schema = either ? { oneOf: [other, errorBody] } : (other ?? errorBody);
+    out[status] = { description, content: { 'application/json': { schema } } };
   }
   return out;
 }

@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { pathParts } from '../../shared/api/paths.ts';
-import type { RouteSpec } from '../../shared/api/route-spec.ts';
+import { type RouteSpec, routeErrors } from '../../shared/api/route-spec.ts';
 import { ROUTES, type RouteName } from '../../shared/api/routes.ts';
+import type { ApiErrorCode } from '../../shared/errors.ts';
 import { ApiProblem, pathSegment, readBody, validBody } from './http-io.ts';
 
 /** A route of the table with its path as a regular expression. */
@@ -72,18 +73,62 @@ export async function routeBody(spec: RouteSpec, req: IncomingMessage): Promise<
 }
 
 /**
- * Checks an answer against its route's schema, as it travels (through JSON: `undefined` fields
- * gone, Buffers as objects). On in tests and when `ECHO_CHECK_API_RESPONSES=1`: a drift between
- * the core and the contract fails there, not in the UI.
+ * Checks an answer against its route's row, as it travels (through JSON: `undefined` fields gone,
+ * Buffers as objects): its status is the row's (or one of `otherStatuses`), its body matches the
+ * schema, and it has no key the schema lacks (zod's objects would drop it silently: a field the
+ * core sends and the contract does not know). On in tests and when `ECHO_CHECK_API_RESPONSES=1`:
+ * a drift between the core and the contract fails there, not in the UI.
  */
-export function checkResponse(name: RouteName, spec: RouteSpec, body: unknown): void {
-  if (!spec.response) return;
-  const parsed = spec.response.safeParse(JSON.parse(JSON.stringify(body)));
-  if (parsed.success) return;
-  const problems = parsed.error.issues.map(
-    (issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`,
-  );
-  throw new Error(`the answer of ${name} does not match its schema: ${problems.join('; ')}`);
+export function checkResponse(
+  name: RouteName,
+  spec: RouteSpec,
+  body: unknown,
+  status: number = spec.status,
+): void {
+  if (status !== spec.status && spec.otherStatuses?.[status] === undefined)
+    throw new Error(`${name} answered ${status}, a status its row does not declare`);
+  if (spec.response) checkJson(`the answer of ${name}`, spec.response, body);
+}
+
+/** Checks one server-sent event's data against the schema its route's row gives that event. */
+export function checkEvent(name: RouteName, spec: RouteSpec, event: string, data: unknown): void {
+  const schema = spec.events?.[event];
+  if (!schema) throw new Error(`${name} sent the event ${event}, which its row does not declare`);
+  checkJson(`the ${event} event of ${name}`, schema, data);
+}
+
+/** `body` as it travels matches `schema`, and has no key the schema lacks. */
+function checkJson(what: string, schema: z.ZodType, body: unknown): void {
+  const sent: unknown = JSON.parse(JSON.stringify(body));
+  const parsed = schema.safeParse(sent);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`,
+    );
+    throw new Error(`${what} does not match its schema: ${problems.join('; ')}`);
+  }
+  const extra = extraKeys(sent, parsed.data, '');
+  if (extra.length > 0) throw new Error(`${what} has keys its schema does not have: ${extra.join(', ')}`);
+}
+
+/** Whether a refusal's code is one its route declares (`routeErrors`); checked with the answers. */
+export function checkProblem(name: RouteName, code: ApiErrorCode): void {
+  if (!routeErrors(ROUTES[name]).includes(code))
+    throw new Error(`${name} answered the error ${code}, which its row does not declare`);
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The keys of `sent` that parsing dropped (what a strict object would refuse), by their path. */
+function extraKeys(sent: unknown, kept: unknown, path: string): string[] {
+  if (Array.isArray(sent) && Array.isArray(kept))
+    return sent.flatMap((item, i) => extraKeys(item, kept[i], `${path}[${i}]`));
+  if (!isRecord(sent) || !isRecord(kept)) return [];
+  return Object.keys(sent).flatMap((key) => {
+    const at = path ? `${path}.${key}` : key;
+    return key in kept ? extraKeys(sent[key], kept[key], at) : [at];
+  });
 }
 
 /** Whether answers are checked: under node's test runner, or when asked for (development). */

@@ -6,8 +6,8 @@ import type { CollectionManager } from '../collection/collection-manager.ts';
 import type { CommandExecutor } from './command-runner.ts';
 
 /**
- * Commands carried out by the machines' collectors: the machine's allow-list
- * (`machines[].commands.allow`) first, then what its collector declares (`commands`), then its
+ * Commands carried out by the machines' collectors: what its collector declares (`commands`)
+ * first, then the machine's allow-list (`machines[].commands.allow`), then its
  * running collector's `control`, or its connection test for `check_configuration`.
  */
 export function collectionExecutor(deps: {
@@ -26,18 +26,19 @@ export function collectionExecutor(deps: {
           message: `machine "${name}" is not collected by this agent now (disabled or stopped)`,
         };
       }
+      // What the machine cannot do at all is said before what it may not do: the allow-list
+      // cannot make a Haas start a job.
+      const definition = deps.registry.get(machine.collector);
+      if (type !== 'check_configuration' && !definition?.commands?.includes(type)) {
+        return {
+          code: 'unsupported_command',
+          message: `machine "${name}" (${definition?.vendor ?? machine.collector}) cannot ${type} from Echo`,
+        };
+      }
       if (!machine.commands.allow.includes(type)) {
         return {
           code: 'not_allowed',
           message: `machine "${name}" does not accept ${type} from the cloud (machines[].commands.allow)`,
-        };
-      }
-      if (type === 'check_configuration') return undefined;
-      const definition = deps.registry.get(machine.collector);
-      if (!definition?.commands?.includes(type)) {
-        return {
-          code: 'unsupported_command',
-          message: `machine "${name}" (${definition?.vendor ?? machine.collector}) cannot ${type} from Echo`,
         };
       }
       return undefined;

@@ -1,4 +1,4 @@
-import { CloudHttpError } from '../../shared/errors.ts';
+import { CloudHttpError, CloudOriginError } from '../../shared/errors.ts';
 import type { ReportedStatus, StoredCommand } from '../store/command-queue.ts';
 import { classifyError } from '../sync/classify-error.ts';
 import type { SyncContext } from '../sync/sync-context.ts';
@@ -12,8 +12,12 @@ export type ReportOutcome =
   | { kind: 'cloud_has'; status: string }
   /** The command is gone from the cloud (404) or refused for good (400, another origin). */
   | { kind: 'gone'; reason: string }
-  /** Not now (the cloud is unreachable, slows Echo down, or the credential is refused): later. */
-  | { kind: 'later'; reason: string };
+  /**
+   * Not now (the cloud is unreachable, slows Echo down, or the credential is refused): later.
+   * `maybeApplied`: the request went out and its answer was lost (a dropped connection, a timeout,
+   * a 5xx): the cloud may have taken it.
+   */
+  | { kind: 'later'; reason: string; maybeApplied: boolean };
 
 /**
  * `PUT <command uri> {"status", "response"?}` through the shared Retry-After gate. A `409` means the
@@ -27,7 +31,7 @@ export async function reportStatus(
   signal: AbortSignal,
 ): Promise<ReportOutcome> {
   await ctx.gate.pass(signal);
-  if (signal.aborted) return { kind: 'later', reason: 'stopping' };
+  if (signal.aborted) return { kind: 'later', reason: 'stopping', maybeApplied: false };
   const json = status === 'processing' ? { status } : { status, response: command.response ?? '{}' };
   try {
     await ctx.client.send({ method: 'PUT', url: command.uri, json });
@@ -41,8 +45,18 @@ export async function reportStatus(
     const outcome = classifyError(error, ctx);
     if (outcome.kind === 'dead' || outcome.kind === 'not_found')
       return { kind: 'gone', reason: outcome.reason };
-    return { kind: 'later', reason: outcome.reason };
+    return { kind: 'later', reason: outcome.reason, maybeApplied: answerLost(error) };
   }
+}
+
+/**
+ * Whether a failed request may still have been carried out by the cloud: its answer never came
+ * (the connection dropped, it timed out) or the cloud failed while handling it (5xx). A 4xx,
+ * 429 or a refusal before sending means it was not.
+ */
+function answerLost(error: unknown): boolean {
+  if (error instanceof CloudHttpError) return error.status >= 500 && error.status !== 503;
+  return !(error instanceof CloudOriginError);
 }
 
 async function readBack(
@@ -51,7 +65,7 @@ async function readBack(
   signal: AbortSignal,
 ): Promise<ReportOutcome> {
   await ctx.gate.pass(signal);
-  if (signal.aborted) return { kind: 'later', reason: 'stopping' };
+  if (signal.aborted) return { kind: 'later', reason: 'stopping', maybeApplied: false };
   try {
     const current = await ctx.client.json({ method: 'GET', url: command.uri }, cloudCommand);
     ctx.gate.succeeded();
@@ -60,6 +74,7 @@ async function readBack(
     const outcome = classifyError(error, ctx);
     if (outcome.kind === 'dead' || outcome.kind === 'not_found')
       return { kind: 'gone', reason: outcome.reason };
-    return { kind: 'later', reason: outcome.reason };
+    // The PUT itself was answered (409): what it asked for did not happen.
+    return { kind: 'later', reason: outcome.reason, maybeApplied: false };
   }
 }

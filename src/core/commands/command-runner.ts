@@ -33,8 +33,15 @@ export interface CommandExecutor {
   checkConfiguration(machine: string, signal: AbortSignal): Promise<CommandResult & { ok: boolean }>;
 }
 
-/** How long a command may take on its machine before it counts as failed. */
-const EXECUTE_TIMEOUT_MS = 120_000;
+/** How `processing` went: the machine may be touched only after `ok`. */
+type Acknowledgement =
+  | { kind: 'ok' }
+  /** The agent is stopping and the cloud never took `processing`: the command waits for the next start. */
+  | { kind: 'stopping' }
+  /** The cloud withdrew the command or another agent took it: not run, not reported. */
+  | { kind: 'withdrawn'; message: string }
+  /** Whether the cloud took Echo's `processing` is unknown: not run, reported as error. */
+  | { kind: 'not_run'; message: string };
 
 export const INTERRUPTED = 'interrupted, state unknown: check the machine';
 
@@ -108,13 +115,18 @@ export class CommandRunner {
     if (!store.commands.transition(stored.id, 'received', 'processing')) return;
     const started = store.commands.get(stored.id)!;
     const ack = await this.acknowledged(started, signal);
-    if (ack === 'stopping') {
+    if (ack.kind === 'stopping') {
       // Nothing reached the machine: the command waits for the next start, as it came.
       store.commands.transition(stored.id, 'processing', 'received');
       return;
     }
-    if (ack !== 'ok') {
-      this.end(started, 'processing', 'rejected', { error: 'withdrawn', message: ack }, true);
+    if (ack.kind === 'withdrawn') {
+      this.end(started, 'processing', 'rejected', { error: 'withdrawn', message: ack.message }, true);
+      return;
+    }
+    if (ack.kind === 'not_run') {
+      // The reporter tells the cloud: `processing` first where it may not have it, then `error`.
+      this.end(started, 'processing', 'error', { error: 'not_run', message: ack.message });
       return;
     }
     this.deps.ctx.logger.info(
@@ -129,25 +141,51 @@ export class CommandRunner {
   }
 
   /**
-   * Reports `processing` until the cloud takes it. 'ok', 'stopping', or why the command is not to
-   * be run (the cloud withdrew it, or already shows another status).
+   * Reports `processing` until the cloud takes it; otherwise why the command is not to be run.
+   *
+   * A `processing` report whose answer was lost may have been taken: the next try then finds the
+   * cloud showing `processing` (409). Whether that was Echo's own report or another agent's cannot
+   * be told apart, so the command is not run (at most once), and the cloud is told so with
+   * `error`, or it would show `processing` for ever. Without a lost answer, a command the cloud
+   * already shows as `processing` was taken by someone else, and is left to them unreported.
    */
-  private async acknowledged(command: StoredCommand, signal: AbortSignal): Promise<string> {
+  private async acknowledged(command: StoredCommand, signal: AbortSignal): Promise<Acknowledgement> {
     const { ctx } = this.deps;
+    let answerLost = false;
     while (!signal.aborted) {
       const outcome = await reportStatus(ctx, command, 'processing', signal);
       if (outcome.kind === 'acknowledged') {
         ctx.store.commands.markReported(command.id, 'processing');
-        return 'ok';
+        return { kind: 'ok' };
       }
       if (outcome.kind === 'cloud_has') {
-        return `the cloud shows this command as ${outcome.status}: it was not run`;
+        if (outcome.status === 'processing' && answerLost) {
+          return {
+            kind: 'not_run',
+            message:
+              'not run: the answer to "processing" was lost, and the cloud then showed the command as processing already; to be sure it never runs twice, Echo did not run it. Send it again if it is still wanted',
+          };
+        }
+        return {
+          kind: 'withdrawn',
+          message: `the cloud shows this command as ${outcome.status}: it was not run`,
+        };
       }
-      if (outcome.kind === 'gone') return `the cloud no longer offers this command (${outcome.reason})`;
+      if (outcome.kind === 'gone') {
+        return { kind: 'withdrawn', message: `the cloud no longer offers this command (${outcome.reason})` };
+      }
+      answerLost ||= outcome.maybeApplied;
+      if (signal.aborted) break;
       // 'later': the gate holds the next try back.
       await ctx.clock.sleep(ctx.config.sync.backoff_initial_ms, signal);
     }
-    return 'stopping';
+    return answerLost
+      ? {
+          kind: 'not_run',
+          message:
+            'not run: Echo stopped while the cloud was being told it starts, with no answer; to be sure it never runs twice, it was not run after the restart. Send it again if it is still wanted',
+        }
+      : { kind: 'stopping' };
   }
 
   private async execute(
@@ -156,20 +194,26 @@ export class CommandRunner {
     signal: AbortSignal,
   ): Promise<{ ok: boolean; response: Record<string, unknown> }> {
     const machine = stored.machine;
-    const timeout = AbortSignal.timeout(EXECUTE_TIMEOUT_MS);
-    const both = AbortSignal.any([signal, timeout]);
+    const limits = this.deps.ctx.config.commands;
+    // The machine's part is bounded on its own: a job file's download has its own limits (the
+    // virus-scan wait, idle and total timeouts), and sending a large file takes longer than a pause.
+    const onMachine = () =>
+      AbortSignal.any([
+        signal,
+        AbortSignal.timeout((command.type === 'start_job' ? limits.start_timeout : limits.timeout) * 1000),
+      ]);
     try {
       if (command.type === 'check_configuration') {
-        const result = await this.deps.executor.checkConfiguration(machine, both);
+        const result = await this.deps.executor.checkConfiguration(machine, onMachine());
         return { ok: result.ok, response: { message: result.message, ...result.reply } };
       }
       const order = machineCommandOf(command);
       if (command.type === 'start_job') {
         if (!this.deps.jobFile) throw new Error('this agent cannot fetch job files');
-        order.file = await this.deps.jobFile(command, stored, both);
+        order.file = await this.deps.jobFile(command, stored, signal);
         this.deps.ctx.store.commands.noteJobFile(stored.id, order.file.name);
       }
-      const result = await this.deps.executor.control(machine, order, both);
+      const result = await this.deps.executor.control(machine, order, onMachine());
       return { ok: true, response: { message: result.message, ...result.reply } };
     } catch (error) {
       if (error instanceof JobFileRefused) {

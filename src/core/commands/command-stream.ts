@@ -32,19 +32,33 @@ export async function followCommandStream(deps: {
       continue;
     }
     const openedAt = ctx.clock.monotonic();
+    const idle = new IdleWatch(ctx.config.cloud.events_idle_timeout_ms);
     try {
       const body = await ctx.client.openStream(url, {
         accept: 'text/event-stream',
-        signal,
+        signal: AbortSignal.any([signal, idle.signal]),
         connectTimeoutMs: ctx.config.cloud.request_timeout_ms,
       });
       ctx.logger.debug({ url }, 'command stream connected');
       deps.connected();
-      for await (const data of serverSentEvents(chunksOf(body))) handleEvent(deps.inbox, ctx, data);
+      idle.touch();
+      for await (const data of serverSentEvents(chunksOf(body, () => idle.touch()))) {
+        handleEvent(deps.inbox, ctx, data);
+      }
       if (!signal.aborted) ctx.logger.debug({ url }, 'the cloud ended the command stream');
     } catch (error) {
       if (signal.aborted) return;
-      ctx.logger.debug({ url, reason: describeError(error) }, 'command stream dropped');
+      ctx.logger.debug(
+        { url, reason: idle.signal.aborted ? describeError(idle.signal.reason) : describeError(error) },
+        'command stream dropped',
+      );
+    } finally {
+      idle.stop();
+    }
+    if (idle.signal.aborted) {
+      // A silent connection was open for the whole idle timeout: open it again at once.
+      retryMs = FIRST_RETRY_MS;
+      continue;
     }
     if (ctx.clock.monotonic() - openedAt > HEALTHY_AFTER_MS) retryMs = FIRST_RETRY_MS;
     await ctx.clock.sleep(retryMs, signal);
@@ -68,13 +82,42 @@ function handleEvent(inbox: CommandInbox, ctx: SyncContext, data: string): void 
   inbox.accept(event.data.payload, 'stream');
 }
 
+/**
+ * Aborts a stream that brings nothing for `ms`: a connection a NAT or proxy dropped without a
+ * word stays open on this side for ever, and the commands pushed meanwhile would wait for the poll.
+ */
+class IdleWatch {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  readonly signal = this.controller.signal;
+
+  constructor(private readonly ms: number) {}
+
+  touch(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(
+      () => this.controller.abort(new Error(`nothing came for ${Math.round(this.ms / 1000)} s`)),
+      this.ms,
+    );
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
 /** A web stream's chunks; leaving the loop cancels it (the connection closes). */
-async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* chunksOf(
+  stream: ReadableStream<Uint8Array>,
+  received: () => void,
+): AsyncGenerator<Uint8Array> {
   const reader = stream.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) return;
+      received();
       yield value;
     }
   } finally {

@@ -31,7 +31,8 @@ export interface PresetChanges {
  * "Commands"; docs/commands.md "Printing presets"): a preset new on the machine is created
  * (`POST`), one whose description or details changed, or that comes back, is updated (`PUT`,
  * `active: true`), and one no longer on the machine is kept but marked `active: false`. The cloud
- * list is read for this modeler only, every page, through the shared Retry-After gate.
+ * list is read for this modeler only, every page, through the shared Retry-After gate; a preset
+ * of another modeler or of none (the bureau's) is never compared nor written.
  */
 export async function syncMachinePresets(
   ctx: SyncContext,
@@ -44,6 +45,9 @@ export async function syncMachinePresets(
   const changes: PresetChanges = { created: [], updated: [], deactivated: [] };
   const byName = new Map(cloud.map((p) => [p.name, p]));
   const wanted = new Set<string>();
+  // The contract lists `bureau`; sent when the configuration names it, else the cloud takes the
+  // account's (the same default as the installation's registration).
+  const bureau = ctx.config.cloud.bureau ? { bureau: ctx.config.cloud.bureau } : {};
   for (const preset of onMachine) {
     wanted.add(preset.name);
     const wire = { description: preset.description ?? '', preset_list: preset.details ?? [] };
@@ -53,7 +57,7 @@ export async function syncMachinePresets(
         !(await send(ctx, signal, {
           method: 'POST',
           url: '/modeler-printing-preset/',
-          json: { name: preset.name, modeler: target.modeler, active: true, ...wire },
+          json: { name: preset.name, modeler: target.modeler, ...bureau, active: true, ...wire },
         }))
       )
         return changes;
@@ -98,12 +102,11 @@ async function readCloudPresets(
         presetList,
       );
       ctx.gate.succeeded();
-      // A server that ignores the filter still gives only this modeler's presets to compare.
-      all.push(
-        ...page.resources.filter(
-          (p) => !p.modeler || p.modeler.replace(/\/+$/, '') === modeler.replace(/\/+$/, ''),
-        ),
-      );
+      // Only this modeler's presets are compared (and may be deactivated): a preset of another
+      // modeler, or one with no modeler (the bureau's, available on several machines: seed,
+      // `/modeler-printing-preset/`), is not this machine's to switch off, even when a server
+      // ignores the filter and lists it.
+      all.push(...page.resources.filter((p) => !!p.modeler && sameUri(p.modeler, modeler)));
       const total = page.total_count ?? page.resources.length;
       if (page.resources.length < PAGE || offset + PAGE >= total) return all;
     } catch (error) {
@@ -114,6 +117,10 @@ async function readCloudPresets(
       return undefined;
     }
   }
+}
+
+function sameUri(a: string, b: string): boolean {
+  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 }
 
 /** One write through the gate; false when it failed (the round stops, the next one tries again). */

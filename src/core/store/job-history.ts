@@ -1,23 +1,12 @@
 import type { PastJob } from '../../collectors/sdk/past-job.ts';
+import type { JobOutcome, JobRecord } from '../../shared/api/index.ts';
 import type { StoreHandle } from './handle.ts';
 
-/** How a job ended: the machine's word where it gives one, else inferred from its states. */
-export type JobOutcome = 'finished' | 'failed' | 'cancelled' | 'stopped' | 'replaced';
-
-/** A job of a machine, as the machine screen lists it. */
-export interface JobRecord {
-  id: number;
-  machine: string;
-  name: string;
-  /** `seen`: Echo watched it run; `machine`: read from the machine's own history or log. */
-  source: 'seen' | 'machine';
-  startedAt?: string;
-  /** Unset while the job runs. */
-  endedAt?: string;
-  outcome?: JobOutcome;
-  /** The last progress seen, 0–100. */
-  progress?: number;
-}
+// The job types are the local API's (`GET /api/v1/machines/<name>/jobs` returns these rows as they
+// are); re-exported here for the core's existing imports. `source`: `seen` when Echo watched the
+// job run, `machine` when read from the machine's own history or log; `endedAt` is unset while
+// the job runs; `progress` is the last one seen, 0–100.
+export type { JobOutcome, JobRecord } from '../../shared/api/index.ts';
 
 interface JobRow {
   id: number;

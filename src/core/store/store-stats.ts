@@ -1,14 +1,12 @@
+import type { StoreAlert } from '../../shared/api/index.ts';
 import type { StoreHandle } from './handle.ts';
 import type { BacklogCounts, CaptureState } from './types.ts';
 
-/** An alert raised by the store (a quarantine) or the agent, shown by `status` until cleared. */
-export interface StoreAlert {
-  id: number;
-  kind: string;
-  message: string;
-  detail: unknown;
-  createdAt: string;
-}
+/**
+ * An alert raised by the store (a quarantine) or the agent, shown by `status` until cleared: the
+ * local API's type, as `status` sends it; re-exported for the core's existing imports.
+ */
+export type { StoreAlert } from '../../shared/api/index.ts';
 
 /** Counters, small key/value state and alerts: everything `status` reads besides the queues. */
 export class StoreStats {

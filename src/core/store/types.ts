@@ -88,9 +88,9 @@ export interface StoredMachineStatus {
   observedAt: number;
 }
 
-/** Counts per state, for status and health. */
-export interface BacklogCounts {
-  captures: Record<CaptureState, number>;
-  logs: { pending: number; sent: number; dead: number };
-  machineStatus: { pending: number };
-}
+/**
+ * Counts per state, for status and health: the local API's type (`status` sends it as it is);
+ * re-exported for the core's existing imports. Its capture states must stay `CaptureState`'s:
+ * `StoreStats.counts` fills it from a `Record<CaptureState, number>`.
+ */
+export type { BacklogCounts } from '../../shared/api/index.ts';

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { SyncStatus as WireSyncStatus } from '../../shared/api/index.ts';
 import { CloudHttpError, CloudOriginError, describeError, StoreError } from '../../shared/errors.ts';
 import { type Clock, Wakeup } from '../clock.ts';
 import { CredentialOrigins } from '../cloud/credential-origins.ts';
@@ -23,23 +24,14 @@ import type { CaptureOwner, SyncContext } from './sync-context.ts';
 import { throughGate } from './through-gate.ts';
 
 /** Where the agent stands with the cloud. */
-export type AuthState = 'signed_out' | 'signed_in' | 'needs_sign_in';
+export type AuthState = WireSyncStatus['auth'];
 
-export interface SyncStatus {
-  auth: AuthState;
-  authError: string | undefined;
-  registered: boolean;
-  eccoUri: string | undefined;
-  /** The cloud's remote switch (`/ecco/` `enabled`). */
-  enabled: boolean;
-  reachable: boolean;
-  lastSyncAt: string | undefined;
-  lastError: string | undefined;
-  retryingAt: string | undefined;
-  health: HealthAssessment;
-  lastHealthReportAt: string | undefined;
-  waitingForModeler: string[];
-}
+/**
+ * The local API's `SyncStatus` (the `cloud` part of `status`), every field present: the engine
+ * names each one when it builds it (`undefined` where unknown), so a field added to the wire type
+ * cannot be forgotten here. On the wire an `undefined` field is simply absent.
+ */
+export type SyncStatus = { [K in keyof Required<WireSyncStatus>]: WireSyncStatus[K] };
 
 export interface SyncEngineOptions {
   config: ResolvedConfig;

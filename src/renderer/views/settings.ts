@@ -174,14 +174,12 @@ function inEffect(settings: SettingsDocument): HTMLElement {
 
 /** The desktop app's own switch: start at login (not available in a browser). */
 function startAtLogin(): HTMLElement[] {
-  const bridge = window.echo as
-    | (typeof window.echo & { setStartAtLogin?: (on: boolean) => Promise<void> })
-    | undefined;
-  if (!bridge?.setStartAtLogin) return [];
+  const bridge = window.echo;
+  if (!bridge) return [];
   const box = el('input', { id: 'start-at-login', type: 'checkbox' });
   const result = el('div');
   box.addEventListener('change', async () => {
-    await bridge.setStartAtLogin?.(box.checked);
+    await bridge.setStartAtLogin(box.checked);
     result.replaceChildren(
       notice(box.checked ? 'Echo will start when you log in.' : 'Echo will not start at login.', 'ok'),
     );

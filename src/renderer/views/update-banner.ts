@@ -3,7 +3,6 @@ import { api } from '../api-client.ts';
 import { el } from '../dom.ts';
 
 type Update = NonNullable<AgentStatus['update']>;
-type InstallBridge = { installUpdate?: (path: string) => Promise<{ ok: boolean; message?: string }> };
 
 /** What the operator reads in the header about an update: undefined when there is nothing to say. */
 export function updateText(update: Update | undefined): string | undefined {
@@ -50,8 +49,8 @@ async function install(banner: HTMLElement, button: HTMLButtonElement, token: st
   };
   try {
     const file = await api(token).call('downloadUpdate');
-    const bridge = window.echo as (typeof window.echo & InstallBridge) | undefined;
-    if (!bridge?.installUpdate) {
+    const bridge = window.echo;
+    if (!bridge) {
       say(`Downloaded and verified (${file.verifiedBy}): run ${file.path} to install it.`);
       return;
     }

@@ -1,13 +1,17 @@
+import type { ApiErrorCode } from '../errors.ts';
 import { ENDPOINTS } from './endpoints.ts';
 import { fillPath } from './paths.ts';
 import type { RouteRequest, RouteResponse } from './route-spec.ts';
 import type { RouteName, Routes } from './routes.ts';
 
-/** A refusal from the local API: its status and the stable code and message of its error body. */
+/**
+ * A refusal from the local API: its status and the stable code and message of its error body
+ * (`code` undefined when the answer had no error body: a proxy's page, a dropped connection).
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string | undefined,
+    readonly code: ApiErrorCode | undefined,
     message: string,
   ) {
     super(message);
@@ -97,7 +101,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       const text = response.status === 204 ? '' : await response.text();
       const parsed = text ? (JSON.parse(text) as unknown) : undefined;
       if (!response.ok) {
-        const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+        const error = (parsed as { error?: { code?: ApiErrorCode; message?: string } } | undefined)?.error;
         throw new ApiError(
           response.status,
           error?.code,

@@ -8,6 +8,7 @@ export * from './endpoints.ts';
 export * from './route-spec.ts';
 export * from './routes.ts';
 export * from './wire-machines.ts';
+export * from './wire-network.ts';
 export * from './wire-records.ts';
 export * from './wire-settings.ts';
 export * from './wire-status.ts';

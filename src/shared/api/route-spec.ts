@@ -29,8 +29,15 @@ export interface RouteSpec {
   status: 200 | 201 | 204 | 302;
   /** The JSON answer's schema; absent for 204 and for the non-JSON answers below. */
   response?: z.ZodType;
+  /**
+   * Other statuses that answer the same JSON schema, with what they mean (readiness: 503 while
+   * not ready). Not errors: an error answers `{error: {code, message}}` with one of `errors`.
+   */
+  otherStatuses?: Readonly<Record<number, string>>;
   /** A non-JSON answer (server-sent events, a zip, Prometheus text, the UI's files). */
   contentType?: string;
+  /** Server-sent events: each event's name and the schema of its JSON `data`. */
+  events?: Readonly<Record<string, z.ZodType>>;
   /** The codes this endpoint itself may answer (the dispatcher's own are in `DISPATCH_ERRORS`). */
   errors: readonly ApiErrorCode[];
 }
@@ -50,6 +57,24 @@ export const AUTH_ERRORS = [
 ] as const satisfies ApiErrorCode[];
 /** Codes of a route with a JSON body. */
 export const BODY_ERRORS = ['invalid_json', 'invalid_body', 'too_large'] as const satisfies ApiErrorCode[];
+/** Codes of a route with a query schema. */
+export const QUERY_ERRORS = ['invalid_query'] as const satisfies ApiErrorCode[];
+
+/**
+ * Every code a route may answer: its own, the dispatcher's, and the groups its token, query and
+ * body bring. The OpenAPI document lists them; under test the router refuses any other.
+ */
+export function routeErrors(spec: RouteSpec): ApiErrorCode[] {
+  return [
+    ...new Set<ApiErrorCode>([
+      ...spec.errors,
+      ...DISPATCH_ERRORS,
+      ...(spec.auth ? AUTH_ERRORS : []),
+      ...(spec.query ? QUERY_ERRORS : []),
+      ...(spec.body ? BODY_ERRORS : []),
+    ]),
+  ];
+}
 
 /**
  * `?limit=` as a whole number within 1…max, `fallback` when absent or not a number. Clamped, not

@@ -28,6 +28,7 @@ import {
   backlogCountsSchema,
   collectionStateSchema,
   machineSummarySchema,
+  statusDeltaSchema,
   updateStatusSchema,
 } from './wire-status.ts';
 
@@ -42,19 +43,24 @@ import {
  */
 
 const machineName = z.object({ name: z.string().min(1) });
-const alertId = z.object({
-  id: z
-    .string()
-    .regex(/^\d+$/)
-    .transform((text) => Number(text)),
-});
-const commandId = z.object({
+/** An alert's or a command's id: digits only (`/alerts/abc` is no route: 404). */
+const numericId = z.object({
   id: z
     .string()
     .regex(/^\d+$/)
     .transform((text) => Number(text)),
 });
 const machineErrors = ['invalid', 'secret_ref_not_allowed'] as const;
+
+/** The OpenAPI document, as far as a client relies on it (the operations are JSON Schema). */
+const openApiDocumentSchema = z.object({
+  openapi: z.string(),
+  info: z.object({ title: z.string(), version: z.string() }),
+  servers: z.array(z.object({ url: z.string() })),
+  components: z.object({ securitySchemes: z.record(z.string(), z.record(z.string(), z.unknown())) }),
+  /** Path → method → operation (summary, parameters, requestBody, responses). */
+  paths: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.unknown()))),
+});
 
 export const ROUTES = {
   health: route({
@@ -71,6 +77,7 @@ export const ROUTES = {
     auth: false,
     status: 200,
     response: z.object({ ready: z.boolean() }),
+    otherStatuses: { 503: '{ready: false}: starting, stopping, or waiting for its store' },
     errors: [],
   }),
   openapi: route({
@@ -78,7 +85,7 @@ export const ROUTES = {
     summary: 'This document (no token).',
     auth: false,
     status: 200,
-    response: z.record(z.string(), z.unknown()),
+    response: openApiDocumentSchema,
     errors: [],
   }),
   uiRoot: route({
@@ -100,11 +107,12 @@ export const ROUTES = {
   events: route({
     ...ENDPOINTS.events,
     summary:
-      'Server-sent events: `event: status` (the /api/v1/status document) at once and every second; with ?deltas=1, `event: delta` ({…status without machines, seen: [name, lastSeenAt][], changed: MachineSummary[]}) after the first.',
+      'Server-sent events: `event: status` (the /api/v1/status document) at once and every second; with ?deltas=1, `event: delta` (the status without machines, with seen and changed) after the first. x-events gives each event’s data.',
     auth: true,
     query: z.object({ deltas: z.string().optional() }),
     status: 200,
     contentType: 'text/event-stream',
+    events: { status: agentStatusSchema, delta: statusDeltaSchema },
     errors: [],
   }),
   metrics: route({
@@ -195,7 +203,7 @@ export const ROUTES = {
     summary:
       'Confirm at the workstation a command that awaits it (start_job): it starts, and the cloud hears processing.',
     auth: true,
-    params: commandId,
+    params: numericId,
     status: 200,
     response: commandRecordSchema,
     errors: ['not_found', 'not_awaiting_confirmation'],
@@ -205,7 +213,7 @@ export const ROUTES = {
     summary:
       'Refuse at the workstation a command that awaits confirmation: it ends as error "refused at the workstation", never run.',
     auth: true,
-    params: commandId,
+    params: numericId,
     status: 200,
     response: commandRecordSchema,
     errors: ['not_found', 'not_awaiting_confirmation'],
@@ -214,7 +222,7 @@ export const ROUTES = {
     ...ENDPOINTS.clearAlert,
     summary: 'Dismiss an alert (a quarantine…): it leaves status and the UI, and stays in the store.',
     auth: true,
-    params: alertId,
+    params: numericId,
     status: 204,
     errors: ['not_found'],
   }),

@@ -105,6 +105,8 @@ export const machineSummarySchema = z.object({
       state: z.string(),
       connected: z.boolean(),
       error: z.string().nullable(),
+      /** Why the machine failed, when it did: its collector's failure kind. */
+      failure: z.string().nullable(),
       observedAt: z.number(),
     })
     .optional(),
@@ -215,13 +217,21 @@ export type AgentStatus = z.infer<typeof agentStatusSchema>;
  * `event: delta` of `GET /api/v1/events?deltas=1`: the status without the full machine list.
  * `seen` names every machine, in order, with when it was last heard (which changes every poll;
  * pairs, not an object: an object would put names like "42" first); `changed` holds the machines
- * whose anything else changed since the previous event. Generic over the status and machine
- * shapes so that the UI can merge it into the views it keeps.
+ * whose anything else changed since the previous event.
+ */
+export const statusDeltaSchema = agentStatusSchema.omit({ machines: true }).extend({
+  seen: z.array(z.tuple([z.string(), z.string().nullable()])),
+  changed: z.array(machineSummarySchema),
+});
+
+/** The delta event as the core sends it. */
+export type StatusDelta = z.infer<typeof statusDeltaSchema>;
+
+/**
+ * The same delta over other status and machine shapes, so that the UI can merge it into the views
+ * it keeps (they extend the wire types).
  */
 export type StatusDeltaOf<S extends { machines: M[] }, M> = Omit<S, 'machines'> & {
   seen: Array<[name: string, lastSeenAt: string | null]>;
   changed: M[];
 };
-
-/** The delta event as the core sends it. */
-export type StatusDelta = StatusDeltaOf<AgentStatus, MachineSummary>;

@@ -81,6 +81,15 @@ const cloudFields = z.strictObject({
     .url({ protocol: /^https?$/ })
     .optional()
     .describe('Default: <url>/events/.'),
+  events_idle_timeout_ms: z
+    .number()
+    .int()
+    .min(1000)
+    .max(3_600_000)
+    .default(300_000)
+    .describe(
+      'A command stream that brings no byte (not even a comment) this long is taken as dead and opened again, which also polls for what it may have missed.',
+    ),
   api_token: apiTokenSchema.optional(),
   bureau: z.url().optional().describe('Bureau URI; default: the first resource of GET /bureau/.'),
   request_timeout_ms: z

@@ -286,6 +286,22 @@ export const commandsSchema = z.strictObject({
     .describe(
       'Seconds a start_job waits for its file to be virus-scanned (and processed) in the cloud before it is refused.',
     ),
+  timeout: z
+    .number()
+    .min(1)
+    .max(3600)
+    .default(120)
+    .describe(
+      'Seconds a pause_job, resume_job, cancel_job or check_configuration may take on its machine before it ends as error (failed).',
+    ),
+  start_timeout: z
+    .number()
+    .min(1)
+    .max(86_400)
+    .default(1800)
+    .describe(
+      "Seconds a start_job may take to send its file to the machine and see the job start (the file's download from the cloud is not counted: it has its own limits).",
+    ),
 });
 
 export const updatesSchema = z.strictObject({
