@@ -31,8 +31,10 @@ export const presetRoutes: Route[] = [
   {
     method: 'POST',
     pattern: /^\/modeler-printing-preset\/$/,
-    async handle({ req, res, state }) {
+    async handle({ req, res, state, faults }) {
       const body = await readJson(req, presetCreate);
+      if (faults.reject_preset_names.includes(body.name))
+        throw new HttpReply(400, 'invalid', 'This printing preset is refused (fault plan).');
       for (const preset of state.presets.values()) {
         if (preset.modeler === body.modeler && preset.name === body.name)
           throw new HttpReply(400, 'duplicate-name', 'A printing preset with this name already exists.');

@@ -134,6 +134,8 @@ export const faultPlan = z.strictObject({
    * set, then the connection is dropped.
    */
   lose_command_replies: z.number().int().min(0).default(0),
+  /** A printing preset created or renamed to one of these names is refused with a 400. */
+  reject_preset_names: z.array(z.string()).default([]),
 });
 export type FaultPlan = z.output<typeof faultPlan>;
 

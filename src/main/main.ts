@@ -31,7 +31,13 @@ import { bootstrapReply, guardIpc } from './ipc-guard.ts';
 import { decideNavigation, decidePermission, decideWindowOpen } from './navigation.ts';
 import { answerProxyRequest } from './proxy-answer.ts';
 import { loadOrCreateSecretsKey, secretsEnv } from './secrets-key.ts';
-import { answerFailure, type TrayAction, type TrayMenuItem, trayMenu } from './tray-menu.ts';
+import {
+  answerFailure,
+  confirmationQuestion,
+  type TrayAction,
+  type TrayMenuItem,
+  trayMenu,
+} from './tray-menu.ts';
 import { type OverallState, overallState, type TrayStatus, trayTitle } from './tray-state.ts';
 import { updateFeed } from './update-feed.ts';
 import { authenticodeCommand, decideInstall, judgeSignature } from './update-install.ts';
@@ -208,12 +214,21 @@ async function runTrayAction(action: TrayAction, checked: boolean): Promise<void
     case 'quit':
       return app.quit();
     case 'answer':
-      return answerCommand(action.id, action.confirm);
+      return answerCommand(action.id, action.confirm, action.what);
   }
 }
 
 /** Confirms or refuses a command from the tray; says so when it was not taken (tray-menu.ts). */
-async function answerCommand(id: number, confirm: boolean): Promise<void> {
+async function answerCommand(id: number, confirm: boolean, what: string): Promise<void> {
+  if (confirm) {
+    const question = confirmationQuestion(what);
+    const { response } = await dialog.showMessageBox({
+      type: 'question',
+      ...question,
+      noLink: true,
+    });
+    if (response !== 0) return;
+  }
   try {
     const client = api();
     if (!client) throw new Error('no local API yet');

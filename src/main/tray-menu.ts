@@ -8,7 +8,7 @@ export type TrayAction =
   | { kind: 'pauseCollection' }
   | { kind: 'quit' }
   /** The operator's answer to a command awaiting confirmation (`confirmCommand`/`refuseCommand`). */
-  | { kind: 'answer'; id: number; confirm: boolean };
+  | { kind: 'answer'; id: number; confirm: boolean; what: string };
 
 /** The tray's context menu, without Electron: main.ts renders it with `Menu.buildFromTemplate`. */
 export type TrayMenuItem =
@@ -33,8 +33,16 @@ export function trayMenu(status: TrayStatus | undefined, startAtLogin: boolean):
   for (const command of listed) {
     const what = describe(command, listed);
     items.push(
-      { type: 'action', label: `Confirm ${what}`, action: { kind: 'answer', id: command.id, confirm: true } },
-      { type: 'action', label: `Refuse ${what}`, action: { kind: 'answer', id: command.id, confirm: false } },
+      {
+        type: 'action',
+        label: `Confirm ${what}`,
+        action: { kind: 'answer', id: command.id, confirm: true, what },
+      },
+      {
+        type: 'action',
+        label: `Refuse ${what}`,
+        action: { kind: 'answer', id: command.id, confirm: false, what },
+      },
     );
   }
   if (waiting.length > listed.length) {
@@ -77,4 +85,27 @@ export function answerFailure(error: unknown, confirm: boolean): string {
     return `The command was not ${verb}: ${error.message}`;
   }
   return `The command was not ${verb}: the agent is not answering.`;
+}
+
+/**
+ * The question asked before a confirmation from the tray is sent: a menu item sits next to
+ * "Refuse", and a slip of the mouse must not start a machine. Refusing needs no second question:
+ * it only keeps the machine as it is.
+ */
+export function confirmationQuestion(what: string): {
+  message: string;
+  detail: string;
+  buttons: [string, string];
+  /** Cancel: Enter or Escape on the dialog never confirms. */
+  defaultId: 1;
+  cancelId: 1;
+} {
+  return {
+    defaultId: 1,
+    cancelId: 1,
+    message: `Confirm ${what}?`,
+    detail:
+      'The machine will do what the cloud asked. Check at the machine that it is ready (build plate clear, material loaded, nobody working inside).',
+    buttons: ['Confirm', 'Cancel'],
+  };
 }

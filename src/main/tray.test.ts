@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiError } from '../shared/api/client.ts';
 import type { MachineSummary } from '../shared/api/index.ts';
-import { answerFailure, MAX_LISTED_COMMANDS, type TrayMenuItem, trayMenu } from './tray-menu.ts';
+import {
+  answerFailure,
+  confirmationQuestion,
+  MAX_LISTED_COMMANDS,
+  type TrayMenuItem,
+  trayMenu,
+} from './tray-menu.ts';
 import { type AwaitingCommand, overallState, type TrayStatus, trayTitle } from './tray-state.ts';
 
 function machine(name: string, state: 'idle' | 'printing' | 'error'): MachineSummary {
@@ -96,11 +102,20 @@ test('the tray menu has a confirm and a refuse item for each waiting command, fi
   ]);
   const actions = menu.flatMap((item) => ('action' in item ? [item.action] : []));
   assert.deepEqual(actions.slice(0, 4), [
-    { kind: 'answer', id: 7, confirm: true },
-    { kind: 'answer', id: 7, confirm: false },
-    { kind: 'answer', id: 8, confirm: true },
-    { kind: 'answer', id: 8, confirm: false },
+    { kind: 'answer', id: 7, confirm: true, what: 'start_job on Printer 1' },
+    { kind: 'answer', id: 7, confirm: false, what: 'start_job on Printer 1' },
+    { kind: 'answer', id: 8, confirm: true, what: 'start_job on Printer 2' },
+    { kind: 'answer', id: 8, confirm: false, what: 'start_job on Printer 2' },
   ]);
+});
+
+test('a confirmation from the tray is asked again, with Cancel as the default', () => {
+  const question = confirmationQuestion('start_job on Printer 1');
+  assert.equal(question.message, 'Confirm start_job on Printer 1?');
+  assert.match(question.detail, /ready/);
+  assert.deepEqual(question.buttons, ['Confirm', 'Cancel']);
+  assert.equal(question.buttons[question.defaultId], 'Cancel');
+  assert.equal(question.buttons[question.cancelId], 'Cancel');
 });
 
 test('without waiting commands the menu is the app’s own, its checkboxes from the status', () => {

@@ -3,8 +3,16 @@ import type { TestContext } from 'node:test';
 import type { CloudEmulator } from '../../src/cloud-emulator/server.ts';
 import type { Agent } from '../../src/core/agent.ts';
 import type { ResolvedConfig } from '../../src/core/config/load.ts';
+import type { Store } from '../../src/core/store/store.ts';
 import type { MachineConfig } from '../../src/shared/config/schema.ts';
-import { startAgentWithCollectors, startEmulator, tempDir, testConfig, waitFor } from './harness.ts';
+import {
+  SEED_TOKEN,
+  startAgentWithCollectors,
+  startEmulator,
+  tempDir,
+  testConfig,
+  waitFor,
+} from './harness.ts';
 
 /** Every command type, for machines a test lets take them all. */
 export const EVERY_COMMAND = [
@@ -78,4 +86,38 @@ export async function commandEnded(
     response: JSON.parse(command.response ?? '{}') as Record<string, unknown>,
     reports: emulator.state.commandReports.filter((r) => r.uuid === uuid).map((r) => r.status),
   };
+}
+
+/**
+ * Leaves a cloud command as a process killed while the machine executed it does: stored, moved
+ * to `processing`, that `processing` acknowledged by the cloud (a real PUT to the emulator) and
+ * kept as acknowledged, never finished. `acknowledged: false` stops before the PUT: the process
+ * died before the cloud heard of it, so the machine cannot have been touched. Returns its id.
+ */
+export async function leaveProcessing(
+  store: Store,
+  cloud: { uri: string; type: string; modeler: string },
+  machine: string,
+  options: { acknowledged?: boolean } = {},
+): Promise<number> {
+  store.commands.receive({
+    uri: cloud.uri,
+    type: cloud.type,
+    machine,
+    modeler: cloud.modeler,
+    payload: JSON.stringify(cloud),
+    via: 'poll',
+  });
+  const id = store.commands.recent({ limit: 1 })[0]!.id;
+  if (!store.commands.transition(id, 'received', 'processing')) throw new Error('not received');
+  if (options.acknowledged === false) return id;
+  const basic = Buffer.from(`${SEED_TOKEN.uuid}:${SEED_TOKEN.secret}`).toString('base64');
+  const put = await fetch(cloud.uri, {
+    method: 'PUT',
+    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ status: 'processing' }),
+  });
+  if (put.status !== 204) throw new Error(`the emulator answered ${put.status} to processing`);
+  store.commands.markReported(id, 'processing');
+  return id;
 }

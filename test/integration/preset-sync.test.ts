@@ -103,6 +103,35 @@ test('presets converge with the machine: created, changed, removed (kept inactiv
   assert.deepEqual(cloud(other), [['Tough', true, '']]);
 });
 
+test('a preset the cloud refuses for good is skipped: the presets after it still converge', async (t) => {
+  const emulator = await startCloudEmulator({
+    seedToken: SEED_TOKEN,
+    faults: { reject_preset_names: ['Refused'] },
+  });
+  t.after(() => emulator.close());
+  const client = new CloudHttpClient(emulator.url, 5000);
+  client.auth = { kind: 'token', uuid: SEED_TOKEN.uuid, secret: SEED_TOKEN.secret };
+  const ctx = {
+    client,
+    gate: new CloudGate(wallClock, 100, 1000),
+    clock: wallClock,
+    logger: pino({ level: 'silent' }),
+    config: resolveConfig({ cloud: { url: emulator.url } }, {}),
+    unauthenticated: () => {},
+  } as unknown as SyncContext;
+  const jeni = emulator.state.addModeler({ name: 'jeni' }).uri;
+  const target = { machine: 'jeni', modeler: jeni };
+  const signal = new AbortController().signal;
+  const changes = await syncMachinePresets(
+    ctx,
+    target,
+    [{ name: 'Before' }, { name: 'Refused' }, { name: 'After' }],
+    signal,
+  );
+  assert.deepEqual(changes?.created, ['Before', 'After']);
+  assert.deepEqual([...emulator.state.presets.values()].map((p) => p.name).sort(), ['After', 'Before']);
+});
+
 test('only this machine’s presets are compared: a bureau-wide preset and another machine’s stay untouched, even from a server that ignores the modeler filter', async (t) => {
   const emulator = await startCloudEmulator({ seedToken: SEED_TOKEN });
   t.after(() => emulator.close());

@@ -5,7 +5,7 @@ import { type TestContext, test } from 'node:test';
 import { UltimakerSimulator } from '../../src/collectors/ultimaker/simulator/ultimaker-simulator.ts';
 import type { Agent } from '../../src/core/agent.ts';
 import type { MachineConfig } from '../../src/shared/config/schema.ts';
-import { commandEnded, startCommandMachine } from '../helpers/commands.ts';
+import { commandEnded, leaveProcessing, startCommandMachine } from '../helpers/commands.ts';
 import { startAgentWithCollectors, startEmulator, tempDir, testConfig, waitFor } from '../helpers/harness.ts';
 
 /** An Ultimaker that takes start_job (confirmed at the workstation), by a real agent and the emulator. */
@@ -184,16 +184,7 @@ test('a start_job a dead agent left running is proven by the job on the printer,
     { type: 'start_job', modeler: modeler, 'build-file': file.uri },
     { push: false },
   );
-  first.store.commands.receive({
-    uri: cloud.uri,
-    type: 'start_job',
-    machine: 's5',
-    modeler: modeler,
-    payload: JSON.stringify(cloud),
-    via: 'poll',
-  });
-  const id = first.store.commands.recent({ limit: 1 })[0]!.id;
-  assert.ok(first.store.commands.transition(id, 'received', 'processing'));
+  const id = await leaveProcessing(first.store, cloud, 's5');
   first.store.commands.noteJobFile(id, 'proof.gcode');
   await first.stop();
   sim.startJob('proof', 600);

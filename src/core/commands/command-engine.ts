@@ -8,7 +8,7 @@ import { cloudCommand, isCommandType, machineCommandOf } from './cloud-command.t
 import { CommandInbox, type CommandTarget } from './command-inbox.ts';
 import { pollCommands } from './command-poll.ts';
 import { reportStatus } from './command-report.ts';
-import { type CommandExecutor, CommandRunner, INTERRUPTED } from './command-runner.ts';
+import { type CommandExecutor, CommandRunner, INTERRUPTED, NOT_RUN_AFTER_STOP } from './command-runner.ts';
 import { followCommandStream } from './command-stream.ts';
 import { syncMachinePresets } from './preset-sync.ts';
 
@@ -75,14 +75,32 @@ export class CommandEngine {
   }
 
   /**
-   * Ends each command a dead process left running: `complete` when the machine's state proves it
-   * took effect (the job is paused…), else `error` "interrupted, state unknown: check the
-   * machine". Nothing is sent to the machine. A stop before the end leaves them for the next start.
+   * Ends each command a dead process left running. One whose `processing` the cloud had not
+   * acknowledged never reached the machine (it is touched only after that): `error` `not_run`.
+   * Otherwise `complete` when the machine's state proves it took effect (the job is paused…),
+   * else `error` "interrupted, state unknown: check the machine". Nothing is sent to the machine.
+   * A stop before the end leaves them for the next start.
    */
   private async recover(commands: readonly StoredCommand[], signal: AbortSignal): Promise<void> {
     const { ctx, executor } = this.options;
     for (const command of commands) {
       if (signal.aborted) return;
+      if (command.reported === undefined) {
+        // Not run now either: its `processing` may have reached the cloud with the answer lost in
+        // the crash, which cannot be told from another agent's (see CommandRunner.acknowledged).
+        if (
+          ctx.store.commands.transition(command.id, 'processing', 'error', {
+            response: JSON.stringify({ error: 'not_run', message: NOT_RUN_AFTER_STOP }),
+            reason: NOT_RUN_AFTER_STOP,
+          })
+        ) {
+          ctx.logger.warn(
+            { machine: command.machine, command: command.uri, type: command.type },
+            `remote command ${NOT_RUN_AFTER_STOP}`,
+          );
+        }
+        continue;
+      }
       let proof: CommandResult | undefined;
       const parsed = cloudCommand.safeParse(JSON.parse(command.payload));
       if (parsed.success && isCommandType(parsed.data.type) && parsed.data.type !== 'check_configuration') {

@@ -51,12 +51,42 @@ export async function reportStatus(
 
 /**
  * Whether a failed request may still have been carried out by the cloud: its answer never came
- * (the connection dropped, it timed out) or the cloud failed while handling it (5xx). A 4xx,
- * 429 or a refusal before sending means it was not.
+ * (the connection dropped, it timed out) or something on the way failed after it was sent (any
+ * 5xx: a proxy may answer 503 after the cloud took the request). A 4xx or a 429, a refusal before
+ * sending, or a connection that never opened (refused, no such host, the certificate refused)
+ * means it was not.
  */
-function answerLost(error: unknown): boolean {
-  if (error instanceof CloudHttpError) return error.status >= 500 && error.status !== 503;
-  return !(error instanceof CloudOriginError);
+export function answerLost(error: unknown): boolean {
+  if (error instanceof CloudHttpError) return error.status >= 500;
+  if (error instanceof CloudOriginError) return false;
+  return !NEVER_SENT.has(errorCode(error) ?? '');
+}
+
+/** Failures of the connection's set-up: the request never left Echo. */
+const NEVER_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** The innermost `code` along the error's causes (undici wraps the socket's error twice). */
+function errorCode(error: unknown): string | undefined {
+  let code: string | undefined;
+  for (let at = error, depth = 0; at instanceof Error && depth < 5; at = at.cause, depth++) {
+    const own = (at as Error & { code?: unknown }).code;
+    if (typeof own === 'string') code = own;
+  }
+  return code;
 }
 
 async function readBack(

@@ -45,6 +45,10 @@ type Acknowledgement =
 
 export const INTERRUPTED = 'interrupted, state unknown: check the machine';
 
+/** A command stopped while the cloud was being told `processing`, with no answer. */
+export const NOT_RUN_AFTER_STOP =
+  'not run: Echo stopped while the cloud was being told it starts, with no answer; to be sure it never runs twice, it was not run after the restart. Send it again if it is still wanted';
+
 /**
  * Runs the received commands one at a time, at most once each:
  * 1. a command Echo cannot or may not run is `rejected` without touching the machine;
@@ -179,13 +183,7 @@ export class CommandRunner {
       // 'later': the gate holds the next try back.
       await ctx.clock.sleep(ctx.config.sync.backoff_initial_ms, signal);
     }
-    return answerLost
-      ? {
-          kind: 'not_run',
-          message:
-            'not run: Echo stopped while the cloud was being told it starts, with no answer; to be sure it never runs twice, it was not run after the restart. Send it again if it is still wanted',
-        }
-      : { kind: 'stopping' };
+    return answerLost ? { kind: 'not_run', message: NOT_RUN_AFTER_STOP } : { kind: 'stopping' };
   }
 
   private async execute(

@@ -53,15 +53,13 @@ export async function syncMachinePresets(
     const wire = { description: preset.description ?? '', preset_list: preset.details ?? [] };
     const existing = byName.get(preset.name);
     if (!existing) {
-      if (
-        !(await send(ctx, signal, {
-          method: 'POST',
-          url: '/modeler-printing-preset/',
-          json: { name: preset.name, modeler: target.modeler, ...bureau, active: true, ...wire },
-        }))
-      )
-        return changes;
-      changes.created.push(preset.name);
+      const sent = await send(ctx, signal, {
+        method: 'POST',
+        url: '/modeler-printing-preset/',
+        json: { name: preset.name, modeler: target.modeler, ...bureau, active: true, ...wire },
+      });
+      if (sent === 'later') return changes;
+      if (sent === 'ok') changes.created.push(preset.name);
       continue;
     }
     const same =
@@ -69,15 +67,19 @@ export async function syncMachinePresets(
       (existing.description ?? '') === wire.description &&
       JSON.stringify(existing.preset_list ?? []) === JSON.stringify(wire.preset_list);
     if (same) continue;
-    if (!(await send(ctx, signal, { method: 'PUT', url: existing.uri, json: { active: true, ...wire } })))
-      return changes;
-    changes.updated.push(preset.name);
+    const sent = await send(ctx, signal, {
+      method: 'PUT',
+      url: existing.uri,
+      json: { active: true, ...wire },
+    });
+    if (sent === 'later') return changes;
+    if (sent === 'ok') changes.updated.push(preset.name);
   }
   for (const preset of cloud) {
     if (wanted.has(preset.name) || preset.active === false) continue;
-    if (!(await send(ctx, signal, { method: 'PUT', url: preset.uri, json: { active: false } })))
-      return changes;
-    changes.deactivated.push(preset.name);
+    const sent = await send(ctx, signal, { method: 'PUT', url: preset.uri, json: { active: false } });
+    if (sent === 'later') return changes;
+    if (sent === 'ok') changes.deactivated.push(preset.name);
   }
   return changes;
 }
@@ -123,24 +125,30 @@ function sameUri(a: string, b: string): boolean {
   return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 }
 
-/** One write through the gate; false when it failed (the round stops, the next one tries again). */
+/**
+ * One write through the gate. `later`: the cloud is unreachable or asks to wait, so the round
+ * stops and the next one tries again; `refused`: the cloud refused this write for good (a name
+ * it holds elsewhere in the bureau, say), logged, and the round goes on with the next preset, so
+ * that one refusal never holds the others back.
+ */
 async function send(
   ctx: SyncContext,
   signal: AbortSignal,
   request: { method: 'POST' | 'PUT'; url: string; json: unknown },
-): Promise<boolean> {
+): Promise<'ok' | 'refused' | 'later'> {
   await ctx.gate.pass(signal);
-  if (signal.aborted) return false;
+  if (signal.aborted) return 'later';
   try {
     await ctx.client.send(request);
     ctx.gate.succeeded();
-    return true;
+    return 'ok';
   } catch (error) {
     const outcome = classifyError(error, ctx);
+    const refused = outcome.kind === 'dead' || outcome.kind === 'not_found';
     ctx.logger.warn(
       { url: request.url, reason: outcome.reason ?? describeError(error) },
-      'a printing preset was not written',
+      refused ? 'the cloud refused a printing preset: it is skipped' : 'a printing preset was not written',
     );
-    return false;
+    return refused ? 'refused' : 'later';
   }
 }

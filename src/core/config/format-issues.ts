@@ -11,7 +11,8 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
   });
 }
 
-function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
+function describeIssue(issue: z.core.$ZodIssue, given: unknown): string {
+  const value = withoutPassword(given);
   switch (issue.code) {
     case 'unrecognized_keys':
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove or correct ${issue.keys.length > 1 ? 'them' : 'it'} (see docs/configuration.md)`;
@@ -36,4 +37,16 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
     current = (current as Record<PropertyKey, unknown>)[key];
   }
   return current;
+}
+
+/**
+ * A URL given with a password in it (refused for that very reason: cloud.url, cloud.proxy.url) is
+ * shown with the password masked: the error goes to the terminal, the log and the UI.
+ */
+function withoutPassword(value: unknown): unknown {
+  if (typeof value !== 'string' || !URL.canParse(value)) return value;
+  const url = new URL(value);
+  if (url.password === '') return value;
+  url.password = '***';
+  return url.toString();
 }

@@ -74,6 +74,17 @@ test('the api token needs exactly one of secret or secret_ref, and refs have a k
   assert.match(badRef[0]!, /cloud\.api_token\.secret_ref: must be "env:VARIABLE"/);
 });
 
+test('a cloud url with a user or password in it is refused, naming the field and the fix', () => {
+  const [url] = problemsOf(() => resolveConfig({ cloud: { url: 'https://ops:s3cret@api.example/' } }, {}));
+  assert.match(url!, /^cloud\.url: the URL holds a user or password: remove it/);
+  assert.doesNotMatch(url!, /s3cret/, 'the password is not repeated in the error');
+  assert.match(url!, /got "https:\/\/ops:\*\*\*@api\.example\/"$/);
+  const [events] = problemsOf(() =>
+    resolveConfig({ cloud: { url: 'https://api.example/', events_url: 'https://u@events.example/' } }, {}),
+  );
+  assert.match(events!, /^cloud\.events_url: the URL holds a user or password/);
+});
+
 test('an http:// cloud url or events_url off this PC is refused unless cloud.allow_insecure_http', () => {
   const [url, events] = problemsOf(() =>
     resolveConfig({ cloud: { url: 'http://api.example/', events_url: 'http://events.example/' } }, {}),

@@ -253,10 +253,14 @@ export class CommandQueue {
 
   /** The cloud acknowledged `status` (or already showed it, or a later one). */
   markReported(id: number, status: ReportedStatus): void {
+    // Fsynced: an acknowledged `processing` is what lets the machine be touched, and after a
+    // crash, what tells a command that may have reached it from one that cannot have.
     this.handle.guard(() =>
-      this.handle
-        .stmt('UPDATE commands SET reported = ?, updated_at = ? WHERE id = ?')
-        .run(status, this.now(), id),
+      this.handle.durably(() => {
+        this.handle
+          .stmt('UPDATE commands SET reported = ?, updated_at = ? WHERE id = ?')
+          .run(status, this.now(), id);
+      }),
     );
   }
 

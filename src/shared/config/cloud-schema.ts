@@ -84,7 +84,7 @@ const cloudFields = z.strictObject({
   events_idle_timeout_ms: z
     .number()
     .int()
-    .min(1000)
+    .min(10_000)
     .max(3_600_000)
     .default(300_000)
     .describe(
@@ -146,6 +146,21 @@ const cloudFields = z.strictObject({
  * administrator allows it in the file (the app's settings cannot change `allow_insecure_http`).
  */
 export const cloudSchema = cloudFields.superRefine((cloud, ctx) => {
+  // Credentials in the URL would be shown wherever the URL is (settings, logs, the diagnostics
+  // zip), and Echo authenticates with its token or sign-in anyway.
+  for (const key of ['url', 'events_url'] as const) {
+    const value = cloud[key];
+    if (value !== undefined && URL.canParse(value)) {
+      const parsed = new URL(value);
+      if (parsed.username !== '' || parsed.password !== '')
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message:
+            'the URL holds a user or password: remove it (Echo signs in with `echo-agent login` or cloud.api_token)',
+        });
+    }
+  }
   if (cloud.allow_insecure_http) return;
   for (const key of ['url', 'events_url'] as const) {
     const value = cloud[key];

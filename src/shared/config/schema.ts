@@ -288,6 +288,7 @@ export const commandsSchema = z.strictObject({
     ),
   timeout: z
     .number()
+    .int()
     .min(1)
     .max(3600)
     .default(120)
@@ -296,6 +297,7 @@ export const commandsSchema = z.strictObject({
     ),
   start_timeout: z
     .number()
+    .int()
     .min(1)
     .max(86_400)
     .default(1800)
