@@ -25,8 +25,8 @@ import type { ResolvedConfig } from './config/load.ts';
 import type { LocalSettingsPatch } from './config/local-settings.ts';
 import type { HostTime } from './host/host-time.ts';
 import type { Logger } from './logging/create-logger.ts';
+import { OperatorRecords } from './operator-records.ts';
 import type { SecretStore } from './secrets/secret-store.ts';
-import type { StoredCommand } from './store/command-queue.ts';
 import type { JobRecord } from './store/job-history.ts';
 import { runStoreMaintenance } from './store/maintenance.ts';
 import type { Store } from './store/store.ts';
@@ -57,6 +57,8 @@ export class Agent implements AgentPort {
   /** Clock jumps and sleeps of the host (docs/architecture.md, "Time"). */
   readonly hostTime: HostTime;
   private readonly parts: AgentParts;
+  /** What the operator reviews and acts on in the store (see OperatorRecords). */
+  private readonly records: OperatorRecords;
   private readonly startedAt: number;
   private readonly maintenance = new AbortController();
   private maintenanceLoop: Promise<void> | undefined;
@@ -69,6 +71,7 @@ export class Agent implements AgentPort {
   private constructor(options: AgentOptions) {
     const parts = wireAgent(options);
     this.parts = parts;
+    this.records = new OperatorRecords(parts);
     ({
       config: this.config,
       store: this.store,
@@ -141,14 +144,13 @@ export class Agent implements AgentPort {
     return agent;
   }
 
+  /** Alerts, jobs, captures, logs, commands, dead letters: see OperatorRecords. */
   clearAlert(id: number): boolean {
-    const cleared = this.store.stats.clearAlert(id);
-    if (cleared) this.logger.info({ alert: id }, 'alert dismissed by the operator');
-    return cleared;
+    return this.records.clearAlert(id);
   }
 
   machineJobs(name: string, limit: number): JobRecord[] {
-    return this.parts.jobHistory.recent(name, limit);
+    return this.records.machineJobs(name, limit);
   }
 
   /** Pauses or resumes collection for every machine (the tray's "Pause collection"). */
@@ -205,7 +207,7 @@ export class Agent implements AgentPort {
         refusedWhileFull: this.store.refusedWhileFull,
       },
       alerts: activeAlerts(this.store),
-      ...(this.parts.commands ? { commands: this.commandCounts() } : {}),
+      ...(this.parts.commands ? { commands: this.records.commandCounts() } : {}),
       machines: this.machines(),
       pollLag: this.pollLag()?.summary(),
       eventLoop: this.collection?.watchdog.health(),
@@ -245,55 +247,31 @@ export class Agent implements AgentPort {
 
   /** A machine's recent captures and where each is in its sync (the machine detail screen). */
   machineCaptures(machine: string, limit: number): DeadLetter[] {
-    return this.store.captures.listForMachine(machine, limit);
+    return this.records.machineCaptures(machine, limit);
   }
 
   logs(filter: { limit: number; level?: string; machine?: string; search?: string }): StoredLog[] {
-    return this.store.logs.recent(filter);
-  }
-
-  private commandCounts(): NonNullable<AgentStatus['commands']> {
-    return {
-      ...this.store.commands.counts(),
-      awaiting: this.store.commands.awaitingConfirmation().map((c) => ({
-        id: c.id,
-        machine: c.machine,
-        type: c.type,
-        ...(c.confirmBy !== undefined ? { confirmBy: new Date(c.confirmBy).toISOString() } : {}),
-      })),
-    };
+    return this.records.logs(filter);
   }
 
   answerCommand(id: number, confirm: boolean): CommandRecord | 'not_found' | 'not_awaiting' {
-    const engine = this.parts.commands;
-    if (!engine) return 'not_found';
-    const answer = engine.answer(id, confirm);
-    if (answer === 'not_found' || answer === 'not_awaiting') return answer;
-    const command = this.store.commands.get(id);
-    return command ? commandRecord(command) : 'not_found';
+    return this.records.answerCommand(id, confirm);
   }
 
   commands(filter: { machine?: string; limit: number }): CommandRecord[] {
-    return this.store.commands.recent(filter).map(commandRecord);
+    return this.records.commands(filter);
   }
 
   deadLetters(limit: number): DeadLetter[] {
-    return this.store.captures.listDead(limit);
+    return this.records.deadLetters(limit);
   }
 
   retryDeadLetters(kind: 'captures' | 'logs', ids?: number[]): number {
-    const count = kind === 'logs' ? this.store.logs.retryDead() : this.store.captures.retryDead(ids);
-    this.logger.info({ kind, count }, 'dead-lettered records put back in the queue');
-    this.sync.wake();
-    this.sync.flushLogs();
-    return count;
+    return this.records.retryDeadLetters(kind, ids);
   }
 
   discardDeadLetters(ids: number[]): number {
-    const count = this.store.captures.discardDead(ids);
-    this.store.stats.increment('captures_discarded', count);
-    this.logger.warn({ count }, 'dead-lettered captures discarded by the operator');
-    return count;
+    return this.records.discardDeadLetters(ids);
   }
 
   /** Updates from the cloud's `/installer/` feed: see UpdateChecker. */
@@ -406,22 +384,4 @@ export class Agent implements AgentPort {
       changedInApp: this.parts.appSettings.changedInApp(),
     });
   }
-}
-
-/** A stored command as the local API shows it. */
-function commandRecord(c: StoredCommand): CommandRecord {
-  return {
-    id: c.id,
-    uri: c.uri,
-    type: c.type,
-    machine: c.machine,
-    via: c.via,
-    state: c.state,
-    ...(c.reason !== undefined ? { reason: c.reason } : {}),
-    ...(c.response !== undefined ? { response: c.response } : {}),
-    ...(c.reported !== undefined ? { reported: c.reported } : {}),
-    ...(c.confirmBy !== undefined ? { confirmBy: new Date(c.confirmBy).toISOString() } : {}),
-    receivedAt: new Date(c.receivedAt).toISOString(),
-    updatedAt: new Date(c.updatedAt).toISOString(),
-  };
 }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BambuSimulator } from '../../src/collectors/bambu/simulator/bambu-simulator.ts';
+import { bambuMachine } from '../helpers/bambu-machine.ts';
 import { startEmulator, tempDir, waitFor } from '../helpers/harness.ts';
 import { RealAgent } from '../hostile/real-agent.ts';
 
@@ -15,10 +16,8 @@ test(`SIGKILL at random moments while a remote command runs, ${ITERATIONS} times
   sim.commandReplyDelayMs = 300;
   sim.startJob('long-run', 1_000_000);
   const { emulator, modelers } = await startEmulator(t, ['bambu-1']);
-  const dir = tempDir(t);
-  const secret = join(dir, 'access-code');
-  writeFileSync(secret, sim.accessCode, { mode: 0o600 });
-  const dataDir = join(dir, 'data');
+  const dataDir = join(tempDir(t), 'data');
+  const bambu = bambuMachine(t, sim);
   const start = () =>
     RealAgent.start(t, {
       cloudUrl: emulator.url,
@@ -29,14 +28,7 @@ test(`SIGKILL at random moments while a remote command runs, ${ITERATIONS} times
         {
           name: 'bambu-1',
           collector: 'bambu',
-          connection: {
-            host: sim.host,
-            port: sim.port,
-            serial: sim.serial,
-            stale_after: 2,
-            tls: { fingerprint: sim.fingerprint },
-          },
-          credentials: { password_ref: `file:${secret}` },
+          ...bambu,
           poll_interval: 0.2,
           timeout: 2,
         },

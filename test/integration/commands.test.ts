@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { publishCommand, streamsFor } from '../../src/cloud-emulator/routes-commands.ts';
 import { BambuSimulator } from '../../src/collectors/bambu/simulator/bambu-simulator.ts';
 import type { Agent } from '../../src/core/agent.ts';
+import { bambuMachine } from '../helpers/bambu-machine.ts';
 import { commandEnded, leaveProcessing } from '../helpers/commands.ts';
 import { startAgentWithCollectors, startEmulator, tempDir, testConfig, waitFor } from '../helpers/harness.ts';
 
@@ -16,10 +16,7 @@ async function setup(
   const sim = await BambuSimulator.start({ speed: 20 });
   t.after(() => sim.close());
   const { emulator, modelers } = await startEmulator(t, ['bambu-1']);
-  const dir = tempDir(t);
-  const secret = join(dir, 'access-code');
-  writeFileSync(secret, sim.accessCode, { mode: 0o600 });
-  const base = testConfig(options.dataDir ?? join(dir, 'data'), emulator.url, modelers, {
+  const base = testConfig(options.dataDir ?? join(tempDir(t), 'data'), emulator.url, modelers, {
     intervals: { health: 5, logs_flush: 1, status_report: 1, command_poll: options.commandPollS ?? 1 },
   });
   const config = {
@@ -31,14 +28,7 @@ async function setup(
     machines: base.machines.map((m) => ({
       ...m,
       collector: 'bambu',
-      connection: {
-        host: sim.host,
-        port: sim.port,
-        serial: sim.serial,
-        stale_after: 2,
-        tls: { fingerprint: sim.fingerprint },
-      },
-      credentials: { password_ref: `file:${secret}` },
+      ...bambuMachine(t, sim),
       poll_interval: 0.2,
       timeout: 2,
       ...(options.allow ? { commands: { allow: options.allow } } : {}),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import type { z } from 'zod';
-import { startCloudEmulator } from '../../src/cloud-emulator/server.ts';
+import { type CloudEmulator, startCloudEmulator } from '../../src/cloud-emulator/server.ts';
 import type { PresetRecord } from '../../src/cloud-emulator/state.ts';
 import { JeniSimulator } from '../../src/collectors/photocentric-jeni/simulator/photocentric-jeni-simulator.ts';
 import { wallClock } from '../../src/core/clock.ts';
@@ -21,19 +21,32 @@ import {
   waitFor,
 } from '../helpers/harness.ts';
 
-test('presets converge with the machine: created, changed, removed (kept inactive) and back again, one modeler only', async (t) => {
-  const emulator = await startCloudEmulator({ seedToken: SEED_TOKEN });
-  t.after(() => emulator.close());
-  const client = new CloudHttpClient(emulator.url, 5000);
+/**
+ * What preset sync needs of the sync engine, against `emulator` with the seed token: a cloud
+ * client (`client`, to change what reaches the server), a quick gate, a silent logger, and the
+ * configuration's cloud section (with `bureau` when given).
+ */
+function syncContext(
+  emulator: CloudEmulator,
+  options: { client?: CloudHttpClient; bureau?: string } = {},
+): SyncContext {
+  const client = options.client ?? new CloudHttpClient(emulator.url, 5000);
   client.auth = { kind: 'token', uuid: SEED_TOKEN.uuid, secret: SEED_TOKEN.secret };
-  const ctx = {
+  const cloud = { url: emulator.url, ...(options.bureau ? { bureau: options.bureau } : {}) };
+  return {
     client,
     gate: new CloudGate(wallClock, 100, 1000),
     clock: wallClock,
     logger: pino({ level: 'silent' }),
-    config: resolveConfig({ cloud: { url: emulator.url } }, {}),
+    config: resolveConfig({ cloud }, {}),
     unauthenticated: () => {},
   } as unknown as SyncContext;
+}
+
+test('presets converge with the machine: created, changed, removed (kept inactive) and back again, one modeler only', async (t) => {
+  const emulator = await startCloudEmulator({ seedToken: SEED_TOKEN });
+  t.after(() => emulator.close());
+  const ctx = syncContext(emulator);
   const jeni = emulator.state.addModeler({ name: 'jeni' }).uri;
   const other = emulator.state.addModeler({ name: 'other' }).uri;
   const signal = new AbortController().signal;
@@ -109,16 +122,7 @@ test('a preset the cloud refuses for good is skipped: the presets after it still
     faults: { reject_preset_names: ['Refused'] },
   });
   t.after(() => emulator.close());
-  const client = new CloudHttpClient(emulator.url, 5000);
-  client.auth = { kind: 'token', uuid: SEED_TOKEN.uuid, secret: SEED_TOKEN.secret };
-  const ctx = {
-    client,
-    gate: new CloudGate(wallClock, 100, 1000),
-    clock: wallClock,
-    logger: pino({ level: 'silent' }),
-    config: resolveConfig({ cloud: { url: emulator.url } }, {}),
-    unauthenticated: () => {},
-  } as unknown as SyncContext;
+  const ctx = syncContext(emulator);
   const jeni = emulator.state.addModeler({ name: 'jeni' }).uri;
   const target = { machine: 'jeni', modeler: jeni };
   const signal = new AbortController().signal;
@@ -142,17 +146,8 @@ test('only this machine’s presets are compared: a bureau-wide preset and anoth
       return super.json({ ...request, url: request.url.replace(/filter%5Bmodeler%5D=[^&]*&?/, '') }, schema);
     }
   }
-  const client = new FilterIgnoringClient(emulator.url, 5000);
-  client.auth = { kind: 'token', uuid: SEED_TOKEN.uuid, secret: SEED_TOKEN.secret };
   const bureau = `${emulator.url}/bureau/00000000-0000-4000-8000-0000000000b1/`;
-  const ctx = {
-    client,
-    gate: new CloudGate(wallClock, 100, 1000),
-    clock: wallClock,
-    logger: pino({ level: 'silent' }),
-    config: resolveConfig({ cloud: { url: emulator.url, bureau } }, {}),
-    unauthenticated: () => {},
-  } as unknown as SyncContext;
+  const ctx = syncContext(emulator, { client: new FilterIgnoringClient(emulator.url, 5000), bureau });
   const jeni = emulator.state.addModeler({ name: 'jeni' }).uri;
   const other = emulator.state.addModeler({ name: 'other' }).uri;
   const signal = new AbortController().signal;

@@ -15,8 +15,9 @@ import { networkError } from '../sdk/network-error.ts';
 import { connectPinnedTls } from '../sdk/pinned-tls.ts';
 import type { BambuConnection } from './config.ts';
 import { BambuControl, type BambuSession } from './control.ts';
-import { type EndedJob, toSnapshot } from './map.ts';
+import type { EndedJob } from './map.ts';
 import { DEFAULT_MERGE_LIMITS, mergeReport } from './merge.ts';
+import { bambuPollResult, firmwareVersion, unknownStateWarning } from './poll-result.ts';
 import {
   COMMAND_VERBS,
   type CommandReply,
@@ -63,14 +64,15 @@ export class BambuCollector implements Collector {
   private readonly where: string;
   /** How the last job ended, kept while the printer's fields flap after it (map.ts `EndedJob`). */
   private readonly endedJob: EndedJob = {};
-  /** The unknown `gcode_state` values already logged (each once; a few at most). */
-  private readonly unknownStates = new Set<string>();
+  /** Logs each unknown `gcode_state` value once (a few at most). */
+  private readonly unknownState: (value: string) => void;
 
   constructor(
     private readonly connection: BambuConnection,
     private readonly ctx: CollectorContext,
   ) {
     this.where = `${connection.host}:${connection.port}`;
+    this.unknownState = unknownStateWarning(ctx);
     this.commands = new BambuControl(this.session, connection, ctx);
   }
 
@@ -168,32 +170,11 @@ export class BambuCollector implements Collector {
       if (this.pushAllSentAt <= this.lastMessageAt) this.requestEverything();
       else if (now - this.pushAllSentAt > staleMs) throw this.silent();
     }
-    const report = printReport.parse(this.state);
-    return {
-      snapshot: toSnapshot(report, this.version, Date.now(), {
-        serial: this.connection.serial,
-        ended: this.endedJob,
-        unknownState: (value) => this.unknownState(value),
-      }),
-      captures: [
-        {
-          captureTypeName: 'bambu.modeler.status',
-          content: JSON.stringify({ print: this.state, info: this.version ?? null }),
-          contentType: 'application/json',
-          meta: { serial: this.connection.serial, firmware: this.firmware(), source: 'bambu-lan-mqtt' },
-          // Temperatures change every second: a capture when the job or state changes, else at the
-          // unchanged interval, with the latest gauges.
-          dedupeKey: 'status',
-          significant: JSON.stringify([
-            report.gcode_state,
-            report.subtask_name,
-            report.mc_percent,
-            report.print_error,
-            report.hms,
-          ]),
-        },
-      ],
-    };
+    return bambuPollResult(this.state, this.version, {
+      serial: this.connection.serial,
+      ended: this.endedJob,
+      unknownState: this.unknownState,
+    });
   }
 
   async close(): Promise<void> {
@@ -211,8 +192,8 @@ export class BambuCollector implements Collector {
       const report = printReport.parse(this.state);
       return {
         ok: true,
-        message: `Bambu printer ${this.connection.serial} answered (state ${report.gcode_state ?? '?'}, firmware ${this.firmware() ?? '?'})`,
-        details: { serial: this.connection.serial, firmware: this.firmware() },
+        message: `Bambu printer ${this.connection.serial} answered (state ${report.gcode_state ?? '?'}, firmware ${firmwareVersion(this.version) ?? '?'})`,
+        details: { serial: this.connection.serial, firmware: firmwareVersion(this.version) },
       };
     } catch (error) {
       const mapped = this.mapMqttError(error, signal);
@@ -299,7 +280,6 @@ export class BambuCollector implements Collector {
     if (info.success) this.version = info.data;
   }
 
-  /** Commands sent and waiting for the printer's answer, by sequence_id. */
   /** Commands sent and waiting for the printer's answer, by sequence_id. */
   private readonly replies = new Map<string, (reply: CommandReply) => void>();
 
@@ -392,20 +372,6 @@ export class BambuCollector implements Collector {
     this.pushAllSentAt = performance.now();
     this.client?.publish(topic, pushAllRequest(this.sequence++));
     this.client?.publish(topic, getVersionRequest(this.sequence++));
-  }
-
-  /** A `gcode_state` Echo does not know is `unknown`, and said once in the log. */
-  private unknownState(value: string): void {
-    if (this.unknownStates.has(value) || this.unknownStates.size >= 16) return;
-    this.unknownStates.add(value);
-    this.ctx.logger.warn(
-      { gcode_state: value },
-      'the printer reports a gcode_state Echo does not know; its state is shown as unknown',
-    );
-  }
-
-  private firmware(): string | undefined {
-    return this.version?.module.find((m) => m.name === 'ota')?.sw_ver;
   }
 
   private mapMqttError(error: unknown, signal?: AbortSignal): CollectorError {

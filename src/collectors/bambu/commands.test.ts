@@ -1,28 +1,17 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { bambuMachine } from '../../../test/helpers/bambu-machine.ts';
 import { commandEnded, startCommandMachine } from '../../../test/helpers/commands.ts';
 import { waitFor } from '../../../test/helpers/harness.ts';
-import { tempDir } from '../../../test/helpers/temp-dir.ts';
 import { BambuSimulator } from './simulator/bambu-simulator.ts';
 
 /** A Bambu printer run by a real agent, printing a job, with pause and cancel allowed. */
 async function printing(t: TestContext) {
   const sim = await BambuSimulator.start({ speed: 1 });
   t.after(() => sim.close());
-  const secret = join(tempDir(t), 'access-code');
-  writeFileSync(secret, sim.accessCode, { mode: 0o600 });
   const machine = await startCommandMachine(t, {
     collector: 'bambu',
-    connection: {
-      host: sim.host,
-      port: sim.port,
-      serial: sim.serial,
-      stale_after: 2,
-      tls: { fingerprint: sim.fingerprint },
-    },
-    credentials: { password_ref: `file:${secret}` },
+    ...bambuMachine(t, sim),
     commands: { allow: ['pause_job', 'resume_job', 'cancel_job'] },
   });
   // Long enough that the job is still running when the commands arrive, on a loaded machine.

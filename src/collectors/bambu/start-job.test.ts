@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { createServer } from 'node:tls';
+import { bambuMachine, bambuSimConnection } from '../../../test/helpers/bambu-machine.ts';
 import { commandEnded, startCommandMachine } from '../../../test/helpers/commands.ts';
 import { waitFor } from '../../../test/helpers/harness.ts';
 import { tempDir } from '../../../test/helpers/temp-dir.ts';
@@ -25,19 +26,9 @@ const PROJECT = Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(3 * 1024 
 async function setup(t: TestContext) {
   const sim = await BambuSimulator.start({ speed: 20 });
   t.after(() => sim.close());
-  const secret = join(tempDir(t), 'access-code');
-  writeFileSync(secret, sim.accessCode, { mode: 0o600 });
   const machine = await startCommandMachine(t, {
     collector: 'bambu',
-    connection: {
-      host: sim.host,
-      port: sim.port,
-      ftp_port: sim.ftpPort,
-      serial: sim.serial,
-      stale_after: 2,
-      tls: { fingerprint: sim.fingerprint },
-    },
-    credentials: { password_ref: `file:${secret}` },
+    ...bambuMachine(t, sim, { ftp: true }),
     commands: { allow: ['start_job', 'pause_job', 'cancel_job'], confirm_start_job: false },
   });
   return { sim, ...machine };
@@ -130,14 +121,7 @@ async function handMade(t: TestContext, sim: BambuSimulator, ftpPort: number, fi
     secrets: { get: () => undefined, set: () => {}, delete: () => {} },
   };
   const collector = new BambuCollector(
-    bambuConnection.parse({
-      host: sim.host,
-      port: sim.port,
-      ftp_port: ftpPort,
-      serial: sim.serial,
-      stale_after: 2,
-      tls: { fingerprint },
-    }),
+    bambuConnection.parse(bambuSimConnection(sim, { ftpPort, fingerprint })),
     ctx,
   );
   await collector.connect(AbortSignal.timeout(5000));

@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import {
-  startAgentWithCollectors,
-  startEmulator,
-  startMachine,
-  tempDir,
-  testConfig,
-  waitFor,
-} from '../../../test/helpers/harness.ts';
+import { startMachine, waitFor } from '../../../test/helpers/harness.ts';
+import { type AccountFleet, accountFleet, startAccountFleet } from '../../../test/helpers/vendor-cloud.ts';
 import { carbonToken, signHs256, verifyHs256 } from './jwt.ts';
 import { CarbonSimulator } from './simulator/carbon-simulator.ts';
 
@@ -24,40 +16,16 @@ async function simulator(t: TestContext) {
   return sim;
 }
 
-/** Machines of one Carbon account run by one real agent against the cloud emulator. */
-async function startFleet(
-  t: TestContext,
-  sim: CarbonSimulator,
-  serials: string[],
-  listInterval = 0.5,
-  tokenMinutes = 60,
-) {
-  const names = serials.map((_, i) => `carbon-${i + 1}`);
-  const { emulator, modelers } = await startEmulator(t, names);
-  const dir = tempDir(t);
-  const secretFile = join(dir, 'api-secret');
-  writeFileSync(secretFile, sim.clientSecret, { mode: 0o600 });
-  const base = testConfig(join(dir, 'data'), emulator.url, modelers);
-  const config = {
-    ...base,
-    machines: base.machines.map((m, i) => ({
-      ...m,
-      collector: 'carbon',
-      connection: {
-        account: 'shop',
-        serial: serials[i]!,
-        api_url: sim.apiUrl,
-        list_interval: listInterval,
-        token_minutes: tokenMinutes,
-      },
-      credentials: { username: sim.clientId, password_ref: `file:${secretFile}` },
-      poll_interval: 0.1,
-      timeout: 2,
-    })),
+/** Machines of one Carbon account (one per serial) run by one real agent against the cloud emulator. */
+function account(sim: CarbonSimulator) {
+  return {
+    collector: 'carbon',
+    prefix: 'carbon',
+    cloud: sim.cloud,
+    apiUrl: sim.apiUrl,
+    username: sim.clientId,
+    secret: sim.clientSecret,
   };
-  const agent = await startAgentWithCollectors(t, config);
-  const live = (name: string) => agent.machines().find((m) => m.name === name)!.live!;
-  return { agent, emulator, live, names };
 }
 
 test('HS256: the token verifies with the secret, not with another; claims iss, iat, exp, jti', () => {
@@ -108,30 +76,23 @@ test('a whole print through the Carbon API: idle → printing → finished, aler
 
 test('two machines on one account: one list request per interval; a 429 pauses the whole account', async (t) => {
   const sim = await simulator(t);
-  const { live, names } = await startFleet(t, sim, [A, B], 0.5);
-  await waitFor(() => names.every((n) => live(n).snapshot.state === 'idle'), 10_000, 'both idle');
-  const before = sim.cloud.count(LIST);
-  const pollsBefore = live(names[0]!).polls + live(names[1]!).polls;
-  await new Promise((r) => setTimeout(r, 2_500));
-  const lists = sim.cloud.count(LIST) - before;
-  const polls = live(names[0]!).polls + live(names[1]!).polls - pollsBefore;
+  const fleet = await startAccountFleet(t, account(sim), [A, B], { listInterval: 0.5 });
+  await fleet.allIn('idle', 'both idle');
+  const { lists, polls } = await fleet.requestsOver(LIST, 2_500);
   assert.ok(polls >= 10, `the machines polled (${polls})`);
   assert.ok(lists >= 3 && lists <= 7, `about one list request per 0.5 s, got ${lists} for ${polls} polls`);
 
-  sim.cloud.rateLimit(3);
-  const at = sim.cloud.count(LIST);
-  await waitFor(() => sim.cloud.count(LIST) > at, 5_000, 'the throttled request');
-  const throttled = sim.cloud.count(LIST);
-  await new Promise((r) => setTimeout(r, 2_000));
-  assert.equal(sim.cloud.count(LIST), throttled, 'no request during the pause');
-  await waitFor(() => sim.cloud.count(LIST) > throttled + 2, 10_000, 'requests again after Retry-After');
+  const pause = await fleet.rateLimitPause(LIST);
+  assert.equal(sim.cloud.count(LIST), pause.throttled, 'no request during the pause');
+  await pause.over();
   assert.equal(sim.tokensSeen.size, 1, 'one token for the account');
 });
 
 test('a revoked token is signed again once for the account, not once per machine', async (t) => {
   const sim = await simulator(t);
-  const { live, names } = await startFleet(t, sim, [A, B], 0.2, 1);
-  await waitFor(() => names.every((n) => live(n).snapshot.state === 'idle'), 10_000, 'both idle');
+  const fleet = await startAccountFleet(t, account(sim), [A, B], { connection: { token_minutes: 1 } });
+  const { live, names } = fleet;
+  await fleet.allIn('idle', 'both idle');
   assert.equal(sim.tokensSeen.size, 1);
   sim.revokeTokens();
   const at = sim.cloud.count(LIST);
@@ -142,34 +103,20 @@ test('a revoked token is signed again once for the account, not once per machine
 
 test('an outage is one error for the account, logged once; then recovery', async (t) => {
   const sim = await simulator(t);
-  const { live, names, emulator } = await startFleet(t, sim, [A, B], 0.3);
-  await waitFor(() => names.every((n) => live(n).snapshot.state === 'idle'), 10_000, 'both idle');
-  // The history run at start (daily by default) reads /v1/prints once per machine: done before the fault.
-  await waitFor(() => sim.cloud.count(PRINTS) >= names.length, 10_000, 'the start-up history reads');
-  await new Promise((r) => setTimeout(r, 200));
-  sim.cloud.fault = 'outage';
-  await waitFor(() => names.every((n) => live(n).snapshot.state === 'offline'), 10_000, 'both offline');
-  assert.equal(live(names[0]!).lastError, live(names[1]!).lastError);
-  assert.match(live(names[0]!).lastError!, /Carbon API \(account "shop"\).*503/);
-  await new Promise((r) => setTimeout(r, 1_500));
-  sim.cloud.fault = null;
-  await waitFor(() => names.every((n) => live(n).snapshot.state === 'idle'), 30_000, 'recovered');
-  await waitFor(
-    () => emulator.state.logBatches.some((b) => JSON.stringify(b.logs).includes('answers again')),
-    10_000,
-    'the recovery logged',
-  );
-  const said = emulator.state.logBatches
-    .flatMap((b) => b.logs)
-    .filter(
-      (l) => JSON.stringify(l).includes('answered 503') && !JSON.stringify(l).includes('machine unreachable'),
-    );
+  const fleet = await startAccountFleet(t, account(sim), [A, B], { listInterval: 0.3 });
+  await fleet.allIn('idle', 'both idle');
+  await fleet.startupHistoryRead(PRINTS);
+  const errors = await fleet.outage();
+  assert.equal(errors[0], errors[1]);
+  assert.match(errors[0]!, /Carbon API \(account "shop"\).*503/);
+  await fleet.logged('answers again', 'the recovery logged');
+  const said = fleet.outageLogs();
   assert.equal(said.length, 1, 'the outage logged once');
 });
 
 test('unknown state, unknown serial, a wrong secret', async (t) => {
   const sim = await simulator(t);
-  const { live, names } = await startFleet(t, sim, [A, 'M1-NOTHERE'], 0.2);
+  const { live, names } = await startAccountFleet(t, account(sim), [A, 'M1-NOTHERE']);
   await waitFor(() => live(names[0]!).snapshot.state === 'idle', 10_000, 'idle');
   await waitFor(() => live(names[1]!).snapshot.state === 'error', 10_000, 'unknown serial');
   assert.match(live(names[1]!).lastError!, /does not list printer "M1-NOTHERE"/);
@@ -187,46 +134,14 @@ test('unknown state, unknown serial, a wrong secret', async (t) => {
   assert.match(wrong.live().lastError!, /refused the credentials \(401\)/);
 });
 
-/** An agent on a fixed data dir reading history every second, so that it can be stopped and started again. */
-async function historyFleet(t: TestContext, sim: CarbonSimulator, serials: string[]) {
-  const names = serials.map((_, i) => `carbon-${i + 1}`);
-  const { emulator, modelers } = await startEmulator(t, names);
-  const dir = tempDir(t);
-  const secretFile = join(dir, 'api-secret');
-  writeFileSync(secretFile, sim.clientSecret, { mode: 0o600 });
-  const base = testConfig(join(dir, 'data'), emulator.url, modelers);
-  const config = {
-    ...base,
-    machines: base.machines.map((m, i) => ({
-      ...m,
-      collector: 'carbon',
-      connection: { account: 'shop', serial: serials[i]!, api_url: sim.apiUrl, list_interval: 0.2 },
-      credentials: { username: sim.clientId, password_ref: `file:${secretFile}` },
-      poll_interval: 0.1,
-      timeout: 2,
-      history: { frequency: 'daily' as const, interval: 1, page_size: 2 },
-    })),
-  };
-  /** print id → how many history captures reached the cloud, and the serial of the machine that sent them. */
-  const history = () => {
-    const seen = new Map<string, { count: number; serials: Set<string> }>();
-    for (const c of emulator.state.captures.values()) {
-      if (c.meta.source !== 'carbon-history') continue;
-      assert.equal(c.capture_type_name, 'carbon3D.modeler.status');
-      const id = String(c.meta.print_id);
-      if (c.content) {
-        const print = JSON.parse(c.content.toString()) as { print_id: string; printer_serial: string };
-        assert.equal(print.print_id, id);
-        assert.equal(print.printer_serial, c.meta.serial, 'the print of the machine that sent it');
-      }
-      const entry = seen.get(id) ?? { count: 0, serials: new Set<string>() };
-      entry.count++;
-      entry.serials.add(String(c.meta.serial));
-      seen.set(id, entry);
-    }
-    return seen;
-  };
-  return { emulator, names, history, start: () => startAgentWithCollectors(t, config) };
+/** print id → how many history captures reached the cloud, and the serials of the machines that sent them. */
+function historyOf(fleet: AccountFleet) {
+  return fleet.historyFrom({
+    source: 'carbon-history',
+    captureType: 'carbon3D.modeler.status',
+    id: { meta: 'print_id', content: 'print_id' },
+    machine: { meta: 'serial', content: 'printer_serial' },
+  });
 }
 
 async function runPrint(sim: CarbonSimulator, serial: string, name: string) {
@@ -237,12 +152,13 @@ async function runPrint(sim: CarbonSimulator, serial: string, name: string) {
 
 test('history: prints that ended while Echo was stopped reach the cloud once each after a restart, on their own machine', async (t) => {
   const sim = await simulator(t);
-  const { start, history, names } = await historyFleet(t, sim, [A, B]);
-  let agent = await start();
+  const fleet = await accountFleet(t, account(sim), [A, B], { history: true });
+  const history = historyOf(fleet);
+  await fleet.start();
   await runPrint(sim, A, 'seen-live');
   const first = sim.finishedJobs[0]!.id;
   await waitFor(() => history().has(first), 15_000, 'the first print through the history read');
-  await agent.stop();
+  await fleet.agent.stop();
 
   await runPrint(sim, A, 'while-down-1');
   await runPrint(sim, B, 'while-down-2');
@@ -252,21 +168,16 @@ test('history: prints that ended while Echo was stopped reach the cloud once eac
   const ended = sim.finishedJobs;
   assert.equal(ended.length, 6);
 
-  agent = await start();
-  await waitFor(
-    () => ended.every((j) => history().has(j.id)) && agent.store.stats.captureBacklog() === 0,
-    20_000,
-    'every ended print in the cloud',
-  );
-  await new Promise((r) => setTimeout(r, 2_500));
-  await waitFor(() => agent.store.stats.captureBacklog() === 0, 10_000, 'backlog empty');
+  const agent = await fleet.start();
+  await fleet.captured(() => ended.every((j) => history().has(j.id)), 'every ended print in the cloud');
+  await fleet.moreHistoryRuns();
   const seen = history();
   assert.deepEqual([...seen.keys()].sort(), ended.map((j) => j.id).sort(), 'the ended prints, no other');
   for (const job of ended) {
     assert.equal(seen.get(job.id)!.count, 1, `${job.name} once`);
     assert.deepEqual([...seen.get(job.id)!.serials], [job.serial], `${job.name} on its own machine`);
   }
-  const jobs = agent.machineJobs(names[0]!, 1000);
+  const jobs = agent.machineJobs(fleet.names[0]!, 1000);
   assert.ok(
     jobs.some((j) => j.name === 'while-down-3'),
     'the job history has the print that ran while Echo was down',
@@ -275,14 +186,10 @@ test('history: prints that ended while Echo was stopped reach the cloud once eac
 
 test('history: a 429 on /prints pauses the whole account; the prints arrive once after the pause', async (t) => {
   const sim = await simulator(t);
-  const { start, history } = await historyFleet(t, sim, [A, B]);
-  const agent = await start();
-  const live = (n: string) => agent.machines().find((m) => m.name === n)!.live!;
-  await waitFor(
-    () => ['carbon-1', 'carbon-2'].every((n) => live(n)?.snapshot.state === 'idle'),
-    10_000,
-    'idle',
-  );
+  const fleet = await accountFleet(t, account(sim), [A, B], { history: true });
+  const history = historyOf(fleet);
+  await fleet.start();
+  await fleet.allIn('idle', 'idle');
   await waitFor(() => sim.cloud.count(PRINTS) >= 2, 10_000, 'history read by both machines');
 
   sim.throttleHistory = 3;

@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import {
-  startAgentWithCollectors,
-  startEmulator,
-  startMachine,
-  tempDir,
-  testConfig,
-  waitFor,
-} from '../../../test/helpers/harness.ts';
+import { startMachine, waitFor } from '../../../test/helpers/harness.ts';
+import { type AccountFleet, accountFleet, startAccountFleet } from '../../../test/helpers/vendor-cloud.ts';
 import { formlabsConnection } from './config.ts';
 import { findFormlabsPrinters } from './discovery.ts';
 import { FormlabsSimulator, type FormlabsSimulatorOptions } from './simulator/formlabs-simulator.ts';
@@ -20,28 +12,16 @@ const TOKEN = 'POST /developer/v1/o/token/';
 const A = 'Form4-CapableLizard';
 const B = 'Form3L-HungryOtter';
 
-/** Machines of one Formlabs account run by one real agent against the cloud emulator. */
-async function startFleet(t: TestContext, sim: FormlabsSimulator, serials: string[], listInterval = 0.5) {
-  const names = serials.map((_, i) => `form-${i + 1}`);
-  const { emulator, modelers } = await startEmulator(t, names);
-  const dir = tempDir(t);
-  const secretFile = join(dir, 'client-secret');
-  writeFileSync(secretFile, sim.clientSecret, { mode: 0o600 });
-  const base = testConfig(join(dir, 'data'), emulator.url, modelers);
-  const config = {
-    ...base,
-    machines: base.machines.map((m, i) => ({
-      ...m,
-      collector: 'formlabs',
-      connection: { account: 'shop', serial: serials[i]!, api_url: sim.apiUrl, list_interval: listInterval },
-      credentials: { username: sim.clientId, password_ref: `file:${secretFile}` },
-      poll_interval: 0.1,
-      timeout: 2,
-    })),
+/** Machines of one Formlabs account (one per serial) run by one real agent against the cloud emulator. */
+function account(sim: FormlabsSimulator) {
+  return {
+    collector: 'formlabs',
+    prefix: 'form',
+    cloud: sim.cloud,
+    apiUrl: sim.apiUrl,
+    username: sim.clientId,
+    secret: sim.clientSecret,
   };
-  const agent = await startAgentWithCollectors(t, config);
-  const live = (name: string) => agent.machines().find((m) => m.name === name)!.live!;
-  return { agent, emulator, live, names };
 }
 
 async function simulator(t: TestContext, options: FormlabsSimulatorOptions = {}) {
@@ -95,17 +75,14 @@ test('a whole job through the Web API: idle → printing → finished, with capt
 
 test('two machines on one account: one list request per interval, one token, each its own modeler', async (t) => {
   const sim = await simulator(t);
-  const { live, emulator, names, agent } = await startFleet(t, sim, [A, B], 0.5);
-  await waitFor(() => names.every((n) => live(n).snapshot.state === 'idle'), 10_000, 'both idle');
+  const fleet = await startAccountFleet(t, account(sim), [A, B], { listInterval: 0.5 });
+  const { live, emulator, names } = fleet;
+  await fleet.allIn('idle', 'both idle');
   sim.startJob(B, 'manifold', 10_000);
   await waitFor(() => live(names[1]!).snapshot.state === 'printing', 10_000, 'B printing');
   assert.equal(live(names[0]!).snapshot.state, 'idle', 'A is still idle: each machine reads its own printer');
 
-  const before = sim.cloud.count(LIST);
-  const pollsBefore = live(names[0]!).polls + live(names[1]!).polls;
-  await new Promise((r) => setTimeout(r, 2_500));
-  const lists = sim.cloud.count(LIST) - before;
-  const polls = live(names[0]!).polls + live(names[1]!).polls - pollsBefore;
+  const { lists, polls } = await fleet.requestsOver(LIST, 2_500);
   assert.ok(polls >= 10, `the machines polled (${polls})`);
   assert.ok(
     lists >= 3 && lists <= 7,
@@ -113,17 +90,17 @@ test('two machines on one account: one list request per interval, one token, eac
   );
   assert.equal(sim.cloud.count(TOKEN), 1, 'one token for the account');
 
-  await waitFor(
+  await fleet.captured(
     () => {
       const bySerial = new Set(
         [...emulator.state.captures.values()].map(
           (c) => (JSON.parse(c.content!.toString()) as { serial: string }).serial,
         ),
       );
-      return agent.store.stats.captureBacklog() === 0 && bySerial.has(A) && bySerial.has(B);
+      return bySerial.has(A) && bySerial.has(B);
     },
-    15_000,
     'captures of both printers',
+    15_000,
   );
   const modelers = new Set([...emulator.state.captures.values()].map((c) => c.modeler));
   assert.equal(modelers.size, 2, 'each machine its own modeler');
@@ -131,30 +108,26 @@ test('two machines on one account: one list request per interval, one token, eac
 
 test('a 429 with Retry-After pauses the whole account; the machines keep the last data meanwhile', async (t) => {
   const sim = await simulator(t);
-  const { live, names } = await startFleet(t, sim, [A, B], 0.2);
-  await waitFor(() => names.every((n) => live(n).snapshot.state === 'idle'), 10_000, 'both idle');
-  // The history run at start (daily by default) reads /prints/ once per machine: done before the fault.
-  await waitFor(() => sim.cloud.count(PRINTS) >= names.length, 10_000, 'the start-up history reads');
-  await new Promise((r) => setTimeout(r, 200));
-  sim.cloud.rateLimit(3);
-  const at = sim.cloud.count(LIST);
-  await waitFor(() => sim.cloud.count(LIST) > at, 5_000, 'the throttled request');
-  const throttled = sim.cloud.count(LIST);
-  await new Promise((r) => setTimeout(r, 2_000));
+  const fleet = await startAccountFleet(t, account(sim), [A, B]);
+  const { live, names } = fleet;
+  await fleet.allIn('idle', 'both idle');
+  await fleet.startupHistoryRead(PRINTS);
+  const pause = await fleet.rateLimitPause(LIST);
   assert.equal(
     sim.cloud.count(LIST),
-    throttled,
+    pause.throttled,
     'no request from any machine of the account during the pause',
   );
   for (const n of names) assert.equal(live(n).snapshot.state, 'idle', `${n} keeps its last state`);
-  await waitFor(() => sim.cloud.count(LIST) > throttled + 2, 10_000, 'requests again after Retry-After');
+  await pause.over();
   assert.equal(sim.cloud.count(TOKEN), 1);
 });
 
 test('an expired token is refreshed once for the account; a token near its end is refreshed before it expires', async (t) => {
   const sim = await simulator(t);
-  const { live, names } = await startFleet(t, sim, [A, B], 0.2);
-  await waitFor(() => names.every((n) => live(n).snapshot.state === 'idle'), 10_000, 'both idle');
+  const fleet = await startAccountFleet(t, account(sim), [A, B]);
+  const { live, names } = fleet;
+  await fleet.allIn('idle', 'both idle');
   assert.equal(sim.cloud.count(TOKEN), 1);
   sim.cloud.expireTokens();
   const at = sim.cloud.count(LIST);
@@ -174,38 +147,20 @@ test('an expired token is refreshed once for the account; a token near its end i
 
 test('an outage is one error for the account: every machine shows it, the log says it once; then recovery', async (t) => {
   const sim = await simulator(t);
-  const { live, names, emulator } = await startFleet(t, sim, [A, B], 0.3);
-  await waitFor(() => names.every((n) => live(n).snapshot.state === 'idle'), 10_000, 'both idle');
-  // The history run at start (daily by default) reads /prints/ once per machine: done before the fault.
-  await waitFor(() => sim.cloud.count(PRINTS) >= names.length, 10_000, 'the start-up history reads');
-  await new Promise((r) => setTimeout(r, 200));
-  sim.cloud.fault = 'outage';
-  await waitFor(() => names.every((n) => live(n).snapshot.state === 'offline'), 10_000, 'both offline');
-  const errors = names.map((n) => live(n).lastError);
+  const fleet = await startAccountFleet(t, account(sim), [A, B], { listInterval: 0.3 });
+  await fleet.allIn('idle', 'both idle');
+  await fleet.startupHistoryRead(PRINTS);
+  const errors = await fleet.outage();
   assert.equal(errors[0], errors[1], 'the same error on both machines');
   assert.match(errors[0]!, /Formlabs Web API \(account "shop"\).*503/);
-  await new Promise((r) => setTimeout(r, 1_500));
-  sim.cloud.fault = null;
-  await waitFor(() => names.every((n) => live(n).snapshot.state === 'idle'), 30_000, 'recovered');
-  await waitFor(
-    () =>
-      emulator.state.logBatches.some((b) =>
-        JSON.stringify(b.logs).includes('Formlabs Web API (account \\"shop\\") answers again'),
-      ),
-    10_000,
-    'the recovery logged',
-  );
-  const said = emulator.state.logBatches
-    .flatMap((b) => b.logs)
-    .filter(
-      (l) => JSON.stringify(l).includes('answered 503') && !JSON.stringify(l).includes('machine unreachable'),
-    );
+  await fleet.logged('Formlabs Web API (account \\"shop\\") answers again', 'the recovery logged');
+  const said = fleet.outageLogs();
   assert.equal(said.length, 1, `the outage logged once: ${JSON.stringify(said).slice(0, 500)}`);
 });
 
 test('a state Echo does not know is unknown; a printer not on the account is an error; garbage fails the poll', async (t) => {
   const sim = await simulator(t);
-  const { live, names } = await startFleet(t, sim, [A, 'Form4-NotThere'], 0.2);
+  const { live, names } = await startAccountFleet(t, account(sim), [A, 'Form4-NotThere']);
   await waitFor(() => live(names[0]!).snapshot.state === 'idle', 10_000, 'idle');
   await waitFor(() => live(names[1]!).snapshot.state === 'error', 10_000, 'unknown serial');
   assert.match(live(names[1]!).lastError!, /does not list printer "Form4-NotThere"/);
@@ -265,46 +220,14 @@ test('discovery: PreFormServer finds the printers on the network; none on this P
   assert.deepEqual(await findFormlabsPrinters(200, 'http://127.0.0.1:9'), []);
 });
 
-/** An agent on a fixed data dir reading history every second, so that it can be stopped and started again. */
-async function historyFleet(t: TestContext, sim: FormlabsSimulator, serials: string[]) {
-  const names = serials.map((_, i) => `form-${i + 1}`);
-  const { emulator, modelers } = await startEmulator(t, names);
-  const dir = tempDir(t);
-  const secretFile = join(dir, 'client-secret');
-  writeFileSync(secretFile, sim.clientSecret, { mode: 0o600 });
-  const base = testConfig(join(dir, 'data'), emulator.url, modelers);
-  const config = {
-    ...base,
-    machines: base.machines.map((m, i) => ({
-      ...m,
-      collector: 'formlabs',
-      connection: { account: 'shop', serial: serials[i]!, api_url: sim.apiUrl, list_interval: 0.2 },
-      credentials: { username: sim.clientId, password_ref: `file:${secretFile}` },
-      poll_interval: 0.1,
-      timeout: 2,
-      history: { frequency: 'daily' as const, interval: 1, page_size: 2 },
-    })),
-  };
-  /** guid → how many history captures reached the cloud, and the serial of the machine that sent them. */
-  const history = () => {
-    const seen = new Map<string, { count: number; serials: Set<string> }>();
-    for (const c of emulator.state.captures.values()) {
-      if (c.meta.source !== 'formlabs-history') continue;
-      assert.equal(c.capture_type_name, 'formlabs.modeler.status');
-      const guid = String(c.meta.guid);
-      if (c.content) {
-        const print = JSON.parse(c.content.toString()) as { guid: string; printer: string };
-        assert.equal(print.guid, guid);
-        assert.equal(print.printer, c.meta.serial, 'the print of the machine that sent it');
-      }
-      const entry = seen.get(guid) ?? { count: 0, serials: new Set<string>() };
-      entry.count++;
-      entry.serials.add(String(c.meta.serial));
-      seen.set(guid, entry);
-    }
-    return seen;
-  };
-  return { emulator, names, history, start: () => startAgentWithCollectors(t, config) };
+/** guid → how many history captures reached the cloud, and the serials of the machines that sent them. */
+function historyOf(fleet: AccountFleet) {
+  return fleet.historyFrom({
+    source: 'formlabs-history',
+    captureType: 'formlabs.modeler.status',
+    id: { meta: 'guid', content: 'guid' },
+    machine: { meta: 'serial', content: 'printer' },
+  });
 }
 
 async function runJob(sim: FormlabsSimulator, serial: string, name: string, abort = false) {
@@ -319,12 +242,13 @@ async function runJob(sim: FormlabsSimulator, serial: string, name: string, abor
 
 test('history: prints that ended while Echo was stopped reach the cloud once each after a restart, on their own machine', async (t) => {
   const sim = await simulator(t);
-  const { start, history, names } = await historyFleet(t, sim, [A, B]);
-  let agent = await start();
+  const fleet = await accountFleet(t, account(sim), [A, B], { history: true });
+  const history = historyOf(fleet);
+  await fleet.start();
   await runJob(sim, A, 'seen-live');
   const first = sim.finishedJobs[0]!.guid;
   await waitFor(() => history().has(first), 15_000, 'the first print through the history read');
-  await agent.stop();
+  await fleet.agent.stop();
 
   // Echo is down: prints go on, on both printers, one of them cancelled.
   await runJob(sim, A, 'while-down-1');
@@ -335,22 +259,17 @@ test('history: prints that ended while Echo was stopped reach the cloud once eac
   const ended = sim.finishedJobs;
   assert.equal(ended.length, 6);
 
-  agent = await start();
-  await waitFor(
-    () => ended.every((j) => history().has(j.guid)) && agent.store.stats.captureBacklog() === 0,
-    20_000,
-    'every ended print in the cloud',
-  );
+  const agent = await fleet.start();
+  await fleet.captured(() => ended.every((j) => history().has(j.guid)), 'every ended print in the cloud');
   // Two more history runs (every second) re-read nothing new.
-  await new Promise((r) => setTimeout(r, 2_500));
-  await waitFor(() => agent.store.stats.captureBacklog() === 0, 10_000, 'backlog empty');
+  await fleet.moreHistoryRuns();
   const seen = history();
   assert.deepEqual([...seen.keys()].sort(), ended.map((j) => j.guid).sort(), 'the ended prints, no other');
   for (const job of ended) {
     assert.equal(seen.get(job.guid)!.count, 1, `${job.name} once`);
     assert.deepEqual([...seen.get(job.guid)!.serials], [job.serial], `${job.name} on its own machine`);
   }
-  const jobs = agent.machineJobs(names[0]!, 1000);
+  const jobs = agent.machineJobs(fleet.names[0]!, 1000);
   const aborted = jobs.find((j) => j.name === 'while-down-3');
   assert.ok(aborted, 'the job history has the print that ran while Echo was down');
   assert.equal(aborted.outcome, 'cancelled');
@@ -358,10 +277,10 @@ test('history: prints that ended while Echo was stopped reach the cloud once eac
 
 test('history: a 429 on /prints/ pauses the whole account; the prints arrive once after the pause', async (t) => {
   const sim = await simulator(t);
-  const { start, history } = await historyFleet(t, sim, [A, B]);
-  const agent = await start();
-  const live = (n: string) => agent.machines().find((m) => m.name === n)!.live!;
-  await waitFor(() => ['form-1', 'form-2'].every((n) => live(n)?.snapshot.state === 'idle'), 10_000, 'idle');
+  const fleet = await accountFleet(t, account(sim), [A, B], { history: true });
+  const history = historyOf(fleet);
+  await fleet.start();
+  await fleet.allIn('idle', 'idle');
   await waitFor(() => sim.cloud.count(PRINTS) >= 2, 10_000, 'history read by both machines');
 
   sim.throttleHistory = 3;
@@ -373,8 +292,8 @@ test('history: a 429 on /prints/ pauses the whole account; the prints arrive onc
   await new Promise((r) => setTimeout(r, 1_500));
   assert.equal(sim.cloud.count(LIST), lists, 'no list request from any machine during the pause');
   assert.equal(sim.cloud.count(PRINTS), prints, 'no history request either');
-  for (const n of ['form-1', 'form-2'])
-    assert.equal(live(n).snapshot.state, 'idle', `${n} keeps its last state`);
+  for (const n of fleet.names)
+    assert.equal(fleet.live(n).snapshot.state, 'idle', `${n} keeps its last state`);
 
   const guid = sim.finishedJobs[0]!.guid;
   await waitFor(() => history().has(guid), 20_000, 'the print after the pause');

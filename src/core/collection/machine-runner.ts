@@ -8,7 +8,7 @@ import type {
   PrintingPreset,
 } from '../../collectors/sdk/collector.ts';
 import { CollectorError } from '../../collectors/sdk/collector-error.ts';
-import { type MachineSnapshot, machineSnapshot } from '../../collectors/sdk/machine-snapshot.ts';
+import { machineSnapshot } from '../../collectors/sdk/machine-snapshot.ts';
 import type { MachineConfig } from '../../shared/config/schema.ts';
 import { describeError, StoreError } from '../../shared/errors.ts';
 import { type Clock, Wakeup } from '../clock.ts';
@@ -16,6 +16,7 @@ import type { SleepWitness } from '../host/host-clock-monitor.ts';
 import { backoffDelay } from '../sync/backoff.ts';
 import { CaptureFilter } from './capture-filter.ts';
 import type { CollectionSink } from './collection-sink.ts';
+import { type MachineLiveStatus, MachineStatusTracker } from './machine-live-status.ts';
 import { inMachineScope, type MachineScope } from './machine-scope.ts';
 import type { PollLagStats } from './poll-lag.ts';
 import type { StagedState } from './staged-state.ts';
@@ -27,26 +28,7 @@ const JITTER = 0.1;
 /** A poll later than this asks whether Echo slept (a sleep is no lateness of the scheduler). */
 const LATE_POLL_MS = 1000;
 
-/** What the local API shows of a machine's collection. */
-export interface MachineLiveStatus {
-  snapshot: MachineSnapshot;
-  connected: boolean;
-  lastSeenAt: string | undefined;
-  lastError: string | undefined;
-  failingSince: string | undefined;
-  polls: number;
-  failures: number;
-  capturesStored: number;
-  /** Times this machine's code held the event loop (seen while the watchdog was timing callbacks). */
-  loopBlocked?: { count: number; longestMs: number; lastAt: string };
-  /** Errors that escaped the collector outside a poll (a listener, a timer) and failed the machine. */
-  faults?: number;
-  /**
-   * Records of this machine the store refused (disk full, store unwritable): the machine was read
-   * fine, so they are not machine failures. Absent until the first refusal.
-   */
-  storeRefused?: number;
-}
+export type { MachineLiveStatus } from './machine-live-status.ts';
 
 /**
  * Runs one machine: connect, poll at its interval with jitter, every call under a timeout; on a
@@ -66,17 +48,8 @@ export class MachineRunner {
   private connected = false;
   /** Set on resume after a sleep: the next attempt closes, connects again and polls at once. */
   private replaceConnection = false;
-  private lastStatusKey: string | undefined;
-  private live: MachineLiveStatus = {
-    snapshot: { state: 'unknown', gauges: [], errors: [] },
-    connected: false,
-    lastSeenAt: undefined,
-    lastError: undefined,
-    failingSince: undefined,
-    polls: 0,
-    failures: 0,
-    capturesStored: 0,
-  };
+  /** The live status the local API shows and the status changes the store records. */
+  private readonly tracker: MachineStatusTracker;
 
   constructor(
     private readonly machine: MachineConfig,
@@ -90,10 +63,11 @@ export class MachineRunner {
     private readonly witness?: SleepWitness,
   ) {
     this.filter = new CaptureFilter(machine.unchanged_capture_interval * 1000);
+    this.tracker = new MachineStatusTracker(machine.name, sink, clock, logger);
     this.scope = {
       machine: machine.name,
       fault: (error) => this.fault(error),
-      blocked: (ms) => this.blocked(ms),
+      blocked: (ms) => this.tracker.countBlocked(ms),
     };
   }
 
@@ -106,25 +80,13 @@ export class MachineRunner {
    * fails with a protocol error at once, backs off and reconnects; no other machine notices.
    */
   private fault(error: unknown): void {
-    this.live = { ...this.live, faults: (this.live.faults ?? 0) + 1 };
+    this.tracker.countFault();
     this.pendingFault ??= new CollectorError(
       'protocol',
       `the collector failed outside a poll: ${describeError(error)}`,
       error,
     );
     this.wakeup.poke();
-  }
-
-  private blocked(ms: number): void {
-    const previous = this.live.loopBlocked;
-    this.live = {
-      ...this.live,
-      loopBlocked: {
-        count: (previous?.count ?? 0) + 1,
-        longestMs: Math.max(previous?.longestMs ?? 0, Math.round(ms)),
-        lastAt: new Date(this.clock.now()).toISOString(),
-      },
-    };
   }
 
   /** Throws the fault that escaped the collector since the last check, once. */
@@ -201,7 +163,7 @@ export class MachineRunner {
   }
 
   status(): MachineLiveStatus {
-    return this.live;
+    return this.tracker.current;
   }
 
   private async run(signal: AbortSignal): Promise<void> {
@@ -251,7 +213,7 @@ export class MachineRunner {
         this.takeFault(); // what a poll returns after its collector broke is not trusted
         const snapshot = machineSnapshot.parse(result.snapshot);
         try {
-          await this.recordSuccess(snapshot);
+          await this.tracker.recordSuccess(snapshot);
           await this.storePoll(result.captures, result.logs ?? []);
         } catch (error) {
           // The machine answered; the store could not keep it. Not a machine failure: the machine
@@ -260,7 +222,7 @@ export class MachineRunner {
           // what was refused is read again once the store takes it.
           if (!(error instanceof StoreError)) throw error;
           this.state.discard();
-          this.storeRefused(error);
+          this.tracker.storeRefused(error);
         }
         attempt = 0;
       } catch (error) {
@@ -292,83 +254,15 @@ export class MachineRunner {
     }
   }
 
-  private async recordSuccess(snapshot: MachineSnapshot): Promise<void> {
-    const now = this.clock.now();
-    this.live = {
-      ...this.live,
-      snapshot,
-      connected: true,
-      lastSeenAt: new Date(now).toISOString(),
-      lastError: undefined,
-      failingSince: undefined,
-      polls: this.live.polls + 1,
-    };
-    this.sink.observeSnapshot?.(this.machine.name, snapshot, now);
-    await this.reportStatus(
-      snapshot.state,
-      true,
-      snapshot.state === 'error' ? (snapshot.errors[0] ?? 'error') : null,
-    );
-  }
-
   private async recordFailure(error: unknown): Promise<void> {
     const now = this.clock.now();
-    const failure = error instanceof CollectorError ? error.failure : 'protocol';
-    const message = describeError(error);
     if (!(error instanceof CollectorError)) {
       // A collector bug or a payload that fails the snapshot schema: log it with its stack.
       this.logger.warn({ err: error }, 'machine poll failed with an unexpected error');
     }
     this.connected = false;
     await this.closeCollector();
-    const state = failure === 'unreachable' || failure === 'timeout' ? 'offline' : 'error';
-    this.live = {
-      ...this.live,
-      snapshot: { state, gauges: [], errors: [message] },
-      connected: false,
-      lastError: message,
-      failingSince: this.live.failingSince ?? new Date(now).toISOString(),
-      failures: this.live.failures + 1,
-    };
-    try {
-      await this.reportStatus(state, false, message, failure);
-    } catch (refused) {
-      if (!(refused instanceof StoreError)) throw refused;
-      this.storeRefused(refused);
-    }
-  }
-
-  /** Records a status change at once (the sync engine sends it to `/modeler/`). */
-  private async reportStatus(
-    state: string,
-    connected: boolean,
-    error: string | null,
-    failure?: string,
-  ): Promise<void> {
-    const key = JSON.stringify([state, connected, error, failure]);
-    if (key === this.lastStatusKey) return;
-    this.lastStatusKey = key;
-    if (!connected) this.logger.warn({ state, error }, 'machine unreachable or failing');
-    else this.logger.info({ state }, 'machine state changed');
-    try {
-      await this.sink.recordMachineStatus({
-        machine: this.machine.name,
-        state,
-        connected,
-        error,
-        ...(failure ? { failure } : {}),
-      });
-    } catch (failure) {
-      // Not stored: reported again at the next poll, once the store takes it.
-      this.lastStatusKey = undefined;
-      throw failure;
-    }
-  }
-
-  /** The store refused what a poll read: counted here, said once per episode by the store. */
-  private storeRefused(error: StoreError): void {
-    this.live = { ...this.live, storeRefused: (this.live.storeRefused ?? 0) + 1 };
-    this.logger.debug({ code: error.code }, 'the store refused what this poll read');
+    await this.tracker.recordFailure(error, now);
   }
 
   /**
@@ -404,7 +298,7 @@ export class MachineRunner {
     });
     this.state.saved();
     for (const capture of kept) if (capture.pastJobs) this.sink.recordPastJobs?.(machine, capture.pastJobs);
-    if (kept.length > 0) this.live = { ...this.live, capturesStored: this.live.capturesStored + kept.length };
+    if (kept.length > 0) this.tracker.countCapturesStored(kept.length);
   }
 
   private async closeCollector(): Promise<void> {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StoreError } from '../../shared/errors.ts';
@@ -14,21 +13,19 @@ import { LogQueue } from './log-queue.ts';
 import { makeRoom } from './make-room.ts';
 import { openStoreDatabase, recoverDatabase } from './open-database.ts';
 import {
-  captureRecord,
   databaseBytes,
   insertRecords,
   logRecord,
   type PendingRecord,
   purgeSentBefore,
-  stateRecord,
   statusRecord,
 } from './pending-records.ts';
+import { PollIngest } from './poll-ingest.ts';
 import type { QuarantineReport } from './salvage.ts';
 import { StatusQueue } from './status-queue.ts';
 import type { StoreCondition, StoreConditionReport } from './store-condition.ts';
 import { StoreStats } from './store-stats.ts';
 import type { CaptureInput, LogInput, MachineStatusInput, PollRecords } from './types.ts';
-import { uuidFromKey } from './uuid-from-key.ts';
 
 export interface StoreOptions {
   dataDir: string;
@@ -79,6 +76,8 @@ export class Store {
   readonly path: string;
   private readonly handle: StoreHandle;
   private readonly blobs: BlobFiles;
+  /** Captures and polls made into records, their large content written to blob files first. */
+  private readonly ingest: PollIngest;
   private readonly commits: GroupCommit<PendingRecord>;
   private readonly now: () => number;
   private usedBytesEstimate = 0;
@@ -111,6 +110,16 @@ export class Store {
     this.jobs = new JobHistory(this.handle);
     this.commands = new CommandQueue(this.handle, this.now);
     this.stats = new StoreStats(this.handle, this.now);
+    this.ingest = new PollIngest({
+      handle: this.handle,
+      blobs: this.blobs,
+      space: this.space,
+      inlineMaxBytes: options.inlineMaxBytes,
+      now: this.now,
+      // Read at each call: the sync engine replaces `logUser` once the credential is read.
+      logUser: () => this.logUser(),
+      makeRoom: (bytes) => this.makeRoom(bytes),
+    });
     this.commits = new GroupCommit<PendingRecord>({
       ...options.groupCommit,
       commit: (items) => this.commitBatch(items),
@@ -133,7 +142,7 @@ export class Store {
   /** Stores a capture; resolves once it is durable, with its ids. */
   async ingestCapture(input: CaptureInput): Promise<{ echoCaptureId: string }> {
     this.refuseWhenFull();
-    const { record, echoCaptureId } = this.prepareCapture(input);
+    const { record, echoCaptureId } = this.ingest.prepareCapture(input);
     await this.commits.write(record);
     return { echoCaptureId };
   }
@@ -146,43 +155,9 @@ export class Store {
   async ingestPoll(poll: PollRecords): Promise<{ echoCaptureIds: string[] }> {
     if (poll.captures.length > 0) this.refuseWhenFull();
     if (poll.logs.length > 0) this.space.refuseWhilePaused('logs');
-    const records: PendingRecord[] = [];
-    const echoCaptureIds: string[] = [];
-    for (const capture of poll.captures) {
-      const { record, echoCaptureId } = this.prepareCapture(capture);
-      records.push(record);
-      echoCaptureIds.push(echoCaptureId);
-    }
-    const now = this.now();
-    for (const entry of poll.logs) records.push(logRecord(entry, now, this.logUser()));
-    for (const [key, value] of poll.state) records.push(stateRecord(key, value));
+    const { records, echoCaptureIds } = this.ingest.pollRecords(poll);
     await this.commits.writeAll(records);
     return { echoCaptureIds };
-  }
-
-  /** A capture's row, its content written to a blob file first when it is large. */
-  private prepareCapture(input: CaptureInput): { record: PendingRecord; echoCaptureId: string } {
-    const echoCaptureId = input.idempotencyKey
-      ? uuidFromKey(`${input.machine}\u0000${input.idempotencyKey}`)
-      : randomUUID();
-    const content = typeof input.content === 'string' ? Buffer.from(input.content) : input.content;
-    const meta = { ...input.meta, echo_capture_id: echoCaptureId };
-    const contentPath =
-      content.length <= this.options.inlineMaxBytes ? null : this.writeBlob(echoCaptureId, content);
-    const now = this.now();
-    const record = captureRecord({
-      echoCaptureId,
-      machine: input.machine,
-      captureTypeName: input.captureTypeName,
-      content,
-      contentPath,
-      contentType: input.contentType,
-      meta,
-      printerNames: input.printerNames ?? [input.machine],
-      capturedAt: input.capturedAt ?? now,
-      now,
-    });
-    return { record, echoCaptureId };
   }
 
   /** Stores a log entry (machine or agent); resolves once durable. */
@@ -281,39 +256,6 @@ export class Store {
 
   get conditionReport(): StoreConditionReport {
     return this.space.report;
-  }
-
-  /**
-   * Writes a capture's content file. On a full disk with `drop_oldest_captures` the oldest unsent
-   * captures make room for it (their files are what frees the disk) and it is written once more.
-   */
-  private writeBlob(echoCaptureId: string, content: Buffer): string {
-    try {
-      return this.handle.guard(() => this.blobs.writeDurably(echoCaptureId, content));
-    } catch (error) {
-      this.blobs.discard(echoCaptureId);
-      if (!this.space.canMakeRoom(error)) {
-        this.space.countRefused(error, 'captures');
-        throw error;
-      }
-      try {
-        this.handle.guard(() => this.freeForDiskFull(content.length));
-        return this.handle.guard(() => this.blobs.writeDurably(echoCaptureId, content));
-      } catch (again) {
-        this.blobs.discard(echoCaptureId);
-        this.space.countRefused(again, 'captures');
-        throw again;
-      }
-    }
-  }
-
-  /** Drops the oldest unsent captures worth about `bytes` (at least 256 KB), in one transaction. */
-  private freeForDiskFull(bytes: number): void {
-    const freed: string[] = [];
-    this.handle.db.transaction(() => {
-      freed.push(...this.makeRoom(Math.max(bytes * 2, 256 * 1024)));
-    })();
-    for (const path of freed) rmSync(path, { force: true });
   }
 
   private refuseWhenFull(): void {

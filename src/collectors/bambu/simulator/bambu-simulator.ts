@@ -7,6 +7,7 @@ import {
   selfSignedCertificate,
 } from '../../sdk/simulator/self-signed-certificate.ts';
 import { FtpsServer, type FtpsUpload } from './ftps-server.ts';
+import { announcePrinter } from './lan-announcement.ts';
 import {
   approach,
   CANCEL_PRINT_ERROR,
@@ -14,10 +15,12 @@ import {
   reportDelta,
   type SimulatedJob,
 } from './printer-report.ts';
+import { handleRequest, type ReceivedCommand, type RequestTarget } from './request-handler.ts';
 
 export type BambuFault = 'silence' | 'garbage' | null;
 
 export { CANCEL_PRINT_ERROR, hmsEntry } from './printer-report.ts';
+export type { ReceivedCommand } from './request-handler.ts';
 
 /**
  * A Bambu Lab X1 Carbon in LAN mode, on the real transport: an MQTT broker (aedes) behind TLS with
@@ -56,12 +59,7 @@ export class BambuSimulator {
    * Every `print` command received on the request topic (pause, resume, stop, project_file,
    * gcode_file), in order, with the request as sent.
    */
-  readonly commandsReceived: Array<{
-    command: string;
-    sequenceId: string;
-    at: number;
-    request: Record<string, unknown>;
-  }> = [];
+  readonly commandsReceived: ReceivedCommand[] = [];
   /** How long (simulated seconds) a job started from a file prints. */
   fileJobSeconds = 600;
   private ftp: FtpsServer | undefined;
@@ -269,26 +267,7 @@ export class BambuSimulator {
 
   /** Announces itself the way the printer does in LAN mode (UDP NOTIFY), to `port` on loopback. */
   async announce(port: number, name = 'X1C-workshop'): Promise<void> {
-    const { createSocket } = await import('node:dgram');
-    const socket = createSocket('udp4');
-    const message = [
-      'NOTIFY * HTTP/1.1',
-      'HOST: 239.255.255.250:1990',
-      'Server: UPnP/1.0',
-      `Location: ${this.host}`,
-      'NT: urn:bambulab-com:device:3dprinter:1',
-      `USN: ${this.serial}`,
-      'Cache-Control: max-age=1800',
-      'DevModel.bambu.com: BL-P001',
-      `DevName.bambu.com: ${name}`,
-      'DevSignal.bambu.com: -44',
-      'DevConnect.bambu.com: lan',
-      'DevBind.bambu.com: free',
-      '',
-      '',
-    ].join('\r\n');
-    await new Promise<void>((resolve) => socket.send(message, port, '127.0.0.1', () => resolve()));
-    socket.close();
+    await announcePrinter(port, { host: this.host, serial: this.serial, name });
   }
 
   async close(): Promise<void> {
@@ -311,7 +290,7 @@ export class BambuSimulator {
     };
     broker.authorizePublish = (client, packet, done) => {
       if (client && packet.topic !== `device/${this.serial}/request`) return done(new Error('not allowed'));
-      if (client) this.handleRequest(packet.payload.toString());
+      if (client) handleRequest(this.requestTarget, packet.payload.toString());
       done(null);
     };
     const server = createServer({ cert: this.certificate.cert, key: this.certificate.key }, (socket) => {
@@ -343,127 +322,31 @@ export class BambuSimulator {
     this.cancelTimers.clear();
   }
 
+  /** What the request handler (request-handler.ts) reads and does on this printer. */
+  private readonly requestTarget: RequestTarget = {
+    silent: () => this.fault === 'silence',
+    online: () => this.broker !== undefined,
+    busy: () => this.busy,
+    gcodeState: () => this.gcodeState,
+    pause: () => this.pause(),
+    resume: () => this.resume(),
+    cancel: () => this.cancel(),
+    startJob: (name, seconds) => this.startJob(name, seconds),
+    fileJobSeconds: () => this.fileJobSeconds,
+    commandReplyDelayMs: () => this.commandReplyDelayMs,
+    uploadedFile: (path) => this.ftp?.files.get(path),
+    versionSerial: () => this.versionSerial,
+    commandsReceived: this.commandsReceived,
+    pushAll: () => {
+      this.lastSent = this.fullState();
+      this.publishJson({ print: { ...this.lastSent, command: 'push_status', msg: 0 } });
+    },
+    pushChanges: () => this.pushChanges(),
+    publishJson: (message) => this.publishJson(message),
+  };
+
   private get reportTopic(): string {
     return `device/${this.serial}/report`;
-  }
-
-  private handleRequest(payload: string): void {
-    if (this.fault === 'silence') return;
-    let request: {
-      pushing?: { command?: string };
-      info?: { command?: string; sequence_id?: string };
-      print?: { command?: string; sequence_id?: string; param?: string } & Record<string, unknown>;
-    };
-    try {
-      request = JSON.parse(payload) as typeof request;
-    } catch {
-      return;
-    }
-    // Answer after the request's own publish completes, as the printer does.
-    setImmediate(() => {
-      if (request.pushing?.command === 'pushall') {
-        this.lastSent = this.fullState();
-        this.publishJson({ print: { ...this.lastSent, command: 'push_status', msg: 0 } });
-      }
-      const print = request.print;
-      if (print?.command === 'pause' || print?.command === 'resume' || print?.command === 'stop') {
-        const { command, sequence_id: sequenceId = '0' } = print;
-        this.commandsReceived.push({ command, sequenceId, at: performance.now(), request: print });
-        setTimeout(() => this.control(command, sequenceId), this.commandReplyDelayMs);
-      }
-      if (print?.command === 'project_file' || print?.command === 'gcode_file') {
-        const sequenceId = String(print.sequence_id ?? '0');
-        this.commandsReceived.push({
-          command: print.command,
-          sequenceId,
-          at: performance.now(),
-          request: print,
-        });
-        setTimeout(() => this.printFile(print, sequenceId), this.commandReplyDelayMs);
-      }
-      if (request.info?.command === 'get_version') {
-        this.publishJson({
-          info: {
-            command: 'get_version',
-            sequence_id: request.info.sequence_id ?? '0',
-            module: [
-              {
-                name: 'ota',
-                sw_ver: '01.08.02.00',
-                ...(this.versionSerial === null ? {} : { sn: this.versionSerial }),
-                hw_ver: 'OTA',
-              },
-              { name: 'mc', sw_ver: '00.00.29.28', sn: 'MC0A0000', hw_ver: 'MC07' },
-            ],
-          },
-        });
-      }
-    });
-  }
-
-  /**
-   * A job control command, as firmware answers it (OpenBambuAPI mqtt.md): the same command and
-   * sequence_id back on the report topic with `result` success or failed, then the state change in
-   * the next push.
-   */
-  private control(command: 'pause' | 'resume' | 'stop', sequenceId: string): void {
-    if (!this.broker) return;
-    const running = this.job !== undefined;
-    const allowed =
-      (command === 'pause' && running && this.gcodeState !== 'PAUSE') ||
-      (command === 'resume' && running && this.gcodeState === 'PAUSE') ||
-      (command === 'stop' && running);
-    if (allowed && command === 'pause') this.pause();
-    if (allowed && command === 'resume') this.resume();
-    this.publishJson({
-      print: {
-        command,
-        sequence_id: sequenceId,
-        param: '',
-        result: allowed ? 'success' : 'failed',
-        reason: allowed ? 'success' : 'not allowed in this state',
-      },
-    });
-    // The state change follows the answer at once, as firmware reports it. A stop is a cancel:
-    // FAILED with print_error 0x0300400C, reset to IDLE a moment later.
-    if (allowed && command === 'stop') this.cancel();
-    this.pushChanges();
-  }
-
-  /**
-   * `project_file` (`url` file:///sdcard/<name>, ftp:///<name> or ftp://<name>, or `file`) and
-   * `gcode_file` (`param`, a path): starts a job named `subtask_name` (or the file's name without
-   * its extension) when the printer is free and the file was uploaded; answers success or failed.
-   */
-  private printFile(print: Record<string, unknown>, sequenceId: string): void {
-    if (!this.broker) return;
-    const command = print.command as string;
-    const where =
-      command === 'project_file' ? String(print.url || print.file || '') : String(print.param ?? '');
-    const path = where.replace(/^(file:\/\/\/sdcard\/|ftp:\/\/\/?|\/sdcard\/|\/)/, '');
-    const name = path.split('/').pop() ?? '';
-    const file = this.ftp?.files.get(path) ?? this.ftp?.files.get(name);
-    const reason = this.job
-      ? 'the printer is busy'
-      : !file
-        ? `file not found: ${where}`
-        : command === 'project_file' && print.param !== 'Metadata/plate_1.gcode'
-          ? `no plate ${String(print.param)}`
-          : undefined;
-    if (!reason) {
-      const subtask = typeof print.subtask_name === 'string' && print.subtask_name ? print.subtask_name : '';
-      this.startJob(subtask || name.replace(/(\.gcode\.3mf|\.3mf|\.gcode)$/i, ''), this.fileJobSeconds);
-    }
-    this.publishJson({
-      print: {
-        command,
-        sequence_id: sequenceId,
-        param: print.param ?? '',
-        result: reason ? 'failed' : 'success',
-        reason: reason ?? 'success',
-      },
-    });
-    this.pushChanges();
   }
 
   private tick(): void {

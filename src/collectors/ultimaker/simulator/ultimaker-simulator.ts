@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { type ListOrder, localTime, PrinterHistory } from './history.ts';
+import { type ListOrder, PrinterHistory } from './history.ts';
 import { json, parseMultipartFile, readBody, tooLarge } from './http-body.ts';
 import { MAX_FORM_BYTES, PrinterKeys } from './keys.ts';
+import { printerDocument } from './printer-documents.ts';
+import { PrinterMachine } from './printer-machine.ts';
 
 export type UltimakerFault = 'silence' | 'garbage' | 'reboot' | null;
 
@@ -21,17 +23,6 @@ export interface ReceivedCommand {
   status: number;
 }
 
-interface Job {
-  name: string;
-  uuid: string;
-  total: number;
-  elapsed: number;
-  paused: boolean;
-  started: number;
-  /** Ended, waiting for the build plate to be cleared (`waitForCleanup`). */
-  ended?: 'Finished' | 'Aborted';
-}
-
 /**
  * An Ultimaker S5 as its local API shows it, on a real HTTP server: a job from start to finish
  * (heating, printing, pause, resume, finish or abort), an error state, history events, and the
@@ -39,16 +30,11 @@ interface Job {
  * simulated seconds pass per real second, so a two-hour print can run in a test.
  */
 export class UltimakerSimulator {
-  private job: Job | undefined;
-  private status = 'idle';
   private fault: UltimakerFault = null;
   /** `/history/events` and `/history/print_jobs`: every job that ended is listed there. */
   readonly history: PrinterHistory;
   private readonly sockets = new Set<Socket>();
   private readonly hanging = new Set<ServerResponse>();
-  private lastTick = Date.now();
-  private bed = 22;
-  private nozzle = 22;
   readonly guid = randomUUID();
   private mdns: import('node:dgram').Socket | undefined;
   /** Requests answered (or held, when silent) since start: benchmarks count the load on the printer. */
@@ -57,11 +43,13 @@ export class UltimakerSimulator {
   readonly commandsReceived: ReceivedCommand[] = [];
   /** Application keys and Digest (keys.ts). */
   private readonly keys: PrinterKeys;
+  /** The printer's status, job and temperatures on the simulated clock (printer-machine.ts). */
+  private readonly machine: PrinterMachine;
 
   private constructor(
     private readonly server: Server,
     readonly port: number,
-    private readonly speed: number,
+    speed: number,
     readonly name: string,
     private readonly options: SimulatorOptions,
   ) {
@@ -72,6 +60,7 @@ export class UltimakerSimulator {
       maxEvents: options.maxEvents ?? 500,
       maxJobs: options.maxJobs ?? 1000,
     });
+    this.machine = new PrinterMachine(this.history, speed, options.waitForCleanup ?? false);
   }
 
   static async start(options: SimulatorOptions = {}): Promise<UltimakerSimulator> {
@@ -120,70 +109,30 @@ export class UltimakerSimulator {
 
   /** Whether a job is on the printer. */
   get busy(): boolean {
-    this.advance();
-    return this.job !== undefined;
+    this.machine.advance();
+    return this.machine.job !== undefined;
   }
 
   startJob(name: string, durationSeconds: number): string {
-    this.advance();
-    this.job = {
-      name,
-      uuid: randomUUID(),
-      total: durationSeconds,
-      elapsed: 0,
-      paused: false,
-      started: Date.now(),
-    };
-    this.status = 'printing';
-    this.event(0x20001, `Print job ${name} started`);
-    return this.job.uuid;
+    return this.machine.startJob(name, durationSeconds);
   }
 
   pause(): void {
-    this.advance();
-    if (this.job) this.job.paused = true;
-    this.event(0x20003, 'Print job paused');
+    this.machine.pause();
   }
 
   resume(): void {
-    this.advance();
-    if (this.job) this.job.paused = false;
-    this.event(0x20004, 'Print job resumed');
+    this.machine.resume();
   }
 
   /** The job aborted from the printer: it ends at once and the printer is idle again. */
   abort(): void {
-    this.advance();
-    if (!this.job) return;
-    this.event(0x20005, `Print job ${this.job.name} aborted`);
-    this.end('Aborted');
-  }
-
-  /** A job ended: into the history, and off the printer (or waiting for its plate to be cleared). */
-  private end(result: 'Finished' | 'Aborted'): void {
-    const job = this.job!;
-    this.history.finished({
-      uuid: job.uuid,
-      name: job.name,
-      datetime_started: localTime(job.started),
-      result,
-      time_elapsed: Math.round(job.elapsed),
-      time_estimated: job.total,
-      time_total: job.total,
-    });
-    if (this.options.waitForCleanup) {
-      job.ended = result;
-      return;
-    }
-    this.job = undefined;
-    this.status = 'idle';
+    this.machine.abort();
   }
 
   /** The operator confirms the build plate is cleared: the ended job leaves, the printer is idle. */
   clearBuildPlate(): void {
-    if (!this.job?.ended) return;
-    this.job = undefined;
-    this.status = 'idle';
+    this.machine.clearBuildPlate();
   }
 
   /** Application keys asked for (`POST /auth/request`). */
@@ -223,24 +172,22 @@ export class UltimakerSimulator {
 
   /** A status the firmware reports that Echo may not know (`wait_for_peripherals`…). */
   setStatus(status: string): void {
-    this.status = status;
+    this.machine.status = status;
   }
 
   /** Finished jobs the printer lists (`/history/print_jobs`), oldest first. */
   get finishedJobs(): ReadonlyArray<{ uuid: string; name: string; result: string }> {
-    this.advance();
+    this.machine.advance();
     return this.history.jobs;
   }
 
   /** The printer stops with an error (e.g. a flow sensor), keeping the job. */
   fail(message = 'Flow sensor error on extruder 1'): void {
-    this.advance();
-    this.status = 'error';
-    this.event(0x10001, message);
+    this.machine.fail(message);
   }
 
   clearError(): void {
-    this.status = this.job ? 'printing' : 'idle';
+    this.machine.clearError();
   }
 
   setFault(fault: UltimakerFault): void {
@@ -254,11 +201,10 @@ export class UltimakerSimulator {
   /** A reboot: connections refused for `ms`, then the printer answers again, idle, job lost. */
   async reboot(ms: number): Promise<void> {
     await this.closeServer();
-    this.job = undefined;
-    this.status = 'idle';
+    this.machine.powerOff();
     await new Promise((r) => setTimeout(r, ms));
     await new Promise<void>((resolve) => this.server.listen(this.port, '127.0.0.1', () => resolve()));
-    this.event(0x1, 'Printer started');
+    this.machine.event(0x1, 'Printer started');
   }
 
   async close(): Promise<void> {
@@ -276,29 +222,6 @@ export class UltimakerSimulator {
     });
   }
 
-  /** Moves simulated time forward to now: job progress, temperatures, the end of the job. */
-  private advance(): void {
-    const now = Date.now();
-    const seconds = ((now - this.lastTick) / 1000) * this.speed;
-    this.lastTick = now;
-    const printing = this.status === 'printing' && this.job && !this.job.paused && !this.job.ended;
-    const approach = (current: number, target: number) =>
-      current + (target - current) * Math.min(1, seconds / 30);
-    this.bed = approach(this.bed, printing ? 60 : 22);
-    this.nozzle = approach(this.nozzle, printing ? 210 : 22);
-    if (printing && this.job) {
-      this.job.elapsed = Math.min(this.job.total, this.job.elapsed + seconds);
-      if (this.job.elapsed >= this.job.total) {
-        this.event(0x20002, `Print job ${this.job.name} finished`);
-        this.end('Finished');
-      }
-    }
-  }
-
-  private event(typeId: number, message: string): void {
-    this.history.event(typeId, message);
-  }
-
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.requests++;
     if (this.fault === 'silence') {
@@ -309,7 +232,7 @@ export class UltimakerSimulator {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status": "idl');
       return;
     }
-    this.advance();
+    this.machine.advance();
     const [path = '/', search = ''] = (req.url ?? '/').split('?');
     const method = req.method ?? 'GET';
     if (method === 'GET' && path.startsWith('/api/v1/auth/')) {
@@ -317,7 +240,9 @@ export class UltimakerSimulator {
       return;
     }
     if (method === 'GET') {
-      const [status, document] = this.history.route(path, new URLSearchParams(search)) ?? this.route(path);
+      const [status, document] =
+        this.history.route(path, new URLSearchParams(search)) ??
+        printerDocument(path, this.machine, { name: this.name, guid: this.guid });
       json(res, status, document);
       return;
     }
@@ -351,7 +276,7 @@ export class UltimakerSimulator {
       } catch {
         return json(res, 400, { message: 'invalid JSON' });
       }
-      const status = this.changeJobState(target);
+      const status = this.machine.changeJobState(target);
       this.commandsReceived.push({ method: 'PUT', path, target: String(target), status: status[0] });
       return json(res, status[0], status[1]);
     }
@@ -364,7 +289,7 @@ export class UltimakerSimulator {
       size: file.data.length,
       sha256: createHash('sha256').update(file.data).digest('hex'),
     };
-    if (this.job || this.status !== 'idle') {
+    if (this.machine.job || this.machine.status !== 'idle') {
       this.commandsReceived.push({ method: 'POST', path, file: received, status: 405 });
       return json(res, 405, { message: 'Printer is busy' });
     }
@@ -374,77 +299,6 @@ export class UltimakerSimulator {
     this.startJob(dot > 0 ? file.name.slice(0, dot) : file.name, this.options.uploadedJobSeconds ?? 600);
     this.commandsReceived.push({ method: 'POST', path, file: received, status: 201 });
     return json(res, 201, { message: 'Print job created' });
-  }
-
-  /** `PUT /print_job/state {"target": …}`: the status and answer. */
-  private changeJobState(target: unknown): [number, unknown] {
-    if (!this.job) return [404, { message: 'No print job' }];
-    if (target === 'pause' && !this.job.paused) this.pause();
-    else if (target === 'print' && this.job.paused) this.resume();
-    else if (target === 'abort') this.abort();
-    else if (target !== 'pause' && target !== 'print') return [400, { message: 'Invalid target' }];
-    return [204, undefined];
-  }
-
-  /** The printer's answer to a GET of `path`: status and JSON document. */
-  private route(path: string): [number, unknown] {
-    switch (path) {
-      case '/api/v1/system':
-        return [
-          200,
-          {
-            firmware: '5.8.2.20231212',
-            name: this.name,
-            guid: this.guid,
-            variant: 'Ultimaker S5',
-            platform: 'Linux',
-          },
-        ];
-      case '/api/v1/printer':
-        return [
-          200,
-          {
-            status: this.status,
-            bed: {
-              temperature: { current: round(this.bed), target: this.status === 'printing' ? 60 : 0 },
-              type: 'glass',
-            },
-            heads: [
-              {
-                extruders: [
-                  {
-                    hotend: {
-                      id: 'AA 0.4',
-                      temperature: {
-                        current: round(this.nozzle),
-                        target: this.status === 'printing' ? 210 : 0,
-                      },
-                    },
-                  },
-                  { hotend: { id: 'BB 0.4', temperature: { current: 22, target: 0 } } },
-                ],
-              },
-            ],
-          },
-        ];
-      case '/api/v1/print_job':
-        if (!this.job) return [404, { message: 'Not found' }];
-        return [
-          200,
-          {
-            name: this.job.name,
-            uuid: this.job.uuid,
-            state: this.job.ended ? 'wait_cleanup' : this.job.paused ? 'paused' : 'printing',
-            progress: round(this.job.elapsed / this.job.total, 4),
-            time_elapsed: Math.round(this.job.elapsed),
-            time_total: this.job.total,
-            datetime_started: localTime(this.job.started),
-            ...(this.job.ended ? { result: this.job.ended } : {}),
-          },
-        ];
-      default:
-        return [404, { message: 'Not found' }];
-    }
   }
 }
 
@@ -467,9 +321,4 @@ export interface SimulatorOptions {
   maxJobs?: number;
   /** An ended job stays in `wait_cleanup` until `clearBuildPlate()` (default: it leaves at once). */
   waitForCleanup?: boolean;
-}
-
-function round(value: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }
