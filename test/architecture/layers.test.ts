@@ -86,12 +86,24 @@ test('a planted import from outside src/ (test/, bench/, an absolute path) is re
   const planted = new Map([
     ['src/core/store/helper-user.ts', "import { tempDir } from '../../../test/helpers/temp-dir.ts';"],
     ['src/cli/bench-user.ts', "const b = await import('../../bench/run.ts');"],
-    ['src/shared/abs.ts', "import { z } from '/opt/elsewhere/z.ts';\nimport { readFile } from 'node:fs';"],
+    ['src/shared/abs.ts', "import { z } from '/opt/elsewhere/z.ts';"],
     ['src/renderer/ok.ts', "import { y } from '../shared/abs.ts';\nimport { x } from 'eventsource-parser';"],
   ]);
   assert.deepEqual(checkLayers(planted).sort(), [
     'src/cli/bench-user.ts imports bench/run.ts: outside src/ (product code imports src/, packages, node: built-ins)',
     'src/core/store/helper-user.ts imports test/helpers/temp-dir.ts: outside src/ (product code imports src/, packages, node: built-ins)',
     'src/shared/abs.ts imports /opt/elsewhere/z.ts: outside src/ (product code imports src/, packages, node: built-ins)',
+  ]);
+});
+
+test('a planted Node built-in in code the UI runs (shared, renderer) is reported; elsewhere it is fine', () => {
+  const planted = new Map([
+    ['src/shared/fs-user.ts', "import { readFile } from 'node:fs';\nimport { z } from 'zod';"],
+    ['src/renderer/path-user.ts', "import { join } from 'path';"],
+    ['src/core/store/fine.ts', "import { readFile } from 'node:fs';"],
+  ]);
+  assert.deepEqual(checkLayers(planted).sort(), [
+    "src/renderer/path-user.ts imports path: renderer runs in the UI's page too (no Node built-in)",
+    "src/shared/fs-user.ts imports node:fs: shared runs in the UI's page too (no Node built-in)",
   ]);
 });

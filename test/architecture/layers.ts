@@ -4,6 +4,7 @@
 // `import('…')` with a literal path, and a type's `import('…')`. A dynamic import with a computed
 // path is not seen: that is how the CLI loads the emulator and simulators from a checkout
 // (src/cli/checkout.ts).
+import { isBuiltin } from 'node:module';
 import { posix } from 'node:path';
 import ts from 'typescript';
 import { findFileCycles } from './file-cycles.ts';
@@ -68,6 +69,13 @@ export const CORE_FLOORS: readonly (readonly string[])[] = [
   ['commands/'],
   ['api/'],
 ];
+
+/**
+ * Areas whose code runs in the operator UI's page too (a browser, or Electron's sandboxed
+ * renderer): no Node built-in. Node globals such as Buffer are caught by the renderer's tsconfig,
+ * which has no Node types.
+ */
+export const BROWSER_SAFE: readonly Area[] = ['shared', 'renderer'];
 
 const CORE = 'src/core/';
 const CORE_ENTRIES = new Set(['src/core/index.ts', 'src/core/desktop.ts']);
@@ -155,6 +163,8 @@ export function checkLayers(files: ReadonlyMap<string, string>): string[] {
       if (!isPath) {
         if (FORBIDDEN_PACKAGES[area]?.includes(packageName(specifier)))
           problems.push(`${from} imports ${specifier} (${area} must not)`);
+        if (BROWSER_SAFE.includes(area) && isBuiltin(specifier))
+          problems.push(`${from} imports ${specifier}: ${area} runs in the UI's page too (no Node built-in)`);
         continue;
       }
       const to = specifier.startsWith('.')
