@@ -38,6 +38,8 @@ export async function startCommandMachine(
     commands?: Partial<MachineConfig['commands']>;
     dataDir?: string;
     scanWaitS?: number;
+    /** `commands.timeout`: how long a command may take on its machine (s). */
+    commandTimeoutS?: number;
     readyState?: string | null;
   },
 ): Promise<{
@@ -51,7 +53,10 @@ export async function startCommandMachine(
   const { emulator, modelers } = await startEmulator(t, [name]);
   const base = testConfig(machine.dataDir ?? join(tempDir(t), 'data'), emulator.url, modelers, {
     intervals: { health: 5, logs_flush: 1, status_report: 1, command_poll: 1 },
-    commands: { scan_wait: machine.scanWaitS ?? 2 },
+    commands: {
+      scan_wait: machine.scanWaitS ?? 2,
+      ...(machine.commandTimeoutS ? { timeout: machine.commandTimeoutS } : {}),
+    },
   });
   const config = {
     ...base,

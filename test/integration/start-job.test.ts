@@ -9,7 +9,12 @@ import { commandEnded, leaveProcessing, startCommandMachine } from '../helpers/c
 import { startAgentWithCollectors, startEmulator, tempDir, testConfig, waitFor } from '../helpers/harness.ts';
 
 /** An Ultimaker that takes start_job (confirmed at the workstation), by a real agent and the emulator. */
-async function setup(t: TestContext, commands: Partial<MachineConfig['commands']> = {}, dataDir?: string) {
+async function setup(
+  t: TestContext,
+  commands: Partial<MachineConfig['commands']> = {},
+  dataDir?: string,
+  limits: { scanWaitS?: number; commandTimeoutS?: number } = {},
+) {
   const sim = await UltimakerSimulator.start({ speed: 10, autoApproveMs: 200 });
   t.after(() => sim.close());
   const machine = await startCommandMachine(t, {
@@ -18,6 +23,7 @@ async function setup(t: TestContext, commands: Partial<MachineConfig['commands']
     connection: { host: sim.host, port: sim.port },
     commands: { confirm_start_job: true, confirm_timeout: 60, ...commands },
     ...(dataDir ? { dataDir } : {}),
+    ...limits,
   });
   return { sim, ...machine };
 }
@@ -112,6 +118,29 @@ test('an unattended cell (confirm_start_job false) starts the job at once', asyn
   });
   const start = emulator.sendCommand({ type: 'start_job', modeler, 'build-file': file.uri });
   assert.equal((await ended(emulator, start.uuid)).status, 'complete');
+  assert.equal(sim.commandsReceived.filter((c) => c.method === 'POST').length, 1);
+});
+
+test('a start_job’s wait for its file’s virus scan is bounded by commands.scan_wait, not by the time a command may take on its machine', async (t) => {
+  const { sim, emulator, modeler } = await setup(t, { confirm_start_job: false }, undefined, {
+    scanWaitS: 60,
+    commandTimeoutS: 1,
+  });
+  const file = emulator.addBuildFile({
+    name: 'scanned-late.gcode',
+    content: FILE,
+    virus_scan: 'unscanned',
+    status: 'complete',
+  });
+  const start = emulator.sendCommand({ type: 'start_job', modeler, 'build-file': file.uri });
+  // Scanned well after a pause would have timed out on the machine.
+  await waitFor(() => emulator.state.commands.get(start.uuid)!.status === 'processing', 15_000, 'started');
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  assert.equal(file.downloads, 0, 'not downloaded while unscanned');
+  file.virus_scan = 'passed';
+  const result = await ended(emulator, start.uuid, 'the start_job', 60_000);
+  assert.equal(result.status, 'complete', JSON.stringify(result.response));
+  assert.equal(file.downloads, 1);
   assert.equal(sim.commandsReceived.filter((c) => c.method === 'POST').length, 1);
 });
 
