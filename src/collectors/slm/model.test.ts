@@ -74,10 +74,9 @@ test('SLM: companion_model false reads the configured NodeIds although the serve
   await waitFor(() => live().snapshot.state === 'idle', 20_000, 'idle');
   sim.build.start('fallback.slm', 500);
   await waitFor(() => (live().snapshot.job?.layer ?? 0) > 5, 10_000, 'layers');
-  await waitFor(() => emulator.state.captures.size > 0, 10_000, 'a capture');
-  const body = JSON.parse([...emulator.state.captures.values()].at(-1)!.content!.toString()) as Record<
-    string,
-    unknown
-  >;
+  // A capture is created first and its content uploaded after: read only uploaded ones.
+  const uploaded = () => [...emulator.state.captures.values()].filter((c) => c.content);
+  await waitFor(() => uploaded().length > 0, 10_000, 'a capture uploaded');
+  const body = JSON.parse(uploaded().at(-1)!.content!.toString()) as Record<string, unknown>;
   assert.equal(body['Job.State'], null, 'no model value read');
 });
