@@ -18,7 +18,7 @@ Commands:
   demo [--data-dir <dir>] [--cloud-port <n>]
                                       the emulator plus an agent with the simulated machines
 
-Environment: ECHO_CONFIG, ECHO_DATA_DIR, ECHO_CLOUD_URL, ECHO_LOG_LEVEL (see docs/configuration.md).
+Environment: ECHO_CONFIG, ECHO_DATA_DIR, ECHO_CLOUD_URL, ECHO_LOG_LEVEL, ECHO_UPDATES_CHECK (see docs/configuration.md).
 Exit codes: 0 ok, 1 failure, 2 bad usage or configuration, 3 (status) agent not running.`;
 
 /** The CLI entry point; returns the exit code. */

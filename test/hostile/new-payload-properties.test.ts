@@ -609,6 +609,10 @@ test('Addiguru: the watermark of an analysis ending in year 10000 (or before yea
   for (const end_time of ['+010000-01-01T00:00:00.000Z', '-000001-12-31T23:59:59.999Z']) {
     const analysis = analysisDetail.parse({ id: 'a1', end_time });
     const reference = analysisReference(analysis);
-    assert.ok(parseReference(reference), `the watermark "${reference}" reads back`);
+    assert.deepEqual(
+      parseReference(reference),
+      { endTime: new Date(end_time).toISOString(), id: 'a1' },
+      `the watermark "${reference}" reads back as it was written`,
+    );
   }
 });

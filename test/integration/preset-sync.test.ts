@@ -253,3 +253,33 @@ test('a JENI cell through the agent: its presets reach the cloud, and follow add
     'the addition and the removal in the cloud',
   );
 });
+
+test('presets past the first page are read, from a server that caps page[limit] below what Echo asks', async (t) => {
+  const emulator = await startCloudEmulator({ seedToken: SEED_TOKEN });
+  t.after(() => emulator.close());
+  // Echo asks 100 a page; this server gives 50 at most, so a short page is not the last one.
+  class CappedPageClient extends CloudHttpClient {
+    override json<T extends z.ZodType>(request: CloudRequest, schema: T): Promise<z.infer<T>> {
+      return super.json(
+        { ...request, url: request.url.replace(/page%5Blimit%5D=100/, 'page%5Blimit%5D=50') },
+        schema,
+      );
+    }
+  }
+  const ctx = syncContext(emulator, { client: new CappedPageClient(emulator.url, 5000) });
+  const jeni = emulator.state.addModeler({ name: 'jeni' }).uri;
+  const target = { machine: 'jeni', modeler: jeni };
+  const signal = new AbortController().signal;
+  const onMachine = Array.from({ length: 120 }, (_, i) => ({ name: `Preset ${String(i).padStart(3, '0')}` }));
+  const first = await syncMachinePresets(ctx, target, onMachine, signal);
+  assert.equal(first?.created.length, 120);
+  // Read back across three pages: nothing is created twice (not even tried), nothing deactivated.
+  const posts = () =>
+    emulator.state.requests.filter((r) => r.method === 'POST' && r.path === '/modeler-printing-preset/')
+      .length;
+  const postsBefore = posts();
+  const again = await syncMachinePresets(ctx, target, onMachine, signal);
+  assert.equal(posts(), postsBefore, 'no preset posted again');
+  assert.deepEqual(again, { created: [], updated: [], deactivated: [] });
+  assert.equal([...emulator.state.presets.values()].filter((p) => p.modeler === jeni).length, 120);
+});

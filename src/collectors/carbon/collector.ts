@@ -1,4 +1,9 @@
-import { CloudAccountCollector, historyPageAfter, jobReference } from '../sdk/cloud-account-collector.ts';
+import {
+  accountKey,
+  CloudAccountCollector,
+  historyPageAfter,
+  jobReference,
+} from '../sdk/cloud-account-collector.ts';
 import type { Collector, CollectorContext, HistoricJob, HistoryPage } from '../sdk/collector.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
 import { resultFromWord } from '../sdk/past-job.ts';
@@ -107,7 +112,7 @@ export function carbonCollector(connection: CarbonConnection, ctx: CollectorCont
   const where = `Carbon API (account "${connection.account}")`;
   return new CloudAccountCollector<Printer[], Printer>(
     {
-      key: `carbon|${connection.api_url}|${connection.account}`,
+      key: accountKey('carbon', connection.api_url, connection.account),
       fingerprint: credentialFingerprint(ctx.credentials.username, ctx.credentials.password),
       account: () => carbonAccount(connection, ctx),
       select: (list) => list.find((p) => p.serial === connection.serial),

@@ -1,4 +1,4 @@
-import { CloudAccountCollector } from '../sdk/cloud-account-collector.ts';
+import { accountKey, CloudAccountCollector } from '../sdk/cloud-account-collector.ts';
 import type { Collector, CollectorContext } from '../sdk/collector.ts';
 import { credentialFingerprint } from '../sdk/vendor-account.ts';
 import { localAccount, webAccount, webHistory } from './api.ts';
@@ -18,7 +18,7 @@ export function formlabsCollector(connection: FormlabsConnection, ctx: Collector
   return new CloudAccountCollector<FormlabsPrinter[], FormlabsPrinter>(
     {
       key: cloud
-        ? `formlabs|${connection.api_url}|${connection.account}`
+        ? accountKey('formlabs', connection.api_url, connection.account ?? '')
         : `formlabs-local|${connection.local_url}`,
       fingerprint: cloud
         ? credentialFingerprint(ctx.credentials.username, ctx.credentials.password)

@@ -1,4 +1,9 @@
-import { CloudAccountCollector, historyPageAfter, jobReference } from '../sdk/cloud-account-collector.ts';
+import {
+  accountKey,
+  CloudAccountCollector,
+  historyPageAfter,
+  jobReference,
+} from '../sdk/cloud-account-collector.ts';
 import type { Collector, CollectorContext, HistoricJob, HistoryPage } from '../sdk/collector.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
 import { basicAuth } from '../sdk/http-send.ts';
@@ -98,7 +103,7 @@ export function markforgedCollector(connection: MarkforgedConnection, ctx: Colle
   const where = `Markforged Eiger (account "${connection.account}")`;
   return new CloudAccountCollector<Device[], Device>(
     {
-      key: `markforged|${connection.api_url}|${connection.account}`,
+      key: accountKey('markforged', connection.api_url, connection.account),
       fingerprint: credentialFingerprint(ctx.credentials.username, ctx.credentials.password),
       account: () => eigerAccount(connection, ctx),
       select: (list) =>

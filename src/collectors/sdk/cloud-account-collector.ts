@@ -120,6 +120,14 @@ export class CloudAccountCollector<T, M> implements Collector {
   }
 }
 
+/**
+ * The key of a vendor account's shared poller: `https://api/v1` and `https://api/v1/` are one
+ * account, so one poller and one rate-limit budget, not two.
+ */
+export function accountKey(vendor: string, apiUrl: string, account: string): string {
+  return `${vendor}|${apiUrl.replace(/\/+$/, '')}|${account}`;
+}
+
 /** A history reference that sorts like time: `<end time, ISO UTC>#<job id>`; undefined without a readable end. */
 export function jobReference(endedAt: string | null | undefined, id: string): string | undefined {
   const at = endedAt ? Date.parse(endedAt) : Number.NaN;

@@ -5,6 +5,7 @@ import { type MachineConfig, machineSchema } from '../../shared/config/schema.ts
 import { CloudOriginError } from '../../shared/errors.ts';
 import type { Clock } from '../clock.ts';
 import type { CloudHttpClient } from '../cloud/http-client.ts';
+import { hasMorePages } from '../cloud/paging.ts';
 import { listReply } from '../cloud/replies.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import { backoffDelay } from '../sync/backoff.ts';
@@ -115,11 +116,7 @@ async function readAllModelers(
     const url = `modeler/?page[offset]=${modelers.length}&page[limit]=${MODELER_PAGE}`;
     const list = await request(() => client.json({ method: 'GET', url }, listReply(cloudModeler)));
     modelers.push(...list.resources);
-    const more =
-      list.total_count === undefined
-        ? list.resources.length >= MODELER_PAGE
-        : modelers.length < list.total_count;
-    if (!more || list.resources.length === 0) return modelers;
+    if (!hasMorePages(modelers.length, list, MODELER_PAGE)) return modelers;
   }
   logger.warn(
     { read: modelers.length, pages: MODELER_MAX_PAGES },

@@ -62,7 +62,7 @@ export class CommandInbox {
 }
 
 /** Two URIs for one resource (the cloud may or may not end them with a slash). */
-function sameUri(a: string, b: string): boolean {
+export function sameUri(a: string, b: string): boolean {
   const strip = (uri: string) => uri.replace(/\/+$/, '');
   return strip(a) === strip(b);
 }

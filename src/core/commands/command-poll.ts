@@ -1,3 +1,4 @@
+import { hasMorePages, MAX_PAGES } from '../cloud/paging.ts';
 import { classifyError } from '../sync/classify-error.ts';
 import type { SyncContext } from '../sync/sync-context.ts';
 import { commandList } from './cloud-command.ts';
@@ -17,7 +18,7 @@ export async function pollCommands(
   signal: AbortSignal,
 ): Promise<boolean> {
   for (const target of targets) {
-    for (let offset = 0; ; offset += PAGE) {
+    for (let offset = 0, pages = 0; pages < MAX_PAGES; pages++) {
       await ctx.gate.pass(signal);
       if (signal.aborted) return false;
       const query = new URLSearchParams({
@@ -36,8 +37,8 @@ export async function pollCommands(
         return false;
       }
       for (const item of page.resources) inbox.accept(item, 'poll');
-      const total = page.total_count ?? page.resources.length;
-      if (page.resources.length < PAGE || offset + PAGE >= total) break;
+      offset += page.resources.length;
+      if (!hasMorePages(offset, page, PAGE)) break;
     }
   }
   return true;

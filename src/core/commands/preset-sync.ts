@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { PrintingPreset } from '../../collectors/sdk/collector.ts';
 import { describeError } from '../../shared/errors.ts';
+import { hasMorePages, MAX_PAGES } from '../cloud/paging.ts';
 import { classifyError } from '../sync/classify-error.ts';
 import type { SyncContext } from '../sync/sync-context.ts';
-import type { CommandTarget } from './command-inbox.ts';
+import { type CommandTarget, sameUri } from './command-inbox.ts';
 
 /** A `/modeler-printing-preset/` resource, as far as the sync reads it. */
 const cloudPreset = z.looseObject({
@@ -90,7 +91,7 @@ async function readCloudPresets(
   signal: AbortSignal,
 ): Promise<CloudPreset[] | undefined> {
   const all: CloudPreset[] = [];
-  for (let offset = 0; ; offset += PAGE) {
+  for (let offset = 0, pages = 0; pages < MAX_PAGES; pages++) {
     await ctx.gate.pass(signal);
     if (signal.aborted) return undefined;
     const query = new URLSearchParams({
@@ -109,8 +110,8 @@ async function readCloudPresets(
       // `/modeler-printing-preset/`), is not this machine's to switch off, even when a server
       // ignores the filter and lists it.
       all.push(...page.resources.filter((p) => !!p.modeler && sameUri(p.modeler, modeler)));
-      const total = page.total_count ?? page.resources.length;
-      if (page.resources.length < PAGE || offset + PAGE >= total) return all;
+      offset += page.resources.length;
+      if (!hasMorePages(offset, page, PAGE)) return all;
     } catch (error) {
       ctx.logger.debug(
         { modeler, reason: classifyError(error, ctx).reason },
@@ -119,10 +120,9 @@ async function readCloudPresets(
       return undefined;
     }
   }
-}
-
-function sameUri(a: string, b: string): boolean {
-  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+  // A list that never ends is not this machine's presets: nothing is compared or deactivated.
+  ctx.logger.warn({ modeler, pages: MAX_PAGES }, 'printing presets: the cloud list did not end');
+  return undefined;
 }
 
 /**
