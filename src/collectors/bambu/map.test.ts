@@ -144,3 +144,23 @@ test("the serial number is the configured one when get_version's sn is empty or 
   assert.equal(map(report, undefined, NOW, options).serialNumber, '01P00A123456789');
   assert.equal(map(report, version('01P00A999999999'), NOW, options).serialNumber, '01P00A999999999');
 });
+
+test('a wifi_signal that is no signal strength is left out, not read as a huge number', () => {
+  const [ok, odd, huge] = play([
+    { gcode_state: 'IDLE', wifi_signal: '-48dBm' },
+    { wifi_signal: 'n/a' },
+    { wifi_signal: `-${'9'.repeat(400)}dBm` },
+  ]);
+  assert.deepEqual(
+    ok!.gauges.find((g) => g.name === 'wifi_signal'),
+    { name: 'wifi_signal', value: -48, unit: 'dBm' },
+  );
+  assert.equal(
+    odd!.gauges.find((g) => g.name === 'wifi_signal'),
+    undefined,
+  );
+  assert.equal(
+    huge!.gauges.find((g) => g.name === 'wifi_signal'),
+    undefined,
+  );
+});

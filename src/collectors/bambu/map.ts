@@ -117,7 +117,8 @@ export function toSnapshot(
   gauge('nozzle_temperature', report.nozzle_temper, report.nozzle_target_temper);
   gauge('bed_temperature', report.bed_temper, report.bed_target_temper);
   gauge('chamber_temperature', report.chamber_temper);
-  const signal = report.wifi_signal?.match(/^(-?\d+)dBm$/);
+  // At most 4 digits: a longer run is no signal strength (21 nines read as 1e21 dBm).
+  const signal = report.wifi_signal?.match(/^(-?\d{1,4})dBm$/);
   if (signal) gauges.push({ name: 'wifi_signal', value: Number(signal[1]), unit: 'dBm' });
 
   const ota = version?.module.find((m) => m.name === 'ota');

@@ -132,4 +132,8 @@ test('?Q600: the value is the last field, in both wordings; a non-number is no v
   assert.equal(macroValue('MACRO, 3027, -12.5'), -12.5);
   assert.equal(macroValue('MACRO, '), undefined);
   assert.equal(macroValue('MACRO, 3027, ###'), undefined);
+  // Found by the hostile property test: a number past the double range reads as Infinity.
+  assert.equal(macroValue('MACRO, 17.976931348623159e+307'), undefined);
+  assert.equal(macroValue('MACRO, -1e999'), undefined);
+  assert.equal(macroValue('MACRO, 1e-999'), 0);
 });

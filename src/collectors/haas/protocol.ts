@@ -169,11 +169,14 @@ export function answerValue(answer: string, where: string, code: string): string
 /**
  * The value of a `?Q600 <n>` answer: the last field, as sources disagree on the fields before it
  * (`MACRO, 8000.000000` in Haas's example, `MACRO, 3027, 8000.000000` elsewhere); undefined when
- * it is not a number (an empty field is not 0).
+ * it is not a number (an empty field is not 0) or does not fit a double (`1e999` reads as
+ * Infinity, which no gauge can carry).
  */
 export function macroValue(answer: string): number | undefined {
   const last = answer.slice(answer.lastIndexOf(',') + 1).trim();
-  return /^[+-]?(\d{1,20}(\.\d{0,20})?|\.\d{1,20})([eE][+-]?\d{1,3})?$/.test(last) ? Number(last) : undefined;
+  if (!/^[+-]?(\d{1,20}(\.\d{0,20})?|\.\d{1,20})([eE][+-]?\d{1,3})?$/.test(last)) return undefined;
+  const value = Number(last);
+  return Number.isFinite(value) ? value : undefined;
 }
 
 /** The Q500 three-in-one answer: `PROGRAM, O01234, IDLE, PARTS, 380` or `STATUS, BUSY`. */

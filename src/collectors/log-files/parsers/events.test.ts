@@ -56,6 +56,11 @@ test('job markers as the vendors write them', () => {
   assert.equal(findEvent('jobs started'), undefined);
   // The reference took ":" for a job name here; a name of punctuation only is no job.
   assert.equal(findEvent('job: started'), undefined);
+  // A count past 2^53 is no count (it read as Infinity, and the progress as NaN).
+  const huge = '9'.repeat(400);
+  assert.equal(findEvent(`Layer ${huge} of ${huge}`), undefined);
+  assert.equal(findEvent(`Layer 3 of 90071992547409930`), undefined);
+  assert.deepEqual(findEvent(`Build "x" started, ${huge} layers`), { kind: 'job_started', job: 'x' });
   const long = findEvent(`Build "${'n'.repeat(5000)}" started`);
   assert.equal(long?.job?.length, MAX_JOB_NAME);
 });

@@ -35,8 +35,7 @@ interface Word {
 export function findEvent(message: string): JobEvent | undefined {
   // Most lines name no build, job or print: only a layer count can be in them.
   if (!SUBJECT_HINT.test(message)) {
-    const layer = LAYER.exec(message);
-    return layer ? { kind: 'layer', layer: Number(layer[1]), layers: Number(layer[2]) } : undefined;
+    return layerEvent(message);
   }
   const words = wordsOf(message);
   if (words.length === 0) return undefined;
@@ -45,9 +44,23 @@ export function findEvent(message: string): JobEvent | undefined {
   if (findEnd(message, words, isAbort)) return { kind: 'job_aborted' };
   if (findEnd(message, words, (w) => (w[0]!.text === 'failed' ? 1 : 0))) return { kind: 'job_failed' };
   if (findEnd(message, words, (w) => (FINISHES.has(w[0]!.text) ? 1 : 0))) return { kind: 'job_finished' };
+  return layerEvent(message);
+}
+
+/**
+ * `layer 12 of 40`; a count past 2^53 (a garbled line, a hostile one) is no count: it would read
+ * as Infinity or lose digits, and a progress of Infinity/Infinity is no number.
+ */
+function layerEvent(message: string): JobEvent | undefined {
   const layer = LAYER.exec(message);
-  if (layer) return { kind: 'layer', layer: Number(layer[1]), layers: Number(layer[2]) };
-  return undefined;
+  if (!layer) return undefined;
+  const [at, of] = [layerCount(layer[1]!), layerCount(layer[2]!)];
+  return at !== undefined && of !== undefined ? { kind: 'layer', layer: at, layers: of } : undefined;
+}
+
+function layerCount(digits: string): number | undefined {
+  const n = Number(digits);
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 function wordsOf(message: string): Word[] {
@@ -129,7 +142,7 @@ function layersAfter(message: string, words: readonly Word[], from: number): num
     if (LINE_BREAK.test(message.slice(words[i - 1]!.end, count.start))) return undefined;
     if (after.text !== 'layers' || !/^\d+$/.test(count.text)) continue;
     const between = message.slice(count.end, after.start);
-    if (between.length > 0 && [...between].every((c) => SPACE.test(c))) return Number(count.text);
+    if (between.length > 0 && [...between].every((c) => SPACE.test(c))) return layerCount(count.text);
   }
   return undefined;
 }
