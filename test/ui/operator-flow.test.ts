@@ -141,6 +141,11 @@ test('operator flow in Chromium: sign in, machines live, add a machine (failing 
     location.hash = '#/machine/um-1';
   });
   await page.getByText('Defined in the configuration file: change or remove it there.').waitFor();
+  // How far its past jobs reach is said in words, never as a bare dash.
+  assert.match(
+    (await page.locator('p.history').textContent()) ?? '',
+    /^Past jobs: .+ · \d+ in the last run · (none stored yet|stored up to \S+, (none confirmed by the cloud yet|confirmed up to \S+))$/,
+  );
 
   // The refused captures are set aside; the cloud is fixed; retry them from the Sync screen.
   await page.getByRole('link', { name: 'Sync' }).click();

@@ -139,7 +139,7 @@ export class MachineDetailView {
               'p',
               { class: 'history' },
               `Past jobs: ${machine.history.running ? 'collecting now' : `last collected ${machine.history.lastRunAt ? new Date(machine.history.lastRunAt).toLocaleString() : 'not yet'}`}` +
-                ` · ${machine.history.collectedThisRun} in the last run · up to ${machine.history.watermark ?? '—'} stored, ${machine.history.cloudWatermark ?? '—'} confirmed by the cloud`,
+                ` · ${machine.history.collectedThisRun} in the last run · ${historyMarks(machine.history)}`,
             ),
             ...(machine.history.lastError
               ? [notice(`Past jobs: ${machine.history.lastError}`, 'problem')]
@@ -293,4 +293,10 @@ export class MachineDetailView {
           ),
     );
   }
+}
+
+/** How far the past jobs reached, stored and confirmed: said in words when there is none yet. */
+function historyMarks(history: { watermark?: string; cloudWatermark?: string }): string {
+  if (history.watermark === undefined) return 'none stored yet';
+  return `stored up to ${history.watermark}, ${history.cloudWatermark === undefined ? 'none confirmed by the cloud yet' : `confirmed up to ${history.cloudWatermark}`}`;
 }
