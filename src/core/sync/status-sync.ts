@@ -1,9 +1,10 @@
 import { CloudOriginError } from '../../shared/errors.ts';
 import { Wakeup } from '../clock.ts';
 import { historyKeys } from '../store/history-keys.ts';
+import type { StoredMachineStatus } from '../store/types.ts';
 import { addiguruHealth } from './addiguru-health.ts';
 import { classifyError } from './classify-error.ts';
-import type { SyncContext } from './sync-context.ts';
+import type { CaptureOwner, SyncContext } from './sync-context.ts';
 
 /**
  * Reports machine reachability to `PUT /modeler/<uuid>/` (`connected`, `error`), or an Addiguru
@@ -64,12 +65,7 @@ export class StatusSync {
     for (const status of store.status.unreported()) {
       const owner = this.ctx.captureOwnerFor(status.machine);
       if (!owner) continue;
-      const key = `${owner.field === 'modeler' ? 'modeler' : 'addiguru'}_reported:${status.machine}`;
-      // A modeler hears `connected`/`error`; an Addiguru installation its `health` (contract enum).
-      const wire =
-        owner.field === 'modeler'
-          ? { connected: status.connected, error: status.error }
-          : { health: addiguruHealth(status) };
+      const { key, wire, body } = statusReport(owner.field, status);
       if (store.stats.getValue(key) === JSON.stringify(wire)) {
         store.status.markReported(status.machine, status.id);
         continue;
@@ -77,10 +73,6 @@ export class StatusSync {
       await gate.pass(signal);
       if (signal.aborted) return;
       try {
-        const body =
-          owner.field === 'modeler'
-            ? wire
-            : { ...wire, health_check_on: new Date(status.observedAt).toISOString() };
         await client.send({ method: 'PUT', url: owner.uri, json: body });
         gate.succeeded();
         store.stats.setValue(key, JSON.stringify(wire));
@@ -103,4 +95,25 @@ export class StatusSync {
       }
     }
   }
+}
+
+/**
+ * What one status change sends: a modeler hears `connected`/`error`, an Addiguru installation its
+ * `health` (contract enum) with the time it was checked. `wire` is what is compared with the last
+ * report (the check time changes every time, the health does not); `key` is where that is kept.
+ */
+function statusReport(
+  field: CaptureOwner['field'],
+  status: StoredMachineStatus,
+): { key: string; wire: Record<string, unknown>; body: Record<string, unknown> } {
+  if (field === 'modeler') {
+    const wire = { connected: status.connected, error: status.error };
+    return { key: `modeler_reported:${status.machine}`, wire, body: wire };
+  }
+  const wire = { health: addiguruHealth(status) };
+  return {
+    key: `addiguru_reported:${status.machine}`,
+    wire,
+    body: { ...wire, health_check_on: new Date(status.observedAt).toISOString() },
+  };
 }
