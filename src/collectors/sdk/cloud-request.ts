@@ -1,8 +1,6 @@
-import http from 'node:http';
-import https from 'node:https';
-import { DEFAULT_MAX_MESSAGE_BYTES, readBoundedBody } from './bounded-body.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './bounded-body.ts';
 import type { HttpPools } from './http-json.ts';
-import { networkError } from './network-error.ts';
+import { httpRequest } from './http-request.ts';
 
 // The wire level of a vendor cloud account (vendor-account.ts): one bounded request, and how long a
 // 429's Retry-After asks the whole account to wait.
@@ -15,7 +13,7 @@ export interface CloudReply {
 }
 
 /** One request to a vendor cloud, its body read bounded; network failures as `CollectorError` kinds. */
-export function cloudRequest(
+export async function cloudRequest(
   method: 'GET' | 'POST',
   url: string,
   options: {
@@ -26,35 +24,18 @@ export function cloudRequest(
     maxBodyBytes?: number;
   },
 ): Promise<CloudReply> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const transport = target.protocol === 'https:' ? https : http;
-    const headers: Record<string, string | number> = { accept: 'application/json', ...options.headers };
-    const data = options.body ? Buffer.from(options.body.data, 'utf8') : undefined;
-    if (options.body && data) {
-      headers['content-type'] = options.body.contentType;
-      headers['content-length'] = data.length;
-    }
-    const req = transport.request(
-      target,
-      { method, agent: options.pools.agentFor(target.protocol), headers, signal: options.signal },
-      (res) => {
-        readBoundedBody(res, options.maxBodyBytes ?? DEFAULT_MAX_MESSAGE_BYTES, url).then(
-          (body) => {
-            const retryAfter = res.headers['retry-after'];
-            resolve({
-              status: res.statusCode ?? 0,
-              text: body.toString('utf8'),
-              ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
-            });
-          },
-          (error: unknown) => reject(networkError(url, error, options.signal)),
-        );
-      },
-    );
-    req.on('error', (error) => reject(networkError(url, error, options.signal)));
-    req.end(data);
+  const { body, ...rest } = options;
+  const reply = await httpRequest(method, url, {
+    ...rest,
+    ...(body ? { body: { contentType: body.contentType, data: Buffer.from(body.data, 'utf8') } } : {}),
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
   });
+  const retryAfter = reply.headers['retry-after'];
+  return {
+    status: reply.status,
+    text: reply.text,
+    ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
+  };
 }
 
 /** Retry-After (seconds or an HTTP date) in milliseconds, bounded to [1 s, 1 h]; 60 s when unreadable. */

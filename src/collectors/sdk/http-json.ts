@@ -1,10 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { z } from 'zod';
-import { DEFAULT_MAX_MESSAGE_BYTES, readBoundedBody } from './bounded-body.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './bounded-body.ts';
 import { CollectorError } from './collector-error.ts';
+import { httpRequest } from './http-request.ts';
 import { parseMachineJson } from './machine-json.ts';
-import { networkError } from './network-error.ts';
 import type { SharedResources } from './shared-resources.ts';
 
 export interface HttpJsonOptions {
@@ -53,7 +53,7 @@ export function httpPools(shared: SharedResources): HttpPools {
  * The body of a GET, as text, read up to `maxBodyBytes` (the request is aborted past it); network
  * failures mapped to `CollectorError` kinds.
  */
-export function httpGet(
+export async function httpGet(
   url: string,
   options: {
     signal: AbortSignal;
@@ -62,25 +62,11 @@ export function httpGet(
     maxBodyBytes?: number;
   },
 ): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const transport = target.protocol === 'https:' ? https : http;
-    const req = transport.get(
-      target,
-      {
-        agent: options.pools.agentFor(target.protocol),
-        headers: { accept: 'application/json', ...options.headers },
-        signal: options.signal,
-      },
-      (res) => {
-        readBoundedBody(res, options.maxBodyBytes ?? DEFAULT_MAX_MESSAGE_BYTES, url).then(
-          (body) => resolve({ status: res.statusCode ?? 0, text: body.toString('utf8') }),
-          (error: unknown) => reject(networkError(url, error, options.signal)),
-        );
-      },
-    );
-    req.on('error', (error) => reject(networkError(url, error, options.signal)));
+  const { status, text } = await httpRequest('GET', url, {
+    ...options,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
   });
+  return { status, text };
 }
 
 /**
