@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { CloudNetworkError, describeError } from '../../shared/errors.ts';
 import { syncFolder } from '../owner-only.ts';
 import type { CloudHttpClient } from './http-client.ts';
+import { IdleWatch } from './idle-watch.ts';
 
 export interface DownloadToFileOptions {
   client: CloudHttpClient;
@@ -41,24 +42,21 @@ export async function downloadToFile(
     `.${basename(options.path)}-${randomBytes(6).toString('hex')}.part`,
   );
   const stop = new AbortController();
-  const signals = options.signal ? [options.signal, stop.signal] : [stop.signal];
+  const idle = new IdleWatch(options.idleTimeoutMs ?? 60_000, (ms) => `nothing received for ${ms} ms`);
+  // What cut the transfer short, with the reason of whichever came first (idle, total, a refusal).
+  const cut = AbortSignal.any([stop.signal, idle.signal]);
+  const signals = options.signal ? [options.signal, cut] : [cut];
   const hash = createHash('sha256');
   let size = 0;
   let handle: FileHandle | undefined;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let complete = false;
-  const idleMs = options.idleTimeoutMs ?? 60_000;
-  let idle: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => stop.abort(new Error(`nothing received for ${idleMs} ms`)), idleMs);
-  };
   const totalMs = options.totalTimeoutMs;
   const total =
     totalMs === undefined
       ? undefined
       : setTimeout(() => stop.abort(new Error(`not complete after ${totalMs} ms`)), totalMs);
-  arm();
+  idle.touch();
   try {
     let body: ReadableStream<Uint8Array>;
     try {
@@ -80,14 +78,14 @@ export async function downloadToFile(
         chunk = await reader.read();
       } catch (error) {
         options.signal?.throwIfAborted();
-        const why = stop.signal.aborted ? describeError(stop.signal.reason) : describeError(error);
+        const why = cut.aborted ? describeError(cut.reason) : describeError(error);
         throw new CloudNetworkError(
           `the download of ${options.name} broke off after ${size} bytes: ${why}`,
           error,
         );
       }
       if (chunk.done) break;
-      arm();
+      idle.touch();
       size += chunk.value.length;
       if (size > options.maxBytes) throw options.tooLarge(size);
       hash.update(chunk.value);
@@ -103,7 +101,7 @@ export async function downloadToFile(
     syncFolder(dirname(options.path));
     return { size, sha256 };
   } finally {
-    clearTimeout(idle);
+    idle.stop();
     clearTimeout(total);
     if (!complete) {
       // Stop the transfer (a refused or failed download holds no connection) and leave no file.

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type TestContext, test } from 'node:test';
+import { startCloudEmulator } from '../../cloud-emulator/server.ts';
 import { CloudHttpError } from '../../shared/errors.ts';
 import { CloudHttpClient } from './http-client.ts';
 import { findOwnInstallation } from './installation-lookup.ts';
+import { MAX_PAGES } from './paging.ts';
 
 /** A cloud whose `GET /ecco/` is `answer`; records the query strings it was asked. */
 async function fakeCloud(
@@ -109,4 +111,73 @@ test('a cloud that drops workstation_name (and ignores its filter): none, and ho
   // Nothing listed (a first start, or a cloud that filters on the name): nothing to tell.
   entries = [];
   assert.deepEqual(await findOwnInstallation(client, wanted), { kind: 'none', foreign: [] });
+});
+
+test('a bureau list longer than one page (the emulator, filters ignored) is read whole: the installation on page 3 is found', async (t) => {
+  const token = { uuid: '00000000-0000-4000-8000-000000000001', secret: 'test-secret' };
+  // A cloud that drops workstation_name ignores its filter: every installation of the bureau is listed.
+  const emulator = await startCloudEmulator({ seedToken: token, keepsWorkstationName: false });
+  t.after(() => emulator.close());
+  const bureau = emulator.state.bureauUri;
+  const add = (n: number, name: string) => {
+    const uri = emulator.state.url(`/ecco/00000000-0000-4000-8000-${String(n).padStart(12, '0')}/`);
+    emulator.state.eccos.set(String(n), { uri, bureau, workstation_name: name, enabled: true });
+    return uri;
+  };
+  for (let n = 0; n < 230; n++) add(n, `shop-pc-${n}`);
+  const mine = add(230, 'this-pc');
+  const client = new CloudHttpClient(emulator.url, 5000);
+  client.auth = { kind: 'token', ...token };
+  const found = await findOwnInstallation(client, { bureau, workstationName: 'this-pc' });
+  assert.equal(found.kind === 'found' && found.uri, mine, JSON.stringify(found));
+  const pages = emulator.state.requests.filter((r) => r.method === 'GET' && r.path === '/ecco/');
+  assert.equal(pages.length, 3, 'three pages of 100');
+});
+
+test('pages without total_count go on while full; a cloud that ignores the offset is asked once more, then the read ends', async (t) => {
+  let ignoresOffset = false;
+  const { client, base, asked } = await fakeCloud(t, (url, base, res) => {
+    const from = ignoresOffset ? 0 : Number(url.searchParams.get('page[offset]'));
+    const size = ignoresOffset || from < 100 ? 100 : 60;
+    const resources = Array.from({ length: size }, (_, i) => ({
+      uri: `${base}ecco/${from + i}/`,
+      bureau: `${base}bureau/1/`,
+      workstation_name: from + i === 150 || (ignoresOffset && i === 7) ? 'shop-pc-3' : `other-${from + i}`,
+    }));
+    json(res, 200, { resources });
+  });
+  const wanted = { bureau: `${base}bureau/1/`, workstationName: 'shop-pc-3' };
+  const found = await findOwnInstallation(client, wanted);
+  assert.equal(found.kind === 'found' && found.uri, `${base}ecco/150/`);
+  assert.deepEqual(
+    asked.map((q) => [q.get('page[offset]'), q.get('page[limit]')]),
+    [
+      ['0', '100'],
+      ['100', '100'],
+    ],
+  );
+  asked.length = 0;
+  ignoresOffset = true;
+  const again = await findOwnInstallation(client, wanted);
+  assert.equal(again.kind === 'found' && again.uri, `${base}ecco/7/`);
+  assert.equal(asked.length, 2, 'the repeated page brings nothing new: the read ends');
+});
+
+test('a list that never ends is cut at MAX_PAGES and is "unavailable": a part of it is not taken for the whole', async (t) => {
+  const { client, base, asked } = await fakeCloud(t, (url, base, res) => {
+    const from = Number(url.searchParams.get('page[offset]'));
+    const resources = Array.from({ length: 100 }, (_, i) => ({
+      uri: `${base}ecco/${from + i}/`,
+      bureau: `${base}bureau/1/`,
+      workstation_name: from + i === 5 ? 'shop-pc-3' : `other-${from + i}`,
+    }));
+    json(res, 200, { resources, total_count: 1_000_000 });
+  });
+  const found = await findOwnInstallation(client, {
+    bureau: `${base}bureau/1/`,
+    workstationName: 'shop-pc-3',
+  });
+  assert.equal(found.kind, 'unavailable');
+  assert.match(found.kind === 'unavailable' ? found.reason : '', /did not end within 100 pages/);
+  assert.equal(asked.length, MAX_PAGES);
 });

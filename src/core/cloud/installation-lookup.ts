@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CloudHttpError, CloudReplyError, describeError } from '../../shared/errors.ts';
 import type { CloudHttpClient } from './http-client.ts';
+import { listDidNotEnd, readPages } from './paging.ts';
 import { type EccoReply, eccoReply, listReply } from './replies.ts';
 
 /**
@@ -43,9 +44,6 @@ export interface WantedInstallation {
  */
 const UNSUPPORTED = new Set([400, 403, 404, 405]);
 
-/** A cloud that ignores the filters or the offset could page forever: this many pages at most. */
-const MAX_PAGES = 20;
-
 /**
  * Finds this workstation's installation in the bureau's `GET /ecco/`: exactly one entry of the
  * same bureau whose `workstation_name` equals this one, on the cloud's own origin. A disabled one
@@ -84,29 +82,37 @@ export async function findOwnInstallation(
   return { kind: 'several', uris: mine.map((entry) => entry.uri), foreign };
 }
 
-/** Every entry of the filtered list, by URI, following `page[offset]` while `total_count` says more. */
+/**
+ * Every entry of the filtered list, by URI, paged by the rule of every cloud list (`readPages`).
+ * A page that brings no new entry ends it too: a cloud that ignores the offset answers the same
+ * page again. A list the cap cuts is a `CloudReplyError` (so "unavailable"): the part not read
+ * may hold this workstation's installation, or a second one of its name.
+ */
 async function listInstallations(
   client: CloudHttpClient,
   wanted: WantedInstallation,
 ): Promise<Map<string, z.infer<typeof listedEcco>>> {
   const entries = new Map<string, z.infer<typeof listedEcco>>();
-  let listed = 0;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const query = new URLSearchParams({
-      'filter[bureau]': wanted.bureau,
-      'filter[workstation_name]': wanted.workstationName,
-    });
-    if (page > 0) query.set('page[offset]', String(listed));
-    const list = await client.json({ method: 'GET', url: `ecco/?${query}` }, listReply(z.unknown()));
-    const before = entries.size;
-    listed += list.resources.length;
-    for (const item of list.resources) {
-      const entry = listedEcco.safeParse(item);
-      if (entry.success) entries.set(client.resolve(entry.data.uri), entry.data);
-    }
-    const complete = list.total_count === undefined || listed >= list.total_count;
-    // No new entry: an empty page, or a cloud that ignores the offset and answers the same page.
-    if (complete || entries.size === before) break;
-  }
+  let added = 0;
+  const list = await readPages(
+    async ({ offset, limit }) => {
+      const query = new URLSearchParams({
+        'filter[bureau]': wanted.bureau,
+        'filter[workstation_name]': wanted.workstationName,
+        'page[offset]': String(offset),
+        'page[limit]': String(limit),
+      });
+      const page = await client.json({ method: 'GET', url: `ecco/?${query}` }, listReply(z.unknown()));
+      const before = entries.size;
+      for (const item of page.resources) {
+        const entry = listedEcco.safeParse(item);
+        if (entry.success) entries.set(client.resolve(entry.data.uri), entry.data);
+      }
+      added = entries.size - before;
+      return page;
+    },
+    { stop: () => added === 0 },
+  );
+  if (!list.complete) throw listDidNotEnd('installation list (GET /ecco/)');
   return entries;
 }

@@ -1,4 +1,5 @@
 import { describeError } from '../../shared/errors.ts';
+import { IdleWatch } from '../cloud/idle-watch.ts';
 import type { SyncContext } from '../sync/sync-context.ts';
 import { commandEvent } from './cloud-command.ts';
 import type { CommandInbox } from './command-inbox.ts';
@@ -32,6 +33,7 @@ export async function followCommandStream(deps: {
       continue;
     }
     const openedAt = ctx.clock.monotonic();
+    // A silent stream is reopened: the commands pushed meanwhile would otherwise wait for the poll.
     const idle = new IdleWatch(ctx.config.cloud.events_idle_timeout_ms);
     try {
       const body = await ctx.client.openStream(url, {
@@ -80,31 +82,6 @@ function handleEvent(inbox: CommandInbox, ctx: SyncContext, data: string): void 
   const event = commandEvent.safeParse(parsed);
   if (!event.success || event.data.topic !== TOPIC) return;
   inbox.accept(event.data.payload, 'stream');
-}
-
-/**
- * Aborts a stream that brings nothing for `ms`: a connection a NAT or proxy dropped without a
- * word stays open on this side for ever, and the commands pushed meanwhile would wait for the poll.
- */
-class IdleWatch {
-  private readonly controller = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
-  readonly signal = this.controller.signal;
-
-  constructor(private readonly ms: number) {}
-
-  touch(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(
-      () => this.controller.abort(new Error(`nothing came for ${Math.round(this.ms / 1000)} s`)),
-      this.ms,
-    );
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearTimeout(this.timer);
-  }
 }
 
 /** A web stream's chunks; leaving the loop cancels it (the connection closes). */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { CloudHttpClient } from '../cloud/http-client.ts';
+import { listDidNotEnd, readPages } from '../cloud/paging.ts';
 import { listReply } from '../cloud/replies.ts';
 import { compareVersions, parseVersion, type Version } from './semver.ts';
 
@@ -110,34 +111,29 @@ export function pickUpdate(
   return best;
 }
 
-const PAGE = 100;
-const MAX_PAGES = 20;
-
 /**
- * Every Echo entry: `GET /installer/?filter[installer]=Echo&filter[platform]=…` with
- * `page[offset]`/`page[limit]` until `total_count` (without it, until a short page), as the other
- * list reads. Each entry is checked again here: a cloud that ignores a filter changes nothing.
+ * Every Echo entry: `GET /installer/?filter[installer]=Echo&filter[platform]=…` paged by the rule
+ * of every cloud list (`readPages`: `page[offset]`/`page[limit]` until `total_count`, without it
+ * until a short page, at most `MAX_PAGES`). A list the cap cuts fails the check
+ * (`CloudReplyError`): the newest Echo may be in the part not read. Each entry is checked again
+ * here: a cloud that ignores a filter changes nothing.
  */
 export async function readInstallers(
   client: CloudHttpClient,
   platform: FeedPlatform,
   request: <T>(send: () => Promise<T>) => Promise<T> = (send) => send(),
 ): Promise<InstallerEntry[]> {
-  const entries: InstallerEntry[] = [];
-  for (let page = 0; page < MAX_PAGES; page++) {
+  const list = await readPages(({ offset, limit }) => {
     const query = new URLSearchParams({
       'filter[installer]': 'Echo',
       'filter[platform]': platform,
-      'page[offset]': String(entries.length),
-      'page[limit]': String(PAGE),
+      'page[offset]': String(offset),
+      'page[limit]': String(limit),
     });
-    const list = await request(() =>
+    return request(() =>
       client.json({ method: 'GET', url: `installer/?${query}` }, listReply(installerEntry)),
     );
-    entries.push(...list.resources);
-    const more =
-      list.total_count === undefined ? list.resources.length >= PAGE : entries.length < list.total_count;
-    if (!more || list.resources.length === 0) break;
-  }
-  return entries;
+  });
+  if (!list.complete) throw listDidNotEnd('installer list (GET /installer/)');
+  return list.entries;
 }
