@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_MESSAGE_BYTES } from './bounded-body.ts';
-import type { HttpPools } from './http-json.ts';
+import type { HttpPools } from './http-pools.ts';
 import { httpRequest } from './http-request.ts';
 
 // The wire level of a vendor cloud account (vendor-account.ts): one bounded request, and how long a

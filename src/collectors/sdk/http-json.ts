@@ -1,11 +1,12 @@
-import http from 'node:http';
-import https from 'node:https';
 import type { z } from 'zod';
 import { DEFAULT_MAX_MESSAGE_BYTES } from './bounded-body.ts';
 import { CollectorError } from './collector-error.ts';
+import type { HttpPools } from './http-pools.ts';
 import { httpRequest } from './http-request.ts';
+
+export { HttpPools, httpPools } from './http-pools.ts';
+
 import { parseMachineJson } from './machine-json.ts';
-import type { SharedResources } from './shared-resources.ts';
 
 export interface HttpJsonOptions {
   signal: AbortSignal;
@@ -16,37 +17,6 @@ export interface HttpJsonOptions {
   emptyOn?: readonly number[];
   /** The largest body read (`CollectorContext.limits.maxMessageBytes`); default 16 MB. */
   maxBodyBytes?: number;
-}
-
-/**
- * Keep-alive connection pools shared by the HTTP machines of one collection: a machine polled each
- * second reuses its connection instead of a TCP handshake per request. Plain `node:http` rather
- * than `fetch`: with hundreds of machines, fetch's stream and abort machinery costs several times
- * the CPU. Owned by the collection (see SharedResources): its sockets close when it stops.
- */
-export class HttpPools {
-  private readonly agents = {
-    'http:': new http.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 2, timeout: 60_000 }),
-    'https:': new https.Agent({ keepAlive: true, maxSockets: 4, maxFreeSockets: 2, timeout: 60_000 }),
-  };
-
-  agentFor(protocol: string): http.Agent | undefined {
-    return protocol === 'https:' || protocol === 'http:' ? this.agents[protocol] : undefined;
-  }
-
-  destroy(): void {
-    this.agents['http:'].destroy();
-    this.agents['https:'].destroy();
-  }
-}
-
-/** The collection's HTTP pools, made on first use. */
-export function httpPools(shared: SharedResources): HttpPools {
-  return shared.get(
-    'sdk/http-pools',
-    () => new HttpPools(),
-    (pools) => pools.destroy(),
-  );
 }
 
 /**

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream';
 import { readBoundedBody } from './bounded-body.ts';
-import type { HttpPools } from './http-json.ts';
+import type { HttpPools } from './http-pools.ts';
 import type { StreamedBody } from './multipart.ts';
 import { networkError } from './network-error.ts';
 

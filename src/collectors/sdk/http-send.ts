@@ -1,4 +1,4 @@
-import type { HttpPools } from './http-json.ts';
+import type { HttpPools } from './http-pools.ts';
 import { httpRequest, type SendBody } from './http-request.ts';
 
 export type { SendBody } from './http-request.ts';
