@@ -5,7 +5,7 @@ import { type MachineConfig, machineSchema } from '../../shared/config/schema.ts
 import { CloudOriginError } from '../../shared/errors.ts';
 import type { Clock } from '../clock.ts';
 import type { CloudHttpClient } from '../cloud/http-client.ts';
-import { hasMorePages } from '../cloud/paging.ts';
+import { MAX_PAGES, readPages } from '../cloud/paging.ts';
 import { listReply } from '../cloud/replies.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import { backoffDelay } from '../sync/backoff.ts';
@@ -97,32 +97,27 @@ export async function readCloudMachines(
   return result;
 }
 
-/** Modelers asked per page; the cap stops a cloud whose `total_count` never comes true. */
-const MODELER_PAGE = 100;
-const MODELER_MAX_PAGES = 100;
-
 /**
- * Every modeler: `page[offset]`/`page[limit]` until `total_count` are read (without `total_count`,
- * until a short page). A failed page fails the read: a partial list would stop the machines missing
- * from it.
+ * Every modeler, paged by the rule of every cloud list (`readPages`). A failed page fails the read:
+ * a partial list would stop the machines missing from it. A list the page cap cuts is used as far
+ * as it was read, with a warning: the machines read are collected, the rest are not.
  */
 async function readAllModelers(
   client: CloudHttpClient,
   request: <T>(send: () => Promise<T>) => Promise<T>,
   logger: Logger,
 ): Promise<CloudModeler[]> {
-  const modelers: CloudModeler[] = [];
-  for (let page = 0; page < MODELER_MAX_PAGES; page++) {
-    const url = `modeler/?page[offset]=${modelers.length}&page[limit]=${MODELER_PAGE}`;
-    const list = await request(() => client.json({ method: 'GET', url }, listReply(cloudModeler)));
-    modelers.push(...list.resources);
-    if (!hasMorePages(modelers.length, list, MODELER_PAGE)) return modelers;
+  const list = await readPages(({ offset, limit }) => {
+    const url = `modeler/?page[offset]=${offset}&page[limit]=${limit}`;
+    return request(() => client.json({ method: 'GET', url }, listReply(cloudModeler)));
+  });
+  if (!list.complete) {
+    logger.warn(
+      { read: list.entries.length, pages: MAX_PAGES },
+      'the cloud lists more modelers than Echo reads; the rest are not collected here',
+    );
   }
-  logger.warn(
-    { read: modelers.length, pages: MODELER_MAX_PAGES },
-    'the cloud lists more modelers than Echo reads; the rest are not collected here',
-  );
-  return modelers;
+  return list.entries;
 }
 
 function toMachine(

@@ -1,10 +1,8 @@
-import { hasMorePages, MAX_PAGES } from '../cloud/paging.ts';
+import { readPages } from '../cloud/paging.ts';
 import { classifyError } from '../sync/classify-error.ts';
 import type { SyncContext } from '../sync/sync-context.ts';
 import { commandList } from './cloud-command.ts';
 import type { CommandInbox, CommandTarget } from './command-inbox.ts';
-
-const PAGE = 100;
 
 /**
  * One round of the poll: `GET /modeler-command/?filter[status]=new&filter[modeler]=<uri>` for each
@@ -18,27 +16,28 @@ export async function pollCommands(
   signal: AbortSignal,
 ): Promise<boolean> {
   for (const target of targets) {
-    for (let offset = 0, pages = 0; pages < MAX_PAGES; pages++) {
-      await ctx.gate.pass(signal);
-      if (signal.aborted) return false;
-      const query = new URLSearchParams({
-        'filter[status]': 'new',
-        'filter[modeler]': target.modeler,
-        'page[offset]': String(offset),
-        'page[limit]': String(PAGE),
-      });
-      let page: { resources: unknown[]; total_count?: number | undefined };
-      try {
-        page = await ctx.client.json({ method: 'GET', url: `/modeler-command/?${query}` }, commandList);
+    try {
+      // A cut list (the page cap) is used as far as it was read: the rest comes on the stream or
+      // in the next rounds, as the commands read are taken.
+      await readPages(async ({ offset, limit }) => {
+        await ctx.gate.pass(signal);
+        signal.throwIfAborted();
+        const query = new URLSearchParams({
+          'filter[status]': 'new',
+          'filter[modeler]': target.modeler,
+          'page[offset]': String(offset),
+          'page[limit]': String(limit),
+        });
+        const page = await ctx.client.json({ method: 'GET', url: `/modeler-command/?${query}` }, commandList);
         ctx.gate.succeeded();
-      } catch (error) {
-        const outcome = classifyError(error, ctx);
-        ctx.logger.debug({ machine: target.machine, reason: outcome.reason }, 'command poll failed');
-        return false;
-      }
-      for (const item of page.resources) inbox.accept(item, 'poll');
-      offset += page.resources.length;
-      if (!hasMorePages(offset, page, PAGE)) break;
+        for (const item of page.resources) inbox.accept(item, 'poll');
+        return page;
+      });
+    } catch (error) {
+      if (signal.aborted) return false;
+      const outcome = classifyError(error, ctx);
+      ctx.logger.debug({ machine: target.machine, reason: outcome.reason }, 'command poll failed');
+      return false;
     }
   }
   return true;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { PrintingPreset } from '../../collectors/sdk/collector.ts';
 import { describeError } from '../../shared/errors.ts';
-import { hasMorePages, MAX_PAGES } from '../cloud/paging.ts';
+import { MAX_PAGES, readPages } from '../cloud/paging.ts';
 import { classifyError } from '../sync/classify-error.ts';
 import type { SyncContext } from '../sync/sync-context.ts';
 import { type CommandTarget, sameUri } from './command-inbox.ts';
@@ -17,8 +17,6 @@ const cloudPreset = z.looseObject({
 });
 type CloudPreset = z.infer<typeof cloudPreset>;
 const presetList = z.object({ resources: z.array(cloudPreset), total_count: z.number().optional() });
-
-const PAGE = 100;
 
 /** What one round changed in the cloud, per machine (logged, and returned for tests). */
 export interface PresetChanges {
@@ -90,39 +88,41 @@ async function readCloudPresets(
   modeler: string,
   signal: AbortSignal,
 ): Promise<CloudPreset[] | undefined> {
-  const all: CloudPreset[] = [];
-  for (let offset = 0, pages = 0; pages < MAX_PAGES; pages++) {
-    await ctx.gate.pass(signal);
-    if (signal.aborted) return undefined;
-    const query = new URLSearchParams({
-      'filter[modeler]': modeler,
-      'page[offset]': String(offset),
-      'page[limit]': String(PAGE),
-    });
-    try {
+  let list: { entries: CloudPreset[]; complete: boolean };
+  try {
+    list = await readPages(async ({ offset, limit }) => {
+      await ctx.gate.pass(signal);
+      signal.throwIfAborted();
+      const query = new URLSearchParams({
+        'filter[modeler]': modeler,
+        'page[offset]': String(offset),
+        'page[limit]': String(limit),
+      });
       const page = await ctx.client.json(
         { method: 'GET', url: `/modeler-printing-preset/?${query}` },
         presetList,
       );
       ctx.gate.succeeded();
-      // Only this modeler's presets are compared (and may be deactivated): a preset of another
-      // modeler, or one with no modeler (the bureau's, available on several machines: seed,
-      // `/modeler-printing-preset/`), is not this machine's to switch off, even when a server
-      // ignores the filter and lists it.
-      all.push(...page.resources.filter((p) => !!p.modeler && sameUri(p.modeler, modeler)));
-      offset += page.resources.length;
-      if (!hasMorePages(offset, page, PAGE)) return all;
-    } catch (error) {
-      ctx.logger.debug(
-        { modeler, reason: classifyError(error, ctx).reason },
-        'printing presets could not be read',
-      );
-      return undefined;
-    }
+      return page;
+    });
+  } catch (error) {
+    if (signal.aborted) return undefined;
+    ctx.logger.debug(
+      { modeler, reason: classifyError(error, ctx).reason },
+      'printing presets could not be read',
+    );
+    return undefined;
   }
-  // A list that never ends is not this machine's presets: nothing is compared or deactivated.
-  ctx.logger.warn({ modeler, pages: MAX_PAGES }, 'printing presets: the cloud list did not end');
-  return undefined;
+  if (!list.complete) {
+    // A list that never ends is not this machine's presets: nothing is compared or deactivated.
+    ctx.logger.warn({ modeler, pages: MAX_PAGES }, 'printing presets: the cloud list did not end');
+    return undefined;
+  }
+  // Only this modeler's presets are compared (and may be deactivated): a preset of another
+  // modeler, or one with no modeler (the bureau's, available on several machines: seed,
+  // `/modeler-printing-preset/`), is not this machine's to switch off, even when a server ignores
+  // the filter and lists it.
+  return list.entries.filter((p) => !!p.modeler && sameUri(p.modeler, modeler));
 }
 
 /**
