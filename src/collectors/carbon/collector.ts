@@ -1,17 +1,12 @@
-import {
-  accountKey,
-  CloudAccountCollector,
-  historyPageAfter,
-  jobReference,
-} from '../sdk/cloud-account-collector.ts';
+import { historyPageAfter } from '../sdk/cloud-account-captures.ts';
+import { accountKey, CloudAccountCollector } from '../sdk/cloud-account-collector.ts';
 import type { Collector, CollectorContext, HistoricJob, HistoryPage } from '../sdk/collector.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
-import { resultFromWord } from '../sdk/past-job.ts';
 import { type AccountSession, type AccountSpec, credentialFingerprint } from '../sdk/vendor-account.ts';
 import type { CarbonConnection } from './config.ts';
 import { carbonToken } from './jwt.ts';
-import { toSnapshot } from './map.ts';
-import { type HistoricPrint, type Printer, printersResponse, printsResponse } from './protocol.ts';
+import { historicPrint, toSnapshot } from './map.ts';
+import { type Printer, printersResponse, printsResponse } from './protocol.ts';
 
 /** Prints asked per page of `/prints`, and the most pages one history read follows. */
 const PAGE = 100;
@@ -40,43 +35,13 @@ async function carbonHistory(
     const reply = await session.get(`${api}/prints?${query}`, printsResponse, { emptyOn: [404] });
     if (!reply || reply.prints.length === 0) break;
     for (const print of reply.prints) {
-      const job = historicJob(print, connection.serial);
+      const job = historicPrint(print, connection.serial);
       if (job) jobs.push(job);
     }
     offset += reply.prints.length;
     if (reply.total_count == null || offset >= reply.total_count) break;
   }
   return historyPageAfter(jobs, after, limit);
-}
-
-function historicJob(print: HistoricPrint, serial: string): HistoricJob | undefined {
-  if (print.printer_serial != null && print.printer_serial !== serial) return undefined;
-  const reference = jobReference(print.finished_at, print.print_id);
-  if (reference === undefined) return undefined;
-  // The API gives no outcome but the end: finished, unless a status word says otherwise.
-  const result = resultFromWord(print.status ?? undefined) ?? 'finished';
-  const started = print.started_at ? Date.parse(print.started_at) : Number.NaN;
-  return {
-    reference,
-    captureTypeName: 'carbon3D.modeler.status',
-    content: JSON.stringify(print),
-    contentType: 'application/json',
-    meta: {
-      serial,
-      source: 'carbon-history',
-      print_id: print.print_id,
-      build_uuid: print.build_uuid ?? null,
-    },
-    pastJobs: [
-      {
-        id: print.print_id,
-        name: print.name ?? print.print_id,
-        ...(Number.isFinite(started) ? { startedAt: new Date(started).toISOString() } : {}),
-        endedAt: reference.split('#')[0]!,
-        result,
-      },
-    ],
-  };
 }
 
 /**
@@ -118,36 +83,18 @@ export function carbonCollector(connection: CarbonConnection, ctx: CollectorCont
       select: (list) => list.find((p) => p.serial === connection.serial),
       notListed: `${where} does not list printer "${connection.serial}": check connection.serial (and that the printer is on this account)`,
       toSnapshot,
-      capture: (p, view) => {
-        const { snapshot } = toSnapshot(p);
-        return {
-          captureTypeName: 'carbon3D.modeler.status',
-          content: JSON.stringify(p),
-          contentType: 'application/json',
-          meta: {
-            serial: connection.serial,
-            source: 'carbon-api-v1',
-            read_at: view.readAt,
-            ...(view.rateLimitedUntil ? { rate_limited_until: view.rateLimitedUntil } : {}),
-          },
-          dedupeKey: 'status',
-          significant: JSON.stringify([
-            snapshot.state,
-            snapshot.job?.id,
-            snapshot.job?.result,
-            snapshot.errors,
-          ]),
-        };
+      status: {
+        captureTypeName: 'carbon3D.modeler.status',
+        document: (p) => p,
+        meta: () => ({ serial: connection.serial, source: 'carbon-api-v1' }),
+        significant: (snapshot) => [snapshot.state, snapshot.job?.id, snapshot.job?.result, snapshot.errors],
       },
       history: (session, _printer, after, limit) => carbonHistory(connection, session, after, limit),
-      describe: (p) => {
-        const { snapshot } = toSnapshot(p);
-        return {
-          ok: true,
-          message: `${where} lists printer ${p.name ?? p.serial}: ${snapshot.state}`,
-          details: { serial: p.serial, firmware: snapshot.firmware ?? null, hw_type: p.hw_type ?? null },
-        };
-      },
+      describe: (p, snapshot) => ({
+        ok: true,
+        message: `${where} lists printer ${p.name ?? p.serial}: ${snapshot.state}`,
+        details: { serial: p.serial, firmware: snapshot.firmware ?? null, hw_type: p.hw_type ?? null },
+      }),
     },
     ctx,
   );

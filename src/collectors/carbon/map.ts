@@ -1,5 +1,8 @@
+import { finishedJob } from '../sdk/cloud-account-captures.ts';
+import type { HistoricJob } from '../sdk/collector.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
-import type { ModelPrint, Printer } from './protocol.ts';
+import { resultFromWord } from '../sdk/past-job.ts';
+import type { HistoricPrint, ModelPrint, Printer } from './protocol.ts';
 
 type State = MachineSnapshot['state'];
 
@@ -68,4 +71,28 @@ function toJob(current: ModelPrint | undefined, last: ModelPrint | undefined): M
     ...(remaining !== undefined ? { remainingSeconds: remaining } : {}),
     ...(ended ? { result: 'finished' as const } : {}),
   };
+}
+
+/**
+ * One print of `/prints` as a finished job of printer `serial`; undefined for another printer's
+ * print, or one without `finished_at` (still running).
+ */
+export function historicPrint(print: HistoricPrint, serial: string): HistoricJob | undefined {
+  if (print.printer_serial != null && print.printer_serial !== serial) return undefined;
+  return finishedJob({
+    id: print.print_id,
+    name: print.name ?? print.print_id,
+    startedAt: print.started_at,
+    endedAt: print.finished_at,
+    // The API gives no outcome but the end: finished, unless a status word says otherwise.
+    result: resultFromWord(print.status ?? undefined) ?? 'finished',
+    captureTypeName: 'carbon3D.modeler.status',
+    record: print,
+    meta: {
+      serial,
+      source: 'carbon-history',
+      print_id: print.print_id,
+      build_uuid: print.build_uuid ?? null,
+    },
+  });
 }

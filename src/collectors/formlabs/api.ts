@@ -1,16 +1,18 @@
-import { historyPageAfter, jobReference } from '../sdk/cloud-account-collector.ts';
+import { historyPageAfter } from '../sdk/cloud-account-captures.ts';
 import type { CollectorContext, HistoricJob, HistoryPage } from '../sdk/collector.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
 import { parseJsonReply } from '../sdk/http-json.ts';
+import { type NextPage, nextPageUrl } from '../sdk/next-page.ts';
 import type { AccountSession, AccountSpec } from '../sdk/vendor-account.ts';
 import type { FormlabsConnection } from './config.ts';
-import { RESULTS } from './map.ts';
+import { historicPrint } from './map.ts';
 import {
   type FormlabsPrinter,
   localDevices,
   tokenReply,
-  type WebPrint,
-  webPrinters,
+  type WebPrinter,
+  type WebPrintersPage,
+  webPrintersPage,
   webPrints,
 } from './protocol.ts';
 
@@ -19,9 +21,13 @@ const DEFAULT_TOKEN_SECONDS = 86_400;
 
 const base = (url: string) => url.replace(/\/+$/, '');
 
+/** The most pages of `/printers/` one read of the account follows (a loop of `next` links ends there too). */
+const MAX_LIST_PAGES = 50;
+
 /**
  * The Web API account: `POST /o/token/` (client credentials → a bearer token for 24 h), then one
- * `GET /printers/` per interval for every printer of the account.
+ * read of `GET /printers/` per interval for every printer of the account, following its `next`
+ * pages (on the API's origin only, at most `MAX_LIST_PAGES`).
  */
 export function webAccount(
   connection: FormlabsConnection,
@@ -29,6 +35,13 @@ export function webAccount(
 ): AccountSpec<FormlabsPrinter[]> {
   const api = base(connection.api_url);
   const { username: clientId, password: clientSecret } = ctx.credentials;
+  // Said once per account poller: the same cut would otherwise be logged every interval.
+  const said = new Set<string>();
+  const sayOnce = (what: string, message: string) => {
+    if (said.has(what)) return;
+    said.add(what);
+    ctx.logger.warn({ account: connection.account }, message);
+  };
   return {
     service: 'Formlabs Web API',
     account: connection.account ?? 'default',
@@ -65,7 +78,29 @@ export function webAccount(
       return { token: token.access_token, lifetimeMs: (token.expires_in ?? DEFAULT_TOKEN_SECONDS) * 1000 };
     },
     read: async (session) => {
-      const printers = (await session.get(`${api}/printers/`, webPrinters)) ?? [];
+      const printers: WebPrinter[] = [];
+      let url: string | undefined = `${api}/printers/`;
+      for (let page = 0; url !== undefined; page++) {
+        if (page === MAX_LIST_PAGES) {
+          sayOnce(
+            'pages',
+            `Formlabs Web API (account "${connection.account}"): /printers/ has more than ${MAX_LIST_PAGES} pages; the printers past them are not read`,
+          );
+          break;
+        }
+        const reply: WebPrintersPage | undefined = await session.get(url, webPrintersPage);
+        if (!reply) break;
+        printers.push(...reply.results);
+        const next: NextPage | undefined =
+          reply.results.length > 0 ? nextPageUrl(reply.next, api) : undefined;
+        if (next && 'refused' in next) {
+          sayOnce(
+            'elsewhere',
+            `Formlabs Web API (account "${connection.account}"): /printers/ names its next page outside ${new URL(api).origin} ("${next.refused}"); not followed (the token goes to the API only), the printers past it are not read`,
+          );
+        }
+        url = next && 'url' in next ? next.url : undefined;
+      }
       return printers.map((printer) => ({ source: 'web' as const, printer }));
     },
   };
@@ -136,28 +171,4 @@ export async function webHistory(
     if (!reply.next || reply.results.length === 0) break;
   }
   return historyPageAfter(jobs, after, limit);
-}
-
-function historicPrint(print: WebPrint, serial: string): HistoricJob | undefined {
-  if (print.printer != null && print.printer !== serial) return undefined;
-  const result = RESULTS[print.status?.toUpperCase() ?? ''];
-  const reference = jobReference(print.print_finished_at, print.guid);
-  if (result === undefined || reference === undefined) return undefined;
-  const started = print.print_started_at ? Date.parse(print.print_started_at) : Number.NaN;
-  return {
-    reference,
-    captureTypeName: 'formlabs.modeler.status',
-    content: JSON.stringify(print),
-    contentType: 'application/json',
-    meta: { serial, source: 'formlabs-history', guid: print.guid, status: print.status ?? null },
-    pastJobs: [
-      {
-        id: print.guid,
-        name: print.name ?? print.guid,
-        ...(Number.isFinite(started) ? { startedAt: new Date(started).toISOString() } : {}),
-        endedAt: reference.split('#')[0]!,
-        result,
-      },
-    ],
-  };
 }

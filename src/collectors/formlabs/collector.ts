@@ -27,27 +27,19 @@ export function formlabsCollector(connection: FormlabsConnection, ctx: Collector
       select: (printers) => printers.find((p) => serialOf(p) === connection.serial),
       notListed: `${where} does not list printer "${connection.serial}": check connection.serial (and that the printer is on this account)`,
       toSnapshot,
-      capture: (entry, view) => {
-        const raw = entry.source === 'web' ? entry.printer : entry.device;
-        const { snapshot } = toSnapshot(entry);
-        return {
-          captureTypeName: 'formlabs.modeler.status',
-          content: JSON.stringify(raw),
-          contentType: 'application/json',
-          meta: {
-            serial: connection.serial,
-            source: entry.source === 'web' ? 'formlabs-web-api' : 'preformserver',
-            read_at: view.readAt,
-            ...(view.rateLimitedUntil ? { rate_limited_until: view.rateLimitedUntil } : {}),
-          },
-          dedupeKey: 'status',
-          significant: JSON.stringify([
-            snapshot.state,
-            snapshot.job?.id,
-            snapshot.job?.result,
-            snapshot.job?.layer,
-          ]),
-        };
+      status: {
+        captureTypeName: 'formlabs.modeler.status',
+        document: (entry) => (entry.source === 'web' ? entry.printer : entry.device),
+        meta: (entry) => ({
+          serial: connection.serial,
+          source: entry.source === 'web' ? 'formlabs-web-api' : 'preformserver',
+        }),
+        significant: (snapshot) => [
+          snapshot.state,
+          snapshot.job?.id,
+          snapshot.job?.result,
+          snapshot.job?.layer,
+        ],
       },
       // The Web API keeps every print of the account (`/prints/`); PreFormServer keeps none.
       ...(cloud
@@ -55,14 +47,11 @@ export function formlabsCollector(connection: FormlabsConnection, ctx: Collector
             history: (session, _entry, after, limit) => webHistory(connection, session, after, limit),
           }
         : {}),
-      describe: (entry) => {
-        const { snapshot } = toSnapshot(entry);
-        return {
-          ok: true,
-          message: `${where} lists printer ${connection.serial}: ${snapshot.state}`,
-          details: { serial: connection.serial, firmware: snapshot.firmware ?? null, state: snapshot.state },
-        };
-      },
+      describe: (_entry, snapshot) => ({
+        ok: true,
+        message: `${where} lists printer ${connection.serial}: ${snapshot.state}`,
+        details: { serial: connection.serial, firmware: snapshot.firmware ?? null, state: snapshot.state },
+      }),
     },
     ctx,
   );

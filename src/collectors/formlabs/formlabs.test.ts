@@ -305,3 +305,61 @@ test('history: a 429 on /prints/ pauses the whole account; the prints arrive onc
   assert.equal(history().get(guid)!.count, 1, 'once');
   assert.equal(sim.cloud.count(TOKEN), 1, 'one token');
 });
+
+/** The log lines the agent sent to the cloud that include `text`. */
+function logLines(fleet: AccountFleet, text: string): unknown[] {
+  return fleet.emulator.state.logBatches
+    .flatMap((b) => b.logs)
+    .filter((l) => JSON.stringify(l).includes(text));
+}
+
+test('a paged /printers/ is read to its last page: a printer on page 3 is found, each read follows next', async (t) => {
+  const C = 'Fuse1-QuietHeron';
+  const sim = await FormlabsSimulator.start({ serials: [A, B, C], printersPageSize: 1 });
+  t.after(() => sim.close());
+  const fleet = await startAccountFleet(t, account(sim), [A, C]);
+  await fleet.allIn('idle', 'both idle, the one on page 3 too');
+  assert.equal(fleet.live(fleet.names[1]!).snapshot.serialNumber, C);
+  assert.ok(sim.cloud.count(LIST) >= 3, 'the three pages read');
+  sim.startJob(C, 'impeller', 10_000);
+  await waitFor(() => fleet.live(fleet.names[1]!).snapshot.state === 'printing', 10_000, 'C printing');
+  assert.equal(sim.cloud.count(TOKEN), 1);
+});
+
+test('a next page on another origin is not followed (the token never goes there), and said once', async (t) => {
+  const elsewhere = await FormlabsSimulator.start({ serials: [B] });
+  t.after(() => elsewhere.close());
+  const sim = await FormlabsSimulator.start({
+    serials: [A, B],
+    printersPageSize: 1,
+    nextOrigin: elsewhere.cloud.url,
+  });
+  t.after(() => sim.close());
+  const fleet = await startAccountFleet(t, account(sim), [A, B]);
+  const [first, second] = fleet.names as [string, string];
+  await waitFor(() => fleet.live(first).snapshot.state === 'idle', 10_000, 'A idle (page 1)');
+  await waitFor(() => fleet.live(second).snapshot.state === 'error', 10_000, 'B not listed');
+  assert.match(fleet.live(second).lastError!, /does not list printer "Form3L-HungryOtter"/);
+  const said = 'names its next page outside';
+  await fleet.logged(said, 'the refused link logged');
+  const at = sim.cloud.count(LIST);
+  await waitFor(() => sim.cloud.count(LIST) > at + 4, 10_000, 'more reads');
+  assert.deepEqual([...elsewhere.cloud.counts.keys()], [], 'no request reached the other origin');
+  assert.equal(logLines(fleet, said).length, 1, 'said once, not once per read');
+});
+
+test('a /printers/ of more than 50 pages is read to 50 pages, and the cut is said once', async (t) => {
+  const serials = Array.from({ length: 51 }, (_, i) => `Form4-Printer${i + 1}`);
+  const sim = await FormlabsSimulator.start({ serials, printersPageSize: 1 });
+  t.after(() => sim.close());
+  const fleet = await startAccountFleet(t, account(sim), [serials[49]!, serials[50]!]);
+  const [fiftieth, last] = fleet.names as [string, string];
+  await waitFor(() => fleet.live(fiftieth).snapshot.state === 'idle', 15_000, 'the 50th printer idle');
+  await waitFor(() => fleet.live(last).snapshot.state === 'error', 15_000, 'the 51st not read');
+  assert.match(fleet.live(last).lastError!, /does not list printer "Form4-Printer51"/);
+  const said = 'has more than 50 pages';
+  await fleet.logged(said, 'the cut logged');
+  const at = sim.cloud.count(LIST);
+  await waitFor(() => sim.cloud.count(LIST) >= at + 100, 20_000, 'two more reads');
+  assert.equal(logLines(fleet, said).length, 1, 'said once, not once per read');
+});

@@ -1,5 +1,7 @@
+import { finishedJob } from '../sdk/cloud-account-captures.ts';
+import type { HistoricJob } from '../sdk/collector.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
-import type { FormlabsPrinter, PrintRun } from './protocol.ts';
+import type { FormlabsPrinter, PrintRun, WebPrint } from './protocol.ts';
 
 type State = MachineSnapshot['state'];
 
@@ -94,4 +96,23 @@ function toJob(run: PrintRun): NonNullable<MachineSnapshot['job']> | undefined {
     ...(layers !== undefined ? { layers } : {}),
     ...(result ? { result } : {}),
   };
+}
+
+/**
+ * One print of `/prints/` as a finished job of printer `serial` (`guid` the job id, as in the live
+ * snapshot); undefined for another printer's print, or one not ended (no `print_finished_at`, or a
+ * status that is not FINISHED, ABORTED or ERROR).
+ */
+export function historicPrint(print: WebPrint, serial: string): HistoricJob | undefined {
+  if (print.printer != null && print.printer !== serial) return undefined;
+  return finishedJob({
+    id: print.guid,
+    name: print.name ?? print.guid,
+    startedAt: print.print_started_at,
+    endedAt: print.print_finished_at,
+    result: RESULTS[print.status?.toUpperCase() ?? ''],
+    captureTypeName: 'formlabs.modeler.status',
+    record: print,
+    meta: { serial, source: 'formlabs-history', guid: print.guid, status: print.status ?? null },
+  });
 }

@@ -38,6 +38,15 @@ export const webPrinter = z.looseObject({
 /** `GET /printers/`: a list, or a page of one (`results`). */
 export const webPrinters = listOrPage(webPrinter, ['results']);
 
+/**
+ * `GET /printers/` as one page of the account's printers: a page (`count`, `next`, `previous`,
+ * `results`, as every Web API list), whose `next` the read follows, or a bare list (the only page).
+ */
+export const webPrintersPage = z.preprocess(
+  (value) => (Array.isArray(value) ? { results: value, next: null } : value),
+  z.looseObject({ next: text(4000).nullish(), results: webPrinters }),
+);
+
 /** One print of `GET /prints/` (the account's print history; fields of the Web API reference). */
 export const webPrint = z.looseObject({
   guid: text(200).min(1),
@@ -85,6 +94,7 @@ export const localDevice = z.looseObject({
 export const localDevices = listOrPage(localDevice, ['devices']);
 
 export type WebPrinter = z.infer<typeof webPrinter>;
+export type WebPrintersPage = z.infer<typeof webPrintersPage>;
 export type PrintRun = z.infer<typeof printRun>;
 export type WebPrint = z.infer<typeof webPrint>;
 export type LocalDevice = z.infer<typeof localDevice>;

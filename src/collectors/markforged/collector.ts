@@ -1,15 +1,12 @@
-import {
-  accountKey,
-  CloudAccountCollector,
-  historyPageAfter,
-  jobReference,
-} from '../sdk/cloud-account-collector.ts';
+import { historyPageAfter } from '../sdk/cloud-account-captures.ts';
+import { accountKey, CloudAccountCollector } from '../sdk/cloud-account-collector.ts';
 import type { Collector, CollectorContext, HistoricJob, HistoryPage } from '../sdk/collector.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
 import { basicAuth } from '../sdk/http-send.ts';
+import { type NextPage, nextPageUrl } from '../sdk/next-page.ts';
 import { type AccountSession, type AccountSpec, credentialFingerprint } from '../sdk/vendor-account.ts';
 import type { MarkforgedConnection } from './config.ts';
-import { RESULTS, toSnapshot } from './map.ts';
+import { historicJob, toSnapshot } from './map.ts';
 import { type Device, devices, type PrintJob, printJobs } from './protocol.ts';
 
 /** The most pages of `/print_jobs` one history read follows. */
@@ -38,42 +35,11 @@ async function eigerHistory(
       const historic = historicJob(job, item, connection.serial);
       if (historic) jobs.push(historic);
     }
-    // `next` as Eiger gives it; only on the same host (never send the credentials elsewhere).
-    const next: URL | undefined =
-      reply.next && reply.jobs.length > 0 ? new URL(reply.next, `${api}/`) : undefined;
-    url = next && next.origin === new URL(api).origin ? next.toString() : undefined;
+    // `next` as Eiger gives it; only on the API's origin (never send the credentials elsewhere).
+    const next: NextPage | undefined = reply.jobs.length > 0 ? nextPageUrl(reply.next, api) : undefined;
+    url = next && 'url' in next ? next.url : undefined;
   }
   return historyPageAfter(jobs, after, limit);
-}
-
-function historicJob(job: PrintJob, item: Device, serial: string): HistoricJob | undefined {
-  if (job.device != null && job.device !== item.id && job.device !== item.serial) return undefined;
-  const result = RESULTS[job.status?.toUpperCase() ?? ''];
-  const reference = jobReference(job.finished_at ?? job.ended_at, job.id);
-  if (result === undefined || reference === undefined) return undefined;
-  const started = job.started_at ? Date.parse(job.started_at) : Number.NaN;
-  return {
-    reference,
-    captureTypeName: 'markforged.modeler.status',
-    content: JSON.stringify(job),
-    contentType: 'application/json',
-    meta: {
-      serial,
-      device_id: item.id,
-      source: 'markforged-history',
-      job_id: job.id,
-      status: job.status ?? null,
-    },
-    pastJobs: [
-      {
-        id: job.id,
-        name: job.name ?? job.build_name ?? job.id,
-        ...(Number.isFinite(started) ? { startedAt: new Date(started).toISOString() } : {}),
-        endedAt: reference.split('#')[0]!,
-        result,
-      },
-    ],
-  };
 }
 
 /** The organization's account: one `GET /devices` per interval for all its machines (HTTP Basic). */
@@ -110,41 +76,27 @@ export function markforgedCollector(connection: MarkforgedConnection, ctx: Colle
         list.find((d) => d.serial === connection.serial) ?? list.find((d) => d.id === connection.serial),
       notListed: `${where} does not list device "${connection.serial}": check connection.serial (and that the printer is in this organization)`,
       toSnapshot,
-      capture: (device, view) => {
-        const { snapshot } = toSnapshot(device);
-        return {
-          captureTypeName: 'markforged.modeler.status',
-          content: JSON.stringify(device),
-          contentType: 'application/json',
-          meta: {
-            serial: connection.serial,
-            device_id: device.id,
-            source: 'eiger-api-v3',
-            read_at: view.readAt,
-            ...(view.rateLimitedUntil ? { rate_limited_until: view.rateLimitedUntil } : {}),
-          },
-          dedupeKey: 'status',
-          significant: JSON.stringify([
-            snapshot.state,
-            snapshot.job?.id,
-            snapshot.job?.result,
-            snapshot.job?.progress === undefined ? null : Math.floor(snapshot.job.progress),
-          ]),
-        };
+      status: {
+        captureTypeName: 'markforged.modeler.status',
+        document: (device) => device,
+        meta: (device) => ({ serial: connection.serial, device_id: device.id, source: 'eiger-api-v3' }),
+        significant: (snapshot) => [
+          snapshot.state,
+          snapshot.job?.id,
+          snapshot.job?.result,
+          snapshot.job?.progress === undefined ? null : Math.floor(snapshot.job.progress),
+        ],
       },
       history: (session, device, after, limit) => eigerHistory(connection, session, device, after, limit),
-      describe: (device) => {
-        const { snapshot } = toSnapshot(device);
-        return {
-          ok: true,
-          message: `${where} lists device ${device.name ?? device.id}: ${snapshot.state}`,
-          details: {
-            serial: device.serial ?? connection.serial,
-            firmware: snapshot.firmware ?? null,
-            device_id: device.id,
-          },
-        };
-      },
+      describe: (device, snapshot) => ({
+        ok: true,
+        message: `${where} lists device ${device.name ?? device.id}: ${snapshot.state}`,
+        details: {
+          serial: device.serial ?? connection.serial,
+          firmware: snapshot.firmware ?? null,
+          device_id: device.id,
+        },
+      }),
     },
     ctx,
   );

@@ -1,5 +1,7 @@
+import { finishedJob } from '../sdk/cloud-account-captures.ts';
+import type { HistoricJob } from '../sdk/collector.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
-import type { ActiveJob, Device } from './protocol.ts';
+import type { ActiveJob, Device, PrintJob } from './protocol.ts';
 
 type State = MachineSnapshot['state'];
 
@@ -76,4 +78,28 @@ function toJob(job: ActiveJob): NonNullable<MachineSnapshot['job']> {
     ...(job.total_layers != null ? { layers: job.total_layers } : {}),
     ...(result ? { result } : {}),
   };
+}
+
+/**
+ * One job of `/print_jobs` as a finished job of `device` (`serial` the machine's config names);
+ * undefined for another device's job, or one not ended (no end time, or a status not in `RESULTS`).
+ */
+export function historicJob(job: PrintJob, device: Device, serial: string): HistoricJob | undefined {
+  if (job.device != null && job.device !== device.id && job.device !== device.serial) return undefined;
+  return finishedJob({
+    id: job.id,
+    name: job.name ?? job.build_name ?? job.id,
+    startedAt: job.started_at,
+    endedAt: job.finished_at ?? job.ended_at,
+    result: RESULTS[job.status?.toUpperCase() ?? ''],
+    captureTypeName: 'markforged.modeler.status',
+    record: job,
+    meta: {
+      serial,
+      device_id: device.id,
+      source: 'markforged-history',
+      job_id: job.id,
+      status: job.status ?? null,
+    },
+  });
 }

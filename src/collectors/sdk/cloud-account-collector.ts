@@ -1,22 +1,9 @@
-import type {
-  Collector,
-  CollectorCapture,
-  CollectorContext,
-  ConnectionTest,
-  HistoricJob,
-  HistoryPage,
-  PollResult,
-} from './collector.ts';
+import { type StatusCaptureSpec, statusCapture } from './cloud-account-captures.ts';
+import type { Collector, CollectorContext, ConnectionTest, HistoryPage, PollResult } from './collector.ts';
 import { CollectorError } from './collector-error.ts';
 import { httpPools } from './http-json.ts';
 import type { MachineSnapshot } from './machine-snapshot.ts';
-import {
-  type AccountSession,
-  type AccountSpec,
-  type AccountView,
-  VendorAccount,
-  vendorAccounts,
-} from './vendor-account.ts';
+import { type AccountSession, type AccountSpec, VendorAccount, vendorAccounts } from './vendor-account.ts';
 
 /** What a cloud-to-cloud vendor tells the shared collector: its account, and its machine in it. */
 export interface CloudMachineSpec<T, M> {
@@ -32,10 +19,10 @@ export interface CloudMachineSpec<T, M> {
   notListed: string;
   /** The normalized snapshot, and the vendor's state word when Echo does not know it. */
   toSnapshot(item: M): { snapshot: MachineSnapshot; unknownState?: string };
-  /** The raw capture of this machine's entry. */
-  capture(item: M, view: AccountView<T>): CollectorCapture;
-  /** `check_configuration`: a sentence and the details (serial, firmware). */
-  describe(item: M): ConnectionTest;
+  /** How this machine's entry becomes its status capture (`statusCapture`). */
+  status: StatusCaptureSpec<M>;
+  /** `check_configuration`: a sentence and the details (serial, firmware), from the mapped entry. */
+  describe(item: M, snapshot: MachineSnapshot): ConnectionTest;
   /**
    * This machine's finished jobs after the watermark (`readHistory`), oldest first, read through
    * the account's session (its token and rate-limit budget: a 429 here pauses the whole account).
@@ -90,7 +77,8 @@ export class CloudAccountCollector<T, M> implements Collector {
         `the vendor reports a state Echo does not know ("${unknownState.slice(0, 100)}"): the state is unknown`,
       );
     }
-    return { snapshot, captures: [this.spec.capture(item, view)] };
+    // Mapped once: the capture's `significant` reads the same snapshot the poll returns.
+    return { snapshot, captures: [statusCapture(this.spec.status, item, snapshot, view)] };
   }
 
   async close(): Promise<void> {
@@ -103,7 +91,7 @@ export class CloudAccountCollector<T, M> implements Collector {
     const view = await this.acquire().view(signal);
     const item = this.spec.select(view.data);
     if (item === undefined) return { ok: false, message: this.spec.notListed };
-    return this.spec.describe(item);
+    return this.spec.describe(item, this.spec.toSnapshot(item).snapshot);
   }
 
   private acquire(): VendorAccount<T> {
@@ -126,22 +114,4 @@ export class CloudAccountCollector<T, M> implements Collector {
  */
 export function accountKey(vendor: string, apiUrl: string, account: string): string {
   return `${vendor}|${apiUrl.replace(/\/+$/, '')}|${account}`;
-}
-
-/** A history reference that sorts like time: `<end time, ISO UTC>#<job id>`; undefined without a readable end. */
-export function jobReference(endedAt: string | null | undefined, id: string): string | undefined {
-  const at = endedAt ? Date.parse(endedAt) : Number.NaN;
-  return Number.isFinite(at) ? `${new Date(at).toISOString()}#${id}` : undefined;
-}
-
-/** Finished jobs read from a vendor as one history page: newer than `after`, each once, oldest first, at most `limit`. */
-export function historyPageAfter(jobs: HistoricJob[], after: string | undefined, limit: number): HistoryPage {
-  const byReference = new Map<string, HistoricJob>();
-  for (const job of jobs) {
-    if (after === undefined || job.reference > after) byReference.set(job.reference, job);
-  }
-  const newer = [...byReference.values()].sort((a, b) =>
-    a.reference < b.reference ? -1 : a.reference > b.reference ? 1 : 0,
-  );
-  return { jobs: newer.slice(0, limit), more: newer.length > limit };
 }

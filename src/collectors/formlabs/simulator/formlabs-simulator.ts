@@ -34,6 +34,13 @@ export interface FormlabsSimulatorOptions {
   clientSecret?: string;
   /** Lifetime of the tokens it issues, seconds (Formlabs: 24 h). */
   tokenSeconds?: number;
+  /**
+   * `/printers/` answers pages of this many printers (`count`, `next`, `previous`, `results`,
+   * `?page=N`), as every Web API list; without it, one bare list.
+   */
+  printersPageSize?: number;
+  /** The origin its `next` links name (a hostile API pointing elsewhere); default its own. */
+  nextOrigin?: string;
 }
 
 /**
@@ -48,6 +55,8 @@ export class FormlabsSimulator {
   tokenSeconds: number;
   readonly printers = new Map<string, Printer>();
   private readonly layerMs: number;
+  private readonly printersPageSize: number | undefined;
+  private readonly nextOrigin: string | undefined;
   /** The next `/prints/` request answers 429 with this Retry-After (seconds), pausing the account. */
   throttleHistory: number | undefined;
 
@@ -59,6 +68,8 @@ export class FormlabsSimulator {
     this.clientSecret = options.clientSecret ?? 'echo-client-secret';
     this.tokenSeconds = options.tokenSeconds ?? 86_400;
     this.layerMs = options.layerMs ?? 100;
+    this.printersPageSize = options.printersPageSize;
+    this.nextOrigin = options.nextOrigin;
     for (const serial of options.serials ?? ['Form4-CapableLizard']) {
       this.printers.set(serial, {
         serial,
@@ -200,24 +211,22 @@ export class FormlabsSimulator {
       .flatMap((p) => [...p.past, ...(p.run ? [p.run] : [])].map((run) => ({ p, run })))
       .filter(({ run }) => run.startedAt > since)
       .sort((a, b) => b.run.startedAt - a.run.startedAt);
-    const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
     const perPage = Math.min(100, Math.max(1, Number(query.get('per_page') ?? 20) || 20));
-    const slice = all.slice((page - 1) * perPage, page * perPage);
-    if (page > 1 && slice.length === 0) return { status: 404, body: { detail: 'Invalid page.' } };
     const link = (n: number) => {
       const next = new URLSearchParams(query);
       next.set('page', String(n));
       return `${this.apiUrl}/prints/?${next}`;
     };
-    return {
-      status: 200,
-      body: {
-        count: all.length,
-        next: page * perPage < all.length ? link(page + 1) : null,
-        previous: page > 1 ? link(page - 1) : null,
-        results: slice.map(({ p, run }) => this.printJson(p, run)),
-      },
-    };
+    return webPage(all, query, perPage, link, ({ p, run }) => this.printJson(p, run));
+  }
+
+  /** `GET /printers/`: one bare list, or pages of `printersPageSize` (`?page=N`, 404 past the last). */
+  private printerList(query: URLSearchParams): CloudAnswer {
+    const all = [...this.printers.values()].map((p) => this.printerJson(p));
+    const size = this.printersPageSize;
+    if (size === undefined) return { status: 200, body: all };
+    const link = (n: number) => `${this.nextOrigin ?? this.cloud.url}/developer/v1/printers/?page=${n}`;
+    return webPage(all, query, size, link, (printer) => printer);
   }
 
   private route(request: {
@@ -252,9 +261,7 @@ export class FormlabsSimulator {
         return { status: 401, body: { detail: 'Authentication credentials were not provided.' } };
       }
       if (method === 'GET' && path === '/developer/v1/prints/') return this.prints(request.query);
-      if (method === 'GET' && path === '/developer/v1/printers/') {
-        return { status: 200, body: [...this.printers.values()].map((p) => this.printerJson(p)) };
-      }
+      if (method === 'GET' && path === '/developer/v1/printers/') return this.printerList(request.query);
       const one = /^\/developer\/v1\/printers\/([^/]+)\/$/.exec(path);
       const printer = one ? this.printers.get(decodeURIComponent(one[1]!)) : undefined;
       if (method === 'GET' && printer) return { status: 200, body: this.printerJson(printer) };
@@ -281,4 +288,26 @@ export class FormlabsSimulator {
     if (method === 'GET' && device) return { status: 200, body: device };
     return { status: 404, body: { detail: 'Not found.' } };
   }
+}
+
+/** Page `?page=N` of `all` as the Web API lists (`count`, `next`, `previous`, `results`); 404 past the last. */
+function webPage<T>(
+  all: T[],
+  query: URLSearchParams,
+  size: number,
+  link: (page: number) => string,
+  render: (item: T) => unknown,
+): CloudAnswer {
+  const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
+  const slice = all.slice((page - 1) * size, page * size);
+  if (page > 1 && slice.length === 0) return { status: 404, body: { detail: 'Invalid page.' } };
+  return {
+    status: 200,
+    body: {
+      count: all.length,
+      next: page * size < all.length ? link(page + 1) : null,
+      previous: page > 1 ? link(page - 1) : null,
+      results: slice.map(render),
+    },
+  };
 }
