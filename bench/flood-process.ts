@@ -4,13 +4,10 @@
 // writing its log at 10 MB/s.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  certificate,
-  eosLine,
-  HostileBambuBroker,
-  HostileJsonMachine,
-  ultimakerRoutes,
-} from '../test/hostile/hostile-machines.ts';
+import { HostileBambuBroker } from '../test/hostile/machine-bambu-broker.ts';
+import { HostileJsonMachine, ultimakerRoutes } from '../test/hostile/machine-http-json.ts';
+import { certificate } from '../test/hostile/machine-kit.ts';
+import { eosLine } from '../test/hostile/machine-log-folder.ts';
 
 const folder = process.argv[2]!;
 const LOG_BYTES_PER_SECOND = 10 * 1024 * 1024;

@@ -11,7 +11,7 @@ import type { CloudEmulator } from '../../src/cloud-emulator/server.ts';
 import { UltimakerSimulator } from '../../src/collectors/ultimaker/simulator/ultimaker-simulator.ts';
 import type { AgentStatus, MachineSummary } from '../../src/core/api/agent-port.ts';
 import { waitFor } from '../helpers/harness.ts';
-import type { Expectation } from './hostile-machines.ts';
+import type { Expectation } from './machine-kit.ts';
 import { type MachineEntry, PollProbe, type RealAgent, summarize } from './real-agent.ts';
 
 export const HEALTHY = 'healthy-s5';

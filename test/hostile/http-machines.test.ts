@@ -22,18 +22,14 @@ import {
   waitForError,
 } from './attack.ts';
 import {
-  certificate,
-  type Expectation,
   eosV6Routes,
   HostileJsonMachine,
-  HostileMtconnect,
   HTTP_EXPECTED,
   type HttpHostility,
-  MB,
-  MTCONNECT_EXPECTED,
-  type MtconnectHostility,
   ultimakerRoutes,
-} from './hostile-machines.ts';
+} from './machine-http-json.ts';
+import { certificate, type Expectation, MB } from './machine-kit.ts';
+import { HostileMtconnect, MTCONNECT_EXPECTED, type MtconnectHostility } from './machine-mtconnect.ts';
 import { type MachineEntry, RealAgent, sleep } from './real-agent.ts';
 
 const ATTACK_MS = 30_000;

@@ -23,18 +23,10 @@ import {
   waitForError,
   waitUntil,
 } from './attack.ts';
-import {
-  BAMBU_EXPECTED,
-  type BambuHostility,
-  certificate,
-  type Expectation,
-  HAAS_EXPECTED,
-  type HaasHostility,
-  HostileBambuBroker,
-  HostileHaas,
-  HostileLogFolder,
-  MB,
-} from './hostile-machines.ts';
+import { BAMBU_EXPECTED, type BambuHostility, HostileBambuBroker } from './machine-bambu-broker.ts';
+import { HAAS_EXPECTED, type HaasHostility, HostileHaas } from './machine-haas.ts';
+import { certificate, type Expectation, MB } from './machine-kit.ts';
+import { HostileLogFolder } from './machine-log-folder.ts';
 import { type MachineEntry, RealAgent, sleep } from './real-agent.ts';
 
 const ATTACK_MS = 35_000;

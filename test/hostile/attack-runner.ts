@@ -1,8 +1,9 @@
 /**
- * The attack of `http-machines.test.ts`, shared by the suites of the issue 15 collectors: a healthy
- * Ultimaker polled every second, the hostile machines and the healthy machines of the new
- * collectors (a healthy account next to a hostile one, a slow but correct printer) behaving for a
- * baseline, then every hostile machine turned at once, watched from outside.
+ * The attack of `http-machines.test.ts` as one function, shared by the suites of the issue 15
+ * collectors (`vendor-api-machines.test.ts`, `catalystex-machines.test.ts`): a healthy Ultimaker
+ * polled every second, the group's hostile machines and its healthy ones (a healthy account next to
+ * a hostile one, a slow but correct printer) behaving for a baseline, then every hostile machine
+ * turned at once, watched from outside.
  */
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
@@ -16,17 +17,17 @@ import {
   startAttack,
   startHealthyMachine,
 } from './attack.ts';
-import type { Expectation } from './hostile-machines.ts';
+import type { Expectation } from './machine-kit.ts';
 import { type MachineEntry, RealAgent, sleep } from './real-agent.ts';
 
-export interface NewMachinesAttack {
-  /** Every machine of the new collectors, hostile and healthy. */
+export interface MachineGroupAttack {
+  /** Every machine of the group under attack, hostile and healthy. */
   entries: MachineEntry[];
   /** Turns every hostile machine to its mode. */
   turn(): void;
   /** The hostile machines and what each must show. */
   expected: Record<string, Expectation>;
-  /** Machines of the new collectors that must not fail during the attack, and their state. */
+  /** Machines of the group that must not fail during the attack, and their state. */
   stayUp: Record<string, RegExp>;
   /** Bytes the hostile machines sent so far. */
   sent(): number;
@@ -34,9 +35,9 @@ export interface NewMachinesAttack {
   baselineMs: number;
 }
 
-export async function runNewMachinesAttack(
+export async function runMachineGroupAttack(
   t: TestContext,
-  build: (t: TestContext) => Promise<NewMachinesAttack>,
+  build: (t: TestContext) => Promise<MachineGroupAttack>,
 ): Promise<void> {
   const run = await build(t);
   const names = run.entries.map((m) => m.name);

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../helpers/harness.ts';
 import { startPerMode } from './attack.ts';
-import type { Expectation } from './hostile-machines.ts';
-import { runNewMachinesAttack } from './new-attack.ts';
+import { runMachineGroupAttack } from './attack-runner.ts';
+import type { Expectation } from './machine-kit.ts';
 import {
   addiguruProfile,
   carbonProfile,
@@ -24,7 +24,7 @@ import {
   VENDOR_EXPECTED,
   type VendorHostility,
   type VendorProfile,
-} from './new-machines.ts';
+} from './machine-vendor-apis.ts';
 import type { MachineEntry } from './real-agent.ts';
 
 type Mode = Exclude<VendorHostility, 'healthy'>;
@@ -104,7 +104,7 @@ const VENDORS: Vendor[] = [
 ];
 
 test('hostile Formlabs, Markforged, Carbon, HP MJF and Addiguru APIs against the real agent: each fails alone, the healthy ones stay on time', async (t) => {
-  await runNewMachinesAttack(t, async (t) => {
+  await runMachineGroupAttack(t, async (t) => {
     const secret = join(tempDir(t), 'client-secret');
     writeFileSync(secret, 'hostile-secret', { mode: 0o600 });
     const credentials = { username: 'hostile-client', password_ref: `file:${secret}` };

@@ -8,9 +8,9 @@
  */
 import { test } from 'node:test';
 import { startPerMode } from './attack.ts';
-import type { Expectation } from './hostile-machines.ts';
-import { runNewMachinesAttack } from './new-attack.ts';
-import { CATALYSTEX_EXPECTED, type CatalystexHostility, HostileCatalystex } from './new-machines.ts';
+import { runMachineGroupAttack } from './attack-runner.ts';
+import { CATALYSTEX_EXPECTED, type CatalystexHostility, HostileCatalystex } from './machine-catalystex.ts';
+import type { Expectation } from './machine-kit.ts';
 import type { MachineEntry } from './real-agent.ts';
 
 type Failing = keyof typeof CATALYSTEX_EXPECTED;
@@ -23,7 +23,7 @@ const SURVIVING: Record<string, RegExp> = {
 };
 
 test('hostile CatalystEX status ports against the real agent: each fails alone, the healthy ones stay on time', async (t) => {
-  await runNewMachinesAttack(t, async (t) => {
+  await runMachineGroupAttack(t, async (t) => {
     const modes = [...FAILING, ...Object.keys(SURVIVING), 'healthy'] as CatalystexHostility[];
     const printers = await startPerMode(t, modes, () => HostileCatalystex.start());
     const entries: MachineEntry[] = [...printers].map(([mode, printer]) => ({
