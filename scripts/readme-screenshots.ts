@@ -59,8 +59,12 @@ async function main(): Promise<void> {
       await browser.close();
     }
   } finally {
-    demo.kill('SIGTERM');
-    await new Promise((resolve) => demo.once('exit', resolve));
+    // A demo that already ended (it failed to start) sends no second exit: do not wait for one.
+    if (demo.exitCode === null && demo.signalCode === null) {
+      const exited = new Promise((resolve) => demo.once('exit', resolve));
+      demo.kill('SIGTERM');
+      await exited;
+    }
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -80,6 +80,7 @@ export function webAccount(
     read: async (session) => {
       const printers: WebPrinter[] = [];
       let url: string | undefined = `${api}/printers/`;
+      const seen = new Set([url]);
       for (let page = 0; url !== undefined; page++) {
         if (page === MAX_LIST_PAGES) {
           sayOnce(
@@ -92,7 +93,13 @@ export function webAccount(
         if (!reply) break;
         printers.push(...reply.results);
         const next: NextPage | undefined =
-          reply.results.length > 0 ? nextPageUrl(reply.next, api) : undefined;
+          reply.results.length > 0 ? nextPageUrl(reply.next, api, seen) : undefined;
+        if (next && 'repeated' in next) {
+          sayOnce(
+            'loop',
+            `Formlabs Web API (account "${connection.account}"): /printers/ names a page already read as its next ("${next.repeated}"); the list ends there`,
+          );
+        }
         if (next && 'refused' in next) {
           sayOnce(
             'elsewhere',

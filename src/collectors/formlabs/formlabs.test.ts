@@ -363,3 +363,25 @@ test('a /printers/ of more than 50 pages is read to 50 pages, and the cut is sai
   await waitFor(() => sim.cloud.count(LIST) >= at + 100, 20_000, 'two more reads');
   assert.equal(logLines(fleet, said).length, 1, 'said once, not once per read');
 });
+
+test('a /printers/ whose next links loop is read to the repeated page, not to the page cap, and said once', async (t) => {
+  const sim = await FormlabsSimulator.start({
+    serials: [A, B],
+    printersPageSize: 1,
+    printersNextLoops: true,
+  });
+  t.after(() => sim.close());
+  const fleet = await startAccountFleet(t, account(sim), [A, B]);
+  const [first, second] = fleet.names as [string, string];
+  await waitFor(() => fleet.live(first).snapshot.state === 'idle', 10_000, 'A idle (page 1)');
+  await waitFor(() => fleet.live(second).snapshot.state === 'error', 10_000, 'B never reached');
+  const said = 'names a page already read as its next';
+  await fleet.logged(said, 'the loop logged');
+  // `/printers/` then `?page=1` (the same page under another URL), then the repeat ends the read:
+  // page 1 is never asked more often than the list is begun (it was 49 times each, to the cap).
+  const asked = (page: string) => sim.printerPagesAsked.get(page) ?? 0;
+  const at = asked('first');
+  await waitFor(() => asked('first') >= at + 2, 10_000, 'two more reads');
+  assert.ok(asked('1') <= asked('first'), `page 1 asked ${asked('1')} times in ${asked('first')} reads`);
+  assert.equal(logLines(fleet, said).length, 1, 'said once, not once per read');
+});

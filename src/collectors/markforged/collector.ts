@@ -1,6 +1,12 @@
 import { historyPageAfter } from '../sdk/cloud-account-captures.ts';
 import { accountKey, CloudAccountCollector } from '../sdk/cloud-account-collector.ts';
-import type { Collector, CollectorContext, HistoricJob, HistoryPage } from '../sdk/collector.ts';
+import type {
+  Collector,
+  CollectorContext,
+  CollectorLogger,
+  HistoricJob,
+  HistoryPage,
+} from '../sdk/collector.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
 import { basicAuth } from '../sdk/http-send.ts';
 import { type NextPage, nextPageUrl } from '../sdk/next-page.ts';
@@ -18,6 +24,7 @@ const MAX_PAGES = 50;
  */
 async function eigerHistory(
   connection: MarkforgedConnection,
+  logger: CollectorLogger,
   session: AccountSession,
   item: Device,
   after: string | undefined,
@@ -26,6 +33,7 @@ async function eigerHistory(
   const api = connection.api_url.replace(/\/+$/, '');
   const jobs: HistoricJob[] = [];
   let url: string | undefined = `${api}/print_jobs?${new URLSearchParams({ device: item.id })}`;
+  const seen = new Set([url]);
   for (let page = 0; url !== undefined && page < MAX_PAGES; page++) {
     const reply: { jobs: PrintJob[]; next: string | null } | undefined = await session.get(url, printJobs, {
       emptyOn: [404],
@@ -35,8 +43,17 @@ async function eigerHistory(
       const historic = historicJob(job, item, connection.serial);
       if (historic) jobs.push(historic);
     }
-    // `next` as Eiger gives it; only on the API's origin (never send the credentials elsewhere).
-    const next: NextPage | undefined = reply.jobs.length > 0 ? nextPageUrl(reply.next, api) : undefined;
+    // `next` as Eiger gives it; only on the API's origin (never send the credentials elsewhere),
+    // and never back to a page already read.
+    const next: NextPage | undefined = reply.jobs.length > 0 ? nextPageUrl(reply.next, api, seen) : undefined;
+    if (next && !('url' in next)) {
+      logger.warn(
+        { device: item.id, next: 'refused' in next ? next.refused : next.repeated },
+        'refused' in next
+          ? 'Markforged /print_jobs names its next page on another origin: not followed (the credentials go to the API only)'
+          : 'Markforged /print_jobs names a page already read as its next: the history read ends there',
+      );
+    }
     url = next && 'url' in next ? next.url : undefined;
   }
   return historyPageAfter(jobs, after, limit);
@@ -87,7 +104,8 @@ export function markforgedCollector(connection: MarkforgedConnection, ctx: Colle
           snapshot.job?.progress === undefined ? null : Math.floor(snapshot.job.progress),
         ],
       },
-      history: (session, device, after, limit) => eigerHistory(connection, session, device, after, limit),
+      history: (session, device, after, limit) =>
+        eigerHistory(connection, ctx.logger, session, device, after, limit),
       describe: (device, snapshot) => ({
         ok: true,
         message: `${where} lists device ${device.name ?? device.id}: ${snapshot.state}`,

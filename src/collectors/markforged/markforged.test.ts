@@ -195,3 +195,17 @@ test('history: a 429 on /print_jobs pauses the whole organization; the jobs arri
   await new Promise((r) => setTimeout(r, 1_500));
   assert.equal(history().get(id)!.count, 1, 'once');
 });
+
+test('history: a /print_jobs whose next links loop ends at the repeated page, not at the page cap, and says why', async (t) => {
+  const sim = await simulator(t);
+  for (const name of ['loop-1', 'loop-2', 'loop-3', 'loop-4', 'loop-5']) await runJob(sim, A, name);
+  sim.printJobsNextLoops = true;
+  const fleet = await accountFleet(t, account(sim), [A], { history: true });
+  const history = historyOf(fleet);
+  await fleet.start();
+  await fleet.logged('names a page already read as its next', 'the loop logged');
+  // The newest page (3 jobs) is read; page 1 is asked at most once per read (it was 49 times).
+  await fleet.captured(() => history().size >= 3, 'the newest page of jobs in the cloud');
+  const asked = (page: string) => sim.printJobPagesAsked.get(page) ?? 0;
+  assert.ok(asked('1') <= asked('first'), `page 1 asked ${asked('1')} times in ${asked('first')} reads`);
+});

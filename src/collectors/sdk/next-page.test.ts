@@ -26,3 +26,12 @@ test('a next page elsewhere (another host, port or scheme) is refused, so the cr
     assert.ok(nextPageUrl(next, api) && 'refused' in nextPageUrl(next, api)!, next);
   }
 });
+
+test('with the URLs read so far, a next back to a page already read ends the walk', () => {
+  const first = 'https://api.example.com/developer/v1/printers/';
+  const seen = new Set([first]);
+  assert.deepEqual(nextPageUrl('printers/?page=2', api, seen), { url: `${first}?page=2` });
+  assert.deepEqual(nextPageUrl(first, api, seen), { repeated: first });
+  assert.deepEqual(nextPageUrl(`${first}?page=2`, api, seen), { repeated: `${first}?page=2` });
+  assert.deepEqual(nextPageUrl('printers/?page=3', api, seen), { url: `${first}?page=3` });
+});

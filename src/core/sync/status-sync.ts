@@ -65,8 +65,8 @@ export class StatusSync {
     for (const status of store.status.unreported()) {
       const owner = this.ctx.captureOwnerFor(status.machine);
       if (!owner) continue;
-      const { key, wire, body } = statusReport(owner.field, status);
-      if (store.stats.getValue(key) === JSON.stringify(wire)) {
+      const { key, compared, body } = statusReport(owner.field, status);
+      if (store.stats.getValue(key) === JSON.stringify(compared)) {
         store.status.markReported(status.machine, status.id);
         continue;
       }
@@ -75,7 +75,7 @@ export class StatusSync {
       try {
         await client.send({ method: 'PUT', url: owner.uri, json: body });
         gate.succeeded();
-        store.stats.setValue(key, JSON.stringify(wire));
+        store.stats.setValue(key, JSON.stringify(compared));
         store.status.markReported(status.machine, status.id);
       } catch (error) {
         const outcome = classifyError(error, this.ctx);
@@ -98,22 +98,23 @@ export class StatusSync {
 }
 
 /**
- * What one status change sends: a modeler hears `connected`/`error`, an Addiguru installation its
- * `health` (contract enum) with the time it was checked. `wire` is what is compared with the last
- * report (the check time changes every time, the health does not); `key` is where that is kept.
+ * What one status change sends (`body`): a modeler hears `connected`/`error`, an Addiguru
+ * installation its `health` (contract enum) with the time it was checked. `compared` is what is
+ * compared with the last report (the check time changes every time, the health does not); `key`
+ * is where the last one is kept.
  */
 function statusReport(
   field: CaptureOwner['field'],
   status: StoredMachineStatus,
-): { key: string; wire: Record<string, unknown>; body: Record<string, unknown> } {
+): { key: string; compared: Record<string, unknown>; body: Record<string, unknown> } {
   if (field === 'modeler') {
-    const wire = { connected: status.connected, error: status.error };
-    return { key: `modeler_reported:${status.machine}`, wire, body: wire };
+    const compared = { connected: status.connected, error: status.error };
+    return { key: `modeler_reported:${status.machine}`, compared, body: compared };
   }
-  const wire = { health: addiguruHealth(status) };
+  const compared = { health: addiguruHealth(status) };
   return {
     key: `addiguru_reported:${status.machine}`,
-    wire,
-    body: { ...wire, health_check_on: new Date(status.observedAt).toISOString() },
+    compared,
+    body: { ...compared, health_check_on: new Date(status.observedAt).toISOString() },
   };
 }

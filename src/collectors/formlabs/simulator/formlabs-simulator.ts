@@ -41,6 +41,8 @@ export interface FormlabsSimulatorOptions {
   printersPageSize?: number;
   /** The origin its `next` links name (a hostile API pointing elsewhere); default its own. */
   nextOrigin?: string;
+  /** Every `next` of `/printers/` names page 1 (a faulty API whose links loop). */
+  printersNextLoops?: boolean;
 }
 
 /**
@@ -57,6 +59,9 @@ export class FormlabsSimulator {
   private readonly layerMs: number;
   private readonly printersPageSize: number | undefined;
   private readonly nextOrigin: string | undefined;
+  private readonly printersNextLoops: boolean;
+  /** `/printers/` requests by the page asked (`?page=N`; `first` without one): what a test counts. */
+  readonly printerPagesAsked = new Map<string, number>();
   /** The next `/prints/` request answers 429 with this Retry-After (seconds), pausing the account. */
   throttleHistory: number | undefined;
 
@@ -70,6 +75,7 @@ export class FormlabsSimulator {
     this.layerMs = options.layerMs ?? 100;
     this.printersPageSize = options.printersPageSize;
     this.nextOrigin = options.nextOrigin;
+    this.printersNextLoops = options.printersNextLoops ?? false;
     for (const serial of options.serials ?? ['Form4-CapableLizard']) {
       this.printers.set(serial, {
         serial,
@@ -222,10 +228,13 @@ export class FormlabsSimulator {
 
   /** `GET /printers/`: one bare list, or pages of `printersPageSize` (`?page=N`, 404 past the last). */
   private printerList(query: URLSearchParams): CloudAnswer {
+    const asked = query.get('page') ?? 'first';
+    this.printerPagesAsked.set(asked, (this.printerPagesAsked.get(asked) ?? 0) + 1);
     const all = [...this.printers.values()].map((p) => this.printerJson(p));
     const size = this.printersPageSize;
     if (size === undefined) return { status: 200, body: all };
-    const link = (n: number) => `${this.nextOrigin ?? this.cloud.url}/developer/v1/printers/?page=${n}`;
+    const link = (n: number) =>
+      `${this.nextOrigin ?? this.cloud.url}/developer/v1/printers/?page=${this.printersNextLoops ? 1 : n}`;
     return webPage(all, query, size, link, (printer) => printer);
   }
 

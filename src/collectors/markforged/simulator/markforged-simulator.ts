@@ -48,6 +48,10 @@ export class MarkforgedSimulator {
   throttleHistory: number | undefined;
   /** Jobs per page of `/print_jobs`. */
   pageSize = 3;
+  /** Every `next` of `/print_jobs` names page 1 (a faulty API whose links loop). */
+  printJobsNextLoops = false;
+  /** `/print_jobs` requests by the page asked (`page=N`; `first` without one): what a test counts. */
+  readonly printJobPagesAsked = new Map<string, number>();
 
   private constructor(
     readonly cloud: VendorCloudSimulator,
@@ -164,6 +168,8 @@ export class MarkforgedSimulator {
       this.cloud.rateLimit(seconds);
       return { status: 429, body: { detail: 'Throttled' }, headers: { 'retry-after': String(seconds) } };
     }
+    const asked = query.get('page') ?? 'first';
+    this.printJobPagesAsked.set(asked, (this.printJobPagesAsked.get(asked) ?? 0) + 1);
     const wanted = query.get('device');
     const all = [...this.devices.values()]
       .filter((d) => wanted === null || d.id === wanted)
@@ -174,7 +180,7 @@ export class MarkforgedSimulator {
     const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
     const slice = all.slice((page - 1) * this.pageSize, page * this.pageSize);
     const next = new URLSearchParams(query);
-    next.set('page', String(page + 1));
+    next.set('page', String(this.printJobsNextLoops ? 1 : page + 1));
     return {
       status: 200,
       body: {
