@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CloudHttpError, CloudReplyError, describeError } from '../../shared/errors.ts';
 import type { CloudHttpClient } from './http-client.ts';
-import { listDidNotEnd, readPages } from './paging.ts';
+import { readPages } from './paging.ts';
 import { type EccoReply, eccoReply, listReply } from './replies.ts';
 
 /**
@@ -14,9 +14,12 @@ const listedEcco = eccoReply.extend({
   workstation_name: z.string().nullable().optional(),
 });
 
-/** What the bureau's list says about this workstation's installation. */
+/**
+ * What the bureau's list says about this workstation's installation. `cut`: the list did not end
+ * within the page cap, and the answer is from the part read.
+ */
 export type InstallationLookup =
-  | { kind: 'found'; uri: string; ecco: EccoReply }
+  | { kind: 'found'; uri: string; ecco: EccoReply; cut?: true }
   | {
       kind: 'none';
       foreign: string[];
@@ -26,8 +29,9 @@ export type InstallationLookup =
        * none was listed, or some carry a name.
        */
       namesDropped?: number;
+      cut?: true;
     }
-  | { kind: 'several'; uris: string[]; foreign: string[] }
+  | { kind: 'several'; uris: string[]; foreign: string[]; cut?: true }
   /** The cloud cannot list installations so (a refusal that will not change by itself). */
   | { kind: 'unavailable'; reason: string };
 
@@ -55,15 +59,17 @@ export async function findOwnInstallation(
   client: CloudHttpClient,
   wanted: WantedInstallation,
 ): Promise<InstallationLookup> {
-  let entries: Map<string, z.infer<typeof listedEcco>>;
+  let list: Awaited<ReturnType<typeof listInstallations>>;
   try {
-    entries = await listInstallations(client, wanted);
+    list = await listInstallations(client, wanted);
   } catch (error) {
     const unsupported =
       error instanceof CloudReplyError || (error instanceof CloudHttpError && UNSUPPORTED.has(error.status));
     if (unsupported) return { kind: 'unavailable', reason: describeError(error) };
     throw error;
   }
+  const { entries } = list;
+  const cut = list.cut ? ({ cut: true } as const) : {};
   const bureau = client.resolve(wanted.bureau);
   const ofBureau = [...entries.values()].filter(
     (entry) => entry.bureau !== undefined && client.resolve(entry.bureau) === bureau,
@@ -73,25 +79,28 @@ export async function findOwnInstallation(
   const foreign = named.filter((entry) => !client.trusts(entry.uri)).map((entry) => entry.uri);
   const mine = named.filter((entry) => client.trusts(entry.uri));
   const [only] = mine;
-  if (only && mine.length === 1) return { kind: 'found', uri: only.uri, ecco: only };
+  if (only && mine.length === 1) return { kind: 'found', uri: only.uri, ecco: only, ...cut };
   if (mine.length === 0) {
     // A cloud that keeps the name lists an Echo's with it; one that drops it lists none with it.
     const dropped = ofBureau.length > 0 && ofBureau.every((entry) => !entry.workstation_name);
-    return dropped ? { kind: 'none', foreign, namesDropped: ofBureau.length } : { kind: 'none', foreign };
+    return dropped
+      ? { kind: 'none', foreign, namesDropped: ofBureau.length, ...cut }
+      : { kind: 'none', foreign, ...cut };
   }
-  return { kind: 'several', uris: mine.map((entry) => entry.uri), foreign };
+  return { kind: 'several', uris: mine.map((entry) => entry.uri), foreign, ...cut };
 }
 
 /**
  * Every entry of the filtered list, by URI, paged by the rule of every cloud list (`readPages`).
  * A page that brings no new entry ends it too: a cloud that ignores the offset answers the same
- * page again. A list the cap cuts is a `CloudReplyError` (so "unavailable"): the part not read
- * may hold this workstation's installation, or a second one of its name.
+ * page again. A list the cap cuts (10,000 installations of one name: a cloud that ignores the
+ * filters) is used as far as it was read, and said (`cut`): registering a new installation
+ * because of it would make the duplicate the lookup is there to prevent.
  */
 async function listInstallations(
   client: CloudHttpClient,
   wanted: WantedInstallation,
-): Promise<Map<string, z.infer<typeof listedEcco>>> {
+): Promise<{ entries: Map<string, z.infer<typeof listedEcco>>; cut: boolean }> {
   const entries = new Map<string, z.infer<typeof listedEcco>>();
   let added = 0;
   const list = await readPages(
@@ -113,6 +122,5 @@ async function listInstallations(
     },
     { stop: () => added === 0 },
   );
-  if (!list.complete) throw listDidNotEnd('installation list (GET /ecco/)');
-  return entries;
+  return { entries, cut: !list.complete };
 }

@@ -33,21 +33,36 @@ export interface ReadPages<T> {
 /**
  * Reads a list page after page by the rule above: `page[offset]` the entries read before the
  * page, `page[limit]` `limit` (100 by default), at most `MAX_PAGES` pages. `readPage` builds and sends
- * one request (filters, gate) and throws when it fails: a failed page fails the read. `stop` ends
- * the read early after a page, for a caller with a rule of its own (a cloud seen to repeat a page).
- * A list the cap cuts comes back with `complete: false`: the caller says so and decides whether a
- * part of the list may stand for it.
+ * one request (filters, gate) and throws when it fails: a failed page fails the read. With `key`
+ * (an entry's URI), an entry already read is not kept twice, and a page that brings none not read
+ * before ends the read: a cloud that ignores `page[offset]` answers its first page again and again,
+ * and would otherwise cost `MAX_PAGES` requests (what it lists is then all it gives). `stop` ends
+ * the read early after a page, for a caller with a rule of its own. A list the cap cuts comes back
+ * with `complete: false`: the caller says so and decides whether a part of the list may stand for it.
  */
 export async function readPages<T>(
   readPage: (page: { offset: number; limit: number }) => Promise<ListPage<T>>,
-  options: { limit?: number; stop?: (page: ListPage<T>) => boolean } = {},
+  options: { limit?: number; key?: (entry: T) => string; stop?: (page: ListPage<T>) => boolean } = {},
 ): Promise<ReadPages<T>> {
   const limit = options.limit ?? 100;
   const entries: T[] = [];
+  const seen = new Set<string>();
+  let read = 0;
   for (let pages = 0; pages < MAX_PAGES; pages++) {
-    const page = await readPage({ offset: entries.length, limit });
-    entries.push(...page.resources);
-    if (!hasMorePages(entries.length, page, limit) || options.stop?.(page)) {
+    const page = await readPage({ offset: read, limit });
+    read += page.resources.length;
+    let added = 0;
+    for (const entry of page.resources) {
+      const key = options.key?.(entry);
+      if (key !== undefined) {
+        if (seen.has(key)) continue;
+        seen.add(key);
+      }
+      entries.push(entry);
+      added++;
+    }
+    const repeated = options.key !== undefined && page.resources.length > 0 && added === 0;
+    if (repeated || !hasMorePages(read, page, limit) || options.stop?.(page)) {
       return { entries, complete: true };
     }
   }

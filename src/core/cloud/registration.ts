@@ -4,6 +4,7 @@ import { CloudHttpError } from '../../shared/errors.ts';
 import type { CloudHttpClient } from './http-client.ts';
 import { findOwnInstallation } from './installation-lookup.ts';
 import type { InstallationMemory } from './installation-memory.ts';
+import { MAX_PAGES } from './paging.ts';
 import { bureauReply, type EccoReply, eccoReply, listReply } from './replies.ts';
 
 export interface RegistrationInfo {
@@ -93,6 +94,12 @@ async function adoptOwnInstallation(
       'the cloud did not list its installations (GET /ecco/): registering a new one without looking for this workstation’s',
     );
     return undefined;
+  }
+  if (found.cut) {
+    logger.warn(
+      { ...where, pages: MAX_PAGES },
+      `the cloud's installation list (GET /ecco/) did not end within ${MAX_PAGES} pages (does it ignore the filters?): what follows is from the part read`,
+    );
   }
   if (found.kind !== 'found' && found.foreign.length > 0) {
     logger.warn(

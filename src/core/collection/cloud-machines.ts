@@ -107,10 +107,13 @@ async function readAllModelers(
   request: <T>(send: () => Promise<T>) => Promise<T>,
   logger: Logger,
 ): Promise<CloudModeler[]> {
-  const list = await readPages(({ offset, limit }) => {
-    const url = `modeler/?page[offset]=${offset}&page[limit]=${limit}`;
-    return request(() => client.json({ method: 'GET', url }, listReply(cloudModeler)));
-  });
+  const list = await readPages(
+    ({ offset, limit }) => {
+      const url = `modeler/?page[offset]=${offset}&page[limit]=${limit}`;
+      return request(() => client.json({ method: 'GET', url }, listReply(cloudModeler)));
+    },
+    { key: (modeler) => modeler.uri },
+  );
   if (!list.complete) {
     logger.warn(
       { read: list.entries.length, pages: MAX_PAGES },

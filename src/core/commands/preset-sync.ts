@@ -90,21 +90,24 @@ async function readCloudPresets(
 ): Promise<CloudPreset[] | undefined> {
   let list: { entries: CloudPreset[]; complete: boolean };
   try {
-    list = await readPages(async ({ offset, limit }) => {
-      await ctx.gate.pass(signal);
-      signal.throwIfAborted();
-      const query = new URLSearchParams({
-        'filter[modeler]': modeler,
-        'page[offset]': String(offset),
-        'page[limit]': String(limit),
-      });
-      const page = await ctx.client.json(
-        { method: 'GET', url: `/modeler-printing-preset/?${query}` },
-        presetList,
-      );
-      ctx.gate.succeeded();
-      return page;
-    });
+    list = await readPages(
+      async ({ offset, limit }) => {
+        await ctx.gate.pass(signal);
+        signal.throwIfAborted();
+        const query = new URLSearchParams({
+          'filter[modeler]': modeler,
+          'page[offset]': String(offset),
+          'page[limit]': String(limit),
+        });
+        const page = await ctx.client.json(
+          { method: 'GET', url: `/modeler-printing-preset/?${query}` },
+          presetList,
+        );
+        ctx.gate.succeeded();
+        return page;
+      },
+      { key: (preset) => preset.uri },
+    );
   } catch (error) {
     if (signal.aborted) return undefined;
     ctx.logger.debug(

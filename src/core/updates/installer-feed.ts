@@ -123,6 +123,7 @@ export async function readInstallers(
   platform: FeedPlatform,
   request: <T>(send: () => Promise<T>) => Promise<T> = (send) => send(),
 ): Promise<InstallerEntry[]> {
+  // No key: an installer entry has no URI of its own in the seed (its download may repeat).
   const list = await readPages(({ offset, limit }) => {
     const query = new URLSearchParams({
       'filter[installer]': 'Echo',
