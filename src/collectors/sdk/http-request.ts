@@ -31,6 +31,8 @@ export function httpRequest(
     headers?: Record<string, string>;
     body?: SendBody;
     maxBodyBytes: number;
+    /** How a network failure names the request (default: its URL). */
+    where?: string;
   },
 ): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
@@ -41,24 +43,30 @@ export function httpRequest(
     if (body) {
       headers['content-type'] = body.contentType;
       headers['content-length'] = 'data' in body ? body.data.length : body.length;
+    } else if (method !== 'GET') {
+      headers['content-length'] = 0;
     }
+    let answered = false;
     const req = transport.request(
       target,
       { method, agent: options.pools.agentFor(target.protocol), headers, signal: options.signal },
       (res) => {
-        readBoundedBody(res, options.maxBodyBytes, url).then(
+        answered = true;
+        readBoundedBody(res, options.maxBodyBytes, options.where ?? url).then(
           (text) =>
             resolve({ status: res.statusCode ?? 0, text: text.toString('utf8'), headers: res.headers }),
-          (error: unknown) => reject(networkError(url, error, options.signal)),
+          (error: unknown) => reject(networkError(options.where ?? url, error, options.signal)),
         );
       },
     );
-    req.on('error', (error) => reject(networkError(url, error, options.signal)));
+    req.on('error', (error) => reject(networkError(options.where ?? url, error, options.signal)));
     if (!body) req.end();
     else if ('data' in body) req.end(body.data);
+    // A machine may answer (a 401, a refusal) before the whole body is sent: the answer counts. A
+    // body that fails before any answer (the file unreadable) fails the request.
     else
       pipeline(body.open(), req, (error) => {
-        if (error) req.destroy(error);
+        if (error && !answered) req.destroy(error);
       });
   });
 }

@@ -1,16 +1,11 @@
-import http from 'node:http';
-import https from 'node:https';
 import { hostname } from 'node:os';
-import { pipeline } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { readBoundedBody } from '../sdk/bounded-body.ts';
 import type { CollectorContext } from '../sdk/collector.ts';
 import { CollectorError } from '../sdk/collector-error.ts';
 import { type DigestChallenge, digestAuthorization, parseDigestChallenge } from '../sdk/http-digest.ts';
 import { type HttpPools, httpPools, parseJsonReply } from '../sdk/http-json.ts';
-import type { StreamedBody } from '../sdk/multipart.ts';
-import { networkError } from '../sdk/network-error.ts';
+import { httpRequest, type SendBody } from '../sdk/http-request.ts';
 
 /** What Echo reads of an answer to a write (a short JSON message): more is refused. */
 const MAX_WRITE_REPLY_BYTES = 1024 * 1024;
@@ -37,7 +32,7 @@ export interface Reply {
   challenge?: string;
 }
 
-export type Body = { contentType: string; data: Buffer } | StreamedBody;
+export type Body = SendBody;
 
 const authRequestReply = z.object({ id: z.string().min(1).max(512), key: z.string().min(1).max(512) });
 const authCheckReply = z.object({ message: z.string().max(256) });
@@ -164,7 +159,7 @@ export class UltimakerWriteApi {
    * returned: the printer refused the key itself.
    */
   async signed(
-    method: string,
+    method: 'GET' | 'POST' | 'PUT',
     path: string,
     key: ApplicationKey,
     signal: AbortSignal,
@@ -199,60 +194,27 @@ export class UltimakerWriteApi {
   }
 
   /** One HTTP request to the printer, its answer read bounded; network failures as CollectorError. */
-  private send(
-    method: string,
+  private async send(
+    method: 'GET' | 'POST' | 'PUT',
     path: string,
     signal: AbortSignal,
     body?: Body,
     authorization?: string,
   ): Promise<Reply> {
-    const url = new URL(`${this.base}${path}`);
-    const where = `${method} ${url.href}`;
-    const limit = Math.min(this.ctx.limits.maxMessageBytes, MAX_WRITE_REPLY_BYTES);
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      let answered = false;
-      const fail = (error: unknown) => {
-        if (settled) return;
-        settled = true;
-        reject(networkError(where, error, signal));
-      };
-      const headers: Record<string, string | number> = { accept: 'application/json' };
-      if (authorization) headers.authorization = authorization;
-      if (body) {
-        headers['content-type'] = body.contentType;
-        headers['content-length'] = 'data' in body ? body.data.length : body.length;
-      } else if (method !== 'GET') {
-        headers['content-length'] = 0;
-      }
-      const transport = url.protocol === 'https:' ? https : http;
-      const req = transport.request(
-        url,
-        { method, agent: this.pools.agentFor(url.protocol), headers, signal },
-        (res) => {
-          answered = true;
-          const challenge = res.headers['www-authenticate'];
-          readBoundedBody(res, limit, where).then((text) => {
-            if (settled) return;
-            settled = true;
-            resolve({
-              status: res.statusCode ?? 0,
-              text: text.toString('utf8'),
-              ...(typeof challenge === 'string' ? { challenge } : {}),
-            });
-          }, fail);
-        },
-      );
-      req.on('error', fail);
-      if (!body) req.end();
-      else if ('data' in body) req.end(body.data);
-      else {
-        // A printer may answer (a 401, a refusal) before the whole file is sent: the answer counts;
-        // a failure to read the file before any answer fails the request.
-        pipeline(body.open(), req, (error) => {
-          if (error && !answered) fail(error);
-        });
-      }
+    const url = `${this.base}${path}`;
+    const reply = await httpRequest(method, url, {
+      signal,
+      pools: this.pools,
+      ...(authorization ? { headers: { authorization } } : {}),
+      ...(body ? { body } : {}),
+      maxBodyBytes: Math.min(this.ctx.limits.maxMessageBytes, MAX_WRITE_REPLY_BYTES),
+      where: `${method} ${new URL(url).href}`,
     });
+    const challenge = reply.headers['www-authenticate'];
+    return {
+      status: reply.status,
+      text: reply.text,
+      ...(typeof challenge === 'string' ? { challenge } : {}),
+    };
   }
 }
