@@ -28,6 +28,7 @@ import type { MachineSnapshot } from '../../src/collectors/sdk/machine-snapshot.
 import { fuzzRuns } from '../helpers/fuzz-runs.ts';
 import {
   assertAccepted,
+  awkwardWord,
   boundary,
   doc,
   expectState,
@@ -61,13 +62,18 @@ const ADDIGURU_STATES: Record<string, MachineSnapshot['state']> = {
 
 const hpStatus = doc({
   printer: maybe(doc({ serial: maybe(text), model: maybe(text), firmware: maybe(text), name: maybe(text) })),
-  state: maybe(stateWord(PRINTER_STATES)),
+  state: maybe(fc.oneof(stateWord(PRINTER_STATES), awkwardWord)),
   job: maybe(
     fc.oneof(
       doc({
         id: maybe(fc.oneof(text, number)),
         name: maybe(text),
-        state: maybe(stateWord(['printing', 'cooling', 'paused', 'completed', 'aborted', 'failed'])),
+        state: maybe(
+          fc.oneof(
+            stateWord(['printing', 'cooling', 'paused', 'completed', 'aborted', 'failed']),
+            awkwardWord,
+          ),
+        ),
         progress: maybe(number),
         current_layer: maybe(number),
         total_layers: maybe(number),
@@ -84,7 +90,7 @@ const hpStatus = doc({
     fc.array(
       doc({
         code: maybe(text),
-        severity: maybe(stateWord(['info', 'warning', 'error'])),
+        severity: maybe(fc.oneof(stateWord(['info', 'warning', 'error']), awkwardWord)),
         message: maybe(text),
       }),
       { maxLength: 4 },
@@ -111,11 +117,18 @@ test('property: an HP MJF status of any shape maps to an accepted snapshot; an u
 
 const addiguruStatus = doc({
   hub: maybe(doc({ name: maybe(text), serial: maybe(text), version: maybe(text) })),
-  state: maybe(stateWord(HUB_STATES)),
+  state: maybe(fc.oneof(stateWord(HUB_STATES), awkwardWord)),
   printers: maybe(
-    fc.array(doc({ id: maybe(fc.oneof(text, number)), name: maybe(text), state: maybe(text) }), {
-      maxLength: 4,
-    }),
+    fc.array(
+      doc({
+        id: maybe(fc.oneof(text, number)),
+        name: maybe(text),
+        state: maybe(fc.oneof(text, awkwardWord)),
+      }),
+      {
+        maxLength: 4,
+      },
+    ),
   ),
   active_analyses: maybe(number),
   errors: maybe(fc.array(text, { maxLength: 3 })),
@@ -124,7 +137,7 @@ const addiguruStatus = doc({
 const addiguruAnalysis = doc({
   id: maybe(fc.oneof(text, number)),
   printer: maybe(fc.oneof(doc({ id: maybe(fc.oneof(text, number)), name: maybe(text) }), fc.constant(null))),
-  status: maybe(stateWord(['running', 'completed', 'aborted', 'failed'])),
+  status: maybe(fc.oneof(stateWord(['running', 'completed', 'aborted', 'failed']), awkwardWord)),
   start_time: maybe(time),
   end_time: maybe(time),
   build_name: maybe(text),

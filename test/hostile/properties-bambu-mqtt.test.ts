@@ -12,6 +12,7 @@ import { bambuConnection } from '../../src/collectors/bambu/config.ts';
 import { fuzzRuns } from '../helpers/fuzz-runs.ts';
 import {
   assertAcceptedSnapshot,
+  awkwardWord,
   BUDGET_MS,
   context,
   doc,
@@ -34,7 +35,10 @@ after(async () => {
 const bambuPrint = doc({
   command: maybe(fc.constant('push_status')),
   gcode_state: maybe(
-    fc.constantFrom('IDLE', 'RUNNING', 'PAUSE', 'FINISH', 'FAILED', 'PREPARE', 'SLICING', ''),
+    fc.oneof(
+      fc.constantFrom('IDLE', 'RUNNING', 'PAUSE', 'FINISH', 'FAILED', 'PREPARE', 'SLICING', ''),
+      awkwardWord,
+    ),
   ),
   mc_percent: maybe(number),
   mc_remaining_time: maybe(number),

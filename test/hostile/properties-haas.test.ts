@@ -15,6 +15,7 @@ import { QCommandClient } from '../../src/collectors/haas/protocol.ts';
 import type { ByteLink } from '../../src/collectors/sdk/byte-link.ts';
 import { fuzzRuns } from '../helpers/fuzz-runs.ts';
 import {
+  awkwardWord,
   BUDGET_MS,
   context,
   MB,
@@ -58,6 +59,19 @@ const qText = fc
         },
       )
       .map((p) => p.join('')),
+    // The words the control puts where Echo reads a mode or a status, awkward ones included.
+    fc
+      .tuple(
+        fc.constantFrom(
+          'PROGRAM, O01234, %, PARTS, 380',
+          'MODE, %',
+          'STATUS, %',
+          'LAST CYCLE, %',
+          'MACRO, %',
+        ),
+        awkwardWord,
+      )
+      .map(([form, word]) => form.replace('%', word)),
   )
   .map((s) => s.replaceAll('\x02', '').replaceAll('\x17', ''));
 

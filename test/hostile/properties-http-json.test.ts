@@ -17,6 +17,7 @@ import { ultimakerConnection } from '../../src/collectors/ultimaker/config.ts';
 import { printerDoc } from '../../src/collectors/ultimaker/protocol.ts';
 import { fuzzRuns } from '../helpers/fuzz-runs.ts';
 import {
+  awkwardWord,
   BUDGET_MS,
   context,
   doc,
@@ -56,7 +57,9 @@ after(async () => {
 
 const temperature = fc.record({ current: maybe(number), target: maybe(number) });
 const ultimakerPrinter = doc({
-  status: maybe(fc.constantFrom('idle', 'printing', 'error', 'maintenance', 'booting')),
+  status: maybe(
+    fc.oneof(fc.constantFrom('idle', 'printing', 'error', 'maintenance', 'booting'), awkwardWord),
+  ),
   bed: maybe(fc.record({ temperature: maybe(temperature), type: maybe(text) })),
   heads: maybe(
     fc.array(
@@ -78,13 +81,16 @@ const ultimakerJob = doc({
   name: maybe(text),
   uuid: maybe(text),
   state: maybe(
-    fc.constantFrom('none', 'printing', 'paused', 'pausing', 'post_print', 'wait_cleanup', 'pre_print'),
+    fc.oneof(
+      fc.constantFrom('none', 'printing', 'paused', 'pausing', 'post_print', 'wait_cleanup', 'pre_print'),
+      awkwardWord,
+    ),
   ),
   progress: maybe(fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), number)),
   time_elapsed: maybe(number),
   time_total: maybe(number),
   datetime_started: maybe(time),
-  result: maybe(fc.constantFrom('Finished', 'Aborted', 'Failed', '')),
+  result: maybe(fc.oneof(fc.constantFrom('Finished', 'Aborted', 'Failed', ''), awkwardWord)),
 });
 const ultimakerSystem = doc({
   firmware: maybe(text),
@@ -130,7 +136,10 @@ const eosMachine = doc({
   machineType: maybe(text),
   softwareVersion: maybe(text),
   state: maybe(
-    fc.constantFrom('idle', 'ready', 'building', 'exposing', 'paused', 'error', 'service', 'weird'),
+    fc.oneof(
+      fc.constantFrom('idle', 'ready', 'building', 'exposing', 'paused', 'error', 'service', 'weird'),
+      awkwardWord,
+    ),
   ),
   currentJob: maybe(
     doc({
@@ -157,7 +166,9 @@ const eosJobs = doc({
       doc({
         id: maybe(fc.oneof(text, number)),
         name: maybe(text),
-        state: maybe(fc.constantFrom('finished', 'failed', 'aborted', 'cancelled', 'x')),
+        state: maybe(
+          fc.oneof(fc.constantFrom('finished', 'failed', 'aborted', 'cancelled', 'x'), awkwardWord),
+        ),
         startTime: maybe(time),
         endTime: maybe(time),
       }),

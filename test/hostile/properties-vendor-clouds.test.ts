@@ -23,6 +23,7 @@ import { devices } from '../../src/collectors/markforged/protocol.ts';
 import { fuzzRuns } from '../helpers/fuzz-runs.ts';
 import {
   assertAccepted,
+  awkwardWord,
   boundary,
   doc,
   expectState,
@@ -42,7 +43,9 @@ import {
 const formlabsRun = doc({
   guid: maybe(fc.oneof(text, fc.constant(null))),
   name: maybe(fc.oneof(text, fc.constant(null))),
-  status: maybe(stateWord(['PRINTING', 'FINISHED', 'ABORTED', 'ERROR', 'WAITING_FOR_RESOLUTION'])),
+  status: maybe(
+    fc.oneof(stateWord(['PRINTING', 'FINISHED', 'ABORTED', 'ERROR', 'WAITING_FOR_RESOLUTION']), awkwardWord),
+  ),
   currently_printing_layer: maybe(number),
   layer_count: maybe(number),
   estimated_time_remaining_ms: maybe(number),
@@ -55,7 +58,7 @@ const formlabsPrinter = doc({
   firmware_version: maybe(text),
   printer_status: maybe(
     doc({
-      status: maybe(stateWord(Object.keys(FORMLABS_STATES))),
+      status: maybe(fc.oneof(stateWord(Object.keys(FORMLABS_STATES)), awkwardWord)),
       current_print_run: maybe(fc.oneof(formlabsRun, fc.constant(null))),
     }),
   ),
@@ -69,7 +72,7 @@ const formlabsDevices = fc.oneof(
     devices: fc.array(
       doc({
         id: maybe(text),
-        status: maybe(stateWord(Object.keys(FORMLABS_STATES))),
+        status: maybe(fc.oneof(stateWord(Object.keys(FORMLABS_STATES)), awkwardWord)),
         is_connected: maybe(fc.boolean()),
         firmware_version: maybe(text),
       }),
@@ -115,7 +118,9 @@ test('property: Formlabs printers of any shape map to an accepted snapshot; an u
 const markforgedJob = doc({
   id: maybe(text),
   name: maybe(fc.oneof(text, fc.constant(null))),
-  status: maybe(stateWord(['PRINTING', 'COMPLETED', 'CANCELLED', 'FAILED', 'ABORTED'])),
+  status: maybe(
+    fc.oneof(stateWord(['PRINTING', 'COMPLETED', 'CANCELLED', 'FAILED', 'ABORTED']), awkwardWord),
+  ),
   progress: maybe(fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), number)),
   started_at: maybe(time),
   estimated_end_at: maybe(time),
@@ -126,7 +131,7 @@ const markforgedDevice = doc({
   id: maybe(text),
   name: maybe(text),
   serial: maybe(text),
-  status: maybe(stateWord(Object.keys(MARKFORGED_STATES))),
+  status: maybe(fc.oneof(stateWord(Object.keys(MARKFORGED_STATES)), awkwardWord)),
   firmware_version: maybe(text),
   active_job: maybe(fc.oneof(markforgedJob, fc.constant(null))),
 });
@@ -166,7 +171,7 @@ const carbonPrinter = doc({
   name: maybe(text),
   status: maybe(
     doc({
-      printer_state: maybe(stateWord(Object.keys(CARBON_STATES))),
+      printer_state: maybe(fc.oneof(stateWord(Object.keys(CARBON_STATES)), awkwardWord)),
       alerts: maybe(fc.array(text, { maxLength: 3 })),
       software_version: maybe(text),
     }),

@@ -244,6 +244,36 @@ export function stateWord(known: readonly string[]): fc.Arbitrary<string> {
   );
 }
 
+/**
+ * Words a machine may send where Echo looks a word up in a table (a state, a status, a result):
+ * the names every object inherits (a plain `TABLE[word]` finds them), empty and blank words,
+ * `UNKNOWN`, the names of JavaScript's non-values, a number too big for a double, a 10 kB word,
+ * and one with a NUL and right-to-left marks. Random strings reach these only by luck (the HP MJF
+ * job state "constructor" took 978 runs); mixed into a generator with `fc.oneof(words, awkwardWord)`,
+ * every run meets them.
+ */
+export const AWKWARD_WORDS: readonly string[] = [
+  'constructor',
+  '__proto__',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  '__defineGetter__',
+  '',
+  ' ',
+  'UNKNOWN',
+  'null',
+  'undefined',
+  'NaN',
+  '1e999',
+  'x'.repeat(10 * 1024),
+  'idle\u0000\u202eelbatni\u202c\u200f',
+];
+export const awkwardWord: fc.Arbitrary<string> = fc.constantFrom(...AWKWARD_WORDS);
+
 /** The state a known-word table gives a word; `unknown` for a word it does not list. */
 export function expectState(
   table: Record<string, MachineSnapshot['state']>,

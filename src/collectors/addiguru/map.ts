@@ -1,6 +1,7 @@
+import { lookup } from '../sdk/lookup.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import { type PastJob, resultFromWord } from '../sdk/past-job.ts';
-import { type AnalysisDetail, type AnalysisSummary, HUB_STATES, type HubStatus } from './assumed-api.ts';
+import type { AnalysisDetail, AnalysisSummary, HUB_STATES, HubStatus } from './assumed-api.ts';
 
 const STATES: Record<(typeof HUB_STATES)[number], MachineSnapshot['state']> = {
   idle: 'idle',
@@ -11,10 +12,12 @@ const STATES: Record<(typeof HUB_STATES)[number], MachineSnapshot['state']> = {
 
 export function toSnapshot(status: HubStatus): { snapshot: MachineSnapshot; unknownState?: string } {
   const word = (status.state ?? '').toLowerCase();
-  const known = (HUB_STATES as readonly string[]).includes(word);
+  // Own entries only (lookup): a state word must never find what every object inherits.
+  const mapped = lookup(STATES, word);
+  const known = mapped !== undefined;
   return {
     snapshot: {
-      state: known ? STATES[word as (typeof HUB_STATES)[number]] : 'unknown',
+      state: mapped ?? 'unknown',
       gauges: [
         { name: 'printers_monitored', value: status.printers?.length ?? 0, unit: 'printers' },
         ...(status.active_analyses != null

@@ -164,3 +164,13 @@ test('a wifi_signal that is no signal strength is left out, not read as a huge n
     undefined,
   );
 });
+
+test('a gcode_state that names what every object inherits is unknown (and told), and the snapshot is accepted', () => {
+  for (const word of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+    const told: string[] = [];
+    const [snapshot] = play([{ gcode_state: word, ...JOB }], { unknownState: (v: string) => told.push(v) });
+    assert.equal(snapshot!.state, 'unknown', word);
+    assert.equal(snapshot!.job, undefined, word);
+    assert.deepEqual(told, [word]);
+  }
+});

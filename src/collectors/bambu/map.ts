@@ -1,3 +1,4 @@
+import { lookup } from '../sdk/lookup.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import type { PrintReport, VersionInfo } from './protocol.ts';
 
@@ -65,7 +66,7 @@ export function errorCode(code: number): string {
 
 /** `hms[].code >> 16`, as a name (`unknown` outside 1–4). */
 export function hmsSeverity(code: number): 'fatal' | 'serious' | 'common' | 'info' | 'unknown' {
-  return HMS_SEVERITY[Math.floor((code >>> 0) / 0x1_0000)] ?? 'unknown';
+  return lookup(HMS_SEVERITY, Math.floor((code >>> 0) / 0x1_0000)) ?? 'unknown';
 }
 
 export function toSnapshot(
@@ -78,8 +79,10 @@ export function toSnapshot(
   const cancelled = printError === CANCELLED_PRINT_ERROR;
   const raw = report.gcode_state;
   let state: MachineSnapshot['state'];
+  // Own entries only: a gcode_state "constructor" must not find Object's constructor.
+  const known = lookup(STATES, raw);
   if (raw === 'FAILED') state = printError !== 0 && !cancelled ? 'error' : 'idle';
-  else if (raw !== undefined && STATES[raw]) state = STATES[raw]!;
+  else if (known !== undefined) state = known;
   else {
     state = 'unknown';
     if (raw !== undefined) options.unknownState?.(raw);

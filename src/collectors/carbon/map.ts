@@ -1,5 +1,6 @@
 import { finishedJob } from '../sdk/cloud-account-captures.ts';
 import type { HistoricJob } from '../sdk/collector.ts';
+import { lookup } from '../sdk/lookup.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import { resultFromWord } from '../sdk/past-job.ts';
 import type { HistoricPrint, ModelPrint, Printer } from './protocol.ts';
@@ -25,7 +26,8 @@ export const STATES: Readonly<Record<string, State>> = {
 
 export function toSnapshot(p: Printer): { snapshot: MachineSnapshot; unknownState?: string } {
   const word = p.status?.printer_state?.toUpperCase();
-  const known = word !== undefined ? STATES[word] : undefined;
+  // Own entries only (lookup): a state word must never find what every object inherits.
+  const known = lookup(STATES, word);
   const alerts = (p.status?.alerts ?? []).map((a) => a.slice(0, 300));
   const job = toJob(p.prints?.current ?? undefined, p.prints?.last ?? undefined);
   return {

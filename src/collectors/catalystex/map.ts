@@ -1,3 +1,4 @@
+import { lookup } from '../sdk/lookup.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import { resultFromWord } from '../sdk/past-job.ts';
 import { type Fields, numberOf, type StatusFile } from './status-file.ts';
@@ -48,7 +49,7 @@ export function stateOf(word: string | undefined): State {
   if (!word) return 'unknown';
   const key = word.toLowerCase().replace(/[\s_-]+/g, '');
   // Own keys only: a printer saying "Constructor" must not find Object's constructor.
-  return Object.hasOwn(STATES, key) ? STATES[key]! : 'unknown';
+  return lookup(STATES, key) ?? 'unknown';
 }
 
 /** `{-jobName …}` of a section that names a job, or undefined (an empty record is no job). */

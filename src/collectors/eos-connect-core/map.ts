@@ -1,5 +1,6 @@
 import type { CloudLogLevel } from '../../shared/model/capture-types.ts';
 import { layerJob, numberOf, textOf } from '../sdk/layer-job.ts';
+import { lookup } from '../sdk/lookup.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import type { OpcuaEvent, OpcuaMachineSpec } from '../sdk/opcua-collector.ts';
 import { AM_MACHINE_PATHS, standardState } from '../sdk/opcua-model.ts';
@@ -64,7 +65,8 @@ export const eosCoreSpec: OpcuaMachineSpec = {
   },
   toSnapshot(v) {
     const state =
-      STATES[String(v['Machine.State'])] ??
+      // Own entries only: a state text "constructor" must not find Object's constructor.
+      lookup(STATES, String(v['Machine.State'])) ??
       standardState(v['Machine.ItemState'], v['Job.State']) ??
       'unknown';
     const layers = num(v['Job.TotalLayers']);

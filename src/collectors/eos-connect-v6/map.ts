@@ -1,3 +1,4 @@
+import { lookup } from '../sdk/lookup.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import type { MachineDoc } from './protocol.ts';
 
@@ -14,7 +15,8 @@ const STATES: Record<string, MachineSnapshot['state']> = {
 };
 
 export function toSnapshot(doc: MachineDoc, now: number): MachineSnapshot {
-  const state = STATES[doc.state.toLowerCase()] ?? 'unknown';
+  // Own entries only: a state "constructor" must not find Object's constructor.
+  const state = lookup(STATES, doc.state.toLowerCase()) ?? 'unknown';
   const job = doc.currentJob;
   const gauges: MachineSnapshot['gauges'] = [];
   if (doc.process?.oxygenPercent !== undefined)

@@ -1,5 +1,6 @@
 import { finishedJob } from '../sdk/cloud-account-captures.ts';
 import type { HistoricJob } from '../sdk/collector.ts';
+import { lookup } from '../sdk/lookup.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import type { FormlabsPrinter, PrintRun, WebPrint } from './protocol.ts';
 
@@ -35,7 +36,9 @@ export function toSnapshot(entry: FormlabsPrinter): { snapshot: MachineSnapshot;
   if (entry.source === 'local') {
     const device = entry.device;
     const word = device.status?.toUpperCase();
-    let state: State = word !== undefined ? (STATES[word] ?? 'unknown') : 'unknown';
+    // Own entries only (lookup): a status word must never find what every object inherits.
+    const known = lookup(STATES, word);
+    let state: State = known ?? 'unknown';
     if (device.is_connected === false) state = 'offline';
     return {
       snapshot: {
@@ -45,12 +48,12 @@ export function toSnapshot(entry: FormlabsPrinter): { snapshot: MachineSnapshot;
         serialNumber: device.id,
         ...(device.firmware_version ? { firmware: device.firmware_version } : {}),
       },
-      ...(word !== undefined && STATES[word] === undefined ? { unknownState: device.status! } : {}),
+      ...(word !== undefined && known === undefined ? { unknownState: device.status! } : {}),
     };
   }
   const printer = entry.printer;
   const word = printer.printer_status?.status?.toUpperCase();
-  const known = word !== undefined ? STATES[word] : undefined;
+  const known = lookup(STATES, word);
   const run = printer.printer_status?.current_print_run ?? undefined;
   const job = run ? toJob(run) : undefined;
   const errors: string[] = [];
@@ -75,7 +78,7 @@ function toJob(run: PrintRun): NonNullable<MachineSnapshot['job']> | undefined {
   const id = run.guid ?? undefined;
   const name = run.name ?? id;
   if (name === undefined) return undefined;
-  const result = RESULTS[run.status?.toUpperCase() ?? ''];
+  const result = lookup(RESULTS, run.status?.toUpperCase());
   const layer = run.currently_printing_layer ?? undefined;
   const layers = run.layer_count ?? undefined;
   let progress: number | undefined;
@@ -110,7 +113,7 @@ export function historicPrint(print: WebPrint, serial: string): HistoricJob | un
     name: print.name ?? print.guid,
     startedAt: print.print_started_at,
     endedAt: print.print_finished_at,
-    result: RESULTS[print.status?.toUpperCase() ?? ''],
+    result: lookup(RESULTS, print.status?.toUpperCase()),
     captureTypeName: 'formlabs.modeler.status',
     record: print,
     meta: { serial, source: 'formlabs-history', guid: print.guid, status: print.status ?? null },

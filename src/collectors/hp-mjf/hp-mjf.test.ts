@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { startMachine, waitFor } from '../../../test/helpers/harness.ts';
+import { machineSnapshot } from '../../shared/model/machine-snapshot.ts';
 import type { CollectorContext } from '../sdk/collector.ts';
 import { ResourceScope } from '../sdk/shared-resources.ts';
+import { printerStatus } from './assumed-api.ts';
 import { HpMjfCollector } from './collector.ts';
 import { hpMjfConnection } from './config.ts';
+import { toSnapshot } from './map.ts';
 import { HpMjfSimulator, type HpMjfSimulatorOptions } from './simulator/hp-mjf-simulator.ts';
 
 async function setup(t: TestContext, speed = 200, extra: { max_message_mb?: number } = {}) {
@@ -161,4 +164,16 @@ test('a printer with a login: the wrong password is an auth failure', async (t) 
     collector.poll(AbortSignal.timeout(5000)),
     (e: { failure?: string }) => e.failure === 'auth',
   );
+});
+
+test('a state or job state that names what every object inherits is unknown, and the snapshot is accepted', () => {
+  for (const word of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+    const { snapshot, unknownState } = toSnapshot(
+      printerStatus.parse({ state: word, job: { id: 'j1', name: 'housing', state: word } }),
+    );
+    machineSnapshot.parse(snapshot);
+    assert.equal(snapshot.state, 'unknown', word);
+    assert.equal(snapshot.job?.result, undefined, word);
+    assert.equal(unknownState, word);
+  }
 });

@@ -1,5 +1,6 @@
+import { lookup } from '../sdk/lookup.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
-import { PRINTER_STATES, type PrinterJob, type PrinterStatus } from './assumed-api.ts';
+import type { PRINTER_STATES, PrinterJob, PrinterStatus } from './assumed-api.ts';
 
 type State = MachineSnapshot['state'];
 
@@ -24,8 +25,10 @@ const RESULTS: Record<string, 'finished' | 'failed' | 'cancelled'> = {
 
 export function toSnapshot(status: PrinterStatus): { snapshot: MachineSnapshot; unknownState?: string } {
   const word = (status.state ?? '').toLowerCase();
-  const known = (PRINTER_STATES as readonly string[]).includes(word);
-  const state: State = known ? STATES[word as (typeof PRINTER_STATES)[number]] : 'unknown';
+  // Own entries only: a printer saying "constructor" must not find Object's constructor.
+  const mapped = lookup(STATES, word);
+  const known = mapped !== undefined;
+  const state: State = mapped ?? 'unknown';
   const alerts = status.alerts ?? [];
   const errors = alerts
     .filter((a) => (a.severity ?? '').toLowerCase() === 'error')
@@ -51,7 +54,7 @@ export function toSnapshot(status: PrinterStatus): { snapshot: MachineSnapshot; 
 }
 
 function jobOf(job: PrinterJob): NonNullable<MachineSnapshot['job']> {
-  const result = RESULTS[(job.state ?? '').toLowerCase()];
+  const result = lookup(RESULTS, (job.state ?? '').toLowerCase());
   return {
     name: job.name ?? job.id,
     id: job.id,

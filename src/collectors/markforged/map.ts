@@ -1,5 +1,6 @@
 import { finishedJob } from '../sdk/cloud-account-captures.ts';
 import type { HistoricJob } from '../sdk/collector.ts';
+import { lookup } from '../sdk/lookup.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import type { ActiveJob, Device, PrintJob } from './protocol.ts';
 
@@ -38,7 +39,8 @@ export const RESULTS: Record<string, 'finished' | 'failed' | 'cancelled'> = {
 
 export function toSnapshot(device: Device): { snapshot: MachineSnapshot; unknownState?: string } {
   const word = device.status?.toUpperCase();
-  const known = word !== undefined ? STATES[word] : undefined;
+  // Own entries only (lookup): a status word must never find what every object inherits.
+  const known = lookup(STATES, word);
   const job = device.active_job ? toJob(device.active_job) : undefined;
   const errors: string[] = [];
   if (known === 'error' || job?.result === 'failed')
@@ -59,7 +61,7 @@ export function toSnapshot(device: Device): { snapshot: MachineSnapshot; unknown
 }
 
 function toJob(job: ActiveJob): NonNullable<MachineSnapshot['job']> {
-  const result = RESULTS[job.status?.toUpperCase() ?? ''];
+  const result = lookup(RESULTS, job.status?.toUpperCase());
   const progress = result === 'finished' ? 100 : job.progress != null ? job.progress * 100 : undefined;
   const started = job.started_at ? Date.parse(job.started_at) : Number.NaN;
   const end = job.estimated_end_at ? Date.parse(job.estimated_end_at) : Number.NaN;
@@ -91,7 +93,7 @@ export function historicJob(job: PrintJob, device: Device, serial: string): Hist
     name: job.name ?? job.build_name ?? job.id,
     startedAt: job.started_at,
     endedAt: job.finished_at ?? job.ended_at,
-    result: RESULTS[job.status?.toUpperCase() ?? ''],
+    result: lookup(RESULTS, job.status?.toUpperCase()),
     captureTypeName: 'markforged.modeler.status',
     record: job,
     meta: {

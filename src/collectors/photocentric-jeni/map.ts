@@ -1,4 +1,5 @@
 import type { PrintingPreset } from '../sdk/collector.ts';
+import { lookup } from '../sdk/lookup.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import {
   BAY_STATES,
@@ -80,7 +81,8 @@ export function toSnapshot(status: ClusterStatus): { snapshot: MachineSnapshot; 
 }
 
 function jobOf(job: Job): NonNullable<MachineSnapshot['job']> {
-  const result = RESULTS[job.state ?? ''];
+  // Own entries only: a job state "constructor" must not find Object's constructor.
+  const result = lookup(RESULTS, job.state);
   return {
     name: job.name ?? job.id,
     id: job.id,

@@ -1,4 +1,5 @@
 import { CollectorError } from '../sdk/collector-error.ts';
+import { lookup } from '../sdk/lookup.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import { IN_PROGRESS, type Printer, type PrintJob } from './protocol.ts';
 
@@ -91,7 +92,8 @@ export function toSnapshot(
   } else if (status === undefined) {
     state = 'unknown';
   } else {
-    const mapped = Object.hasOwn(STATES, status) ? STATES[status] : undefined;
+    // Own entries only: a printer saying "constructor" must not find Object's constructor.
+    const mapped = lookup(STATES, status);
     state = mapped ?? 'unknown';
     if (!mapped) unknownStatus = status;
   }
@@ -119,7 +121,7 @@ function jobOf(job: PrintJob): NonNullable<MachineSnapshot['job']> {
   const total = job.totalSlices != null && job.totalSlices > 0 ? Math.floor(job.totalSlices) : undefined;
   const slice = job.currentSlice != null && job.currentSlice >= 0 ? Math.floor(job.currentSlice) : undefined;
   const ended = job.status != null && !IN_PROGRESS.includes(job.status);
-  const result = ended && job.status ? RESULTS[job.status] : undefined;
+  const result = ended ? lookup(RESULTS, job.status) : undefined;
   const progress =
     result === 'finished'
       ? 100

@@ -1,4 +1,5 @@
 import { layerJob, numberOf, textOf } from '../sdk/layer-job.ts';
+import { lookup } from '../sdk/lookup.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import type { OpcuaMachineSpec } from '../sdk/opcua-collector.ts';
 import { AM_MACHINE_PATHS, standardState } from '../sdk/opcua-model.ts';
@@ -58,7 +59,8 @@ export const slmSpec: OpcuaMachineSpec = {
   jobId: (v) => str(v['Job.Identifier']) ?? str(v['Job.Name']),
   toSnapshot(v) {
     const state =
-      STATES[String(v['Machine.State'])] ??
+      // Own entries only: a state text "constructor" must not find Object's constructor.
+      lookup(STATES, String(v['Machine.State'])) ??
       standardState(v['Machine.ItemState'], v['Job.State']) ??
       'unknown';
     const layers = num(v['Job.TotalLayers']);

@@ -1,3 +1,4 @@
+import { lookup } from '../sdk/lookup.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import type { Observation } from './protocol.ts';
 
@@ -67,7 +68,8 @@ export function readingsOf(observations: readonly Observation[]) {
 export function toSnapshot(observations: readonly Observation[]): MachineSnapshot {
   const r = readingsOf(observations);
   const faults = observations.filter((o) => o.category === 'Condition' && o.name === 'Fault');
-  let state: MachineSnapshot['state'] = EXECUTION[r.execution ?? ''] ?? 'unknown';
+  // Own entries only: an Execution "constructor" must not find Object's constructor.
+  let state: MachineSnapshot['state'] = lookup(EXECUTION, r.execution) ?? 'unknown';
   const byHand = r.controllerMode !== undefined && HAND_MODES.has(r.controllerMode);
   // MANUAL or EDIT: READY/STOPPED are idle as always; a running Execution is someone at the
   // machine (jogging, loading material), shown as maintenance, and no job is reported.

@@ -10,6 +10,7 @@ import {
   waitFor,
 } from '../../../test/helpers/harness.ts';
 import type { CloudEmulator } from '../../cloud-emulator/server.ts';
+import { machineSnapshot } from '../../shared/model/machine-snapshot.ts';
 import { toSnapshot } from './map.ts';
 import { parseStreams } from './protocol.ts';
 import { MtconnectSimulator } from './simulator/mtconnect-simulator.ts';
@@ -158,6 +159,18 @@ test('mapping: WAIT is printing, PROGRAM_OPTIONAL_STOP is paused', () => {
   assert.equal(run('WAIT').job?.name, 'bracket.cmb');
   assert.equal(run('PROGRAM_OPTIONAL_STOP').state, 'paused');
   assert.equal(run('PROGRAM_OPTIONAL_STOP').job?.name, 'bracket.cmb');
+});
+
+test('mapping: an Execution that names what every object inherits is unknown, and the snapshot is accepted', () => {
+  for (const word of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+    const s = snapshotOf([
+      ['Program', '', 'bracket.cmb'],
+      ['Execution', '', word],
+    ]);
+    machineSnapshot.parse(s);
+    assert.equal(s.state, 'unknown', word);
+    assert.equal(s.job, undefined, word);
+  }
 });
 
 test('mapping: PartCount and Program by subType (ALL/GOOD, MAIN/ACTIVE), never TARGET by sequence', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { machineSnapshot } from '../../shared/model/machine-snapshot.ts';
 import { toPastJob, toSnapshot } from './map.ts';
 import { modelFromBom } from './models.ts';
 import { readAfter } from './paging.ts';
@@ -129,3 +130,26 @@ for (const order of ['oldest-first', 'newest-first'] as const) {
     assert.ok(requests.length <= 2, `${requests.length} requests`);
   });
 }
+
+test('a status that names what every object inherits is unknown (and told), and the snapshot is accepted', () => {
+  for (const word of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+    const unknown: string[] = [];
+    const snapshot = toSnapshot({ ...printer, status: word }, job('printing'), undefined, {
+      onUnknown: (field, value) => unknown.push(`${field}=${value}`),
+    });
+    machineSnapshot.parse(snapshot);
+    assert.equal(snapshot.state, 'unknown', word);
+    assert.deepEqual(unknown, [`status=${word}`]);
+  }
+  // An ended job's result word goes through resultFromWord (a pattern test, no table).
+  const ended = toSnapshot(printer, job('wait_cleanup', 'constructor'), undefined);
+  machineSnapshot.parse(ended);
+  assert.equal(ended.job?.result, 'failed');
+});
+
+test('a BOM number that names what every object inherits is an unknown model', () => {
+  for (const word of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+    assert.equal(modelFromBom(`${word}.0`), `unknown model (BOM ${word})`);
+  }
+  assert.equal(modelFromBom('9051.0'), 'Ultimaker S5');
+});

@@ -1,3 +1,4 @@
+import { lookup } from '../sdk/lookup.ts';
 import type { MachineSnapshot } from '../sdk/machine-snapshot.ts';
 import { type PastJob, resultFromWord } from '../sdk/past-job.ts';
 import { printerIso } from './printer-time.ts';
@@ -57,7 +58,8 @@ export function toSnapshot(
   system: SystemDoc | undefined,
   options: MapOptions = {},
 ): MachineSnapshot {
-  let state = STATUSES[printer.status];
+  // Own entries only: a status "constructor" must not find Object's constructor.
+  let state = lookup(STATUSES, printer.status);
   if (state === undefined) {
     options.onUnknown?.('status', printer.status);
     state = 'unknown';

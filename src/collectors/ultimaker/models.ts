@@ -1,3 +1,5 @@
+import { lookup } from '../sdk/lookup.ts';
+
 /**
  * The mDNS TXT record `machine` of an Ultimaker is its BOM (bill of materials) number with a
  * revision (`9051.0`), not a model name. These are the BOM numbers Cura's machine definitions list
@@ -16,5 +18,5 @@ const BOM_MODELS: Record<string, string> = {
 /** The model of a TXT `machine` value: a known BOM number's model, else "unknown model (BOM n)". */
 export function modelFromBom(machine: string): string {
   const bom = machine.trim().split('.')[0] ?? '';
-  return BOM_MODELS[bom] ?? `unknown model (BOM ${bom || machine})`;
+  return lookup(BOM_MODELS, bom) ?? `unknown model (BOM ${bom || machine})`;
 }
