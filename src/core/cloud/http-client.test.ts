@@ -65,10 +65,14 @@ test('the credential goes to the cloud’s origin and events_url’s only; a for
   );
   assert.equal(cloud.seen.at(-1)?.headers.authorization, basic);
 
-  // A redirect to another origin drops the credential too (fetch does it; kept as a guard).
-  await client.send({ method: 'GET', url: 'moved/' });
-  assert.equal(foreign.seen.at(-1)?.path, '/redirected/');
-  assert.equal(foreign.seen.at(-1)?.headers.authorization, undefined);
+  // A redirect to another origin is not followed: fetch would drop the credential but still send
+  // the request (a status report, its body) there, and take that server's answer as the cloud's.
+  const before = foreign.seen.length;
+  await assert.rejects(
+    client.send({ method: 'PUT', url: 'moved/', json: { status: 'processing' } }),
+    CloudOriginError,
+  );
+  assert.equal(foreign.seen.length, before, 'nothing reached the other origin');
 
   // Logged once per origin and kind, not per request.
   const origin = new URL(foreign.url).origin;

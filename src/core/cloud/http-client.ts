@@ -98,6 +98,16 @@ export class CloudHttpClient {
   }
 
   async send(request: CloudRequest): Promise<CloudResponse> {
+    return this.sendFollowing(request, 0);
+  }
+
+  /**
+   * `send`, with redirects followed here rather than by fetch: a request that carries the
+   * credential follows one only to the cloud's own origins (fetch would drop the header but still
+   * send the request, its body and its outcome elsewhere: a status report "acknowledged" by
+   * another server). A presigned request carries no credential and lets fetch follow.
+   */
+  private async sendFollowing(request: CloudRequest, hops: number): Promise<CloudResponse> {
     const url = this.resolve(request.url);
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
     if (this.origins.trusts(url)) Object.assign(headers, authHeaders(this.auth));
@@ -122,13 +132,20 @@ export class CloudHttpClient {
         // Node's web streams and undici's are the same objects; only their TypeScript types differ.
         body: body as BodyInit | undefined,
         signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: request.presigned ? 'follow' : 'manual',
         // Streaming request bodies (large captures from disk) need half-duplex mode in undici.
         ...(body instanceof ReadableStream ? { duplex: 'half' as const } : {}),
         ...(await this.dispatcher(url)),
       });
-      text = await response.text();
+      text = await cappedText(response, MAX_REPLY_BYTES);
     } catch (error) {
+      if (error instanceof ReplyTooLarge) {
+        throw new CloudNetworkError(`${request.method} ${url} failed: ${error.message}`, error);
+      }
       throw new CloudNetworkError(`${request.method} ${url} failed: ${this.reason(error, url)}`, error);
+    }
+    if (!request.presigned && response.status >= 300 && response.status < 400) {
+      return this.redirected(request, url, response.status, response.headers.get('location'), body, hops);
     }
     if (response.status >= 400) {
       throw new CloudHttpError(
@@ -139,6 +156,26 @@ export class CloudHttpClient {
       );
     }
     return { status: response.status, headers: response.headers, text };
+  }
+
+  /** A 3xx answer to a credentialed request: followed on the cloud's own origins only. */
+  private redirected(
+    request: CloudRequest,
+    url: string,
+    status: number,
+    location: string | null,
+    body: unknown,
+    hops: number,
+  ): Promise<CloudResponse> {
+    const said = `${request.method} ${url} answered ${status}`;
+    if (!location) throw new CloudHttpError(status, `${said} without a Location`, '');
+    const next = new URL(location, url).toString();
+    if (!this.origins.trusts(next)) throw this.origins.refuse(request.method, next);
+    // A streamed body cannot be sent twice; a loop of redirects is the cloud's fault.
+    if (body instanceof ReadableStream || hops >= MAX_REDIRECTS) {
+      throw new CloudHttpError(status, `${said}: the redirect to ${next} is not followed`, '');
+    }
+    return this.sendFollowing({ ...request, url: next }, hops + 1);
   }
 
   /**
@@ -225,6 +262,39 @@ export class CloudHttpClient {
       response,
     };
   }
+}
+
+/**
+ * The largest reply body `send` reads. No reply of the contract comes near it (a page of 100
+ * resources is tens of KB); a cloud, or something on the way, that sends more is cut off there
+ * rather than filling memory until the request timeout (a reply that never ends, at loopback
+ * speed, is gigabytes in a few seconds).
+ */
+export const MAX_REPLY_BYTES = 16 * 1024 * 1024;
+
+/** Redirects a credentialed request follows at most (each on the cloud's own origins). */
+const MAX_REDIRECTS = 5;
+
+class ReplyTooLarge extends Error {}
+
+/** The reply's body as text, or ReplyTooLarge past `limit` bytes (the rest is not read). */
+async function cappedText(response: Awaited<ReturnType<typeof fetch>>, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > limit) throw new ReplyTooLarge(`the reply passed ${limit} bytes: not read further`);
+      chunks.push(value);
+    }
+  } finally {
+    if (size > limit) void reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function withoutQuery(url: string): string {

@@ -8,6 +8,19 @@ import { type CloudCommand, cloudCommand, isCommandType, machineCommandOf } from
 import { reportStatus } from './command-report.ts';
 import { JobFileRefused } from './job-file.ts';
 
+/**
+ * Why a stored command fails the contract: what the inbox found on receipt (`invalid`, kept with
+ * the payload) or else what the stored payload shows.
+ */
+function invalidIssues(
+  payload: unknown,
+  issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>,
+): string[] {
+  const kept = (payload as { invalid?: unknown } | null)?.invalid;
+  if (Array.isArray(kept) && kept.every((i) => typeof i === 'string')) return kept.slice(0, 3);
+  return issues.slice(0, 3).map((i) => `${i.path.join('.') || 'the command'}: ${i.message}`);
+}
+
 /** What the runner asks of the machines (the collection, in the agent). */
 export interface CommandExecutor {
   /**
@@ -82,10 +95,14 @@ export class CommandRunner {
   /** Runs one received command (see the class comment); the caller picks it (CommandEngine). */
   async run(stored: StoredCommand, signal: AbortSignal): Promise<void> {
     const { store } = this.deps.ctx;
-    const command = cloudCommand.safeParse(JSON.parse(stored.payload));
+    const payload: unknown = JSON.parse(stored.payload);
+    const command = cloudCommand.safeParse(payload);
     const type = command.success ? command.data.type : stored.type;
     const refusal = !command.success
-      ? { code: 'invalid' as const, message: 'the command does not match the contract' }
+      ? {
+          code: 'invalid' as const,
+          message: `the command does not match the contract (${invalidIssues(payload, command.error.issues).join('; ')}): it was not run`,
+        }
       : !isCommandType(type)
         ? { code: 'unsupported_command' as const, message: `Echo does not know the command type "${type}"` }
         : this.deps.executor.refusal(stored.machine, type);
