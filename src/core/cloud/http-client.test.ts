@@ -92,3 +92,44 @@ test('without origins given, the client trusts its base URL’s origin only (the
   await assert.rejects(client.send({ method: 'GET', url: `${other.url}sessions/` }), CloudOriginError);
   assert.equal(other.seen.length, 0);
 });
+
+test('redirects: followed on the cloud’s origin with the credential (send and the events stream), never to another origin, a loop ends', async (t) => {
+  const foreign = await recorder(t);
+  const seen: Array<{ path: string; authorization?: string }> = [];
+  const server = createServer((req, res) => {
+    seen.push({
+      path: req.url ?? '',
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    });
+    req.resume();
+    if (req.url === '/hop/') res.writeHead(307, { location: '/here/' }).end();
+    else if (req.url === '/away/') res.writeHead(302, { location: `${foreign.url}events` }).end();
+    else if (req.url === '/loop/') res.writeHead(302, { location: '/loop/' }).end();
+    else res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: {}\n\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const client = new CloudHttpClient(url, 5000);
+  client.auth = { kind: 'token', uuid: 'u', secret: 's' };
+  const basic = `Basic ${Buffer.from('u:s').toString('base64')}`;
+  const stream = { accept: 'text/event-stream', signal: AbortSignal.timeout(5000), connectTimeoutMs: 5000 };
+
+  assert.equal((await client.send({ method: 'GET', url: 'hop/' })).status, 200);
+  const body = await client.openStream('hop/', stream);
+  assert.equal(await new Response(body as ReadableStream).text(), 'data: {}\n\n');
+  assert.deepEqual(
+    seen.map((r) => [r.path, r.authorization]),
+    [
+      ['/hop/', basic],
+      ['/here/', basic],
+      ['/hop/', basic],
+      ['/here/', basic],
+    ],
+  );
+  await assert.rejects(client.openStream('away/', stream), CloudOriginError);
+  assert.equal(foreign.seen.length, 0, 'the events stream is never opened on another origin');
+  seen.length = 0;
+  await assert.rejects(client.openStream('loop/', stream), /is not followed/);
+  assert.equal(seen.length, 6, 'the first request and 5 redirects');
+});

@@ -1,11 +1,6 @@
 import { type BodyInit, type Dispatcher, fetch } from 'undici';
 import type { z } from 'zod';
-import {
-  CloudHttpError,
-  CloudNetworkError,
-  type CloudOriginError,
-  CloudReplyError,
-} from '../../shared/errors.ts';
+import { CloudHttpError, CloudNetworkError, CloudOriginError, CloudReplyError } from '../../shared/errors.ts';
 import { CredentialOrigins } from './credential-origins.ts';
 import {
   isUntrustedIssuer,
@@ -202,21 +197,37 @@ export class CloudHttpClient {
     const timer = setTimeout(() => connect.abort(new Error('no answer')), options.connectTimeoutMs);
     let response: Awaited<ReturnType<typeof fetch>>;
     try {
-      response = await fetch(target, {
-        headers,
-        signal: AbortSignal.any([options.signal, connect.signal]),
-        ...(await this.dispatcher(target)),
-      });
+      // A download may be sent on (a cloud's link to its object store): fetch follows it and drops
+      // the credential off the cloud's origins. The events stream follows a redirect only on the
+      // cloud's own origins, as `send` does: events from elsewhere would be taken for the cloud's.
+      for (let current = target, hops = 0; ; hops++) {
+        response = await fetch(current, {
+          headers,
+          signal: AbortSignal.any([options.signal, connect.signal]),
+          redirect: options.presigned ? 'follow' : 'manual',
+          ...(await this.dispatcher(current)),
+        });
+        if (options.presigned || response.status < 300 || response.status >= 400) break;
+        await response.body?.cancel().catch(() => undefined);
+        const location = response.headers.get('location');
+        const said = `GET ${shown} answered ${response.status}`;
+        if (!location) throw new CloudHttpError(response.status, `${said} without a Location`, '');
+        const next = new URL(location, current).toString();
+        if (!this.origins.trusts(next)) throw this.origins.refuse('GET', next);
+        if (hops >= MAX_REDIRECTS) {
+          throw new CloudHttpError(response.status, `${said}: the redirect to ${next} is not followed`, '');
+        }
+        current = next;
+      }
     } catch (error) {
+      if (error instanceof CloudHttpError || error instanceof CloudOriginError) throw error;
       throw new CloudNetworkError(`GET ${shown} failed: ${this.reason(error, target)}`, error);
     } finally {
       clearTimeout(timer);
     }
     if (response.status >= 400 || !response.body) {
-      // A download's error body comes from wherever the link points: read 64 KB of it at most.
-      const text = options.presigned
-        ? await boundedText(response, 64 * 1024)
-        : await response.text().catch(() => '');
+      // An error body is read 64 KB at most: a download's comes from wherever the link points.
+      const text = await boundedText(response, 64 * 1024);
       throw new CloudHttpError(
         response.status,
         `GET ${shown} answered ${response.status}${errorTitle(text)}`,
@@ -277,50 +288,56 @@ const MAX_REDIRECTS = 5;
 
 class ReplyTooLarge extends Error {}
 
-/** The reply's body as text, or ReplyTooLarge past `limit` bytes (the rest is not read). */
-async function cappedText(response: Awaited<ReturnType<typeof fetch>>, limit: number): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.length;
-      if (size > limit) throw new ReplyTooLarge(`the reply passed ${limit} bytes: not read further`);
-      chunks.push(value);
-    }
-  } finally {
-    if (size > limit) void reader.cancel().catch(() => undefined);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function withoutQuery(url: string): string {
   const { origin, pathname } = new URL(url);
   return `${origin}${pathname}`;
 }
 
-/** At most `limit` bytes of a reply's body as text (the rest is not read); '' when it fails. */
-async function boundedText(response: Awaited<ReturnType<typeof fetch>>, limit: number): Promise<string> {
-  if (!response.body) return '';
+/**
+ * At most `limit` bytes of a reply's body, and whether it had more (the rest is not read: the
+ * connection is let go). `partial`: a body that fails half-way gives what arrived (enough for an
+ * error message); otherwise the failure is thrown.
+ */
+async function readUpTo(
+  response: Awaited<ReturnType<typeof fetch>>,
+  limit: number,
+  partial: boolean,
+): Promise<{ text: string; cut: boolean }> {
+  if (!response.body) return { text: '', cut: false };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let cut = false;
   try {
-    while (size < limit) {
+    for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      if (size + value.length > limit) {
+        chunks.push(value.subarray(0, limit - size));
+        cut = true;
+        break;
+      }
       chunks.push(value);
       size += value.length;
     }
-  } catch {
-    // A body that fails half-way: what arrived is enough for an error message.
+  } catch (error) {
+    if (!partial) throw error;
   } finally {
     void reader.cancel().catch(() => undefined);
   }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+  return { text: Buffer.concat(chunks).toString('utf8'), cut };
+}
+
+/** The reply's body as text, or ReplyTooLarge past `limit` bytes. */
+async function cappedText(response: Awaited<ReturnType<typeof fetch>>, limit: number): Promise<string> {
+  const { text, cut } = await readUpTo(response, limit, false);
+  if (cut) throw new ReplyTooLarge(`the reply passed ${limit} bytes: not read further`);
+  return text;
+}
+
+/** The first `limit` bytes of an error reply's body, whatever follows or fails. */
+async function boundedText(response: Awaited<ReturnType<typeof fetch>>, limit: number): Promise<string> {
+  return (await readUpTo(response, limit, true)).text;
 }
 
 function authHeaders(auth: CloudAuth): Record<string, string> {
