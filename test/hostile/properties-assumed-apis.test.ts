@@ -22,21 +22,26 @@ import {
   parseReference,
   toPastJob,
 } from '../../src/collectors/addiguru/map.ts';
-import { PRINTER_STATES, printerStatus } from '../../src/collectors/hp-mjf/assumed-api.ts';
+import { JOB_STATES, PRINTER_STATES, printerStatus } from '../../src/collectors/hp-mjf/assumed-api.ts';
 import { toSnapshot as hpMjfSnapshot } from '../../src/collectors/hp-mjf/map.ts';
 import type { MachineSnapshot } from '../../src/collectors/sdk/machine-snapshot.ts';
 import { fuzzRuns } from '../helpers/fuzz-runs.ts';
 import {
   assertAccepted,
   awkwardWord,
+  awkwardWordUpTo,
   boundary,
   doc,
   expectState,
   maybe,
+  mostlyValid,
   number,
+  numberIn,
+  ReachCount,
   mappingSettles as settles,
   stateWord,
   text,
+  textUpTo,
   wideTime as time,
 } from './property-harness.ts';
 
@@ -50,6 +55,11 @@ const HP_STATES: Record<string, MachineSnapshot['state']> = {
   error: 'error',
   maintenance: 'maintenance',
 };
+const HP_RESULTS: Record<string, 'finished' | 'failed' | 'cancelled'> = {
+  completed: 'finished',
+  aborted: 'cancelled',
+  failed: 'failed',
+};
 const ADDIGURU_STATES: Record<string, MachineSnapshot['state']> = {
   idle: 'idle',
   analysing: 'printing',
@@ -60,7 +70,8 @@ const ADDIGURU_STATES: Record<string, MachineSnapshot['state']> = {
 // HP Multi Jet Fusion (assumed API).
 // ---------------------------------------------------------------------------------------------
 
-const hpStatus = doc({
+/** Any shape, each field maybe wrong: mostly refused by the schema (the refusal path). */
+const hpStatusAnyShape = doc({
   printer: maybe(doc({ serial: maybe(text), model: maybe(text), firmware: maybe(text), name: maybe(text) })),
   state: maybe(fc.oneof(stateWord(PRINTER_STATES), awkwardWord)),
   job: maybe(
@@ -68,12 +79,7 @@ const hpStatus = doc({
       doc({
         id: maybe(fc.oneof(text, number)),
         name: maybe(text),
-        state: maybe(
-          fc.oneof(
-            stateWord(['printing', 'cooling', 'paused', 'completed', 'aborted', 'failed']),
-            awkwardWord,
-          ),
-        ),
+        state: maybe(fc.oneof(stateWord(JOB_STATES), awkwardWord)),
         progress: maybe(number),
         current_layer: maybe(number),
         total_layers: maybe(number),
@@ -98,17 +104,99 @@ const hpStatus = doc({
   ),
 });
 
+/** A field the schema lets be null or left out (`nullish`): mostly there, sometimes null, sometimes absent. */
+const nullish = <T>(arb: fc.Arbitrary<T>) =>
+  fc.option(fc.option(arb, { nil: null, freq: 8 }), { nil: undefined, freq: 8 });
+
+/** Strip the absent (`undefined`) fields: JSON would drop them anyway; this keeps the document honest. */
+const present = (record: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
+
+/**
+ * What the schema (`assumed-api.ts`) accepts, within its ranges and lengths, with the hostile
+ * variety where the mapping reads: state and result words (documented, in other cases, awkward),
+ * names, and numbers at their edges.
+ */
+const hpStatusValid = fc
+  .record({
+    printer: nullish(
+      fc
+        .record({
+          serial: nullish(textUpTo(200)),
+          model: nullish(textUpTo(200)),
+          firmware: nullish(textUpTo(200)),
+          name: nullish(textUpTo(500)),
+        })
+        .map(present),
+    ),
+    state: nullish(fc.oneof(stateWord(PRINTER_STATES), awkwardWordUpTo(100)).filter((w) => w.length <= 100)),
+    job: nullish(
+      fc
+        .record({
+          id: fc.oneof(
+            textUpTo(200).filter((w) => w.length >= 1),
+            numberIn({ int: true }),
+            numberIn(),
+          ),
+          name: nullish(textUpTo(500)),
+          state: nullish(
+            fc.oneof(stateWord(JOB_STATES), awkwardWordUpTo(100)).filter((w) => w.length <= 100),
+          ),
+          progress: nullish(numberIn({ min: 0, max: 100 })),
+          current_layer: nullish(numberIn({ min: 0, int: true })),
+          total_layers: nullish(numberIn({ min: 0, int: true })),
+          elapsed_s: nullish(numberIn({ min: 0 })),
+          remaining_s: nullish(numberIn({ min: 0 })),
+        })
+        .map(present),
+    ),
+    materials: nullish(
+      fc.array(
+        fc
+          .record({
+            slot: textUpTo(100).filter((w) => w.length >= 1),
+            name: nullish(textUpTo(500)),
+            level_percent: nullish(numberIn({ min: 0, max: 100 })),
+          })
+          .map(present),
+        { maxLength: 4 },
+      ),
+    ),
+    alerts: nullish(
+      fc.array(
+        fc
+          .record({
+            code: nullish(textUpTo(100)),
+            severity: nullish(fc.oneof(stateWord(['info', 'warning', 'error']), awkwardWordUpTo(100))),
+            message: nullish(textUpTo(10_000)),
+          })
+          .map(present),
+        { maxLength: 4 },
+      ),
+    ),
+  })
+  .map(present);
+
+const hpStatus = mostlyValid(hpStatusValid, hpStatusAnyShape);
+
 test('property: an HP MJF status of any shape maps to an accepted snapshot; an unknown state is unknown', () => {
+  const reach = new ReachCount();
   fc.assert(
     fc.property(hpStatus, (document) => {
       const status = boundary('hp-mjf /status', document, printerStatus);
+      reach.note(status !== undefined);
       if (!status) return;
       const { snapshot } = settles('hp-mjf toSnapshot', () => hpMjfSnapshot(status))!;
       assertAccepted('hp-mjf', snapshot, status);
       assert.equal(snapshot.state, expectState(HP_STATES, (status.state ?? '').toLowerCase()));
+      if (status.job) {
+        const word = (status.job.state ?? '').toLowerCase();
+        assert.equal(snapshot.job?.result, Object.hasOwn(HP_RESULTS, word) ? HP_RESULTS[word] : undefined);
+      }
     }),
     { numRuns: fuzzRuns(500) },
   );
+  reach.assertMostlyReached('hp-mjf /status');
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -171,7 +171,8 @@ export const number = fc.oneof(
   fc.constantFrom(0, 1, 0.5, 1e308, -1e308, 2 ** 53 + 2),
 );
 export const text = fc.oneof(fc.string({ maxLength: 24 }), fc.string({ unit: 'binary', maxLength: 24 }));
-const isoDate = fc.date({ noInvalidDate: true }).map((d) => d.toISOString());
+/** A valid ISO 8601 UTC time (`Date#toISOString`), anywhere in what `Date` holds. */
+export const isoDate = fc.date({ noInvalidDate: true }).map((d) => d.toISOString());
 const TIME_WORDS = [
   '2024-05-02T10:00:00Z',
   'yesterday',
@@ -273,6 +274,80 @@ export const AWKWARD_WORDS: readonly string[] = [
   'idle\u0000\u202eelbatni\u202c\u200f',
 ];
 export const awkwardWord: fc.Arbitrary<string> = fc.constantFrom(...AWKWARD_WORDS);
+
+/** `AWKWARD_WORDS` that fit a schema's `max(length)`: awkward for the mapping, yet accepted. */
+export function awkwardWordUpTo(maxLength: number): fc.Arbitrary<string> {
+  return fc.constantFrom(...AWKWARD_WORDS.filter((w) => w.length <= maxLength));
+}
+
+/** Any string of at most `maxLength` characters, awkward words among them (for a bounded field). */
+export function textUpTo(maxLength: number): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.string({ maxLength: Math.min(24, maxLength) }) },
+    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: Math.min(24, maxLength) }) },
+    { weight: 1, arbitrary: awkwardWordUpTo(maxLength) },
+  );
+}
+
+/**
+ * A number a schema accepts (`min`/`max` inclusive, `int` for an integer field), with its edges
+ * (the bounds, 0, -0, the smallest step above `min`) drawn often: the values a mapping divides by,
+ * compares or rounds. Without bounds it reaches ±1e308 and the largest safe integer.
+ */
+export function numberIn(options: { min?: number; max?: number; int?: boolean } = {}): fc.Arbitrary<number> {
+  const min = options.min ?? (options.int ? Number.MIN_SAFE_INTEGER : -1e308);
+  const max = options.max ?? (options.int ? Number.MAX_SAFE_INTEGER : 1e308);
+  const edges = [min, max, 0, -0, 1, -1, 0.5, 100, 2 ** 31, 5e-324, min + 1]
+    .filter((n) => n >= min && n <= max)
+    .filter((n) => !options.int || Number.isSafeInteger(n));
+  const any = options.int
+    ? fc.oneof(
+        fc.integer({ min: Math.max(min, -(2 ** 31)), max: Math.min(max, 2 ** 31) }),
+        fc.maxSafeInteger(),
+      )
+    : fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
+  return fc
+    .oneof({ weight: 2, arbitrary: any }, { weight: 1, arbitrary: fc.constantFrom(...edges) })
+    .filter((n) => n >= min && n <= max);
+}
+
+/**
+ * Mostly a document the collector's schema accepts (4 in 5), sometimes a wrong one: the mapping
+ * behind the schema gets most of the cases, and the refusal path stays covered.
+ */
+export function mostlyValid<T>(
+  valid: fc.Arbitrary<T>,
+  invalid: fc.Arbitrary<unknown>,
+): fc.Arbitrary<unknown> {
+  return fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: invalid });
+}
+
+/**
+ * Counts, across a property's run, the cases whose input the collector's schema accepted (and so
+ * reached the mapping) and those it refused. `assertMostlyReached` fails when fewer than half
+ * reached the mapping: the generator then tests the schema, not the mapping behind it, and a
+ * mapping bug is found only by luck.
+ */
+export class ReachCount {
+  accepted = 0;
+  refused = 0;
+
+  note(reached: boolean): void {
+    if (reached) this.accepted++;
+    else this.refused++;
+  }
+
+  assertMostlyReached(what: string, atLeast = 0.5): void {
+    const total = this.accepted + this.refused;
+    assert.ok(total > 0, `${what}: no case was counted`);
+    assert.ok(
+      this.accepted / total >= atLeast,
+      `${what}: only ${this.accepted} of ${total} generated documents passed the schema and reached the mapping`,
+    );
+    // Some refused too: the refusal path is part of what the property covers.
+    assert.ok(this.refused > 0, `${what}: no generated document was refused (${total} cases)`);
+  }
+}
 
 /** The state a known-word table gives a word; `unknown` for a word it does not list. */
 export function expectState(
