@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { startEmulator } from '../helpers/harness.ts';
 import {
-  assertClearErrors,
   assertHealthyThroughAttack,
   HEALTHY,
   measureBaseline,
@@ -17,6 +16,7 @@ import {
   startAttack,
   startHealthyMachine,
 } from './attack.ts';
+import { awaitClearErrors, rideOutAttack } from './attack-phases.ts';
 import type { Expectation } from './machine-kit.ts';
 import { type MachineEntry, RealAgent, sleep } from './real-agent.ts';
 
@@ -56,15 +56,7 @@ export async function runMachineGroupAttack(
   t.after(() => watch.stop());
 
   await t.test('every hostile machine fails alone, with an error that says what went wrong', async () => {
-    const until = attack.from + 25_000;
-    let wrong: string[] = [];
-    while (performance.now() < until) {
-      agent.assertAlive('under attack');
-      await sleep(1000);
-      wrong = assertClearErrors(watch, run.expected, attack.from);
-      if (wrong.length === 0) break;
-    }
-    assert.deepEqual(wrong, [], `hostile machines without a clear error:\n${wrong.join('\n')}`);
+    await awaitClearErrors(agent, watch, run.expected, attack, attack.from + 25_000);
     for (const name of Object.keys(run.expected)) {
       const last = watch.latest(name)!;
       assert.ok(last.failures > 0, `${name} failed its polls`);
@@ -100,15 +92,7 @@ export async function runMachineGroupAttack(
   await t.test(
     'the healthy Ultimaker is polled on time and its captures reach the cloud, the agent stays up',
     async (st) => {
-      const until = attack.from + run.attackMs;
-      while (performance.now() < until) {
-        agent.assertAlive('under attack');
-        await sleep(500);
-      }
-      attack.to = performance.now();
-      attack.toWall = Date.now();
-      await watch.stop();
-      agent.assertAlive('at the end of the attack');
+      await rideOutAttack(agent, watch, attack, attack.from + run.attackMs);
       assertHealthyThroughAttack(st, {
         agent,
         watch,

@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startEmulator, tempDir } from '../helpers/harness.ts';
 import {
-  assertClearErrors,
   assertHealthyThroughAttack,
   HEALTHY,
   measureBaseline,
@@ -21,6 +20,7 @@ import {
   startPerMode,
   waitForError,
 } from './attack.ts';
+import { awaitClearErrors, rideOutAttack } from './attack-phases.ts';
 import {
   eosV6Routes,
   HostileJsonMachine,
@@ -139,15 +139,7 @@ test('hostile HTTP machines against the real agent: each fails alone, the health
       for (const mode of MT_MODES) expected[`mt-${mode}`] = MTCONNECT_EXPECTED[mode];
       for (const mode of EOS_MODES) expected[`eos-${mode}`] = HTTP_EXPECTED[mode];
       // Each gets the time of a few polls (a stalled answer waits out its 3 s timeout first).
-      const until = attack.from + 20_000;
-      let wrong: string[] = [];
-      while (performance.now() < until) {
-        agent.assertAlive('under attack');
-        await sleep(1000);
-        wrong = assertClearErrors(watch, expected, attack.from);
-        if (wrong.length === 0) break;
-      }
-      assert.deepEqual(wrong, [], `hostile machines without a clear error:\n${wrong.join('\n')}`);
+      await awaitClearErrors(agent, watch, expected, attack, attack.from + 20_000);
       for (const name of hostileNames) {
         const samples = watch.samples.get(name) ?? [];
         assert.ok(samples.at(-1)!.failures > 0, `${name} failed its polls`);
@@ -158,16 +150,7 @@ test('hostile HTTP machines against the real agent: each fails alone, the health
   await t.test(
     'the healthy machine is polled on time and its captures reach the cloud, the agent stays up',
     async (st) => {
-      const remaining = attack.from + ATTACK_MS - performance.now();
-      const until = performance.now() + Math.max(0, remaining);
-      while (performance.now() < until) {
-        agent.assertAlive('under attack');
-        await sleep(500);
-      }
-      attack.to = performance.now();
-      attack.toWall = Date.now();
-      await watch.stop();
-      agent.assertAlive('at the end of the attack');
+      await rideOutAttack(agent, watch, attack, attack.from + ATTACK_MS);
       assertHealthyThroughAttack(st, {
         agent,
         watch,

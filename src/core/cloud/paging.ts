@@ -9,7 +9,7 @@ export const MAX_PAGES = 100;
  * cloud gives it (a server may cap `page[limit]`, so a short page is not the end), else while
  * pages come full. An empty page always ends it.
  */
-export function hasMorePages(
+function hasMorePages(
   read: number,
   page: { resources: readonly unknown[]; total_count?: number | undefined },
   limit: number,
